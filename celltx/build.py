@@ -1,0 +1,131 @@
+"""The build: sources -> records -> merged trials -> normalised facts -> one graph.
+
+Every record read becomes a trial, a merged duplicate or a reject:
+``records_read == trials + duplicates_merged + rejects``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from celltx.graph.merge import identify_records, merge_records
+from celltx.graph.trial_graph import TrialGraph
+from celltx.loaders import SourceFile, iter_sources, read_source
+from celltx.models import Reject, TrialRecord, UnreadableFileError
+from celltx.ontology.annotate import annotate
+
+ProgressHook = Callable[[str, int], None]
+"""Called with (source path, records read so far in it) as a build goes."""
+
+
+class BuildError(Exception):
+    """A build that cannot go on (an unreadable file without ``keep_going``)."""
+
+
+@dataclass
+class BuildResult:
+    graph: TrialGraph
+    stats: dict[str, Any]
+    rejects: list[Reject]
+    merges: list[dict[str, Any]] = field(default_factory=list)
+
+
+def sample_paths() -> list[Path]:
+    """The bundled sample: the cell-therapy records of the development corpus."""
+    root = resources.files("celltx.data").joinpath("sample")
+    return [Path(str(root))]
+
+
+def build(paths: list[Path] | None = None, *, keep_going: bool = False,
+          progress: ProgressHook | None = None) -> BuildResult:
+    display_root = None
+    if not paths:
+        paths = sample_paths()
+        display_root = str(paths[0])
+    records_by_nct: dict[str, list[TrialRecord]] = defaultdict(list)
+    unidentified: list[TrialRecord] = []
+    rejects: list[Reject] = []
+    per_source: list[dict[str, Any]] = []
+    records_read = 0
+    try:
+        sources = list(iter_sources(paths))
+        if display_root:
+            sources = [SourceFile("sample" + s.path[len(display_root):], s.open)
+                       for s in sources]
+    except UnreadableFileError as exc:
+        raise BuildError(str(exc)) from None
+    for source in sources:
+        n = n_rej = 0
+        fmt = None
+        try:
+            fmt, items = read_source(source)
+            for item in items:
+                n += 1
+                if isinstance(item, Reject):
+                    n_rej += 1
+                    rejects.append(item)
+                elif item.nct_id is None:
+                    unidentified.append(item)
+                else:
+                    records_by_nct[item.nct_id].append(item)
+                if progress and n % 500 == 0:
+                    progress(source.path, n)
+        except UnreadableFileError as exc:
+            if not keep_going:
+                raise BuildError(f"{exc} (use --keep-going to record it as a reject and go on)") \
+                    from None
+            n += 1
+            n_rej += 1
+            rejects.append(Reject(path=source.path, format=fmt, record=None,
+                                  reason=f"unreadable file: {exc.reason}"))
+        records_read += n
+        per_source.append({"path": source.path, "format": str(fmt) if fmt else None,
+                           "records": n, "rejects": n_rej})
+        if progress:
+            progress(source.path, n)
+
+    identified, unresolved = identify_records(unidentified, records_by_nct)
+    merges_evidence: dict[str, list[str]] = defaultdict(list)
+    for rec, nct, evidence in identified:
+        records_by_nct[nct].append(rec)
+        merges_evidence[nct].append(evidence)
+    rejects.extend(unresolved)
+
+    graph = TrialGraph()
+    merges: list[dict[str, Any]] = []
+    duplicates = 0
+    for nct in sorted(records_by_nct):
+        recs = records_by_nct[nct]
+        merged = merge_records(recs)
+        merged.evidence.extend(merges_evidence.get(nct, []))
+        duplicates += len(recs) - 1
+        if len(recs) > 1:
+            merges.append({"nct_id": nct, "sources": [p.ref for p in merged.sources],
+                           "evidence": merged.evidence, "conflicts": merged.conflicts})
+        graph.add_trial(merged, annotate(merged.record), recs)
+
+    trials = len(records_by_nct)
+    per_format: Counter[str] = Counter()
+    for s in per_source:
+        per_format[s["format"] or "unreadable"] += s["records"]
+    cell_therapy = sum(1 for _, d in graph.nodes("Trial") if d.get("is_cell_therapy"))
+    stats = {
+        "records_read": records_read,
+        "trials": trials,
+        "cell_therapy_trials": cell_therapy,
+        "rejects": len(rejects),
+        "duplicates_merged": duplicates,
+        "files": len(per_source),
+        "records_per_format": dict(sorted(per_format.items())),
+        "sources": per_source,
+        "nodes": graph.node_counts(),
+        "edges": graph.edge_counts(),
+    }
+    if records_read != trials + len(rejects) + duplicates:  # pragma: no cover - invariant
+        raise AssertionError(f"lost records: {stats}")
+    return BuildResult(graph=graph, stats=stats, rejects=rejects, merges=merges)

@@ -1,0 +1,20 @@
+"""The ``celltx`` command line: a thin skin over the Python API, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from celltx.cli import core
+
+app = typer.Typer(
+    name="celltx",
+    help="A knowledge graph of immune-cell-therapy clinical trials.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+core.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,36 @@
+"""Options and output helpers shared by every command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from celltx.graph import store
+
+GraphOption = Annotated[
+    Path | None,
+    typer.Option("--graph", "-g", envvar=store.ENV_VAR,
+                 help=f"Graph directory (default: ./{store.DEFAULT_DIR}).", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def graph_dir(path: Path | None) -> Path:
+    return path if path is not None else store.default_dir()
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

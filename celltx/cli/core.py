@@ -1,0 +1,181 @@
+"""``celltx build``, ``stats``, ``trial``, ``rejects``, ``merges``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from celltx.build import BuildError, build
+from celltx.cli.common import (
+    GraphOption,
+    JsonOption,
+    console,
+    err_console,
+    fail,
+    graph_dir,
+    print_json,
+)
+from celltx.graph import store
+from celltx.graph.trial_graph import describe_trial
+
+
+def register(app: typer.Typer) -> None:
+    app.command("build")(build_command)
+    app.command("stats")(stats_command)
+    app.command("trial")(trial_command)
+    app.command("rejects")(rejects_command)
+    app.command("merges")(merges_command)
+
+
+def build_command(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Files, directories or .zip archives (default: the bundled sample).",
+        show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", envvar=store.ENV_VAR,
+        help=f"Where to keep the graph (default: ./{store.DEFAULT_DIR}).",
+        show_default=False)] = None,
+    keep_going: Annotated[bool, typer.Option(
+        "--keep-going", help="Record unreadable files as rejects instead of failing.")] = False,
+    as_json: JsonOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Read trial records and build the graph (default: the bundled sample)."""
+    directory = graph_dir(out)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed} records"), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=quiet or as_json) as bar:
+        task = bar.add_task("reading", total=None)
+        seen: dict[str, int] = {}
+
+        def progress(path: str, n: int) -> None:
+            seen[path] = n
+            bar.update(task, description=f"reading {Path(path.split('!')[0]).name}",
+                       completed=sum(seen.values()))
+
+        try:
+            result = build(paths or None, keep_going=keep_going, progress=progress)
+        except BuildError as exc:
+            fail(str(exc))
+    store.save(result.graph, directory, stats=result.stats,
+               rejects=[r.model_dump(mode="json") for r in result.rejects],
+               merges=result.merges)
+    if as_json:
+        print_json(result.stats)
+        return
+    _print_stats(result.stats)
+    for r in result.rejects[:10]:
+        err_console.print(f"[yellow]reject:[/] {r.message()}", highlight=False, soft_wrap=True)
+    if len(result.rejects) > 10:
+        err_console.print(f"… and {len(result.rejects) - 10} more: `celltx rejects`")
+    console.print(f"Graph saved in [bold]{directory}[/]")
+
+
+def _print_stats(stats: dict) -> None:  # type: ignore[type-arg]
+    table = Table(title="Sources", show_lines=False)
+    for col in ("path", "format", "records", "rejects"):
+        table.add_column(col, justify="right" if col in ("records", "rejects") else "left")
+    for s in stats["sources"][:25]:
+        table.add_row(s["path"], s["format"] or "-", str(s["records"]), str(s["rejects"]))
+    if len(stats["sources"]) > 25:
+        table.add_row(f"… {len(stats['sources']) - 25} more files", "", "", "")
+    console.print(table)
+    console.print(
+        f"records read [bold]{stats['records_read']}[/] = trials [bold]{stats['trials']}[/] "
+        f"+ duplicates merged [bold]{stats['duplicates_merged']}[/] "
+        f"+ rejects [bold]{stats['rejects']}[/]; cell-therapy trials "
+        f"[bold]{stats['cell_therapy_trials']}[/]"
+    )
+    counts = Table(title="Graph")
+    counts.add_column("nodes")
+    counts.add_column("count", justify="right")
+    counts.add_column("relationships")
+    counts.add_column("count", justify="right")
+    nodes = list(stats["nodes"].items())
+    edges = list(stats["edges"].items())
+    for i in range(max(len(nodes), len(edges))):
+        n = nodes[i] if i < len(nodes) else ("", "")
+        e = edges[i] if i < len(edges) else ("", "")
+        counts.add_row(n[0], str(n[1]), e[0], str(e[1]))
+    console.print(counts)
+
+
+def _load_stats(graph: Path | None) -> dict:  # type: ignore[type-arg]
+    try:
+        return store.load_stats(graph_dir(graph))
+    except store.GraphNotFoundError as exc:
+        fail(str(exc))
+
+
+def stats_command(graph: GraphOption = None, as_json: JsonOption = False) -> None:
+    """Counts: records read, trials, rejects, merges, nodes and relationships per type."""
+    stats = _load_stats(graph)
+    if as_json:
+        print_json(stats)
+    else:
+        _print_stats(stats)
+
+
+def trial_command(
+    nct_id: Annotated[str, typer.Argument(help="An NCT number, e.g. NCT05008575.")],
+    graph: GraphOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Everything the graph holds about one trial."""
+    try:
+        g = store.load(graph_dir(graph))
+    except store.GraphNotFoundError as exc:
+        fail(str(exc))
+    view = describe_trial(g, nct_id.strip().upper())
+    if view is None:
+        fail(f"no trial {nct_id} in the graph ({sum(1 for _ in g.nodes('Trial'))} trials); "
+             "check the number or build with the file that holds it")
+    if as_json:
+        print_json(view)
+        return
+    table = Table(show_header=False, title=f"{view['nct_id']}: {view['title']}")
+    table.add_column("field", style="bold")
+    table.add_column("value")
+    for key, value in view.items():
+        if key in ("nct_id", "title") or value in (None, [], ""):
+            continue
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            value = "\n".join(", ".join(f"{k}={v}" for k, v in item.items() if v not in
+                                        (None, [], "")) for item in value)
+        table.add_row(key, str(value))
+    console.print(table)
+
+
+def rejects_command(graph: GraphOption = None, as_json: JsonOption = False) -> None:
+    """Records that could not become trials, with file, record, field and reason."""
+    try:
+        rejects = store.load_rejects(graph_dir(graph))
+    except store.GraphNotFoundError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(rejects)
+        return
+    from celltx.models import Reject
+
+    for r in rejects:
+        console.print(Reject.model_validate(r).message(), highlight=False, soft_wrap=True)
+    console.print(f"{len(rejects)} rejects")
+
+
+def merges_command(graph: GraphOption = None, as_json: JsonOption = False) -> None:
+    """Trials read from several sources, with the evidence for each merge."""
+    try:
+        merges = store.load_merges(graph_dir(graph))
+    except store.GraphNotFoundError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(merges)
+        return
+    for m in merges:
+        console.print(f"[bold]{m['nct_id']}[/] ← {', '.join(m['sources'])} "
+                      f"({'; '.join(m['evidence'])})", highlight=False, soft_wrap=True)
+    console.print(f"{len(merges)} merged trials")

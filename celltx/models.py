@@ -1,0 +1,230 @@
+"""Records as read from the registries, and the rejects report.
+
+A ``TrialRecord`` holds what one source said about one trial, with the registry's own strings
+kept as written (enums are ClinicalTrials.gov's own API v2 names). Loaders produce records;
+they never normalise to ontology terms (that is ``celltx.ontology``'s job).
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+
+NCT_RE = re.compile(r"^NCT\d{8}$")
+PARTIAL_DATE_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+
+OVERALL_STATUSES = frozenset(
+    {
+        "NOT_YET_RECRUITING", "RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING",
+        "SUSPENDED", "TERMINATED", "COMPLETED", "WITHDRAWN", "UNKNOWN", "AVAILABLE",
+        "NO_LONGER_AVAILABLE", "TEMPORARILY_NOT_AVAILABLE", "APPROVED_FOR_MARKETING", "WITHHELD",
+    }
+)
+PHASES = frozenset({"EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA"})
+STUDY_TYPES = frozenset({"INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS"})
+SPONSOR_CLASSES = frozenset(
+    {"NIH", "FED", "OTHER_GOV", "INDIV", "INDUSTRY", "NETWORK", "AMBIG", "OTHER", "UNKNOWN"}
+)
+INTERVENTION_TYPES = frozenset(
+    {
+        "BEHAVIORAL", "BIOLOGICAL", "COMBINATION_PRODUCT", "DEVICE", "DIAGNOSTIC_TEST",
+        "DIETARY_SUPPLEMENT", "DRUG", "GENETIC", "PROCEDURE", "RADIATION", "OTHER",
+    }
+)
+
+
+def _check_date(value: str | None) -> str | None:
+    if value is not None and not PARTIAL_DATE_RE.match(value):
+        raise ValueError(f"not an ISO partial date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
+    return value
+
+
+def _check_nct(value: str | None) -> str | None:
+    if value is not None and not NCT_RE.match(value):
+        raise ValueError(f"not an NCT number: {value!r}")
+    return value
+
+
+PartialDate = Annotated[str | None, AfterValidator(_check_date)]
+"""An ISO date keeping the registry's precision: ``2023``, ``2023-12`` or ``2023-12-01``."""
+
+NctId = Annotated[str | None, AfterValidator(_check_nct)]
+
+
+class SourceFormat(StrEnum):
+    CTGOV_V2_JSON = "ctgov-v2-json"
+    CTGOV_CSV = "ctgov-csv"
+    CTGOV_LEGACY_CSV = "ctgov-legacy-csv"
+    CTGOV_XML = "ctgov-xml"
+    REGISTRY_PAGE = "registry-page"
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Provenance(Frozen):
+    """Where a record came from: the file, the record's position in it, and its format."""
+
+    path: str
+    format: SourceFormat
+    record: int
+    """0-based index of the record in its file (the data row for CSV, the study for JSON)."""
+    line: int | None = None
+    last_update: PartialDate = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.path}#{self.record}"
+
+
+class Sponsor(Frozen):
+    name: str
+    sponsor_class: str | None = None
+    """ClinicalTrials.gov agency class: INDUSTRY, NIH, FED, OTHER_GOV, NETWORK, INDIV, OTHER."""
+
+
+class Intervention(Frozen):
+    type: str | None = None
+    name: str
+    other_names: tuple[str, ...] = ()
+    description: str | None = None
+    arm_labels: tuple[str, ...] = ()
+
+
+class Arm(Frozen):
+    label: str
+    type: str | None = None
+    description: str | None = None
+    intervention_names: tuple[str, ...] = ()
+
+
+class Outcome(Frozen):
+    measure: str
+    description: str | None = None
+    time_frame: str | None = None
+
+
+class Location(Frozen):
+    facility: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    status: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class Eligibility(Frozen):
+    criteria: str | None = None
+    sex: str | None = None
+    """ALL, FEMALE or MALE."""
+    min_age: str | None = None
+    """As written, e.g. ``18 Years``."""
+    max_age: str | None = None
+    min_age_years: float | None = None
+    max_age_years: float | None = None
+    healthy_volunteers: bool | None = None
+    std_ages: tuple[str, ...] = ()
+
+
+class TrialRecord(Frozen):
+    """One source's account of one trial."""
+
+    nct_id: NctId
+    provenance: Provenance
+    secondary_ids: tuple[str, ...] = ()
+    brief_title: str | None = None
+    official_title: str | None = None
+    acronym: str | None = None
+    overall_status: str | None = None
+    start_date: PartialDate = None
+    start_date_type: str | None = None
+    primary_completion_date: PartialDate = None
+    completion_date: PartialDate = None
+    first_posted: PartialDate = None
+    last_update: PartialDate = None
+    phases: tuple[str, ...] = ()
+    study_type: str | None = None
+    allocation: str | None = None
+    intervention_model: str | None = None
+    masking: str | None = None
+    primary_purpose: str | None = None
+    enrollment: int | None = None
+    enrollment_type: str | None = None
+    """ACTUAL or ESTIMATED (anticipated)."""
+    conditions: tuple[str, ...] = ()
+    condition_mesh_terms: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    interventions: tuple[Intervention, ...] = ()
+    arms: tuple[Arm, ...] = ()
+    lead_sponsor: Sponsor | None = None
+    collaborators: tuple[Sponsor, ...] = ()
+    eligibility: Eligibility = Eligibility()
+    primary_outcomes: tuple[Outcome, ...] = ()
+    secondary_outcomes: tuple[Outcome, ...] = ()
+    locations: tuple[Location, ...] = ()
+    brief_summary: str | None = None
+    detailed_description: str | None = None
+
+    @field_validator("overall_status")
+    @classmethod
+    def _known_status(cls, value: str | None) -> str | None:
+        if value is not None and value not in OVERALL_STATUSES:
+            raise ValueError(f"unknown overall status {value!r}")
+        return value
+
+    @field_validator("phases")
+    @classmethod
+    def _known_phases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [p for p in value if p not in PHASES]
+        if unknown:
+            raise ValueError(f"unknown phase {unknown[0]!r}")
+        return value
+
+    @field_validator("study_type")
+    @classmethod
+    def _known_study_type(cls, value: str | None) -> str | None:
+        if value is not None and value not in STUDY_TYPES:
+            raise ValueError(f"unknown study type {value!r}")
+        return value
+
+    @property
+    def title(self) -> str | None:
+        return self.brief_title or self.official_title
+
+
+class Reject(Frozen):
+    """A record that could not become a trial, with the reason: one line of the rejects report."""
+
+    path: str
+    format: SourceFormat | None
+    record: int | None
+    line: int | None = None
+    nct_id: str | None = None
+    field: str | None = None
+    reason: str
+
+    def message(self) -> str:
+        where = self.path
+        if self.record is not None:
+            where += f", record {self.record}"
+        if self.line is not None:
+            where += f" (line {self.line})"
+        if self.nct_id:
+            where += f" [{self.nct_id}]"
+        field = f" field {self.field!r}:" if self.field else ""
+        return f"{where}:{field} {self.reason}"
+
+
+class UnreadableFileError(Exception):
+    """A whole file could not be read (not a record-level problem)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason

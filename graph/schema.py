@@ -1,0 +1,42 @@
+"""The graph's node labels and relationship types: the allow-list every writer checks against.
+
+Each relationship type lists the (start label, end label) pairs it may join.
+"""
+
+from __future__ import annotations
+
+NODE_LABELS: tuple[str, ...] = (
+    "Trial", "Organization", "Condition", "Intervention", "Phase", "Country", "Site",
+    "Target", "CellType", "Product", "Agent",
+)
+
+RELATIONSHIPS: dict[str, tuple[tuple[str, str], ...]] = {
+    "SPONSORED_BY": (("Trial", "Organization"),),  # {role: lead | collaborator}
+    "STUDIES": (("Trial", "Condition"),),  # {as_written}
+    "HAS_PHASE": (("Trial", "Phase"),),
+    "TESTS": (("Trial", "Intervention"),),
+    "HAS_SITE": (("Trial", "Site"),),  # {status}
+    "LOCATED_IN": (("Site", "Country"),),
+    "HAS_PRODUCT": (("Trial", "Product"),),
+    "TARGETS": (("Product", "Target"),),
+    "BASE_CELL_TYPE": (("Product", "CellType"),),
+    "USES_AGENT": (("Trial", "Agent"),),  # {role: lymphodepletion | cytokine | combination | procedure}
+}
+
+KEY_PROPERTY: dict[str, str] = {label: "id" for label in NODE_LABELS}
+"""Every node has a unique ``id`` property (``NCT…`` for a trial, a CURIE or slug otherwise)."""
+
+
+def node_id(label: str, key: str) -> str:
+    """The networkx node id of an entity: ``Label:key``."""
+    if label not in NODE_LABELS:
+        raise ValueError(f"unknown node label {label!r}; known: {', '.join(NODE_LABELS)}")
+    return f"{label}:{key}"
+
+
+def check_relationship(rel_type: str, start_label: str, end_label: str) -> None:
+    allowed = RELATIONSHIPS.get(rel_type)
+    if allowed is None:
+        raise ValueError(f"unknown relationship type {rel_type!r}")
+    if (start_label, end_label) not in allowed:
+        raise ValueError(f"{rel_type} cannot join {start_label} to {end_label}")

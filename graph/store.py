@@ -1,0 +1,92 @@
+"""Persisting a built graph in a directory, so that later commands need not re-read sources.
+
+Layout of DIR: ``graph.json.gz`` (nodes and relationships, sorted, so a rebuild from the same
+sources gives the same bytes), ``stats.json``, ``rejects.jsonl`` and ``merges.json``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from celltx.graph.trial_graph import TrialGraph
+
+GRAPH_FILE = "graph.json.gz"
+STATS_FILE = "stats.json"
+REJECTS_FILE = "rejects.jsonl"
+MERGES_FILE = "merges.json"
+DEFAULT_DIR = "celltx-graph"
+ENV_VAR = "CELLTX_GRAPH"
+
+
+class GraphNotFoundError(FileNotFoundError):
+    pass
+
+
+def default_dir() -> Path:
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_DIR)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def save(graph: TrialGraph, directory: Path, *, stats: dict[str, Any],
+         rejects: list[dict[str, Any]], merges: list[dict[str, Any]]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    nodes = [{"nid": n, **d} for n, d in sorted(graph.g.nodes(data=True))]
+    edges = sorted(({"start": s, "end": e, "key": k, **d}
+                    for s, e, k, d in graph.g.edges(keys=True, data=True)),
+                   key=lambda x: (x["start"], x["end"], x["key"]))
+    payload = json.dumps({"nodes": nodes, "edges": edges}, ensure_ascii=False,
+                         sort_keys=True, separators=(",", ":")).encode()
+    tmp = directory / (GRAPH_FILE + ".tmp")
+    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0,
+                                              filename="") as gz:
+        gz.write(payload)
+    tmp.replace(directory / GRAPH_FILE)
+    (directory / STATS_FILE).write_text(dumps(stats), encoding="utf-8")
+    (directory / MERGES_FILE).write_text(dumps(merges), encoding="utf-8")
+    with open(directory / REJECTS_FILE, "w", encoding="utf-8") as fh:
+        for r in rejects:
+            fh.write(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def _require(directory: Path, name: str) -> Path:
+    path = directory / name
+    if not path.exists():
+        raise GraphNotFoundError(
+            f"no built graph in {directory} (missing {name}); run `celltx build` first, "
+            f"or point --graph / ${ENV_VAR} at a graph directory"
+        )
+    return path
+
+
+def load(directory: Path) -> TrialGraph:
+    with gzip.open(_require(directory, GRAPH_FILE), "rb") as fh:
+        data = json.loads(fh.read())
+    g = nx.MultiDiGraph()
+    for node in data["nodes"]:
+        nid = node.pop("nid")
+        g.add_node(nid, **node)
+    for edge in data["edges"]:
+        g.add_edge(edge.pop("start"), edge.pop("end"), key=edge.pop("key"), **edge)
+    return TrialGraph(g)
+
+
+def load_stats(directory: Path) -> dict[str, Any]:
+    return json.loads(_require(directory, STATS_FILE).read_text(encoding="utf-8"))
+
+
+def load_rejects(directory: Path) -> list[dict[str, Any]]:
+    with open(_require(directory, REJECTS_FILE), encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def load_merges(directory: Path) -> list[dict[str, Any]]:
+    return json.loads(_require(directory, MERGES_FILE).read_text(encoding="utf-8"))

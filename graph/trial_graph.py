@@ -1,0 +1,279 @@
+"""The trial graph: typed nodes and relationships on a networkx ``MultiDiGraph``.
+
+Node ids are ``Label:key``; every node has ``label`` and ``id`` attributes, every relationship
+a ``type`` (also its multigraph key) and ``sources`` (the records that state it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import networkx as nx
+
+from celltx.graph.merge import MergedTrial
+from celltx.graph.schema import check_relationship, node_id
+from celltx.models import TrialRecord
+from celltx.ontology.terms import Term, TrialAnnotation
+
+TRIAL_IRI = "https://identifiers.org/clinicaltrials:{}"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _clean(props: dict[str, Any]) -> dict[str, Any]:
+    """Drop empty values so that every stored property is a primitive or a non-empty list."""
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in props.items()
+            if v is not None and v != () and v != [] and v != ""}
+
+
+class TrialGraph:
+    """All trials and their entities. Build with ``add_trial``; read with the accessors."""
+
+    def __init__(self, graph: nx.MultiDiGraph | None = None) -> None:
+        self.g: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
+
+    # ---- building -------------------------------------------------------------------------
+
+    def _node(self, label: str, key: str, **props: Any) -> str:
+        nid = node_id(label, key)
+        clean = _clean(props)
+        if nid in self.g:
+            attrs = self.g.nodes[nid]
+            for k, v in clean.items():
+                attrs.setdefault(k, v)
+        else:
+            self.g.add_node(nid, label=label, id=key, **clean)
+        return nid
+
+    def _edge(self, start: str, rel_type: str, end: str, sources: Iterable[str],
+              **props: Any) -> None:
+        check_relationship(rel_type, self.g.nodes[start]["label"], self.g.nodes[end]["label"])
+        key = rel_type
+        extra = "|".join(str(props[k]) for k in sorted(props) if props[k] is not None)
+        if extra:
+            key = f"{rel_type}|{extra}"
+        srcs = sorted(set(sources))
+        if self.g.has_edge(start, end, key):
+            data = self.g.edges[start, end, key]
+            data["sources"] = sorted(set(data["sources"]) | set(srcs))
+        else:
+            self.g.add_edge(start, end, key=key, type=rel_type, sources=srcs, **_clean(props))
+
+    def _term_node(self, label: str, term: Term, **props: Any) -> str:
+        return self._node(label, term.curie or term.key, label_text=term.label, name=term.label,
+                          iri=term.iri, curie=term.curie, **props)
+
+    def add_trial(self, merged: MergedTrial, ann: TrialAnnotation,
+                  records: list[TrialRecord] | None = None) -> str:
+        """Add one (merged) trial and its facts. ``records`` (all sources) attribute facts."""
+        rec = merged.record
+        records = records or [rec]
+        primary = [rec.provenance.ref]
+
+        def stating(get: Callable[[TrialRecord], Iterable[str]], value: str) -> list[str]:
+            want = value.casefold()
+            found = [r.provenance.ref for r in records if any(
+                (v or "").casefold() == want for v in get(r))]
+            return found or primary
+
+        elig = rec.eligibility
+        trial = self._node(
+            "Trial", merged.nct_id,
+            iri=TRIAL_IRI.format(merged.nct_id),
+            url=f"https://clinicaltrials.gov/study/{merged.nct_id}",
+            title=rec.title, brief_title=rec.brief_title, official_title=rec.official_title,
+            acronym=rec.acronym, status=rec.overall_status,
+            status_label=ann.status.label if ann.status else None,
+            study_type=rec.study_type, phases=rec.phases,
+            start_date=rec.start_date, start_year=int(rec.start_date[:4]) if rec.start_date else None,
+            primary_completion_date=rec.primary_completion_date,
+            completion_date=rec.completion_date, first_posted=rec.first_posted,
+            last_update=rec.last_update,
+            enrollment=rec.enrollment, enrollment_type=rec.enrollment_type,
+            allocation=rec.allocation, intervention_model=rec.intervention_model,
+            masking=rec.masking, primary_purpose=rec.primary_purpose,
+            sex=elig.sex, min_age_years=elig.min_age_years, max_age_years=elig.max_age_years,
+            healthy_volunteers=elig.healthy_volunteers,
+            secondary_ids=rec.secondary_ids, keywords=rec.keywords,
+            conditions_as_written=rec.conditions,
+            brief_summary=rec.brief_summary,
+            eligibility_criteria=elig.criteria,
+            is_cell_therapy=ann.is_cell_therapy,
+            several_candidates=ann.several_candidates or None,
+            sources=[p.ref for p in merged.sources],
+            source_formats=[str(p.format) for p in merged.sources],
+        )
+
+        for cond in ann.conditions:
+            if cond.term is not None:
+                cnode = self._term_node("Condition", cond.term)
+            else:
+                cnode = self._node("Condition", f"text:{_slug(cond.as_written)}",
+                                   name=cond.as_written)
+            self._edge(trial, "STUDIES", cnode,
+                       stating(lambda r: r.conditions, cond.as_written),
+                       as_written=cond.as_written)
+
+        for org in ann.organizations:
+            onode = self._node("Organization", org.key, name=org.name, org_class=org.org_class,
+                               ctgov_class=org.ctgov_class)
+            self._edge(trial, "SPONSORED_BY", onode,
+                       stating(lambda r: [s.name for s in ((r.lead_sponsor,) if r.lead_sponsor
+                                                           else ()) + r.collaborators],
+                               org.as_written),
+                       role=org.role, as_written=org.as_written)
+
+        if ann.phase is not None:
+            pnode = self._node("Phase", ann.phase.key, name=ann.phase.label, iri=ann.phase.iri,
+                               curie=ann.phase.curie)
+            self._edge(trial, "HAS_PHASE", pnode,
+                       stating(lambda r: ["|".join(r.phases)], ann.phase.key))
+
+        for iv in rec.interventions:
+            inode = self._node("Intervention", f"{(iv.type or 'unknown').lower()}:{_slug(iv.name)}",
+                               name=iv.name, type=iv.type)
+            self._edge(trial, "TESTS", inode, stating(lambda r: [i.name for i in r.interventions],
+                                                      iv.name))
+
+        for loc, code in zip(rec.locations, ann.location_countries, strict=False):
+            site_key = hashlib.sha1(
+                "|".join((loc.facility or "", loc.city or "", loc.country or "")).lower()
+                .encode()).hexdigest()[:16]
+            snode = self._node("Site", site_key, name=loc.facility, city=loc.city,
+                               state=loc.state, country=loc.country, lat=loc.lat, lon=loc.lon)
+            self._edge(trial, "HAS_SITE", snode, primary, status=loc.status)
+            if code:
+                cnode = self._node("Country", code, name=_country_name(code))
+                self._edge(snode, "LOCATED_IN", cnode, primary)
+
+        for i, product in enumerate(ann.products, start=1):
+            pnode = self._node(
+                "Product", f"{merged.nct_id}-P{i}", name=product.name, platform=product.platform,
+                receptor=product.receptor, cell_source=product.source,
+                construct=product.construct_kind, as_written=product.as_written,
+                target_symbols=[t.symbol for t in product.targets],
+            )
+            self._edge(trial, "HAS_PRODUCT", pnode, primary)
+            if product.cell_type is not None:
+                ct = self._term_node("CellType", product.cell_type)
+                self._edge(pnode, "BASE_CELL_TYPE", ct, primary)
+            for target in product.targets:
+                tnode = self._node("Target", target.key, symbol=target.symbol, name=target.label,
+                                   iri=target.iri, curie=target.curie, kind=target.kind,
+                                   hgnc_id=target.hgnc_id)
+                self._edge(pnode, "TARGETS", tnode, primary)
+
+        for agent in ann.agents:
+            anode = self._term_node("Agent", agent.term)
+            self._edge(trial, "USES_AGENT", anode, primary, role=agent.role,
+                       as_written=agent.as_written)
+        return trial
+
+    # ---- reading --------------------------------------------------------------------------
+
+    def nodes(self, label: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for nid, data in self.g.nodes(data=True):
+            if data["label"] == label:
+                yield nid, data
+
+    def out(self, nid: str, rel_type: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Neighbours reached from ``nid`` over ``rel_type`` relationships, with edge data."""
+        for _, end, data in self.g.out_edges(nid, data=True):
+            if data["type"] == rel_type:
+                yield end, data
+
+    def node_counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(d["label"] for _, d in self.g.nodes(data=True)).items()))
+
+    def edge_counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(d["type"] for _, _, d in self.g.edges(data=True)).items()))
+
+    def trial(self, nct_id: str) -> dict[str, Any] | None:
+        nid = node_id("Trial", nct_id)
+        return dict(self.g.nodes[nid]) if nid in self.g else None
+
+
+def _country_name(code: str) -> str:
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    return str(country.name) if country else code
+
+
+def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
+    """The public JSON view of one trial (``celltx trial NCT… --json``)."""
+    nid = node_id("Trial", nct_id)
+    if nid not in graph.g:
+        return None
+    t = graph.g.nodes[nid]
+    conditions = [
+        {"label": c.get("name"), "iri": c.get("iri"), "as_written": e.get("as_written")}
+        for c_id, e in graph.out(nid, "STUDIES") for c in [graph.g.nodes[c_id]]
+    ]
+    sponsors = [
+        {"name": o.get("name"), "role": e.get("role"), "class": o.get("org_class"),
+         "ctgov_class": o.get("ctgov_class"), "as_written": e.get("as_written")}
+        for o_id, e in graph.out(nid, "SPONSORED_BY") for o in [graph.g.nodes[o_id]]
+    ]
+    sponsors.sort(key=lambda s: (s["role"] != "lead", s["name"] or ""))
+    interventions = [{"type": graph.g.nodes[i]["type"] if "type" in graph.g.nodes[i] else None,
+                      "name": graph.g.nodes[i].get("name")} for i, _ in graph.out(nid, "TESTS")]
+    countries = sorted({c for s, _ in graph.out(nid, "HAS_SITE")
+                        for c, _ in graph.out(s, "LOCATED_IN")})
+    products = []
+    targets: dict[str, dict[str, Any]] = {}
+    for p_id, _ in graph.out(nid, "HAS_PRODUCT"):
+        p = graph.g.nodes[p_id]
+        cell = next((graph.g.nodes[c] for c, _ in graph.out(p_id, "BASE_CELL_TYPE")), None)
+        p_targets = [graph.g.nodes[t] for t, _ in graph.out(p_id, "TARGETS")]
+        for tg in p_targets:
+            targets[tg["id"]] = {"symbol": tg.get("symbol"), "iri": tg.get("iri"),
+                                 "kind": tg.get("kind")}
+        products.append({
+            "name": p.get("name"), "platform": p.get("platform"),
+            "cell_type_iri": cell.get("iri") if cell else None, "receptor": p.get("receptor"),
+            "targets": [tg.get("symbol") for tg in p_targets], "source": p.get("cell_source"),
+            "construct": p.get("construct"),
+        })
+    products.sort(key=lambda p: p["name"] or "")
+    agents = [{"name": graph.g.nodes[a].get("name"), "iri": graph.g.nodes[a].get("iri"),
+               "role": e.get("role"), "as_written": e.get("as_written")}
+              for a, e in graph.out(nid, "USES_AGENT")]
+    phase = next((graph.g.nodes[p] for p, _ in graph.out(nid, "HAS_PHASE")), None)
+    return {
+        "nct_id": nct_id,
+        "iri": t.get("iri"),
+        "url": t.get("url"),
+        "title": t.get("title"),
+        "official_title": t.get("official_title"),
+        "status": t.get("status"),
+        "phases": t.get("phases", []),
+        "phase": {"label": phase.get("name"), "iri": phase.get("iri")} if phase else None,
+        "study_type": t.get("study_type"),
+        "enrollment": t.get("enrollment"),
+        "enrollment_type": t.get("enrollment_type"),
+        "start_date": t.get("start_date"),
+        "completion_date": t.get("completion_date"),
+        "last_update": t.get("last_update"),
+        "conditions": sorted(conditions, key=lambda c: c["as_written"] or ""),
+        "sponsors": sponsors,
+        "interventions": sorted(interventions, key=lambda i: (i["name"] or "", i["type"] or "")),
+        "countries": [c.split(":", 1)[1] for c in countries],
+        "min_age_years": t.get("min_age_years"),
+        "max_age_years": t.get("max_age_years"),
+        "sex": t.get("sex"),
+        "is_cell_therapy": bool(t.get("is_cell_therapy")),
+        "targets": sorted(targets.values(), key=lambda x: x["symbol"] or ""),
+        "products": products,
+        "agents": sorted(agents, key=lambda a: (a["role"] or "", a["name"] or "")),
+        "sources": [{"path": ref.rsplit("#", 1)[0], "record": int(ref.rsplit("#", 1)[1]),
+                     "format": fmt}
+                    for ref, fmt in zip(t.get("sources", []), t.get("source_formats", []),
+                                        strict=True)],
+    }

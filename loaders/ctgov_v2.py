@@ -1,0 +1,224 @@
+"""ClinicalTrials.gov API v2 JSON: one study, a JSON array (the website's "Download JSON"),
+an API page (``{"studies": [...], "nextPageToken": ...}``) or JSON Lines; streamed with ijson."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import ijson
+
+from celltx.models import (
+    Arm,
+    Eligibility,
+    Intervention,
+    Location,
+    Outcome,
+    Provenance,
+    Reject,
+    SourceFormat,
+    Sponsor,
+    TrialRecord,
+    UnreadableFileError,
+)
+from celltx.loaders.records import RecordError, build_record, parse_field, reject
+from celltx.loaders.sources import SourceFile, open_utf8, read_head
+from celltx.loaders.values import parse_age, parse_date
+
+FORMAT = SourceFormat.CTGOV_V2_JSON
+
+
+def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord | Reject]:
+    """Yield a record or a reject for every study in ``source``."""
+    head = read_head(source) if head is None else head
+    index = 0
+    with open_utf8(source, head) as text:
+        try:
+            for index, study in enumerate(_iter_values(text, head)):
+                yield study_to_record(study, Provenance(path=source.path, format=FORMAT,
+                                                        record=index))
+            return
+        except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
+            failed_at = index + 1 if index or _seen_any(exc) else 0
+            reason = f"malformed or truncated JSON: {exc}"
+    if failed_at == 0 and not head.strip():
+        raise UnreadableFileError(source.path, "empty file")
+    yield Reject(path=source.path, format=FORMAT, record=failed_at, reason=reason)
+
+
+def _seen_any(exc: Exception) -> bool:
+    return bool(getattr(exc, "_celltx_seen", False))
+
+
+def _iter_values(text: BinaryIO, head: bytes) -> Iterator[Any]:
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"["):
+        yield from ijson.items(text, "item", use_float=True)
+    elif _first_key(stripped) == "studies":
+        yield from ijson.items(text, "studies.item", use_float=True)
+    else:
+        yield from ijson.items(text, "", multiple_values=True, use_float=True)
+
+
+def _first_key(head: bytes) -> str | None:
+    try:
+        for prefix, event, value in ijson.parse(io.BytesIO(head)):
+            if prefix == "" and event == "map_key":
+                return str(value)
+            if prefix == "" and event not in ("start_map",):
+                return None
+    except ijson.JSONError:
+        return None
+    return None
+
+
+def _get(obj: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value if v is not None and str(v).strip())
+
+
+def _int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not float(value).is_integer():
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(value)
+
+
+def study_to_record(study: Any, prov: Provenance) -> TrialRecord | Reject:
+    """Map one API v2 study object to a record; any field problem becomes a reject."""
+    if not isinstance(study, dict) or not isinstance(study.get("protocolSection"), dict):
+        return reject(prov, "not a ClinicalTrials.gov API v2 study (no protocolSection)",
+                      field="protocolSection")
+    ps = study["protocolSection"]
+    nct = _get(ps, "identificationModule", "nctId")
+    last_update = None
+    try:
+        last_update = parse_field("lastUpdatePostDate", parse_date,
+                                  _get(ps, "statusModule", "lastUpdatePostDateStruct", "date"))
+        fields = _fields(ps, study)
+    except RecordError as exc:
+        return reject(prov, exc.reason, field=exc.field, nct_id=nct)
+    prov = prov.model_copy(update={"last_update": last_update})
+    return build_record(prov, fields)
+
+
+def _fields(ps: dict[str, Any], study: dict[str, Any]) -> dict[str, Any]:
+    ident = ps.get("identificationModule") or {}
+    status = ps.get("statusModule") or {}
+    sponsors = ps.get("sponsorCollaboratorsModule") or {}
+    desc = ps.get("descriptionModule") or {}
+    conds = ps.get("conditionsModule") or {}
+    design = ps.get("designModule") or {}
+    arms_mod = ps.get("armsInterventionsModule") or {}
+    outcomes = ps.get("outcomesModule") or {}
+    elig = ps.get("eligibilityModule") or {}
+    locs = ps.get("contactsLocationsModule") or {}
+    derived = study.get("derivedSection") or {}
+
+    def date_of(name: str, struct: str) -> str | None:
+        return parse_field(name, parse_date, _get(status, struct, "date"))
+
+    lead = sponsors.get("leadSponsor")
+    info = design.get("designInfo") or {}
+    enrollment = design.get("enrollmentInfo") or {}
+    secondary = tuple(
+        s["id"] for s in (ident.get("secondaryIdInfos") or []) if isinstance(s, dict) and s.get("id")
+    )
+    org_study_id = _get(ident, "orgStudyIdInfo", "id")
+    return {
+        "nct_id": ident.get("nctId"),
+        "secondary_ids": ((org_study_id,) if org_study_id else ()) + secondary,
+        "brief_title": ident.get("briefTitle"),
+        "official_title": ident.get("officialTitle"),
+        "acronym": ident.get("acronym"),
+        "overall_status": status.get("overallStatus"),
+        "start_date": date_of("startDate", "startDateStruct"),
+        "start_date_type": _get(status, "startDateStruct", "type"),
+        "primary_completion_date": date_of("primaryCompletionDate", "primaryCompletionDateStruct"),
+        "completion_date": date_of("completionDate", "completionDateStruct"),
+        "first_posted": date_of("studyFirstPostDate", "studyFirstPostDateStruct"),
+        "last_update": date_of("lastUpdatePostDate", "lastUpdatePostDateStruct"),
+        "phases": _strs(design.get("phases")),
+        "study_type": design.get("studyType"),
+        "allocation": info.get("allocation"),
+        "intervention_model": info.get("interventionModel"),
+        "masking": _get(info, "maskingInfo", "masking"),
+        "primary_purpose": info.get("primaryPurpose"),
+        "enrollment": parse_field("enrollmentInfo.count", _int, enrollment.get("count")),
+        "enrollment_type": enrollment.get("type"),
+        "conditions": _strs(conds.get("conditions")),
+        "condition_mesh_terms": tuple(
+            m["term"] for m in (_get(derived, "conditionBrowseModule", "meshes") or [])
+            if isinstance(m, dict) and m.get("term")
+        ),
+        "keywords": _strs(conds.get("keywords")),
+        "interventions": tuple(
+            Intervention(
+                type=i.get("type"), name=i["name"], other_names=_strs(i.get("otherNames")),
+                description=i.get("description"), arm_labels=_strs(i.get("armGroupLabels")),
+            )
+            for i in (arms_mod.get("interventions") or []) if isinstance(i, dict) and i.get("name")
+        ),
+        "arms": tuple(
+            Arm(label=a["label"], type=a.get("type"), description=a.get("description"),
+                intervention_names=_strs(a.get("interventionNames")))
+            for a in (arms_mod.get("armGroups") or []) if isinstance(a, dict) and a.get("label")
+        ),
+        "lead_sponsor": Sponsor(name=lead["name"], sponsor_class=lead.get("class"))
+        if isinstance(lead, dict) and lead.get("name") else None,
+        "collaborators": tuple(
+            Sponsor(name=c["name"], sponsor_class=c.get("class"))
+            for c in (sponsors.get("collaborators") or []) if isinstance(c, dict) and c.get("name")
+        ),
+        "eligibility": Eligibility(
+            criteria=elig.get("eligibilityCriteria"),
+            sex=elig.get("sex"),
+            min_age=elig.get("minimumAge"),
+            max_age=elig.get("maximumAge"),
+            min_age_years=parse_field("minimumAge", parse_age, elig.get("minimumAge")),
+            max_age_years=parse_field("maximumAge", parse_age, elig.get("maximumAge")),
+            healthy_volunteers=elig.get("healthyVolunteers"),
+            std_ages=_strs(elig.get("stdAges")),
+        ),
+        "primary_outcomes": _outcomes(outcomes.get("primaryOutcomes")),
+        "secondary_outcomes": _outcomes(outcomes.get("secondaryOutcomes")),
+        "locations": tuple(_location(loc) for loc in (locs.get("locations") or [])
+                           if isinstance(loc, dict)),
+        "brief_summary": desc.get("briefSummary"),
+        "detailed_description": desc.get("detailedDescription"),
+    }
+
+
+def _outcomes(items: Any) -> tuple[Outcome, ...]:
+    return tuple(
+        Outcome(measure=o["measure"], description=o.get("description"),
+                time_frame=o.get("timeFrame"))
+        for o in (items or []) if isinstance(o, dict) and o.get("measure")
+    )
+
+
+def _location(loc: dict[str, Any]) -> Location:
+    geo = loc.get("geoPoint") or {}
+    return Location(
+        facility=loc.get("facility"), city=loc.get("city"), state=loc.get("state"),
+        zip=loc.get("zip"), country=loc.get("country"), status=loc.get("status"),
+        lat=parse_field("geoPoint.lat", _float, geo.get("lat")),
+        lon=parse_field("geoPoint.lon", _float, geo.get("lon")),
+    )
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None or value == "" else float(value)

@@ -1,0 +1,139 @@
+"""Input files: directories walked, ``.zip`` members and ``.gz`` files opened transparently,
+text encodings sniffed (UTF-8 with or without BOM, else Windows-1252/Latin-1)."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from celltx.models import UnreadableFileError
+
+SNIFF_BYTES = 1 << 20
+SKIP_NAMES = {".DS_Store", "Thumbs.db"}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One readable input: a display path for messages and a way to open its bytes."""
+
+    path: str
+    open: Callable[[], BinaryIO]
+
+
+def _gz_aware(path: str, opener: Callable[[], BinaryIO]) -> SourceFile:
+    if path.endswith(".gz"):
+        return SourceFile(path, lambda: gzip.GzipFile(fileobj=opener(), mode="rb"))  # type: ignore[return-value]
+    return SourceFile(path, opener)
+
+
+def iter_sources(paths: list[Path]) -> Iterator[SourceFile]:
+    """Expand files, directories (recursively, sorted) and zip archives into source files."""
+    for path in paths:
+        if not path.exists():
+            raise UnreadableFileError(str(path), "no such file or directory")
+        if path.is_dir():
+            children = sorted(p for p in path.rglob("*") if p.is_file())
+            yield from iter_sources(
+                [p for p in children if p.name not in SKIP_NAMES and not p.name.startswith(".")]
+            )
+        elif zipfile.is_zipfile(path):
+            yield from _zip_members(path)
+        else:
+            yield _gz_aware(str(path), lambda p=path: open(p, "rb"))  # type: ignore[misc]
+
+
+def _zip_members(path: Path) -> Iterator[SourceFile]:
+    with zipfile.ZipFile(path) as archive:
+        names = sorted(
+            i.filename for i in archive.infolist()
+            if not i.is_dir() and not Path(i.filename).name.startswith((".", "__MACOSX"))
+        )
+
+    def opener(name: str) -> Callable[[], BinaryIO]:
+        def _open() -> BinaryIO:
+            archive = zipfile.ZipFile(path)
+            return archive.open(name)  # type: ignore[return-value]
+
+        return _open
+
+    for name in names:
+        yield _gz_aware(f"{path}!{name}", opener(name))
+
+
+def sniff_encoding(head: bytes) -> str:
+    """``utf-8-sig`` when the head decodes as UTF-8 (BOM or not), else ``cp1252``.
+
+    >>> sniff_encoding(b"\\xef\\xbb\\xbfNCT"), sniff_encoding("Müller".encode("latin-1"))
+    ('utf-8-sig', 'cp1252')
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def read_head(source: SourceFile, size: int = SNIFF_BYTES) -> bytes:
+    try:
+        with source.open() as fh:
+            return fh.read(size)
+    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+        raise UnreadableFileError(source.path, f"cannot read: {exc}") from None
+
+
+def open_text(source: SourceFile, head: bytes | None = None) -> io.TextIOWrapper:
+    """Open a source as text in its sniffed encoding (``newline=''`` for the csv module)."""
+    encoding = sniff_encoding(head if head is not None else read_head(source))
+    if encoding == "cp1252":
+        # cp1252 leaves five bytes undefined; Latin-1 decodes them rather than failing.
+        encoding = "latin-1" if _has_cp1252_holes(head or b"") else "cp1252"
+    return io.TextIOWrapper(source.open(), encoding=encoding, newline="")
+
+
+class _Utf8Recoder(io.RawIOBase):
+    """Re-encode a non-UTF-8 byte stream as UTF-8 on the fly (for byte-level parsers)."""
+
+    def __init__(self, raw: BinaryIO, encoding: str) -> None:
+        self._raw = raw
+        self._decoder = codecs.getincrementaldecoder(encoding)()
+        self._buffer = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, out: bytearray) -> int:  # type: ignore[override]
+        while not self._buffer:
+            chunk = self._raw.read(65536)
+            self._buffer = self._decoder.decode(chunk, final=not chunk).encode("utf-8")
+            if not chunk:
+                break
+        n = min(len(out), len(self._buffer))
+        out[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def open_utf8(source: SourceFile, head: bytes) -> BinaryIO:
+    """Open a source as UTF-8 bytes without BOM, whatever its sniffed encoding."""
+    raw = source.open()
+    if sniff_encoding(head) == "utf-8-sig":
+        if head.startswith(codecs.BOM_UTF8):
+            raw.read(len(codecs.BOM_UTF8))
+        return raw
+    encoding = "latin-1" if _has_cp1252_holes(head) else "cp1252"
+    return io.BufferedReader(_Utf8Recoder(raw, encoding))  # type: ignore[return-value]
+
+
+def _has_cp1252_holes(data: bytes) -> bool:
+    return any(b in data for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d"))

@@ -1,0 +1,89 @@
+"""Normalised facts about one trial: what the normaliser hands the graph builder.
+
+Every term keeps the registry's own words (``as_written``) beside its public identifier.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from celltx.models import Frozen
+
+Platform = Literal[
+    "CAR-T", "CAR-NK", "CAR-NKT", "CAR-γδT", "CAR-M", "TCR-T", "NK", "iNKT", "γδT", "TIL", "CIK",
+    "T cell", "other",
+]
+"""Platforms: engineered (CAR-*, TCR-T) and unmodified effector cells; ``T cell`` covers
+virus-specific and other unmodified T-cell products, ``other`` any remaining cell therapy."""
+
+PLATFORMS: tuple[str, ...] = Platform.__args__  # type: ignore[attr-defined]
+
+
+class Term(Frozen):
+    """An entity of a public vocabulary (or of ours when none exists)."""
+
+    key: str
+    label: str
+    iri: str | None = None
+    curie: str | None = None
+
+
+class TargetTerm(Term):
+    symbol: str
+    kind: str
+    """protein, glycolipid, ligand family or variant."""
+    hgnc_id: str | None = None
+
+
+class ConditionMatch(Frozen):
+    as_written: str
+    term: Term | None = None
+    """None when the string maps to no vocabulary entry (the node then keeps the string)."""
+
+
+class OrganizationTerm(Frozen):
+    as_written: str
+    key: str
+    name: str
+    org_class: str
+    """industry, academic, government, network, individual or other."""
+    role: Literal["lead", "collaborator"]
+    ctgov_class: str | None = None
+
+
+class Product(Frozen):
+    """An engineered (or unmodified) cell product given in a trial."""
+
+    name: str
+    platform: str
+    receptor: Literal["CAR", "TCR", "none"]
+    cell_type: Term | None = None
+    source: str | None = None
+    """autologous, allogeneic, cord blood, iPSC, cell line, or None when unstated."""
+    construct_kind: str | None = None
+    """single, dual (one construct with two targets: tandem or bicistronic), or None."""
+    targets: tuple[TargetTerm, ...] = ()
+    as_written: str | None = None
+
+
+class AgentUse(Frozen):
+    """A drug or procedure given with the cells (lymphodepletion, cytokine, combination)."""
+
+    term: Term
+    role: Literal["lymphodepletion", "cytokine", "combination", "procedure"]
+    as_written: str
+
+
+class TrialAnnotation(Frozen):
+    is_cell_therapy: bool
+    products: tuple[Product, ...] = ()
+    several_candidates: bool = False
+    """The trial tests several candidate products (one to be selected), not a combination."""
+    conditions: tuple[ConditionMatch, ...] = ()
+    organizations: tuple[OrganizationTerm, ...] = ()
+    phase: Term | None = None
+    status: Term | None = None
+    study_type: Term | None = None
+    location_countries: tuple[str | None, ...] = ()
+    """ISO 3166 alpha-2 code of each of the record's locations, in order (None if unknown)."""
+    agents: tuple[AgentUse, ...] = ()

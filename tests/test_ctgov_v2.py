@@ -1,0 +1,129 @@
+"""API v2 JSON loader: every container shape, the fields, and bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from celltx.build import BuildError, build
+from celltx.loaders import iter_sources, read_source
+from celltx.models import Reject, SourceFormat, TrialRecord
+
+
+def read_all(path: Path) -> list[TrialRecord | Reject]:
+    out: list[TrialRecord | Reject] = []
+    for source in iter_sources([path]):
+        fmt, items = read_source(source)
+        assert fmt is SourceFormat.CTGOV_V2_JSON
+        out.extend(items)
+    return out
+
+
+def test_single_study_fields(fixtures: Path) -> None:
+    [rec] = read_all(fixtures / "ctgov_v2" / "NCT03198052_latest.json")
+    assert isinstance(rec, TrialRecord)
+    assert rec.nct_id == "NCT03198052"
+    assert rec.overall_status == "RECRUITING"
+    assert rec.start_date == "2017-07-01"
+    assert rec.phases == ("PHASE1",)
+    assert rec.study_type == "INTERVENTIONAL"
+    assert rec.enrollment == 30 and rec.enrollment_type == "ESTIMATED"
+    assert rec.lead_sponsor and rec.lead_sponsor.sponsor_class == "OTHER"
+    assert rec.collaborators[0].name.startswith("Hunan Zhaotai")
+    assert rec.eligibility.min_age_years == 18.0 and rec.eligibility.max_age_years == 75.0
+    assert rec.eligibility.criteria and "Inclusion Criteria" in rec.eligibility.criteria
+    assert rec.interventions[0].type == "BIOLOGICAL"
+    assert rec.arms[0].label == "CAR-T cell therapy group"
+    assert rec.primary_outcomes[0].time_frame == "three months"
+    loc = rec.locations[0]
+    assert loc.country == "China" and loc.lat == pytest.approx(23.11667)
+    assert "ZZCART-002" in rec.secondary_ids
+    assert rec.provenance.last_update == "2024-06-25"
+
+
+def test_array_page_and_jsonl(fixtures: Path) -> None:
+    d = fixtures / "ctgov_v2"
+    array = read_all(d / "acute_leukemia_array.json")
+    page = read_all(d / "api_page.json")
+    lines = read_all(d / "studies.jsonl")
+    assert (len(array), len(page), len(lines)) == (6, 3, 3)
+    assert all(isinstance(r, TrialRecord) for r in array + page + lines)
+    assert [r.provenance.record for r in page] == [0, 1, 2]
+
+
+def test_month_precision_dates_are_kept(tmp_path: Path, fixtures: Path) -> None:
+    study = json.loads((fixtures / "ctgov_v2" / "NCT03198052_latest.json").read_text())
+    study["protocolSection"]["statusModule"]["startDateStruct"]["date"] = "2023-12"
+    (tmp_path / "s.json").write_text(json.dumps(study))
+    [rec] = read_all(tmp_path / "s.json")
+    assert isinstance(rec, TrialRecord) and rec.start_date == "2023-12"
+
+
+def test_gzip_zip_and_directory(tmp_path: Path, fixtures: Path) -> None:
+    src = fixtures / "ctgov_v2" / "acute_leukemia_array.json"
+    (tmp_path / "a.json.gz").write_bytes(gzip.compress(src.read_bytes()))
+    with zipfile.ZipFile(tmp_path / "b.zip", "w") as z:
+        z.write(src, "inner/a.json")
+        z.write(fixtures / "ctgov_v2" / "studies.jsonl", "inner/b.jsonl")
+    ids = [r.nct_id for r in read_all(tmp_path)]
+    assert len(ids) == 6 + 6 + 3
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "reason"),
+    [
+        (lambda ps: ps["identificationModule"].pop("nctId"), "nct_id", "no NCT number"),
+        (lambda ps: ps["designModule"].update(phases=["PHASE9"]), "phases", "unknown phase"),
+        (lambda ps: ps["statusModule"].update(overallStatus="ALIVE"), "overall_status",
+         "unknown overall status"),
+        (lambda ps: ps["statusModule"]["startDateStruct"].update(date="2023-02-30"),
+         "startDate", "day is out of range"),
+    ],
+)
+def test_bad_record_becomes_named_reject(tmp_path: Path, fixtures: Path, mutate, field: str,
+                                         reason: str) -> None:
+    good = json.loads((fixtures / "ctgov_v2" / "NCT03198052_latest.json").read_text())
+    bad = json.loads(json.dumps(good))
+    mutate(bad["protocolSection"])
+    (tmp_path / "mixed.json").write_text(json.dumps([good, bad, good]))
+    result = build([tmp_path / "mixed.json"])
+    [rej] = result.rejects
+    assert rej.field == field and reason in rej.reason and rej.record == 1
+    assert "mixed.json" in rej.message() and "record 1" in rej.message()
+    assert result.stats["records_read"] == 3
+    assert result.stats["trials"] + result.stats["rejects"] + result.stats[
+        "duplicates_merged"] == 3
+
+
+def test_truncated_json_keeps_the_records_before_the_break(tmp_path: Path, fixtures: Path) -> None:
+    text = (fixtures / "ctgov_v2" / "acute_leukemia_array.json").read_text()
+    (tmp_path / "cut.json").write_text(text[: len(text) * 2 // 3])
+    result = build([tmp_path / "cut.json"])
+    assert result.stats["trials"] >= 3
+    [rej] = result.rejects
+    assert "truncated" in rej.reason and rej.record == result.stats["trials"]
+
+
+def test_bom_and_latin1(tmp_path: Path, fixtures: Path) -> None:
+    study = json.loads((fixtures / "ctgov_v2" / "NCT03198052_latest.json").read_text())
+    study["protocolSection"]["identificationModule"]["briefTitle"] = "Étude CAR-T à Zürich"
+    text = json.dumps(study, ensure_ascii=False)
+    (tmp_path / "bom.json").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    (tmp_path / "latin.json").write_bytes(text.encode("latin-1", errors="replace"))
+    for name in ("bom.json", "latin.json"):
+        [rec] = read_all(tmp_path / name)
+        assert isinstance(rec, TrialRecord) and rec.brief_title == "Étude CAR-T à Zürich"
+
+
+def test_binary_file_fails_the_build_unless_keep_going(tmp_path: Path, fixtures: Path) -> None:
+    (tmp_path / "blob.bin").write_bytes(bytes(range(256)) * 10)
+    (tmp_path / "ok.json").write_bytes((fixtures / "ctgov_v2" / "api_page.json").read_bytes())
+    with pytest.raises(BuildError, match="blob.bin"):
+        build([tmp_path])
+    result = build([tmp_path], keep_going=True)
+    assert result.stats["trials"] == 3 and result.stats["rejects"] == 1
+    assert result.rejects[0].path.endswith("blob.bin")
