@@ -17,6 +17,7 @@ import networkx as nx
 from celltx.graph.merge import MergedTrial
 from celltx.graph.schema import check_relationship, node_id
 from celltx.models import TrialRecord
+from celltx.ontology.eligibility import structure_criteria, summarise
 from celltx.ontology.terms import Term, TrialAnnotation
 
 TRIAL_IRI = "https://identifiers.org/clinicaltrials:{}"
@@ -173,7 +174,30 @@ class TrialGraph:
             anode = self._term_node("Agent", agent.term)
             self._edge(trial, "USES_AGENT", anode, primary, role=agent.role,
                        as_written=agent.as_written)
+
+        self._add_eligibility(trial, merged.nct_id, rec, records)
         return trial
+
+    # ---- eligibility as data (owned by the registry-pages/eligibility work) -------------------
+
+    def _add_eligibility(self, trial: str, nct_id: str, rec: TrialRecord,
+                         records: list[TrialRecord]) -> None:
+        """A ``Criterion`` node per structured requirement and the Trial's summary figures."""
+        criteria = rec.eligibility.criteria
+        if not criteria:
+            return
+        stating = [r.provenance.ref for r in records if r.eligibility.criteria == criteria] or [
+            rec.provenance.ref]
+        items = structure_criteria(criteria)
+        for i, item in enumerate(items, start=1):
+            cnode = self._node(
+                "Criterion", f"{nct_id}-C{i}", kind=item.kind, inclusion=item.inclusion,
+                text=item.text, matched=item.matched, operator=item.operator, value=item.value,
+                value_max=item.value_max, unit=item.unit, item=item.n,
+            )
+            self._edge(trial, "HAS_CRITERION", cnode, stating)
+        summary = summarise(items).model_dump(exclude_none=True)
+        self.g.nodes[trial].update(summary)
 
     # ---- reading --------------------------------------------------------------------------
 
