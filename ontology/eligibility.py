@@ -478,28 +478,57 @@ NUMERIC_KINDS = ("ecog", "life_expectancy", "lvef", "creatinine_clearance", "cre
                  "bilirubin_direct", "bilirubin", "ast_alt", "spo2", "hemoglobin", "anc",
                  "platelets")
 BOOLEAN_KINDS = tuple(_BOOL)
-_QUICK = re.compile("|".join([*(f"(?:{v})" for v in _NAMES.values()), *(
-    f"(?:{p.pattern})" for p in _BOOL.values()), r"\bage[ds]?\b|years?"]), re.IGNORECASE)
+_KEYWORDS: dict[str, tuple[str, ...]] = {
+    # cheap lower-case substring tests run before any regular expression of a kind
+    "ecog": ("ecog", "eastern cooperative", "who performance", "zubrod"),
+    "life_expectancy": ("life", "survival", "survive"),
+    "lvef": ("ef", "lv", "ejection"),
+    "creatinine_clearance": ("clearance", "crcl", "ccr", "clcr", "gfr", "glomerular"),
+    "creatinine": ("creatinine", "cr"),
+    "bilirubin_direct": ("bilirubin",),
+    "bilirubin": ("bilirubin", "bil"),
+    "ast_alt": ("ast", "alt", "sgot", "sgpt", "aminotransferase", "transaminase", "got", "gpt"),
+    "spo2": ("oxygen", "o2", "oximetry"),
+    "hemoglobin": ("hemoglobin", "haemoglobin", "hgb", "hb"),
+    "anc": ("neutrophil", "anc", "neu"),
+    "platelets": ("platelet", "plt"),
+    "age": ("age", "year", "yr"),
+    "prior_car_t": ("car", "chimeric"),
+    "prior_gene_therapy": ("gene",),
+    "cns_involvement": ("cns", "central nervous", "brain", "mening"),
+    "hiv": ("hiv", "immunodeficiency", "aids"),
+    "hbv": ("hbv", "hepatitis b", "hbsag", "hbcab"),
+    "hcv": ("hcv", "hepatitis c", "hepatitis b"),
+    "pregnancy": ("pregnan", "lactat", "breast", "nursing", "hcg"),
+}
+
+
+def _mentions(kind: str, low: str) -> bool:
+    return any(k in low for k in _KEYWORDS[kind])
 
 
 def structure_items(items: Iterable[CriteriaItem]) -> list[CriterionItem]:
     out: list[CriterionItem] = []
     for item in items:
-        if not _QUICK.search(item.text):
-            continue
-        out.extend(_age(item))
-        present = {m.lastgroup for m in _ANY_NAME.finditer(item.text)}
-        for kind in NUMERIC_KINDS:
-            if kind in present:
-                found = _numeric(kind, item)
+        low = item.text.lower()
+        has_digit = any(ch.isdigit() for ch in low)
+        if has_digit and _mentions("age", low):
+            out.extend(_age(item))
+        numeric = [k for k in NUMERIC_KINDS if has_digit and _mentions(k, low)]
+        if numeric:
+            present = {m.lastgroup for m in _ANY_NAME.finditer(item.text)}
+            for kind in numeric:
+                if kind not in present:
+                    continue
                 seen = set()
-                for c in found:
+                for c in _numeric(kind, item):
                     key = (c.operator, c.value, c.unit)
                     if key not in seen:
                         seen.add(key)
                         out.append(c)
         for kind in BOOLEAN_KINDS:
-            out.extend(_boolean(kind, item))
+            if _mentions(kind, low):
+                out.extend(_boolean(kind, item))
     return out
 
 
