@@ -45,7 +45,7 @@ def iter_sources(paths: list[Path]) -> Iterator[SourceFile]:
         elif zipfile.is_zipfile(path):
             yield from _zip_members(path)
         else:
-            yield _gz_aware(str(path), lambda p=path: open(p, "rb"))  # type: ignore[misc]
+            yield _gz_aware(str(path), lambda p=path: open(p, "rb"))  # type: ignore[misc]  # noqa: SIM115
 
 
 def _zip_members(path: Path) -> Iterator[SourceFile]:
