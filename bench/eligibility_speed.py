@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 from celltx.loaders import iter_sources, read_source
-from celltx.models import TrialRecord
 from celltx.ontology.eligibility import split_criteria, structure_criteria
+
+from celltx.models import TrialRecord
 
 
 def main() -> None:

@@ -21,7 +21,8 @@ RELATIONSHIPS: dict[str, tuple[tuple[str, str], ...]] = {
     "HAS_PRODUCT": (("Trial", "Product"),),
     "TARGETS": (("Product", "Target"),),
     "BASE_CELL_TYPE": (("Product", "CellType"),),
-    "USES_AGENT": (("Trial", "Agent"),),  # {role: lymphodepletion | cytokine | combination | procedure}
+    # {role: lymphodepletion | cytokine | combination | procedure}
+    "USES_AGENT": (("Trial", "Agent"),),
     "HAS_CRITERION": (("Trial", "Criterion"),),
 }
 

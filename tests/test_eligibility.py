@@ -6,10 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from celltx.build import build
 from celltx.loaders import iter_sources, read_source
-from celltx.models import TrialRecord
 from celltx.ontology.eligibility import (
     CriterionItem,
     split_criteria,
@@ -17,6 +14,9 @@ from celltx.ontology.eligibility import (
     summarise,
     summarise_criteria,
 )
+
+from celltx.build import build
+from celltx.models import TrialRecord
 
 
 def one(items: list[CriterionItem], kind: str) -> CriterionItem:

@@ -6,8 +6,9 @@ from typing import Any
 
 from celltx.graph.merge import identify_records, merge_records, normalise_title
 from celltx.graph.trial_graph import TrialGraph
-from celltx.models import Eligibility, Provenance, SourceFormat, TrialRecord
 from celltx.ontology.annotate import annotate
+
+from celltx.models import Eligibility, Provenance, SourceFormat, TrialRecord
 
 TITLE = "CD19 CAR-T Cells in Relapsed or Refractory B-cell Acute Lymphoblastic Leukemia"
 

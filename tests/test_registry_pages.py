@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from celltx.build import BuildResult, build
 from celltx.graph.trial_graph import describe_trial
 from celltx.loaders.registry_page import page_to_record
+
+from celltx.build import BuildResult, build
 from celltx.models import Provenance, Reject, SourceFormat, TrialRecord
 
 # The five seed pages of ../shared/seeds (copied; 001 and 002 describe the same trial, 002 never
