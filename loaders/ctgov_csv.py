@@ -124,8 +124,8 @@ def _rows(text: Iterable[str], delimiter: str) -> Iterator[_Row]:
         if "".join(lines.current).count('"') % 2 and lines.at_end():
             # The csv module ends a row left inside quotes at the end of the file without
             # complaint: the file was cut in the middle of a quoted cell.
-            yield _Row(None, start, "unterminated quoted cell at the end of the file "
-                                    "(truncated file)")
+            yield _Row(cells, start, "unterminated quoted cell at the end of the file "
+                                     "(truncated file)")
             return
         yield _Row(cells, start)
 
@@ -191,6 +191,8 @@ def _row_result(row: _Row, header: list[str], nct_col: int, prov: Provenance,
     if cells is None:
         return reject(prov, row.error or "malformed CSV row")
     nct = cells[nct_col].strip() if nct_col < len(cells) else None
+    if row.error:
+        return reject(prov, row.error, nct_id=nct or None)
     if len(cells) > len(header) and not any(c.strip() for c in cells[len(header):]):
         cells = cells[: len(header)]
     if len(cells) != len(header):

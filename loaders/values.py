@@ -301,15 +301,23 @@ def parse_age_cell(text: str | None) -> tuple[str | None, str | None, tuple[str,
         return None, None, ()
     m = _AGE_RANGE.match(text)
     if m is None or not any(m.groupdict().values()):
-        if re.fullmatch(r"[A-Za-z_ ]+(,\s*[A-Za-z_ ]+)*", text):
-            return None, None, tuple(n for p in text.split(",") if (n := enum_name(p)))
-        raise ValueError(f"unrecognised age range {text!r}")
-    std = tuple(n for p in (m["std"] or "").split(",") if (n := enum_name(p)))
+        return None, None, _std_ages(text)
+    std = _std_ages(m["std"] or "")
     low = m["min"] or m["min_only"]
     high = m["max"] or m["max_only"]
     for age in (low, high):
         parse_age(age)
     return (low.strip() if low else None, high.strip() if high else None, std)
+
+
+_STD_AGES = frozenset({"CHILD", "ADULT", "OLDER_ADULT"})
+
+
+def _std_ages(text: str) -> tuple[str, ...]:
+    groups = tuple(n for p in text.split(",") if (n := enum_name(p)))
+    if any(g not in _STD_AGES for g in groups):
+        raise ValueError(f"unrecognised age range {text!r}")
+    return groups
 
 
 def split_typed(text: str) -> tuple[str | None, str]:
@@ -416,12 +424,18 @@ def parse_outcome(text: str) -> tuple[str, str | None, str | None]:
     ('Overall response rate', 'CR + PR', '12 weeks')
     >>> parse_outcome("Safety, Incidence of adverse events")
     ('Safety', 'Incidence of adverse events', None)
+    >>> parse_outcome("Drinking days, Number of drinking days., Baseline, 3, 6, and 12 months")
+    ('Drinking days', 'Number of drinking days.', 'Baseline, 3, 6, and 12 months')
     """
     parts = text.strip().split(", ")
     measure = parts[0].strip()
     rest = parts[1:]
     time_frame = None
     if rest and _TIME_WORDS.search(rest[-1]) and len(rest[-1]) <= 200:
-        time_frame = rest.pop().strip()
+        frame = [rest.pop()]
+        # "Baseline, 3, 6, and 12 months": short time-like parts before it belong to it
+        while rest and len(rest[-1].split()) <= 3 and _TIME_WORDS.search(rest[-1]):
+            frame.insert(0, rest.pop())
+        time_frame = ", ".join(frame).strip()
     description = ", ".join(rest).strip() or None
     return measure, description, time_frame
