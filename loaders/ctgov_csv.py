@@ -121,13 +121,38 @@ def _rows(text: Iterable[str], delimiter: str) -> Iterator[_Row]:
         except csv.Error as exc:
             yield _Row(None, start, f"malformed CSV row: {exc}")
             continue
-        if "".join(lines.current).count('"') % 2 and lines.at_end():
+        raw = "".join(lines.current)
+        if raw.count('"') % 2 and lines.at_end() and _ends_in_quotes(raw, delimiter):
             # The csv module ends a row left inside quotes at the end of the file without
             # complaint: the file was cut in the middle of a quoted cell.
             yield _Row(cells, start, "unterminated quoted cell at the end of the file "
                                      "(truncated file)")
             return
         yield _Row(cells, start)
+
+
+def _ends_in_quotes(raw: str, delimiter: str) -> bool:
+    """Whether a row's text ends inside a quoted cell, read as the csv module reads it
+    (a quote opens a cell only at its start; ``""`` inside is a quote).
+
+    >>> _ends_in_quotes('1,"cut in the mid', ","), _ends_in_quotes('1,"A":b",2\\n', ",")
+    (True, False)
+    """
+    in_quotes, at_start, i = False, True, 0
+    while i < len(raw):
+        c = raw[i]
+        if in_quotes:
+            if c == '"':
+                if raw.startswith('"', i + 1):
+                    i += 1
+                else:
+                    in_quotes = False
+        elif c == '"' and at_start:
+            in_quotes, at_start = True, False
+        else:
+            at_start = c in (delimiter, "\r", "\n")
+        i += 1
+    return in_quotes
 
 
 def find_nct_column(header: list[str], rows: list[list[str]]) -> int | None:
