@@ -1,13 +1,15 @@
 """Parsers for the registry's value formats shared by every loader: dates, ages, enums.
 
 Each raises ``ValueError`` with a short reason; the loader turns that into a reject naming the
-file, the record and the field.
+file, the record and the field. The pure string parsers are memoised: exports repeat the same
+statuses, phases and dates thousands of times.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 _MONTHS = {
     m: i
@@ -48,6 +50,7 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str | None) -> str | None:
     """Parse a registry date, keeping its precision.
 
@@ -80,6 +83,7 @@ _PER_YEAR = {"year": 1.0, "yr": 1.0, "month": 12.0, "week": 52.1775, "day": 365.
              "hour": 8766.0, "minute": 525960.0}
 
 
+@lru_cache(maxsize=4096)
 def parse_age(text: str | None) -> float | None:
     """Convert a registry age (``18 Years``, ``6 Months``, ``N/A``) to years.
 
@@ -98,6 +102,7 @@ def parse_age(text: str | None) -> float | None:
     return round(float(m.group(1)) / _PER_YEAR[unit], 4)
 
 
+@lru_cache(maxsize=4096)
 def enum_name(text: str | None) -> str | None:
     """Turn a display value (``Active, not recruiting``) into the API v2 enum name.
 
@@ -120,6 +125,7 @@ _PHASE_WORDS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def parse_phases(text: str | None) -> tuple[str, ...]:
     """Parse a phase cell (``PHASE1|PHASE2``, ``Phase 1|Phase 2``, ``Phase 1/Phase 2``).
 
@@ -152,6 +158,7 @@ _STATUS_ALIASES = {"UNKNOWN_STATUS": "UNKNOWN", "ACTIVE_NOT_RECRUITING": "ACTIVE
                    "NO_LONGER_AVAILABLE_FOR_EXPANDED_ACCESS": "NO_LONGER_AVAILABLE"}
 
 
+@lru_cache(maxsize=4096)
 def parse_status(text: str | None) -> str | None:
     """An overall status as written (``Unknown status``, ``RECRUITING``) as its API v2 enum.
 
@@ -162,6 +169,7 @@ def parse_status(text: str | None) -> str | None:
     return None if name is None else _STATUS_ALIASES.get(name, name)
 
 
+@lru_cache(maxsize=4096)
 def parse_study_type(text: str | None) -> str | None:
     """``Interventional``, ``Expanded Access:Treatment IND/Protocol``, ``Observational [Patient
     Registry]`` -> ``INTERVENTIONAL``, ``EXPANDED_ACCESS``, ``OBSERVATIONAL``.
@@ -187,6 +195,7 @@ _DESIGN_ALIASES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def design_value(text: str | None) -> str | None:
     """A design value as its API v2 enum; masking keeps only its level.
 
@@ -225,6 +234,7 @@ _SPONSOR_CLASSES = {"U_S_FED": "FED", "US_FED": "FED", "OTHER_U_S_FEDERAL_AGENCY
                     "FEDERAL": "FED", "INDIVIDUAL": "INDIV"}
 
 
+@lru_cache(maxsize=4096)
 def sponsor_class(text: str | None) -> str | None:
     """An agency class or funder type (``U.S. Fed``, ``Industry``, ``OTHER_GOV``) as an enum.
 
@@ -288,6 +298,7 @@ _AGE_RANGE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def parse_age_cell(text: str | None) -> tuple[str | None, str | None, tuple[str, ...]]:
     """An export's ``Age`` cell as (minimum age, maximum age, standard age groups).
 
@@ -358,6 +369,8 @@ def parse_location(text: str, *, with_zip: bool = True) -> dict[str, str | None]
 'country': 'United States'}
     >>> parse_location("Samsung Medical Center, Seoul, Korea, Republic of")["country"]
     'Korea, Republic of'
+    >>> parse_location("Zhujiang Hospital, Guangzhou, Guangdong, 510282, China")["state"]
+    'Guangdong'
     """
     parts = [p.strip() for p in text.split(", ")]
     parts = [p for p in parts if p]
@@ -403,7 +416,14 @@ def _load_subdivisions(country: str) -> frozenset[str]:
         names.add(sub.name.casefold())
         names.add(sub.code.split("-", 1)[1].casefold())
         names.add(re.sub(r"\s*\(.*\)$", "", sub.name).casefold())
+        names.add(_ADMIN_SUFFIX.sub("", sub.name).casefold())  # "Guangdong Sheng" -> "Guangdong"
     return frozenset(names)
+
+
+_ADMIN_SUFFIX = re.compile(
+    r"(\s+(\w+zu\s+|Uygur\s+)?Zizhiqu|\s+Sheng|\s+Shi|\s+SAR|-(do|teukbyeolsi|gwangyeoksi|"
+    r"teukbyeoljachido|teukbyeoljachisi))$"
+)
 
 
 _TIME_WORDS = re.compile(
