@@ -3,7 +3,8 @@
     python bench/bench_build.py [CORPUS] [--repeat N]
 
 Prints records/second of ``celltx.build.build``, its peak resident memory (``ru_maxrss`` of a
-fresh child process), the time of parsing the same files with the standard library alone
+fresh child process), the time of the loaders alone (records read, nothing merged or built),
+the time of parsing the same files with the standard library alone
 (``json.load`` / ``csv.reader`` / ``ElementTree.parse``), and the ratio of the two. Each
 measurement runs in its own child process, best of ``--repeat``.
 """
@@ -60,9 +61,23 @@ def build_only(corpus: Path) -> int:
     return int(build([corpus]).stats["records_read"])
 
 
+def load_only(corpus: Path) -> int:
+    """Read every record with the loaders (no merge, no normalising, no graph)."""
+    from celltx.loaders import iter_sources, read_source
+
+    records = 0
+    for source in iter_sources([corpus]):
+        _, items = read_source(source)
+        records += sum(1 for _ in items)
+    return records
+
+
+MODES = {"build": build_only, "load": load_only, "parse": parse_only}
+
+
 def _child(mode: str, corpus: Path) -> None:
     start = time.perf_counter()
-    records = (build_only if mode == "build" else parse_only)(corpus)
+    records = MODES[mode](corpus)
     seconds = time.perf_counter() - start
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"seconds": seconds, "records": records, "maxrss_kb": maxrss_kb}))
@@ -84,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", choices=["build", "parse"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child, args.corpus)
@@ -94,6 +109,7 @@ def main() -> None:
     files = _files(args.corpus)
     size = sum(p.stat().st_size for p in files)
     build = _run("build", args.corpus, args.repeat)
+    load = _run("load", args.corpus, args.repeat)
     parse = _run("parse", args.corpus, args.repeat)
     ratio = build["seconds"] / parse["seconds"]
     print(f"corpus            {args.corpus}: {len(files)} files, {size / 1e6:.1f} MB")
@@ -101,6 +117,9 @@ def main() -> None:
           f"{build['records'] / build['seconds']:,.0f} records/s (best of {args.repeat})")
     print(f"build peak RSS    {build['maxrss_kb'] / 1024:.0f} MiB (parse-only child: "
           f"{parse['maxrss_kb'] / 1024:.0f} MiB)")
+    print(f"loaders only      {load['seconds']:.2f} s for {load['records']:.0f} records "
+          f"(ratio to parse {load['seconds'] / parse['seconds']:.1f}); the rest of the build "
+          f"(merge, normalise, graph) {build['seconds'] - load['seconds']:.2f} s")
     print(f"stdlib parse only {parse['seconds']:.2f} s for {parse['records']:.0f} records")
     print(f"ratio build/parse {ratio:.1f} (target <= 4)")
 
