@@ -20,7 +20,8 @@ RELATIONSHIPS: dict[str, tuple[tuple[str, str], ...]] = {
     "HAS_PRODUCT": (("Trial", "Product"),),
     "TARGETS": (("Product", "Target"),),
     "BASE_CELL_TYPE": (("Product", "CellType"),),
-    "USES_AGENT": (("Trial", "Agent"),),  # {role: lymphodepletion | cytokine | combination | procedure}
+    # {role: lymphodepletion | cytokine | combination | procedure}
+    "USES_AGENT": (("Trial", "Agent"),),
 }
 
 KEY_PROPERTY: dict[str, str] = {label: "id" for label in NODE_LABELS}

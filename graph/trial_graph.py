@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import networkx as nx
-
 from celltx.graph.merge import MergedTrial
 from celltx.graph.schema import check_relationship, node_id
-from celltx.models import TrialRecord
 from celltx.ontology.terms import Term, TrialAnnotation
+
+from celltx.models import TrialRecord
 
 TRIAL_IRI = "https://identifiers.org/clinicaltrials:{}"
 
@@ -66,8 +66,9 @@ class TrialGraph:
             self.g.add_edge(start, end, key=key, type=rel_type, sources=srcs, **_clean(props))
 
     def _term_node(self, label: str, term: Term, **props: Any) -> str:
-        return self._node(label, term.curie or term.key, label_text=term.label, name=term.label,
-                          iri=term.iri, curie=term.curie, **props)
+        return self._node(label, term.curie or term.key, name=term.label, iri=term.iri,
+                          curie=term.curie, category=term.category, synonyms=term.synonyms,
+                          **props)
 
     def add_trial(self, merged: MergedTrial, ann: TrialAnnotation,
                   records: list[TrialRecord] | None = None) -> str:
@@ -91,7 +92,8 @@ class TrialGraph:
             acronym=rec.acronym, status=rec.overall_status,
             status_label=ann.status.label if ann.status else None,
             study_type=rec.study_type, phases=rec.phases,
-            start_date=rec.start_date, start_year=int(rec.start_date[:4]) if rec.start_date else None,
+            start_date=rec.start_date,
+            start_year=int(rec.start_date[:4]) if rec.start_date else None,
             primary_completion_date=rec.primary_completion_date,
             completion_date=rec.completion_date, first_posted=rec.first_posted,
             last_update=rec.last_update,
@@ -222,8 +224,8 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
         for o_id, e in graph.out(nid, "SPONSORED_BY") for o in [graph.g.nodes[o_id]]
     ]
     sponsors.sort(key=lambda s: (s["role"] != "lead", s["name"] or ""))
-    interventions = [{"type": graph.g.nodes[i]["type"] if "type" in graph.g.nodes[i] else None,
-                      "name": graph.g.nodes[i].get("name")} for i, _ in graph.out(nid, "TESTS")]
+    interventions = [{"type": graph.g.nodes[i].get("type"), "name": graph.g.nodes[i].get("name")}
+                     for i, _ in graph.out(nid, "TESTS")]
     countries = sorted({c for s, _ in graph.out(nid, "HAS_SITE")
                         for c, _ in graph.out(s, "LOCATED_IN")})
     products = []
@@ -238,10 +240,10 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
         products.append({
             "name": p.get("name"), "platform": p.get("platform"),
             "cell_type_iri": cell.get("iri") if cell else None, "receptor": p.get("receptor"),
-            "targets": [tg.get("symbol") for tg in p_targets], "source": p.get("cell_source"),
+            "targets": sorted(tg.get("symbol") for tg in p_targets), "source": p.get("cell_source"),
             "construct": p.get("construct"),
         })
-    products.sort(key=lambda p: p["name"] or "")
+    products.sort(key=lambda p: (p["name"] or "", p["platform"] or "", p["targets"]))
     agents = [{"name": graph.g.nodes[a].get("name"), "iri": graph.g.nodes[a].get("iri"),
                "role": e.get("role"), "as_written": e.get("as_written")}
               for a, e in graph.out(nid, "USES_AGENT")]

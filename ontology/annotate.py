@@ -12,9 +12,9 @@ from functools import cache
 from importlib import resources
 
 import pycountry
+from celltx.ontology.terms import ConditionMatch, OrganizationTerm, Term, TrialAnnotation
 
 from celltx.models import TrialRecord
-from celltx.ontology.terms import ConditionMatch, OrganizationTerm, Term, TrialAnnotation
 
 _CLASS_OF = {
     "INDUSTRY": "industry", "NIH": "government", "FED": "government", "OTHER_GOV": "government",

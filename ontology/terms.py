@@ -26,6 +26,10 @@ class Term(Frozen):
     label: str
     iri: str | None = None
     curie: str | None = None
+    category: str | None = None
+    """For conditions: haematological, solid, autoimmune or other."""
+    synonyms: tuple[str, ...] = ()
+    """Abbreviations and common spellings (e.g. ``AML``), for matching users' words."""
 
 
 class TargetTerm(Term):
