@@ -216,7 +216,8 @@ def test_malformed_row_in_the_middle_does_not_stop_the_file(tmp_path: Path, fixt
     assert len(items) == len(lines) - 1
     assert [type(i).__name__ for i in items] == ["TrialRecord", "Reject", "TrialRecord",
                                                  "TrialRecord"]
-    assert items[1].line == 3 and items[1].record == 1
+    bad_row = items[1]
+    assert isinstance(bad_row, Reject) and bad_row.line == 3 and bad_row.record == 1
 
 
 def test_blank_lines_are_not_records(tmp_path: Path, fixtures: Path) -> None:

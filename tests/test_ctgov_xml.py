@@ -146,7 +146,8 @@ def test_wrapper_with_several_studies(tmp_path: Path) -> None:
     (tmp_path / "cut.xml").write_text(cut, encoding="utf-8")
     items = read_all(tmp_path / "cut.xml")
     assert [type(i).__name__ for i in items] == ["TrialRecord", "TrialRecord", "Reject"]
-    assert items[2].record == 2 and "truncated" in items[2].reason
+    rej = items[2]
+    assert isinstance(rej, Reject) and rej.record == 2 and "truncated" in rej.reason
 
 
 def _mutate(path: Path, out: Path, old: str, new: str) -> None:
