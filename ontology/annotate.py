@@ -203,20 +203,64 @@ def _source(texts: list[str]) -> str | None:
     return None
 
 
+_TARGETED_CELLS = re.compile(
+    r"(?i:(?:targeted|targeting|specific|directed|redirected|anti-?[^\s]+)[\s-]+(?:human\s+)?"
+    r"(?:(?P<nkt>i?NKT)[- ]?cells?|(?P<gd>γδ|gamma[- ]?delta)[- ]?T[- ]?cells?"
+    r"|(?P<t>T)[- ]?(?:cells?|lymphocytes)|(?P<nk>NK)[- ]?cells?)"
+    r"|[A-Za-z0-9]-(?:(?P<t2>T)[- ]cells?|(?P<nk2>NK)[- ]cells?)"
+    r"|(?P<t3>T)[- ]?(?:cells?|lymphocytes)\s+genetically\s+(?:targeted|modified|engineered|"
+    r"redirected))")
+
+
 def _platform(text: str) -> str | None:
     masked = mt.MASKS.sub(" ", text)
+    found = None
     for name, rx in mt.PLATFORM_CUES:
         if rx.search(masked):
-            return name
-    return None
+            found = name
+            break
+    if found in (None, "T cell", "NK", "iNKT", "γδT"):
+        # "CD19 targeted T cells", "anti-CD70 T-cell injection": an antigen-redirected product
+        m = _TARGETED_CELLS.search(masked)
+        if m and mt.find_targets(masked[max(0, m.start() - 40):m.end()]):
+            if m.group("nkt"):
+                return "CAR-NKT"
+            if m.group("gd"):
+                return "CAR-γδT"
+            return "CAR-NK" if (m.group("nk") or m.group("nk2")) else "CAR-T"
+    if found == "T cell" and any(t.key not in _TCR_ANTIGENS for t in mt.find_targets(masked)):
+        # an antigen-redirected CTL product ("HER2/EBV-CTLs") carries a CAR
+        return "CAR-T"
+    return found
+
+
+_TCR_ANTIGENS = {"WT1", "PRAME", "CTAG1B", "MAGEA4", "AFP"}
+
+
+def _platforms(text: str) -> list[str]:
+    """Every platform a phrase names ("CAR-T/TCR-T cells"), the most specific kept."""
+    first = _platform(text)
+    if first is None:
+        return []
+    masked = mt.MASKS.sub(" ", text)
+    found = [first] + [n for n, rx in mt.PLATFORM_CUES if n != first and rx.search(masked)]
+    engineered_other = [p for p in found if p in mt.ENGINEERED and p not in ("CAR-T", "TCR-T")]
+    drop = {"T cell"}
+    if engineered_other or first in mt.ENGINEERED:
+        drop |= {"NK", "iNKT", "γδT"}
+    if engineered_other:
+        drop.add("CAR-T")
+    if not re.search(r"/|\bor\b|,|\band\b", masked):
+        return [first]
+    return [p for p in dict.fromkeys(found) if p == first or p not in drop]
 
 
 _CHAIN_SEP = re.compile(r"^\s*(?:/|-|\+|,|&|and|or|x|×|\\|plus|,\s*and)?\s*$", re.I)
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
-_ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted (?:to|at)|against|directed (?:at|"
+_ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"
                             r"against|to)|specific (?:for|to)|recogni[sz]ing|CAR[- ]?T?|CART"
-                            r"|CAR[- ]NK)[\s\-]*(?:the\s+)?$)")
+                            r"|CAR[- ]NK)[\s\-.]*(?:the\s+)?$)")
 _ANCHOR_AFTER = re.compile(
     r"(?i:^[\s\-]*(?:\(\w+\)\s*)?(?:(?:dual|bi|tri)[- ]?(?:target\w*|specific)|tandem|bicistronic|"
     r"targeted|targeting|directed|specific|redirected|positive)?[\s\-]*"
@@ -300,7 +344,7 @@ def _phrase_targets(text: str) -> list[str]:
     return keys
 
 
-_CODE_TOKEN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)")
+_CODE_TOKEN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z0-9][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)")
 _NOT_CODE = re.compile(
     r"(?i)^(?:CAR[-.]?T?\d*|CART|IL-?\d+|CD\d+|4-1BB|COVID-19|SARS-CoV-2|HLA-\w+|NK-?92\w*"
     r"|phase\w*|type\w*|grade\w*|stage\w*|day\w*|T\d|N\d|M\d|V\d|X\d|\w+-\d+-\w+-\d+"
@@ -386,13 +430,16 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
     cands: list[_Cand] = []
     ivs = [i for i in record.interventions
            if (i.type or "").upper() not in {"BEHAVIORAL", "DIAGNOSTIC_TEST", "DEVICE"}]
+    transplant = any(_TRANSPLANT.search(i.name) for i in record.interventions)
     for iv in ivs:
         phrase = " ; ".join((iv.name, *iv.other_names))
         codes = mt.find_codes(phrase)
-        platform = _platform(phrase)
-        if codes and platform is None:
-            platform = vocab.product_codes()[codes[0].key].platform
-        if platform is None:
+        platforms = _platforms(phrase)
+        if codes and not platforms:
+            platforms = [vocab.product_codes()[codes[0].key].platform]
+        if platforms == ["T cell"] and transplant and _DLI.search(phrase):
+            continue  # donor lymphocytes given as part of a transplant protocol
+        if not platforms:
             continue
         keys = _phrase_targets(phrase)
         code = codes[0].key if codes else _code(iv.name)
@@ -401,23 +448,41 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
             keys = list(vocab.product_codes()[codes[0].key].targets)
             from_code = True
         groups = _split_phrase(phrase, keys) if not from_code else [keys]
-        for g in groups:
-            cands.append(_Cand(platform=platform, targets=list(g), code=code, name=iv.name,
-                               as_written=iv.name, from_code=from_code,
-                               construct=(vocab.product_codes()[codes[0].key].construct
-                                          if from_code else None)))
+        for platform in platforms:
+            if len(platforms) > 1 and platform not in mt.ENGINEERED:
+                cands.append(_Cand(platform=platform, name=iv.name, as_written=iv.name))
+                continue
+            for g in groups:
+                cands.append(_Cand(platform=platform, targets=list(g), code=code, name=iv.name,
+                                   as_written=iv.name, from_code=from_code,
+                                   construct=(vocab.product_codes()[codes[0].key].construct
+                                              if from_code else None)))
     title_platform = _platform(title)
     title_given = title_platform is not None and not _title_context_only(title)
     if not cands and title_given and title_platform is not None:
-        if not ivs or not any(_is_drug_only(i.name) is False for i in ivs):
-            keys = [k for g in _anchored_targets(title) for k in g]
-            codes = mt.find_codes(title)
-            if not keys and codes:
-                keys = list(vocab.product_codes()[codes[0].key].targets)
-            for g in _split_phrase(title, keys):
-                cands.append(_Cand(platform=title_platform, targets=list(g),
-                                   code=codes[0].key if codes else None,
-                                   as_written=texts["title"][0] if texts["title"] else None))
+        keys = [k for g in _anchored_targets(title) for k in g]
+        codes = mt.find_codes(title)
+        if not keys and codes:
+            keys = list(vocab.product_codes()[codes[0].key].targets)
+        code = codes[0].key if codes else next(
+            (c for c in (_code(i.name) for i in ivs) if c), None)
+        for g in _split_phrase(title, keys):
+            cands.append(_Cand(platform=title_platform, targets=list(g), code=code,
+                               as_written=texts["title"][0] if texts["title"] else None))
+    if not cands and ivs:
+        # code-named interventions ("KIV-318") described as a cell therapy in the summary
+        coded = [i for i in ivs if not _is_drug_only(i.name) and (
+            _code(i.name) or re.search(r"(?i)injection|cells?\b|infusion", i.name))]
+        summary = " ".join(texts["descriptions"] + texts["summary"])
+        platform = _platform(summary)
+        code = _code(coded[0].name) if coded else None
+        near = None
+        if code and platform is not None:
+            at = summary.find(code)
+            near = summary[max(0, at - 120):at + 160] if at >= 0 else None
+        if coded and near and _platform(near) and not _title_context_only(near):
+            cands.append(_Cand(platform=_platform(near) or platform, code=code,
+                               name=coded[0].name, as_written=coded[0].name))
     if not cands:
         return [], False
     # refine generic CAR platform from the title or summary ("CAR cells" + NK elsewhere)
@@ -425,7 +490,11 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
         if c.platform == "CAR-T" and title_platform in mt.ENGINEERED - {"CAR-T", "TCR-T"}:
             c.platform = title_platform
     # fill missing targets from anchored mentions in the title, then descriptions, then summary
-    if any(not c.targets and c.platform in mt.ENGINEERED for c in cands):
+    unknown = [m.group(1) for t in texts["title"]
+               for m in _UNKNOWN_ANTIGEN.finditer(t)
+               if m.group(1) not in _NOT_ANTIGEN and not mt.find_targets(m.group(1))
+               and not mt.find_codes(m.group(1)) and not re.search(r"\d", m.group(1))]
+    if not unknown and any(not c.targets and c.platform in mt.ENGINEERED for c in cands):
         for level in ("title", "descriptions", "summary"):
             groups: list[list[str]] = []
             for text in texts[level]:
@@ -502,12 +571,17 @@ def _dedupe(cands: list[_Cand]) -> list[_Cand]:
     return out
 
 
+_TRANSPLANT = re.compile(r"(?i)transplant|\bHSCT\b|\bBMT\b|\bHCT\b|stem cell")
+_DLI = re.compile(r"(?i)donor lymphocyte|\bDLI\b")
+_UNKNOWN_ANTIGEN = re.compile(r"\b([A-Z][A-Za-z0-9]{1,9})[- ]?CAR\b")
+_NOT_ANTIGEN = {"CD19CAR", "Anti", "The", "A", "Novel", "Universal", "Allogeneic", "Autologous",
+                "Allogenic", "Dual", "Tandem", "Bispecific", "Armored", "Specific", "Targeted"}
 _DRUGLIKE = re.compile(r"(?i)(?:mab|nib|platin|rubicin|taxel|mide|stine|abine|phamide|cillin"
                        r"|zole|sone|lone|relin|ulin)\b")
 
 
 def _is_drug_only(name: str) -> bool:
-    return bool(_DRUGLIKE.search(name))
+    return bool(_DRUGLIKE.search(name)) and _code(name) is None
 
 
 def _title_context_only(title: str) -> bool:

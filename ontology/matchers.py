@@ -69,20 +69,31 @@ def find_targets(text: str) -> list[Mention]:
     return out
 
 
+def _loose(alias: str) -> str:
+    """A regex for a product code that tolerates hyphens/spaces ("CNCT19" = "CNCT-19")."""
+    parts = re.findall(r"[A-Za-z]+|\d+|[^A-Za-z\d\s-]+", alias)
+    return r"[- ]?".join(re.escape(p) for p in parts)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s-]+", "", text.lower())
+
+
 @cache
 def code_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     lookup: dict[str, str] = {}
     for code, entry in vocab.product_codes().items():
         for alias in (code, *entry.aliases):
-            lookup[alias.lower()] = code
-    body = _alternation(list(lookup))
+            lookup[_compact(alias)] = code
+    aliases = [a for e in vocab.product_codes().values() for a in (e.code, *e.aliases)]
+    body = "|".join(_loose(a) for a in sorted(set(aliases), key=len, reverse=True))
     return re.compile(f"(?<![A-Za-z0-9])(?i:{body})(?![A-Za-z0-9])"), lookup
 
 
 def find_codes(text: str) -> list[Mention]:
     rx, lookup = code_regex()
-    return [Mention(lookup[m.group(0).lower()], m.start(), m.end(), m.group(0))
-            for m in rx.finditer(text)]
+    return [Mention(lookup[_compact(m.group(0))], m.start(), m.end(), m.group(0))
+            for m in rx.finditer(text) if _compact(m.group(0)) in lookup]
 
 
 @cache
@@ -135,7 +146,8 @@ MASKS = re.compile(
     r"numbers?|reconstitution|recovery|depletion|leukemia|lymphoma)|NK[- ]cell[- ]engaging"
     r"|large granular lymphocyt\w*|T[- ]cell (?:lymphomas?|leuka?emias?|malignanc\w+|"
     r"lymphoblastic)|combination antiretroviral|antiretroviral therapy"
-    r"|tumou?r[- ]infiltrating lymphocytes? (?:density|infiltration|scores?|counts?|levels?"
+    r"|(?:effects?\s+of[^.;]{0,60}\s+on|density of|levels? of)\s+tumou?r[- ]infiltrating"
+    r" lymphocytes?|tumou?r[- ]infiltrating lymphocytes? (?:density|infiltration|scores?|counts?|levels?"
     r"|as (?:a )?biomarkers?)|TILs? (?:density|score|count|levels?|infiltration))"
     r"|\bcART\b|\bCART\s+regimen"
 )
@@ -144,10 +156,11 @@ MASKS = re.compile(
 _P = r"(?:[- ]?(?:T|NK|NKT|M|macrophages?|γδ ?T|cells?|therapy|engineered|modified))?"
 PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(rx)) for name, rx in (
-        ("CAR-M", r"(?i:\bCAR[- ]?M(?:acrophages?)?\b|CAR[- ]macrophage|chimeric antigen receptor"
+        ("CAR-M", r"(?i:\bCAR[- ]?M(?:acrophages?)?\b|CAR[- ]macrophage|CAR[- ]monocytes?|chimeric antigen receptor"
                   r"[- ](?:engineered |modified )?macrophage|CAR-engineered macrophage)"),
         ("CAR-NKT", r"(?i:\bCAR[- ]?i?NKT\b|\bCAR[- ]?NK[- ]?T[- ]?cells?"
-                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}\bi?NKT\b)"),
+                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,60}\bi?NKT\b"
+                    r"|\bi?NK[- ]?T[- ]cells?[^.;]{0,40}(?:\bCAR\b|chimeric antigen))"),
         ("CAR-γδT", r"(?i:\bCAR[- ]?(?:γδ|gamma[- ]?delta|gd)[- ]?T"
                     r"|(?:γδ|gamma[- ]?delta)[- ]?(?:T[- ]?cells? )?CAR\b"
                     r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}(?:γδ|gamma[- ]?delta)[- ]?T\b)"),
@@ -158,7 +171,11 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|\bNK-?92[^.;]{0,20}\bCAR\b)"),
         ("CAR-T", r"(?i:\bCAR[- ]?T\b|\bCAR[- ]?T[- ]?cells?|\bCAR\s?-?T(?:s)?\b|\bCART\b|\bCAR\b"
                   r"|CAR-?T|chimeric antigen receptor|\bCAR[- ](?:modified|engineered|transduced)"
-                  r"|\bCARs\b)|CART[-‐ ]?\d|\bCART[A-Z0-9]|[A-Z0-9]CAR[- ]?T\b|[0-9]CAR\b"),
+                  r"|\bCARs\b|\bc?CAR[- ]?T|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
+                  r"|\b(?:azer|ronde|anito|cilta|ide|axi|tisa|liso|brexu|obe|zamto|satri|eque"
+                  r"|relma|rese|arlo)-cel\b)"
+                  r"|CART[-‐ ]?\d|\bCART[A-Z0-9]|[A-Z0-9]CAR[- ]?T\b|[0-9]CAR\b"
+                  r"|[A-Z0-9]CAR[A-Z]?-?\d|\b\d?[A-Za-z]{0,4}CAR-[A-Z0-9]"),
         ("TCR-T", r"(?i:\bTCR[- ]?T\b|\bTCR[- ]?T[- ]?cells?|\bTCR[- ](?:engineered|transduced|"
                   r"modified|redirected|gene)|T[- ]cell receptor[- ](?:engineered|transduced|"
                   r"modified|gene|T)|engineered (?:T[- ]cell receptor|TCR)|\bTCR\b[^.;]{0,30}"
@@ -200,8 +217,8 @@ CONTEXT_NOT_GIVEN = re.compile(
     r"|undergoing|underwent|before|bridging|previous(?:ly)?|failed|failure|relapsed? after"
     r"|refractory to|resistant to|exposed|eligible for)\b[^.;:]{0,25}$)")
 RELATED_AFTER = re.compile(
-    r"(?i:^[^.;:]{0,20}\b(?:related|associated|induced|mediated|toxicit\w*|recipients?|patients?"
-    r"|treated|therapy[- ]related|CRS|cytokine release|ICANS|neurotox\w*|failure|relapse)\b)")
+    r"(?i:^[^.;:]{0,12}\b(?:related|associated|induced|mediated|toxicit\w*|recipients?"
+    r"|treated patients|CRS|cytokine release|ICANS|neurotox\w*|failure|relapse)\b)")
 NOT_THERAPY_TITLE = re.compile(
     r"(?i:cytokine release syndrome|\bCRS\b|\bICANS\b|neurotoxicity|real[- ]world|registry"
     r"|retrospective|long[- ]term follow[- ]?up|survey|questionnaire|quality of life"
