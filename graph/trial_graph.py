@@ -66,8 +66,10 @@ class TrialGraph:
             self.g.add_edge(start, end, key=key, type=rel_type, sources=srcs, **_clean(props))
 
     def _term_node(self, label: str, term: Term, **props: Any) -> str:
+        # normalisation (issue 3): category (conditions), synonyms, cross-references
         return self._node(label, term.curie or term.key, label_text=term.label, name=term.label,
-                          iri=term.iri, curie=term.curie, **props)
+                          iri=term.iri, curie=term.curie, category=term.category,
+                          synonyms=term.synonyms, xrefs=term.xrefs, **props)
 
     def add_trial(self, merged: MergedTrial, ann: TrialAnnotation,
                   records: list[TrialRecord] | None = None) -> str:
@@ -156,7 +158,7 @@ class TrialGraph:
             pnode = self._node(
                 "Product", f"{merged.nct_id}-P{i}", name=product.name, platform=product.platform,
                 receptor=product.receptor, cell_source=product.source,
-                construct=product.construct_kind, as_written=product.as_written,
+                construct=product.construct_kind, as_written=product.as_written, code=product.code,
                 target_symbols=[t.symbol for t in product.targets],
             )
             self._edge(trial, "HAS_PRODUCT", pnode, primary)
@@ -166,7 +168,8 @@ class TrialGraph:
             for target in product.targets:
                 tnode = self._node("Target", target.key, symbol=target.symbol, name=target.label,
                                    iri=target.iri, curie=target.curie, kind=target.kind,
-                                   hgnc_id=target.hgnc_id)
+                                   hgnc_id=target.hgnc_id, qualifier=target.qualifier,
+                                   uniprot=target.uniprot, synonyms=target.synonyms)
                 self._edge(pnode, "TARGETS", tnode, primary)
 
         for agent in ann.agents:

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import pycountry
-
-from celltx.models import TrialRecord
 from celltx.ontology import matchers as mt
 from celltx.ontology import vocab
 from celltx.ontology.terms import (
@@ -24,9 +22,10 @@ from celltx.ontology.terms import (
     ConditionMatch,
     OrganizationTerm,
     Product,
-    TargetTerm,
     TrialAnnotation,
 )
+
+from celltx.models import TrialRecord
 
 # ---- countries ------------------------------------------------------------------------------
 
@@ -258,7 +257,7 @@ def _platforms(text: str) -> list[str]:
 _CHAIN_SEP = re.compile(r"^\s*(?:/|-|\+|,|&|and|or|x|×|\\|plus|,\s*and)?\s*$", re.I)
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
-_ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"
+_ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"  # noqa: E501
                             r"against|to)|specific (?:for|to)|recogni[sz]ing|CAR[- ]?T?|CART"
                             r"|CAR[- ]NK)[\s\-.]*(?:the\s+)?$)")
 _ANCHOR_AFTER = re.compile(
@@ -474,10 +473,9 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
         coded = [i for i in ivs if not _is_drug_only(i.name) and (
             _code(i.name) or re.search(r"(?i)injection|cells?\b|infusion", i.name))]
         summary = " ".join(texts["descriptions"] + texts["summary"])
-        platform = _platform(summary)
         code = _code(coded[0].name) if coded else None
         near = None
-        if code and platform is not None:
+        if code:
             at = summary.find(code)
             near = summary[max(0, at - 120):at + 160] if at >= 0 else None
         if coded and near and _platform(near) and not _title_context_only(near):
@@ -588,7 +586,7 @@ def _title_context_only(title: str) -> bool:
     masked = mt.MASKS.sub(" ", title)
     if mt.NOT_THERAPY_TITLE.search(masked):
         return True
-    for name, rx in mt.PLATFORM_CUES:
+    for _name, rx in mt.PLATFORM_CUES:
         m = rx.search(masked)
         if m:
             before = masked[max(0, m.start() - 40):m.start()]

@@ -147,7 +147,7 @@ MASKS = re.compile(
     r"|large granular lymphocyt\w*|T[- ]cell (?:lymphomas?|leuka?emias?|malignanc\w+|"
     r"lymphoblastic)|combination antiretroviral|antiretroviral therapy"
     r"|(?:effects?\s+of[^.;]{0,60}\s+on|density of|levels? of)\s+tumou?r[- ]infiltrating"
-    r" lymphocytes?|tumou?r[- ]infiltrating lymphocytes? (?:density|infiltration|scores?|counts?|levels?"
+    r" lymphocytes?|tumou?r[- ]infiltrating lymphocytes? (?:density|infiltration|scores?|counts?|levels?"  # noqa: E501
     r"|as (?:a )?biomarkers?)|TILs? (?:density|score|count|levels?|infiltration))"
     r"|\bcART\b|\bCART\s+regimen"
 )
@@ -156,14 +156,14 @@ MASKS = re.compile(
 _P = r"(?:[- ]?(?:T|NK|NKT|M|macrophages?|γδ ?T|cells?|therapy|engineered|modified))?"
 PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(rx)) for name, rx in (
-        ("CAR-M", r"(?i:\bCAR[- ]?M(?:acrophages?)?\b|CAR[- ]macrophage|CAR[- ]monocytes?|chimeric antigen receptor"
+        ("CAR-M", r"(?i:\bCAR[- ]?M(?:acrophages?)?\b|CAR[- ]macrophage|CAR[- ]monocytes?|chimeric antigen receptor"  # noqa: E501
                   r"[- ](?:engineered |modified )?macrophage|CAR-engineered macrophage)"),
         ("CAR-NKT", r"(?i:\bCAR[- ]?i?NKT\b|\bCAR[- ]?NK[- ]?T[- ]?cells?"
                     r"|(?:CAR|chimeric antigen receptor)[^.;]{0,60}\bi?NKT\b"
                     r"|\bi?NK[- ]?T[- ]cells?[^.;]{0,40}(?:\bCAR\b|chimeric antigen))"),
         ("CAR-γδT", r"(?i:\bCAR[- ]?(?:γδ|gamma[- ]?delta|gd)[- ]?T"
                     r"|(?:γδ|gamma[- ]?delta)[- ]?(?:T[- ]?cells? )?CAR\b"
-                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}(?:γδ|gamma[- ]?delta)[- ]?T\b)"),
+                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}(?:γδ|gamma[- ]?delta)[- ]?T\b)"),  # noqa: E501
         ("CAR-NK", r"(?i:\bCAR[- ]?(?:p|i|ML)?NK\b|\bCAR[- ]?NK[- ]?(?:92|cells?)|\bNK[- ]?CAR\b"
                    r"|(?:\bCAR\b|chimeric antigen receptor)[^.;]{0,40}?\b(?:NK|natural killer)"
                    r"(?:[- ]?92)?[- ]cells?"
@@ -188,7 +188,7 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                 r"|Amtagvi)"),
         ("CIK", r"(?i:\bCIKs?\b|cytokine[- ]induced killer|\bDC-?CIK\b)"),
         ("NK", r"(?i:\bNK[- ]?cells?\b|natural killer[- ]cells?|\bNK-?92(?:MI)?\b|\bhaNK\b"
-               r"|memory[- ]like NK|\bCIML[- ]?NK|\bNK\b(?=[- ](?:cell|infusion|therapy|product)))"),
+               r"|memory[- ]like NK|\bCIML[- ]?NK|\bNK\b(?=[- ](?:cell|infusion|therapy|product)))"),  # noqa: E501
         ("T cell", r"(?i:virus[- ]specific T|(?:EBV|CMV|BKV?|adenovirus|HPV|HBV|multi-?virus|viral"
                    r"|pathogen|antigen|tumou?r|leukemia|WT1|peptide)[- ]specific (?:T[- ]cells?"
                    r"|T[- ]lymphocytes|CTLs?)|\bCTLs?\b|cytotoxic T[- ]lymphocytes?"
@@ -196,7 +196,7 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|expanded T[- ]cells?|T[- ]cell infusion|adoptive T[- ]cell|\bVSTs?\b"
                    r"|marrow infiltrating lymphocytes|\bMILs\b|posoleucel|tabelecleucel"
                    r"|T[- ]cell therapy|memory T[- ]cells)"),
-        ("other", r"(?i:\bTregs?\b|regulatory T[- ]cells?|dendritic cells? vaccines?|\bDC[- ]?vaccines?"
+        ("other", r"(?i:\bTregs?\b|regulatory T[- ]cells?|dendritic cells? vaccines?|\bDC[- ]?vaccines?"  # noqa: E501
                   r"|\bCAR[- ]?DC\b|\bCAR-?Treg|lymphokine[- ]activated killer|\bLAK\b"
                   r"|\bDCVAC)"),
     )

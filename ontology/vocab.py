@@ -183,3 +183,34 @@ def vocabulary_iris() -> dict[str, str]:
         out[t.iri or ""] = "trial_phases.tsv/study_types.tsv"
     out.pop("", None)
     return out
+
+
+def lookup(text: str) -> dict[str, object]:
+    """What ``text`` normalises to, and why: the table, the row and the alias or rule used."""
+    from celltx.ontology import matchers as mt
+    from celltx.ontology.annotate import _platform, match_condition, normalise_organization
+
+    out: dict[str, object] = {"text": text}
+    out["targets"] = [
+        {"key": m.key, "symbol": targets()[m.key].term.symbol, "iri": targets()[m.key].term.iri,
+         "kind": targets()[m.key].term.kind, "table": "targets.tsv", "alias": m.alias,
+         "rule": "context-only alias (needs a therapy cue next to it)" if m.context_only
+         else "alias"}
+        for m in mt.find_targets(mt.MASKS.sub(lambda x: " " * len(x.group(0)), text))]
+    out["product_codes"] = [
+        {"code": m.key, "alias": m.alias, "table": "product_codes.tsv",
+         "targets": list(product_codes()[m.key].targets),
+         "platform": product_codes()[m.key].platform} for m in mt.find_codes(text)]
+    hit = match_condition(text)
+    out["condition"] = None if hit is None else {
+        "key": hit[0], "label": conditions()[hit[0]].label, "iri": conditions()[hit[0]].iri,
+        "category": conditions()[hit[0]].category, "table": "conditions.tsv", "rule": hit[1]}
+    masked = mt.MASKS.search(text)
+    out["platform"] = _platform(text)
+    out["masked"] = masked.group(0) if masked else None
+    out["agents"] = [{"key": m.key, "alias": m.alias, "iri": agents()[m.key].term.iri,
+                      "role": agents()[m.key].role, "table": "agents.tsv"}
+                     for m in mt.find_agents(text)]
+    key, name, org_class = normalise_organization(text)
+    out["organization"] = {"key": key, "name": name, "curated_class": org_class}
+    return out

@@ -12,10 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from celltx.loaders.ctgov_v2 import study_to_record
-from celltx.models import Provenance, SourceFormat, TrialRecord
 from celltx.ontology.annotate import annotate
+
+from celltx.models import Provenance, SourceFormat, TrialRecord
 
 LABELLED = Path(__file__).parent / "labelled"
 

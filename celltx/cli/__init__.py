@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core
+from celltx.cli import core, vocab
 
 app = typer.Typer(
     name="celltx",
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+vocab.register(app)
 
 
 def main() -> None:
