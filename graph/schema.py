@@ -8,6 +8,7 @@ from __future__ import annotations
 NODE_LABELS: tuple[str, ...] = (
     "Trial", "Organization", "Condition", "Intervention", "Phase", "Country", "Site",
     "Target", "CellType", "Product", "Agent",
+    "Criterion",  # a structured eligibility requirement (ontology/eligibility.py)
 )
 
 RELATIONSHIPS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -20,7 +21,9 @@ RELATIONSHIPS: dict[str, tuple[tuple[str, str], ...]] = {
     "HAS_PRODUCT": (("Trial", "Product"),),
     "TARGETS": (("Product", "Target"),),
     "BASE_CELL_TYPE": (("Product", "CellType"),),
-    "USES_AGENT": (("Trial", "Agent"),),  # {role: lymphodepletion | cytokine | combination | procedure}
+    # {role: lymphodepletion | cytokine | combination | procedure}
+    "USES_AGENT": (("Trial", "Agent"),),
+    "HAS_CRITERION": (("Trial", "Criterion"),),
 }
 
 KEY_PROPERTY: dict[str, str] = {label: "id" for label in NODE_LABELS}

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-
 from celltx.graph.trial_graph import TrialGraph
 
 GRAPH_FILE = "graph.json.gz"

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import networkx as nx
-
 from celltx.graph.merge import MergedTrial
 from celltx.graph.schema import check_relationship, node_id
-from celltx.models import TrialRecord
+from celltx.ontology.eligibility import structure_criteria, summarise
 from celltx.ontology.terms import Term, TrialAnnotation
+
+from celltx.models import TrialRecord
 
 TRIAL_IRI = "https://identifiers.org/clinicaltrials:{}"
 
@@ -66,10 +67,10 @@ class TrialGraph:
             self.g.add_edge(start, end, key=key, type=rel_type, sources=srcs, **_clean(props))
 
     def _term_node(self, label: str, term: Term, **props: Any) -> str:
-        # normalisation (issue 3): category (conditions), synonyms, cross-references
-        return self._node(label, term.curie or term.key, label_text=term.label, name=term.label,
-                          iri=term.iri, curie=term.curie, category=term.category,
-                          synonyms=term.synonyms, xrefs=term.xrefs, **props)
+        return self._node(label, term.curie or term.key, name=term.label, iri=term.iri,
+                          curie=term.curie, category=term.category, synonyms=term.synonyms,
+                          xrefs=term.xrefs,  # normalisation (issue 3)
+                          **props)
 
     def add_trial(self, merged: MergedTrial, ann: TrialAnnotation,
                   records: list[TrialRecord] | None = None) -> str:
@@ -93,7 +94,8 @@ class TrialGraph:
             acronym=rec.acronym, status=rec.overall_status,
             status_label=ann.status.label if ann.status else None,
             study_type=rec.study_type, phases=rec.phases,
-            start_date=rec.start_date, start_year=int(rec.start_date[:4]) if rec.start_date else None,
+            start_date=rec.start_date,
+            start_year=int(rec.start_date[:4]) if rec.start_date else None,
             primary_completion_date=rec.primary_completion_date,
             completion_date=rec.completion_date, first_posted=rec.first_posted,
             last_update=rec.last_update,
@@ -176,7 +178,30 @@ class TrialGraph:
             anode = self._term_node("Agent", agent.term)
             self._edge(trial, "USES_AGENT", anode, primary, role=agent.role,
                        as_written=agent.as_written)
+
+        self._add_eligibility(trial, merged.nct_id, rec, records)
         return trial
+
+    # ---- eligibility as data (owned by the registry-pages/eligibility work) -------------------
+
+    def _add_eligibility(self, trial: str, nct_id: str, rec: TrialRecord,
+                         records: list[TrialRecord]) -> None:
+        """A ``Criterion`` node per structured requirement and the Trial's summary figures."""
+        criteria = rec.eligibility.criteria
+        if not criteria:
+            return
+        stating = [r.provenance.ref for r in records if r.eligibility.criteria == criteria] or [
+            rec.provenance.ref]
+        items = structure_criteria(criteria)
+        for i, item in enumerate(items, start=1):
+            cnode = self._node(
+                "Criterion", f"{nct_id}-C{i}", kind=item.kind, inclusion=item.inclusion,
+                text=item.text, matched=item.matched, operator=item.operator, value=item.value,
+                value_max=item.value_max, unit=item.unit, item=item.n,
+            )
+            self._edge(trial, "HAS_CRITERION", cnode, stating)
+        summary = summarise(items).model_dump(exclude_none=True)
+        self.g.nodes[trial].update(summary)
 
     # ---- reading --------------------------------------------------------------------------
 
@@ -225,8 +250,8 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
         for o_id, e in graph.out(nid, "SPONSORED_BY") for o in [graph.g.nodes[o_id]]
     ]
     sponsors.sort(key=lambda s: (s["role"] != "lead", s["name"] or ""))
-    interventions = [{"type": graph.g.nodes[i]["type"] if "type" in graph.g.nodes[i] else None,
-                      "name": graph.g.nodes[i].get("name")} for i, _ in graph.out(nid, "TESTS")]
+    interventions = [{"type": graph.g.nodes[i].get("type"), "name": graph.g.nodes[i].get("name")}
+                     for i, _ in graph.out(nid, "TESTS")]
     countries = sorted({c for s, _ in graph.out(nid, "HAS_SITE")
                         for c, _ in graph.out(s, "LOCATED_IN")})
     products = []
@@ -241,10 +266,10 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
         products.append({
             "name": p.get("name"), "platform": p.get("platform"),
             "cell_type_iri": cell.get("iri") if cell else None, "receptor": p.get("receptor"),
-            "targets": [tg.get("symbol") for tg in p_targets], "source": p.get("cell_source"),
+            "targets": sorted(tg.get("symbol") for tg in p_targets), "source": p.get("cell_source"),
             "construct": p.get("construct"),
         })
-    products.sort(key=lambda p: p["name"] or "")
+    products.sort(key=lambda p: (p["name"] or "", p["platform"] or "", p["targets"]))
     agents = [{"name": graph.g.nodes[a].get("name"), "iri": graph.g.nodes[a].get("iri"),
                "role": e.get("role"), "as_written": e.get("as_written")}
               for a, e in graph.out(nid, "USES_AGENT")]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from celltx.loaders.detect import detect_format
 from celltx.loaders.sources import SourceFile, iter_sources, read_head
+
 from celltx.models import Reject, SourceFormat, TrialRecord, UnreadableFileError
 
 READERS: dict[SourceFormat, str] = {
@@ -43,7 +44,9 @@ def read_source(source: SourceFile) -> tuple[SourceFormat, Iterator[TrialRecord 
     return fmt, module.read(source, head)
 
 
-def read_paths(paths: list[Path]) -> Iterator[tuple[SourceFile, SourceFormat, Iterator[TrialRecord | Reject]]]:
+def read_paths(
+    paths: list[Path],
+) -> Iterator[tuple[SourceFile, SourceFormat, Iterator[TrialRecord | Reject]]]:
     """Yield each source file with its format and records (errors are the caller's to handle)."""
     for source in iter_sources(paths):
         fmt, records = read_source(source)

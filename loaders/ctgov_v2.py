@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import ijson
+from celltx.loaders.records import RecordError, build_record, parse_field, reject
+from celltx.loaders.sources import SourceFile, open_utf8, read_head
+from celltx.loaders.values import parse_age, parse_date
 
 from celltx.models import (
     Arm,
@@ -22,9 +25,6 @@ from celltx.models import (
     TrialRecord,
     UnreadableFileError,
 )
-from celltx.loaders.records import RecordError, build_record, parse_field, reject
-from celltx.loaders.sources import SourceFile, open_utf8, read_head
-from celltx.loaders.values import parse_age, parse_date
 
 FORMAT = SourceFormat.CTGOV_V2_JSON
 
@@ -135,7 +135,8 @@ def _fields(ps: dict[str, Any], study: dict[str, Any]) -> dict[str, Any]:
     info = design.get("designInfo") or {}
     enrollment = design.get("enrollmentInfo") or {}
     secondary = tuple(
-        s["id"] for s in (ident.get("secondaryIdInfos") or []) if isinstance(s, dict) and s.get("id")
+        s["id"] for s in (ident.get("secondaryIdInfos") or [])
+        if isinstance(s, dict) and s.get("id")
     )
     org_study_id = _get(ident, "orgStudyIdInfo", "id")
     return {

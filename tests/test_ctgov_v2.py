@@ -8,9 +8,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from celltx.loaders import iter_sources, read_source
 
 from celltx.build import BuildError, build
-from celltx.loaders import iter_sources, read_source
 from celltx.models import Reject, SourceFormat, TrialRecord
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from celltx.cli import core, vocab
+from celltx.cli.export import export_app
 
 app = typer.Typer(
     name="celltx",
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 core.register(app)
 vocab.register(app)
+app.add_typer(export_app, name="export")
 
 
 def main() -> None:

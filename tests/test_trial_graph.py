@@ -1,0 +1,51 @@
+"""The trial graph: typed nodes, allow-listed relationships, the JSON view, persistence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from celltx.graph import store
+from celltx.graph.schema import check_relationship
+from celltx.graph.trial_graph import describe_trial
+
+from tests.mini_graph import TRIALS, build_mini_graph
+
+
+def test_mini_graph_has_every_trial_and_product() -> None:
+    g = build_mini_graph()
+    assert g.node_counts()["Trial"] == len(TRIALS)
+    assert g.node_counts()["Product"] == sum(len(a.products) for _, a in TRIALS)
+    view = describe_trial(g, "NCT06880354")
+    assert view is not None
+    [product] = view["products"]
+    assert product["targets"] == ["CD38", "CLEC12A"] and product["construct"] == "dual"
+    assert {t["symbol"] for t in view["targets"]} == {"CLEC12A", "CD38"}
+    assert view["conditions"][0]["iri"] == "http://purl.obolibrary.org/obo/MONDO_0018874"
+
+
+def test_describe_trial_lists_sponsors_countries_and_sources() -> None:
+    view = describe_trial(build_mini_graph(), "NCT02000001")
+    assert view is not None
+    assert [(s["name"], s["role"]) for s in view["sponsors"]] == [
+        ("Example Pharma", "lead"), ("Capital Medical University", "collaborator")]
+    assert view["countries"] == ["CN", "US"]
+    assert view["sources"] == [{"path": "mini.json", "record": 4, "format": "ctgov-v2-json"}]
+
+
+def test_relationships_outside_the_allow_list_are_refused() -> None:
+    with pytest.raises(ValueError, match="cannot join"):
+        check_relationship("TARGETS", "Trial", "Condition")
+    with pytest.raises(ValueError, match="unknown relationship"):
+        check_relationship("DELETE_ALL", "Trial", "Trial")
+
+
+def test_store_round_trip_is_exact(tmp_path: Path) -> None:
+    g = build_mini_graph()
+    store.save(g, tmp_path, stats={"trials": 7}, rejects=[], merges=[])
+    first = (tmp_path / store.GRAPH_FILE).read_bytes()
+    back = store.load(tmp_path)
+    assert back.node_counts() == g.node_counts() and back.edge_counts() == g.edge_counts()
+    assert describe_trial(back, "NCT07480213") == describe_trial(g, "NCT07480213")
+    store.save(back, tmp_path, stats={"trials": 7}, rejects=[], merges=[])
+    assert (tmp_path / store.GRAPH_FILE).read_bytes() == first
