@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, vocab
+from celltx.cli import core, landscape, query, vocab
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -15,6 +15,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+landscape.register(app)
+query.register(app)
 vocab.register(app)
 app.add_typer(export_app, name="export")
 
