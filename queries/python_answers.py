@@ -67,9 +67,10 @@ def condition_matches(condition: dict[str, Any], wanted: str) -> bool:
 
 
 def target_matches(target: dict[str, Any], wanted: str) -> bool:
-    """The matching rule for ``target``: id or symbol, ignoring case."""
+    """The matching rule for ``target``: id, symbol or a synonym (BCMA, CLL1), ignoring case."""
     want = wanted.lower()
-    return _lower(target.get("id")) == want or _lower(target.get("symbol")) == want
+    return (_lower(target.get("id")) == want or _lower(target.get("symbol")) == want
+            or any(_lower(s) == want for s in target.get("synonyms") or ()))
 
 
 def in_condition(graph: TrialGraph, trial: str, wanted: str | None) -> bool:
