@@ -211,7 +211,9 @@ _TARGETED_CELLS = re.compile(
     r"redirected))")
 
 
+@cache
 def _platform(text: str) -> str | None:
+    """The platform a phrase names, if any (intervention names repeat across trials)."""
     masked = mt.MASKS.sub(" ", text)
     found = None
     for name, rx in mt.PLATFORM_CUES:
