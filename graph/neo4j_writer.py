@@ -17,6 +17,7 @@ celltx label (and every celltx relationship) that the graph does not hold.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from celltx.graph.cypher_statements import (
     relationship_rows,
 )
 from celltx.graph.falkordb_engine import falkordb_ddl
-from celltx.graph.schema import KEY_PROPERTY, NODE_LABELS, RELATIONSHIPS
+from celltx.graph.schema import KEY_PROPERTY, NODE_LABELS, RELATIONSHIPS, check_relationship
 from celltx.graph.trial_graph import TrialGraph
 
 COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created",
@@ -49,9 +50,6 @@ OWNER_LABELS: tuple[str, ...] = ("Trial", *OWNED_BY_TRIAL)
 """Labels whose outgoing relationships and properties the pushed graph states in full."""
 
 REL_TYPES: list[str] = list(RELATIONSHIPS)
-
-# Identity of a relationship among its start node's outgoing ones: type, end id and key.
-_REL_ID = "type(r) + '|' + x.id + '|' + r.key"
 
 ProgressHook = Callable[[str, int], None]
 """Called with (what is being written, rows just written)."""
@@ -80,56 +78,52 @@ class PushReport:
 
 # ---- pure parts: what to run -------------------------------------------------------------
 
-def owner_rows(graph: TrialGraph) -> dict[str, list[dict[str, Any]]]:
-    """Per owner label, ``{id, keep, n}``: the identities of each node's outgoing relationships
-    and its number of properties (to find stale ones on the server)."""
+def expected_facts(graph: TrialGraph) -> tuple[
+        dict[tuple[str, str], set[tuple[str, str, str, str]]],
+        dict[tuple[str, str], frozenset[str]]]:
+    """For every node of an owner label, keyed by (label, id): its outgoing relationships as
+    (type, end label, end id, key), and the property names the graph gives it."""
     nodes = graph.g.nodes
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for nid, data in sorted(nodes(data=True), key=lambda nd: nd[0]):
+    rels: dict[tuple[str, str], set[tuple[str, str, str, str]]] = {}
+    props: dict[tuple[str, str], frozenset[str]] = {}
+    for nid, data in graph.g.nodes(data=True):
         label = data["label"]
         if label not in OWNER_LABELS:
             continue
-        keep = sorted(f"{d['type']}|{nodes[end][KEY_PROPERTY[nodes[end]['label']]]}|{key}"
-                      for _, end, key, d in graph.g.out_edges(nid, keys=True, data=True))
-        out[label].append({"id": data[KEY_PROPERTY[label]], "keep": keep,
-                           "n": len(properties(data, NODE_SKIP))})
-    return dict(out)
+        key = (label, str(data[KEY_PROPERTY[label]]))
+        props[key] = frozenset(properties(data, NODE_SKIP))
+        rels[key] = {(d["type"], nodes[end]["label"],
+                      str(nodes[end][KEY_PROPERTY[nodes[end]["label"]]]), str(k))
+                     for _, end, k, d in graph.g.out_edges(nid, keys=True, data=True)}
+    return rels, props
 
 
-def owned_rows(graph: TrialGraph) -> list[dict[str, Any]]:
-    """Per trial, ``{id, owned}``: the ids of the trial's own nodes (products) in the graph."""
-    nodes = graph.g.nodes
-    rows = []
-    for nid, data in sorted(graph.nodes("Trial"), key=lambda nd: nd[0]):
-        owned = sorted(nodes[end]["id"] for _, end in graph.g.out_edges(nid)
-                       if nodes[end]["label"] in OWNED_BY_TRIAL)
-        rows.append({"id": data["id"], "owned": owned})
-    return rows
-
-
-def stale_owned_cypher(label: str) -> str:
-    """Delete a trial's own nodes of ``label`` that the graph no longer holds."""
-    if label not in OWNED_BY_TRIAL:
-        raise ValueError(f"{label!r} is not a trial-owned label ({', '.join(OWNED_BY_TRIAL)})")
-    return ("UNWIND $rows AS row MATCH (t:Trial {id: row.id})-[]->(x:" + label + ") "
-            "WHERE NOT (x.id IN row.owned) DETACH DELETE x")
-
-
-def stale_relationships_cypher(label: str) -> str:
-    """Delete celltx relationships leaving a node of ``label`` that the graph does not hold."""
+def read_facts_cypher(label: str) -> str:
+    """The celltx relationships leaving the given nodes of ``label``, as the server has them."""
     if label not in OWNER_LABELS:
         raise ValueError(f"{label!r} is not an owner label ({', '.join(OWNER_LABELS)})")
-    return ("UNWIND $rows AS row MATCH (n:" + label + " {id: row.id})-[r]->(x) "
-            f"WHERE type(r) IN $types AND r.key IS NOT NULL AND NOT (({_REL_ID}) IN row.keep) "
-            "DELETE r")
+    return ("UNWIND $ids AS id MATCH (n:" + label + " {id: id})-[r]->(x) "
+            "WHERE type(r) IN $types AND r.key IS NOT NULL "
+            "RETURN n.id AS start, type(r) AS type, labels(x) AS labels, x.id AS end, "
+            "r.key AS key")
 
 
-def stale_properties_cypher(label: str) -> str:
-    """Ids of nodes carrying more properties than the graph gives them (after ``SET +=``)."""
+def read_keys_cypher(label: str) -> str:
     if label not in OWNER_LABELS:
         raise ValueError(f"{label!r} is not an owner label ({', '.join(OWNER_LABELS)})")
-    return ("UNWIND $rows AS row MATCH (n:" + label + " {id: row.id}) "
-            "WHERE size(keys(n)) > row.n RETURN n.id AS id")
+    return "UNWIND $ids AS id MATCH (n:" + label + " {id: id}) RETURN n.id AS id, keys(n) AS keys"
+
+
+def delete_relationships_cypher(rel_type: str, start_label: str, end_label: str) -> str:
+    check_relationship(rel_type, start_label, end_label)
+    return (f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row.start}})"
+            f"-[r:{rel_type} {{key: row.key}}]->(b:{end_label} {{id: row.end}}) DELETE r")
+
+
+def delete_nodes_cypher(label: str) -> str:
+    if label not in NODE_LABELS:
+        raise ValueError(f"unknown node label {label!r}")
+    return f"UNWIND $rows AS row MATCH (n:{label} {{id: row.id}}) DETACH DELETE n"
 
 
 def replace_properties_cypher(label: str) -> str:
@@ -138,22 +132,44 @@ def replace_properties_cypher(label: str) -> str:
     return "UNWIND $rows AS row MATCH (n:" + label + " {id: row.id}) SET n = row.props"
 
 
-def batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+def _size(row: Any) -> int:
+    return len(json.dumps(row, ensure_ascii=False, default=str).encode())
+
+
+def batches(rows: list[dict[str, Any]], size: int, max_bytes: int | None = None
+            ) -> Iterator[list[dict[str, Any]]]:
+    """Consecutive batches of at most ``size`` rows and (if given) about ``max_bytes`` of
+    parameters (JSON size; a larger row goes alone).
+
+    >>> [len(b) for b in batches([{"a": "x" * 10}] * 5, 3)]
+    [3, 2]
+    >>> [len(b) for b in batches([{"a": "x" * 10}] * 5, 3, max_bytes=40)]
+    [2, 2, 1]
+    """
     if size < 1:
         raise ValueError(f"batch size must be >= 1, not {size}")
-    for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+    batch: list[dict[str, Any]] = []
+    used = 0
+    for row in rows:
+        cost = _size(row) if max_bytes else 0
+        if batch and (len(batch) >= size or (max_bytes and used + cost > max_bytes)):
+            yield batch
+            batch, used = [], 0
+        batch.append(row)
+        used += cost
+    if batch:
+        yield batch
 
 
-def load_statements(graph: TrialGraph, batch_size: int = DEFAULT_BATCH
-                    ) -> list[tuple[str, Statement]]:
+def load_statements(graph: TrialGraph, batch_size: int = DEFAULT_BATCH,
+                    max_bytes: int | None = None) -> list[tuple[str, Statement]]:
     """The MERGE batches, each with a short description for the progress bar."""
     out: list[tuple[str, Statement]] = []
     for label, rows in node_rows(graph).items():
-        for batch in batches(rows, batch_size):
+        for batch in batches(rows, batch_size, max_bytes):
             out.append((f"{label} nodes", Statement(node_cypher(label), {"rows": batch})))
     for (rel_type, sl, el), rows in relationship_rows(graph).items():
-        for batch in batches(rows, batch_size):
+        for batch in batches(rows, batch_size, max_bytes):
             out.append((f"{rel_type} relationships",
                         Statement(relationship_cypher(rel_type, sl, el), {"rows": batch})))
     return out
@@ -215,75 +231,123 @@ def ensure_schema(session: Any, report: PushReport) -> None:
         report.schema.append(index)
 
 
-def _run_cleanup(session: Any, graph: TrialGraph, batch_size: int, report: PushReport,
-                 progress: ProgressHook | None) -> None:
-    trials = owned_rows(graph)
-    for label in OWNED_BY_TRIAL:
-        for batch in batches(trials, batch_size):
-            counters, _ = _write(session, stale_owned_cypher(label), {"rows": batch})
+def _read(session: Any, cypher: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def work(tx: Any) -> list[dict[str, Any]]:
+        return [dict(record) for record in tx.run(cypher, params)]
+
+    return session.execute_read(work)
+
+
+def _delete_relationships(session: Any, stale: Iterable[tuple[str, str, str, str, str, str]],
+                          batch_size: int, max_bytes: int | None, report: PushReport) -> None:
+    """Delete relationships given as (type, start label, start id, end label, end id, key)."""
+    groups: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
+    for rel_type, sl, start, el, end, key in sorted(stale):
+        groups[(rel_type, sl, el)].append({"start": start, "end": end, "key": key})
+    for (rel_type, sl, el), rows in groups.items():
+        for batch in batches(rows, batch_size, max_bytes):
+            counters, _ = _write(session, delete_relationships_cypher(rel_type, sl, el),
+                                 {"rows": batch})
             report.add(counters)
             report.transactions += 1
-    node_props = {(d["label"], d["id"]): d for _, d in graph.g.nodes(data=True)}
-    for label, rows in owner_rows(graph).items():
-        for batch in batches(rows, batch_size):
-            counters, _ = _write(session, stale_relationships_cypher(label),
-                                 {"rows": [{"id": r["id"], "keep": r["keep"]} for r in batch],
-                                  "types": REL_TYPES})
-            report.add(counters)
-            counters, stale = _write(session, stale_properties_cypher(label),
-                                     {"rows": [{"id": r["id"], "n": r["n"]} for r in batch]})
-            report.transactions += 2
-            if stale:
-                fix = [{"id": i, "props": properties(node_props[(label, i)], NODE_SKIP)}
-                       for i in stale]
-                counters, _ = _write(session, replace_properties_cypher(label), {"rows": fix})
-                report.add(counters)
-                report.transactions += 1
+
+
+def _run_cleanup(session: Any, graph: TrialGraph, batch_size: int, max_bytes: int | None,
+                 report: PushReport, progress: ProgressHook | None) -> None:
+    """Bring the owner nodes on the server in line with the graph: read what the server has
+    for them, and delete what the graph no longer states (only ids travel, never texts)."""
+    want_rels, want_props = expected_facts(graph)
+    node_data = {(d["label"], str(d[KEY_PROPERTY[d["label"]]])): d
+                 for _, d in graph.g.nodes(data=True)}
+    for label in OWNER_LABELS:
+        ids = [{"id": i} for (lab, i) in sorted(want_props) if lab == label]
+        stale_rels: list[tuple[str, str, str, str, str, str]] = []
+        stale_owned: set[tuple[str, str]] = set()
+        stale_props: list[str] = []
+        for batch in batches(ids, batch_size, max_bytes):
+            params = {"ids": [r["id"] for r in batch], "types": REL_TYPES}
+            for row in _read(session, read_facts_cypher(label), params):
+                el = next((x for x in row["labels"] if x in NODE_LABELS), None)
+                if el is None:
+                    continue
+                fact = (row["type"], el, str(row["end"]), str(row["key"]))
+                if fact not in want_rels[(label, str(row["start"]))]:
+                    if label == "Trial" and el in OWNED_BY_TRIAL:
+                        stale_owned.add((el, str(row["end"])))
+                    stale_rels.append((row["type"], label, str(row["start"]), el,
+                                       str(row["end"]), str(row["key"])))
+            for row in _read(session, read_keys_cypher(label), {"ids": params["ids"]}):
+                if set(row["keys"]) - want_props[(label, str(row["id"]))]:
+                    stale_props.append(str(row["id"]))
             if progress:
                 progress(f"checking {label} for stale facts", len(batch))
-
-
-def _prune(session: Any, graph: TrialGraph, report: PushReport) -> None:
-    """Delete celltx nodes and relationships the graph does not hold."""
-    ids: dict[str, list[str]] = defaultdict(list)
-    for _, d in graph.g.nodes(data=True):
-        ids[d["label"]].append(d[KEY_PROPERTY[d["label"]]])
-    for label in NODE_LABELS:
-        counters, _ = _write(session, f"MATCH (n:{label}) WHERE NOT (n.id IN $ids) "
-                             "DETACH DELETE n", {"ids": sorted(ids.get(label, []))})
-        report.add(counters)
-        report.transactions += 1
-    keep: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    nodes = graph.g.nodes
-    for s, e, k, d in graph.g.edges(keys=True, data=True):
-        keep[(d["type"], nodes[s]["label"], nodes[e]["label"])].append(
-            f"{nodes[s]['id']}|{nodes[e]['id']}|{k}")
-    for rel_type, pairs in RELATIONSHIPS.items():
-        for sl, el in pairs:
-            counters, _ = _write(
-                session, f"MATCH (a:{sl})-[r:{rel_type}]->(b:{el}) "
-                "WHERE NOT ((a.id + '|' + b.id + '|' + coalesce(r.key, '')) IN $keep) DELETE r",
-                {"keep": sorted(keep.get((rel_type, sl, el), []))})
+        _delete_relationships(session, stale_rels, batch_size, max_bytes, report)
+        # A trial's own node (a product) the graph no longer links to it goes too, unless the
+        # graph still holds it (then it only moved).
+        gone = [(el, i) for el, i in sorted(stale_owned) if (el, i) not in node_data]
+        for el in OWNED_BY_TRIAL:
+            rows = [{"id": i} for lab, i in gone if lab == el]
+            for part in batches(rows, batch_size, max_bytes):
+                counters, _ = _write(session, delete_nodes_cypher(el), {"rows": part})
+                report.add(counters)
+                report.transactions += 1
+        fix = [{"id": i, "props": properties(node_data[(label, i)], NODE_SKIP)}
+               for i in stale_props]
+        for part in batches(fix, batch_size, max_bytes):
+            counters, _ = _write(session, replace_properties_cypher(label), {"rows": part})
             report.add(counters)
             report.transactions += 1
+
+
+def _prune(session: Any, graph: TrialGraph, batch_size: int, max_bytes: int | None,
+           report: PushReport) -> None:
+    """Delete celltx nodes and relationships the graph does not hold."""
+    nodes = graph.g.nodes
+    ids: dict[str, set[str]] = defaultdict(set)
+    for _, d in graph.g.nodes(data=True):
+        ids[d["label"]].add(d[KEY_PROPERTY[d["label"]]])
+    for label in NODE_LABELS:
+        on_server = [r["id"] for r in session.run(f"MATCH (n:{label}) RETURN n.id AS id")]
+        extra = [{"id": i} for i in sorted(set(on_server) - ids.get(label, set()))]
+        for batch in batches(extra, batch_size, max_bytes):
+            counters, _ = _write(session, delete_nodes_cypher(label), {"rows": batch})
+            report.add(counters)
+            report.transactions += 1
+    keep: dict[tuple[str, str, str], set[tuple[str, str, str]]] = defaultdict(set)
+    for s, e, k, d in graph.g.edges(keys=True, data=True):
+        keep[(d["type"], nodes[s]["label"], nodes[e]["label"])].add(
+            (nodes[s]["id"], nodes[e]["id"], str(k)))
+    for rel_type, pairs in RELATIONSHIPS.items():
+        for sl, el in pairs:
+            found = session.run(f"MATCH (a:{sl})-[r:{rel_type}]->(b:{el}) WHERE r.key IS NOT NULL "
+                                "RETURN a.id AS start, b.id AS end, r.key AS key")
+            wanted = keep.get((rel_type, sl, el), set())
+            extra = sorted({(r["start"], r["end"], r["key"]) for r in found} - wanted)
+            rows = [{"start": a, "end": b, "key": k} for a, b, k in extra]
+            for batch in batches(rows, batch_size, max_bytes):
+                counters, _ = _write(session, delete_relationships_cypher(rel_type, sl, el),
+                                     {"rows": batch})
+                report.add(counters)
+                report.transactions += 1
 
 
 def push_graph(graph: TrialGraph, driver: Any, *, database: str | None = None,
-               batch_size: int = DEFAULT_BATCH, prune: bool = False, per_trial: bool = False,
-               schema: bool = True, progress: ProgressHook | None = None) -> PushReport:
+               batch_size: int = DEFAULT_BATCH, max_bytes: int | None = None,
+               prune: bool = False, per_trial: bool = False, schema: bool = True,
+               progress: ProgressHook | None = None) -> PushReport:
     """Write ``graph`` to the server behind ``driver`` (a ``neo4j.Driver``); see the module doc.
 
-    ``per_trial`` writes one transaction per trial instead of batches (for the benchmark: it
-    is the slow way, kept to measure what batching gains).
+    ``max_bytes`` also caps each batch's parameter size (FalkorDB's Bolt endpoint fails on
+    messages over 4 KiB). ``per_trial`` writes one transaction per trial instead of batches
+    (for the benchmark: the slow way, kept to measure what batching gains).
     """
     report = PushReport()
     with driver.session(database=database) as session:
         if schema:
             ensure_schema(session, report)
         if per_trial:
-            units: Iterable[TrialGraph] = trial_subgraphs(graph)
-            for unit in units:
-                statements = load_statements(unit, batch_size=10**9)
+            for unit in trial_subgraphs(graph):
+                statements = load_statements(unit, batch_size=10**9, max_bytes=max_bytes)
 
                 def work(tx: Any, statements: list[tuple[str, Statement]] = statements
                          ) -> list[Any]:
@@ -298,7 +362,7 @@ def push_graph(graph: TrialGraph, driver: Any, *, database: str | None = None,
                 if progress:
                     progress("trials", 1)
         else:
-            for what, statement in load_statements(graph, batch_size):
+            for what, statement in load_statements(graph, batch_size, max_bytes):
                 counters, _ = _write(session, statement.cypher, statement.params)
                 report.add(counters)
                 report.batches += 1
@@ -306,9 +370,9 @@ def push_graph(graph: TrialGraph, driver: Any, *, database: str | None = None,
                 report.rows += len(statement.params["rows"])
                 if progress:
                     progress(what, len(statement.params["rows"]))
-        _run_cleanup(session, graph, batch_size, report, progress)
+        _run_cleanup(session, graph, batch_size, max_bytes, report, progress)
         if prune:
-            _prune(session, graph, report)
+            _prune(session, graph, batch_size, max_bytes, report)
     return report
 
 

@@ -25,9 +25,44 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from celltx.graph.trial_graph import TrialGraph
 
 CLONE_NEWNET = 0x40000000
 BOLT_PORT = 7687
+FALKORDB_MAX_BYTES = 3000
+"""FalkorDB 4.16 copies Bolt parameters into a 4 KiB buffer (see FalkorDB PR #1703) and
+crashes on larger messages, so batches sent to it stay under this many bytes of JSON."""
+MAX_STRING = 120
+MAX_ITEMS = 6
+
+
+def small_values(graph: TrialGraph, max_len: int = MAX_STRING,
+                 max_items: int = MAX_ITEMS) -> TrialGraph:
+    """A copy of ``graph`` that FalkorDB's Bolt endpoint can take: string properties cut to
+    ``max_len``, lists to ``max_items``, and ``'`` written as ``’`` everywhere (FalkorDB 4.16
+    fails on a parameter string holding an apostrophe; Neo4j does not)."""
+    import networkx as nx
+
+    def text(value: str, limit: int | None) -> str:
+        return value.replace("'", "\u2019")[:limit]
+
+    def cut(key: str, value: Any) -> Any:
+        limit = None if key in ("id", "label", "type") else max_len
+        if isinstance(value, str):
+            return text(value, limit)
+        if isinstance(value, list):
+            return [cut(key, v) for v in value[:max_items]]
+        return value
+
+    g = nx.MultiDiGraph()
+    for nid, data in graph.g.nodes(data=True):
+        g.add_node(text(nid, None), **{k: cut(k, v) for k, v in data.items()})
+    for s, e, k, data in graph.g.edges(keys=True, data=True):
+        g.add_edge(text(s, None), text(e, None), key=text(str(k), None),
+                   **{kk: cut(kk, v) for kk, v in data.items()})
+    return TrialGraph(g)
 
 
 class BoltUnavailableError(RuntimeError):
@@ -51,6 +86,16 @@ class BoltServer:
     password: str | None = None
     netns: str | None = None
     """``/proc/PID/ns/net`` of the server's namespace, or None for a server on the host."""
+    max_bytes: int | None = None
+    """Cap on a batch's parameters (FalkorDB's Bolt endpoint crashes on messages > 4 KiB)."""
+
+    @property
+    def is_falkordb(self) -> bool:
+        return self.max_bytes is not None
+
+    def fit(self, graph: TrialGraph) -> TrialGraph:
+        """``graph`` as this server can take it: for FalkorDB, long strings shortened."""
+        return small_values(graph) if self.is_falkordb else graph
 
     @contextlib.contextmanager
     def inside(self) -> Iterator[None]:
@@ -132,7 +177,8 @@ def falkordb_bolt(timeout: float = 20.0) -> Iterator[BoltServer]:
         proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT, cwd=workdir)
     try:
         # The shell execs the server, so the child's pid is the server's, in its namespace.
-        server = BoltServer(uri=f"bolt://127.0.0.1:{BOLT_PORT}", netns=f"/proc/{proc.pid}/ns/net")
+        server = BoltServer(uri=f"bolt://127.0.0.1:{BOLT_PORT}", netns=f"/proc/{proc.pid}/ns/net",
+                            max_bytes=FALKORDB_MAX_BYTES)
         time.sleep(0.05)
         _wait_bolt(server, proc, log, timeout)
         yield server

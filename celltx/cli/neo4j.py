@@ -55,6 +55,10 @@ def push_command(
         help="Database name (default: the server's default database).")] = None,
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=1, help="Rows per UNWIND batch and transaction.")] = DEFAULT_BATCH,
+    max_batch_bytes: Annotated[int | None, typer.Option(
+        "--max-batch-bytes", min=256, show_default=False,
+        help="Also cap each batch's parameters at about this many bytes (FalkorDB's Bolt "
+             "endpoint needs < 4096).")] = None,
     prune: Annotated[bool, typer.Option(
         "--prune", help="Also delete trials (and other celltx nodes and relationships) that "
                         "the graph no longer holds.")] = False,
@@ -89,7 +93,7 @@ def push_command(
                 bar.update(task, description=what, advance=n)
 
             report = push_graph(g, driver, database=database, batch_size=batch_size,
-                                prune=prune, per_trial=per_trial, progress=progress)
+                                max_bytes=max_batch_bytes, prune=prune, per_trial=per_trial, progress=progress)
     except AuthError as exc:
         fail(f"{uri} refused the credentials of {user!r}: {exc.message}; check NEO4J_USERNAME "
              "and NEO4J_PASSWORD")
