@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, neo4j
+from celltx.cli import core, neo4j, query
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 core.register(app)
 neo4j.register(app)
+query.register(app)
 app.add_typer(export_app, name="export")
 
 

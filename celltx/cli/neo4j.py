@@ -93,7 +93,8 @@ def push_command(
                 bar.update(task, description=what, advance=n)
 
             report = push_graph(g, driver, database=database, batch_size=batch_size,
-                                max_bytes=max_batch_bytes, prune=prune, per_trial=per_trial, progress=progress)
+                                max_bytes=max_batch_bytes, prune=prune, per_trial=per_trial,
+                                progress=progress)
     except AuthError as exc:
         fail(f"{uri} refused the credentials of {user!r}: {exc.message}; check NEO4J_USERNAME "
              "and NEO4J_PASSWORD")
