@@ -225,17 +225,20 @@ def import_command(tables_: list[CsvTable], delimiter: str = DEFAULT_ARRAY_DELIM
 
 
 def import_script(tables_: list[CsvTable], delimiter: str = DEFAULT_ARRAY_DELIMITER) -> str:
-    argv = import_command(tables_, delimiter, database="${1:-neo4j}")
-    quoted = " ".join(argv[:4]) + ' "${1:-neo4j}" \\\n  ' + " \\\n  ".join(
-        shlex.quote(a) for a in argv[5:])
+    argv = import_command(tables_, delimiter, database="DB")
+    quoted = " ".join(argv[:4]) + ' "$DB" \\\n  ' + " \\\n  ".join(
+        shlex.quote(a) for a in argv[5:]) + ' \\\n  "$@"'
     return (
         "#!/usr/bin/env sh\n"
-        "# Bulk-load the celltx graph into a new Neo4j 5 database (written by\n"
-        "# `celltx export neo4j-csv`). The database must not exist yet (or be stopped and\n"
-        "# dropped): run as the neo4j user on the server, then `CREATE DATABASE <name>` (or\n"
-        "# start the server if it is the default database `neo4j`). Usage: ./import.sh [name]\n"
+        "# Bulk-load the celltx graph into a Neo4j 5 database (written by\n"
+        "# `celltx export neo4j-csv`). Run where neo4j-admin is, with the database stopped\n"
+        "# or absent; then start it (or `CREATE DATABASE name`).\n"
+        "# Usage: ./import.sh [database] [more neo4j-admin options, e.g.\n"
+        "#        --overwrite-destination=true to replace an existing database]\n"
         "set -eu\n"
         'cd "$(dirname "$0")"\n'
+        'DB="${1:-neo4j}"\n'
+        "[ $# -gt 0 ] && shift\n"
         f"{quoted}\n"
     )
 
