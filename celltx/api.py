@@ -400,6 +400,22 @@ class KnowledgeGraph:
         result = run_query(name, merged, engine="python", graph=self.graph)
         return Answer(question, merged, "python", [list(r) for r in result.rows])
 
+    def report(self, path: str | Path | None = None, *, conditions: Sequence[str] | None = None,
+               title: str = "Cell-therapy trial landscape") -> str:
+        """The HTML landscape report (``celltx report``); written to ``path`` when given.
+
+        >>> page = kg.report(conditions=["AML", "SCLC"])
+        >>> page.count('<section class="view"'), 'data-query="target_platform_matrix"' in page
+        (3, True)
+        """
+        from celltx.report import render_report
+
+        page = render_report(self.graph, conditions=conditions, title=title,
+                             source=str(self.directory) if self.directory else None)
+        if path is not None:
+            Path(path).write_text(page, encoding="utf-8")
+        return page
+
 
 @cache
 def _questions() -> dict[str, Question]:

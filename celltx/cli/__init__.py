@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, fetch, query
+from celltx.cli import core, fetch, query, report
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
 core.register(app)
 query.register(app)
 fetch.register(app)
+report.register(app)
 app.add_typer(export_app, name="export")
 
 
