@@ -113,7 +113,7 @@ def condition_views(graph: TrialGraph, conditions: Sequence[str] | None = None, 
                     f"the most trials: {', '.join(_condition_label(d) for d, _ in known)}")
             trials = set().union(*(conds[c][1] for c in hits))
             label = _condition_label(conds[hits[0]][0]) if len(hits) == 1 else wanted
-            picked.append((f"condition:{hits[0]}", label, trials))
+            picked.append((f"condition:{conds[hits[0]][0]['id']}", label, trials))
         if len(picked) > 1:
             add("all", "Any of: " + ", ".join(p[1] for p in picked),
                 set().union(*(p[2] for p in picked)))
