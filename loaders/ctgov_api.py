@@ -318,6 +318,19 @@ def iter_page_studies(path: Path) -> Iterator[Any]:
     yield from data.get("studies") or []
 
 
+def page_text(data: dict[str, Any]) -> str:
+    """An API page as stored: ``studies`` first, so the v2 loader knows it for a page.
+
+    (The API puts ``totalCount`` first when asked to count.)
+
+    >>> page_text({"totalCount": 1, "studies": [], "nextPageToken": "x"})
+    '{"studies": [], "totalCount": 1, "nextPageToken": "x"}'
+    """
+    return json.dumps({"studies": data.get("studies") or [],
+                       **{k: v for k, v in data.items() if k != "studies"}},
+                      ensure_ascii=False)
+
+
 def supersede_older_copies(out_dir: Path, newest: Path) -> int:
     """Take trials that ``newest`` (a completed run) holds out of the pages of older runs.
 
@@ -339,7 +352,7 @@ def supersede_older_copies(out_dir: Path, newest: Path) -> int:
             raw = page.with_name(f".{page.name}.raw")
             if not raw.exists():
                 os.replace(page, raw)
-            _write_atomic(page, json.dumps({**data, "studies": kept}, ensure_ascii=False))
+            _write_atomic(page, page_text({**data, "studies": kept}))
             removed += len(studies) - len(kept)
     return removed
 
@@ -408,8 +421,7 @@ def fetch(
         summary.studies += len(data["studies"])
         if summary.total is None and isinstance(data.get("totalCount"), int):
             summary.total = data["totalCount"]
-        _write_atomic(run / f"page-{summary.pages:05d}.json",
-                      json.dumps(data, ensure_ascii=False))
+        _write_atomic(run / f"page-{summary.pages:05d}.json", page_text(data))
         token = data.get("nextPageToken") or None
         state.update(pages=summary.pages, studies=summary.studies, next_page_token=token,
                      total=summary.total, complete=token is None)

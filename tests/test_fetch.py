@@ -101,11 +101,12 @@ class Replay:
         size = int(params.get("pageSize", "10"))
         token = params.get("pageToken")
         start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
-        body: dict[str, Any] = {"studies": studies[start:start + size]}
+        body: dict[str, Any] = {}
+        if params.get("countTotal") == "true":  # the API puts it first
+            body["totalCount"] = len(studies)
+        body["studies"] = studies[start:start + size]
         if start + size < len(studies):
             body["nextPageToken"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
-        if params.get("countTotal") == "true":
-            body["totalCount"] = len(studies)
         return body
 
     def handle(self, h: BaseHTTPRequestHandler) -> None:
