@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +26,11 @@ def test_docstring_examples_run(name: str) -> None:
                              verbose=False, report=True)
     assert result.attempted > 0, f"{name} has no examples"
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {name}"
+
+
+def test_python_api_doc_examples_run() -> None:
+    doc = Path(__file__).resolve().parents[1] / "docs" / "python-api.md"
+    result = doctest.testfile(str(doc), module_relative=False,
+                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 10
+    assert result.failed == 0, f"{result.failed} examples failed in {doc}"
