@@ -11,9 +11,16 @@ See ``celltx.api`` for the helpers.
 from __future__ import annotations
 
 import types
+from pathlib import Path as _Path
 from typing import Any
 
 __version__ = "0.1.0"
+
+# In a source checkout the sibling folders graph/, loaders/, ontology/ and queries/ are the
+# subpackages celltx.graph, … (installed, setuptools maps them there; see pyproject.toml).
+_checkout = _Path(__file__).resolve().parent.parent
+if (_checkout / "pyproject.toml").is_file() and (_checkout / "graph" / "__init__.py").is_file():
+    __path__.append(str(_checkout))
 
 from celltx import build as _build_module  # noqa: E402 - the pipeline module, see below
 from celltx.api import (  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, fetch, query, report
+from celltx.cli import core, fetch, query, report, vocab
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -15,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+vocab.register(app)
 query.register(app)
 fetch.register(app)
 report.register(app)
