@@ -47,7 +47,7 @@ class _CallableModule(types.ModuleType):
 
 
 _build_module.__class__ = _CallableModule
-build = _build_module
+build: _CallableModule = _build_module  # type: ignore[assignment]
 
 __all__ = ["Answer", "KnowledgeGraph", "Question", "Results", "Trial", "build", "open",
            "__version__"]

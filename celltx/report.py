@@ -80,7 +80,8 @@ def _conditions_of(graph: TrialGraph) -> dict[str, tuple[dict[str, Any], set[str
 
 def _condition_label(data: dict[str, Any]) -> str:
     name = str(data.get("name") or data["id"])
-    syn = [s for s in data.get("synonyms") or () if s.lower() != name.lower()]
+    syn = [s for s in data.get("synonyms") or ()  # abbreviations only: AML, B-ALL, SLE
+           if s.upper() == s and len(s) <= 8 and s.lower() != name.lower()]
     return f"{name} ({syn[0]})" if syn else name
 
 
@@ -223,7 +224,9 @@ def view_charts(graph: TrialGraph) -> list[Chart]:
     top_platforms = [p for p in platform_order if p != NONE_LABEL][:3]
     c = Chart("sponsors", "Top lead sponsors, by sponsor class",
               [("top_sponsors_for_platform", {"platform": p, "limit": 8}) for p in top_platforms])
-    parts, marks, classes = [], 0, set()
+    parts: list[str] = []
+    marks = 0
+    classes: set[str] = set()
     for p in top_platforms:
         rows = _ask(graph, "top_sponsors_for_platform", platform=p, limit=8)
         body, n = hbars([(_name(s), [(_name(k), t)]) for s, k, t in rows],
@@ -444,7 +447,7 @@ def _ticks(top: int) -> list[int]:
     return list(range(0, top + 1, step))
 
 
-def construct_table(rows: list[list[Any]], limit: int = 40) -> str:
+def construct_table(rows: list[list[Any]], limit: int = 25) -> str:
     if not rows:
         return ""
     body = "".join(

@@ -204,8 +204,9 @@ def test_ask_answers_every_stored_question(kg: KnowledgeGraph) -> None:
 
 @needs_catalogue
 def test_ask_passes_parameters_and_checks_names(kg: KnowledgeGraph) -> None:
-    everyone = {r.target for r in kg.ask("trials_per_target")}
-    in_aml = {r.target for r in kg.ask("trials_per_target", condition="AML")}
+    everyone = {r.target for r in kg.ask("trials_per_target")}  # type: ignore[attr-defined]
+    in_aml = {r.target for r in kg.ask("trials_per_target",  # type: ignore[attr-defined]
+                                       condition="AML")}
     aml_targets = {x.key for f, a in TRIALS if any(c.term == mini_graph.AML
                                                     for c in a.conditions)
                    for p in a.products for x in p.targets}

@@ -84,8 +84,7 @@ class Replay:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/api/v2/studies"
+        return f"http://127.0.0.1:{self.server.server_port}/api/v2/studies"
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -223,8 +222,12 @@ def test_since_filters_on_last_update_date(replay: Replay, tmp_path: Path) -> No
 def test_rate_limit_spaces_requests() -> None:
     now = [0.0]
     sleeps = Sleeps()
-    c = HttpClient(rate=2.0, sleep=lambda s: (sleeps(s), now.__setitem__(0, now[0] + s))[0],
-                   clock=lambda: now[0])
+
+    def sleep(seconds: float) -> None:
+        sleeps(seconds)
+        now[0] += seconds
+
+    c = HttpClient(rate=2.0, sleep=sleep, clock=lambda: now[0])
     for _ in range(3):
         c._wait_turn()
     assert sleeps.calls == [0.5, 0.5]
@@ -318,6 +321,20 @@ def test_server_dying_half_way_then_resume(tmp_path: Path) -> None:
     got = fetched_records(tmp_path)
     assert list(got) == [nct(s) for s in studies]
     assert len(run_dirs(tmp_path)) == 1
+
+
+def test_ctrl_c_after_page_k_then_resume(replay: Replay, tmp_path: Path) -> None:
+    def stop_at_4(summary: Any) -> None:
+        if summary.pages == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch(QUERY, tmp_path, client=client(), base_url=replay.url, progress=stop_at_4)
+    state = load_state(tmp_path)
+    assert state is not None and state["pages"] == 4 and state["next_page_token"]
+    resumed = fetch(QUERY, tmp_path, client=client(), base_url=replay.url)
+    assert resumed.resumed and resumed.new_pages == resumed.pages - 4
+    assert list(fetched_records(tmp_path)) == [nct(s) for s in replay.studies]
 
 
 def test_different_query_does_not_resume_unless_restarted(replay: Replay,
