@@ -109,8 +109,8 @@ def _convert(query: StoredQuery, key: str, value: Any) -> Any:
         if value is not None and default is not None and (
                 isinstance(default, bool) != isinstance(value, bool)
                 or not isinstance(value, type(default))):
-            raise ValueError(f"parameter {key!r} of {query.name} takes a "
-                             f"{type(default).__name__}, not {value!r}")
+            raise ValueError(f"parameter {key!r} of {query.name} takes "
+                             f"{type(default).__name__} values, not {value!r}")
         return value
     text = value.strip()
     if text.lower() in ("null", "none", ""):

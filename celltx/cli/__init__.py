@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, fetch, query, report, vocab
+from celltx.cli import core, fetch, landscape, query, report, vocab
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -15,8 +15,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
-vocab.register(app)
+landscape.register(app)
 query.register(app)
+vocab.register(app)
 fetch.register(app)
 report.register(app)
 app.add_typer(export_app, name="export")
