@@ -5,8 +5,10 @@
 >>> kg = celltx.build(["ctg-studies.json"])     # or built in memory from files # doctest: +SKIP
 
 The examples in this module run on the six-trial hand-annotated test graph
-(``tests/mini_graph.py``), opened as ``kg = KnowledgeGraph(build_mini_graph())``:
+(``tests/mini_graph.py``):
 
+>>> from tests.mini_graph import build_mini_graph
+>>> kg = KnowledgeGraph(build_mini_graph())
 >>> kg
 KnowledgeGraph(7 trials, 6 cell-therapy)
 >>> [t.nct_id for t in kg.trials(target="CD33", condition="AML")]
@@ -270,6 +272,8 @@ class KnowledgeGraph:
     def trial(self, nct_id: str) -> Trial | None:
         """One trial by NCT number (``None`` if the graph does not hold it).
 
+        >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
+        >>> kg = KnowledgeGraph(build_mini_graph())
         >>> t = kg.trial("NCT06880354")
         >>> t.targets, t.platforms, t.phase, t.lead_sponsor.org_class
         (('CD38', 'CLL1'), ('CAR-T',), 'Phase 1', 'academic')
@@ -303,6 +307,8 @@ class KnowledgeGraph:
         that started on or after a date (``2021``, ``2021-06``, ``2021-06-01``, a ``date``),
         ``started_before`` those that started strictly before one.
 
+        >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
+        >>> kg = KnowledgeGraph(build_mini_graph())
         >>> [t.nct_id for t in kg.trials(platform="CAR-NK")]
         ['NCT05008575', 'NCT07480213']
         >>> [t.nct_id for t in kg.trials(target="CLEC12A")]
@@ -364,6 +370,8 @@ class KnowledgeGraph:
     def questions(self) -> Results[Question]:
         """Every stored question with its parameters and columns, sorted by name.
 
+        >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
+        >>> kg = KnowledgeGraph(build_mini_graph())
         >>> qs = kg.questions()
         >>> "dual_target_constructs" in [q.name for q in qs]
         True
@@ -375,6 +383,8 @@ class KnowledgeGraph:
     def ask(self, name: str, **params: Any) -> Answer:
         """Answer a stored question on this graph (parameters as keywords).
 
+        >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
+        >>> kg = KnowledgeGraph(build_mini_graph())
         >>> kg.ask("dual_target_constructs").rows[0]
         ['NCT06880354', 'CLL1/CD38 dual-target CAR-T', 'CAR-T', ['CD38', 'CLL1']]
         >>> [(r.target, r.trials) for r in kg.ask("trials_per_target", condition="AML")]
@@ -404,6 +414,8 @@ class KnowledgeGraph:
                title: str = "Cell-therapy trial landscape") -> str:
         """The HTML landscape report (``celltx report``); written to ``path`` when given.
 
+        >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
+        >>> kg = KnowledgeGraph(build_mini_graph())
         >>> page = kg.report(conditions=["AML", "SCLC"])
         >>> page.count('<section class="view"'), 'data-query="target_platform_matrix"' in page
         (3, True)

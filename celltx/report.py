@@ -90,9 +90,10 @@ def condition_views(graph: TrialGraph, conditions: Sequence[str] | None = None, 
     """The report's views: all trials, each condition category and the top conditions; or,
     when ``conditions`` are given, the trials in any of them and each of them.
 
-    >>> [v.label for v in condition_views(kg.graph)][:3]
+    >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
+    >>> [v.label for v in condition_views(build_mini_graph())][:3]
     ['All trials', 'Haematological conditions', 'Solid tumours']
-    >>> [(v.label, v.trials) for v in condition_views(kg.graph, ["AML"])]
+    >>> [(v.label, v.trials) for v in condition_views(build_mini_graph(), ["AML"])]
     [('acute myeloid leukemia (AML)', 3)]
     """
     conds = _conditions_of(graph)
@@ -558,7 +559,8 @@ def render_report(graph: TrialGraph, *, conditions: Sequence[str] | None = None,
                   generated: datetime | None = None, top_conditions: int = 12) -> str:
     """The whole report as one HTML page (no external resources).
 
-    >>> page = render_report(kg.graph, generated=datetime(2026, 8, 22, tzinfo=UTC))
+    >>> from tests.mini_graph import build_mini_graph
+    >>> page = render_report(build_mini_graph(), generated=datetime(2026, 8, 22, tzinfo=UTC))
     >>> page.startswith("<!doctype html>"), "src=" in page, "http-equiv" in page
     (True, False, False)
     >>> views = page.count('<section class="view"')
