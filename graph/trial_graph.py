@@ -91,6 +91,7 @@ class TrialGraph:
     def _term_node(self, label: str, term: Term, **props: Any) -> str:
         return self._node(label, term.curie or term.key, name=term.label, iri=term.iri,
                           curie=term.curie, category=term.category, synonyms=term.synonyms,
+                          xrefs=term.xrefs,  # normalisation (issue 3)
                           **props)
 
     def add_trial(self, merged: MergedTrial, ann: TrialAnnotation,
@@ -184,7 +185,7 @@ class TrialGraph:
             pnode = self._node(
                 "Product", f"{merged.nct_id}-P{i}", name=product.name, platform=product.platform,
                 receptor=product.receptor, cell_source=product.source,
-                construct=product.construct_kind, as_written=product.as_written,
+                construct=product.construct_kind, as_written=product.as_written, code=product.code,
                 target_symbols=[t.symbol for t in product.targets],
             )
             self._edge(trial, "HAS_PRODUCT", pnode, primary)
@@ -194,7 +195,8 @@ class TrialGraph:
             for target in product.targets:
                 tnode = self._node("Target", target.key, symbol=target.symbol, name=target.label,
                                    iri=target.iri, curie=target.curie, kind=target.kind,
-                                   hgnc_id=target.hgnc_id)
+                                   hgnc_id=target.hgnc_id, qualifier=target.qualifier,
+                                   uniprot=target.uniprot, synonyms=target.synonyms)
                 self._edge(pnode, "TARGETS", tnode, primary)
 
         for agent in ann.agents:
