@@ -185,8 +185,8 @@ def multi_candidate_trials(graph: TrialGraph) -> list[Row]:
     for t, tdata in _trials(graph):
         products = _products(graph, t)
         if len(products) >= 2:
-            platforms = sorted({p.get("platform") for _, p in products} - {None})
-            rows.append([tdata["id"], tdata.get("title"), len(products), platforms])
+            platforms = {p["platform"] for _, p in products if p.get("platform") is not None}
+            rows.append([tdata["id"], tdata.get("title"), len(products), sorted(platforms)])
     return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
@@ -382,7 +382,7 @@ def trials_in_condition(graph: TrialGraph, *, condition: str | None = "AML") -> 
         leads = [o["name"] for o in _lead_sponsors(graph, t) if o.get("name")]
         rows.append([tdata["id"], tdata.get("title"),
                      sorted(x["id"] for x in _trial_targets(graph, t)),
-                     sorted({p.get("platform") for _, p in products} - {None}),
+                     sorted({p["platform"] for _, p in products if p.get("platform") is not None}),
                      min(phases, default=None), min(leads, default=None), tdata.get("status")])
     return sorted(rows, key=lambda r: r[0])
 
@@ -413,8 +413,8 @@ def recruiting_in_country(graph: TrialGraph, *, country: str | None = "CN",
                      for c in _linked(graph, s, "LOCATED_IN")}
         products = _products(graph, t)
         if country in countries and products and in_condition(graph, t, condition):
-            rows.append([tdata["id"], tdata.get("title"),
-                         sorted({p.get("platform") for _, p in products} - {None}),
+            platforms = {p["platform"] for _, p in products if p.get("platform") is not None}
+            rows.append([tdata["id"], tdata.get("title"), sorted(platforms),
                          tdata.get("status")])
     return sorted(rows, key=lambda r: r[0])
 

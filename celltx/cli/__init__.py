@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, landscape, query, vocab
+from celltx.cli import core, fetch, landscape, neo4j, query, report, vocab
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -16,8 +16,11 @@ app = typer.Typer(
 )
 core.register(app)
 landscape.register(app)
+neo4j.register(app)
 query.register(app)
 vocab.register(app)
+fetch.register(app)
+report.register(app)
 app.add_typer(export_app, name="export")
 
 
