@@ -6,7 +6,10 @@ Prints records/second of ``celltx.build.build``, its peak resident memory (``ru_
 fresh child process), the time of the loaders alone (records read, nothing merged or built),
 the time of parsing the same files with the standard library alone
 (``json.load`` / ``csv.reader`` / ``ElementTree.parse``), and the ratio of the two. Each
-measurement runs in its own child process, best of ``--repeat``.
+measurement runs in its own child process, best of ``--repeat``. Then the time of each phase
+(read+validate, merge, annotate, graph with its eligibility part, and saving the graph
+directory), from builds whose pipeline functions are wrapped with timers (median of
+``--repeat``). The machine is shared: compare figures taken in the same run.
 """
 
 from __future__ import annotations
