@@ -60,7 +60,7 @@ def parse_only(corpus: Path) -> int:
 
 
 def build_only(corpus: Path) -> int:
-    from celltx.build import build
+    from celltx.pipeline import build
 
     return int(build([corpus]).stats["records_read"])
 
@@ -82,10 +82,9 @@ def phases(corpus: Path) -> dict[str, float]:
     from collections import defaultdict
     from collections.abc import Callable, Iterator
 
+    import celltx.build as pipeline
     import celltx.graph.trial_graph as trial_graph
     from celltx.graph import store
-
-    import celltx.build as pipeline
 
     spent: dict[str, float] = defaultdict(float)
 

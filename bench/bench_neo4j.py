@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from celltx.graph.neo4j_writer import push_graph, server_counts  # noqa: E402
 
-from celltx.build import build  # noqa: E402
+from celltx.pipeline import build  # noqa: E402
 from tests.bolt_server import bolt_server  # noqa: E402
 
 

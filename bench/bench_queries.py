@@ -19,7 +19,7 @@ from celltx.graph.falkordb_engine import EmbeddedEngine, open_graph_dir
 from celltx.queries.catalogue import load_catalogue
 from celltx.queries.python_answers import ANSWERS
 
-from celltx.build import build
+from celltx.pipeline import build
 
 
 def _median(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]

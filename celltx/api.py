@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from celltx.build import build as run_build
 from celltx.graph import store
 from celltx.graph.trial_graph import TrialGraph
 from celltx.models import OVERALL_STATUSES, Frozen
 from celltx.ontology.terms import PLATFORMS
+from celltx.pipeline import build as run_build
 
 if TYPE_CHECKING:
     import pandas

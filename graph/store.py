@@ -37,7 +37,7 @@ def dumps(obj: Any) -> str:
 
 def save(graph: TrialGraph, directory: Path, *, stats: dict[str, Any],
          rejects: list[dict[str, Any]], merges: list[dict[str, Any]]) -> None:
-    from celltx.build import gc_paused
+    from celltx.gc_pause import gc_paused
 
     directory.mkdir(parents=True, exist_ok=True)
     with gc_paused():

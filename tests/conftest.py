@@ -28,7 +28,7 @@ def sample_graph_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled sample built once into a temporary graph directory."""
     from celltx.graph import store
 
-    from celltx.build import build
+    from celltx.pipeline import build
 
     directory = tmp_path_factory.mktemp("sample-graph")
     result = build()

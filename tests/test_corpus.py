@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from celltx.graph.trial_graph import describe_trial
 
-from celltx.build import BuildResult, build
+from celltx.pipeline import BuildResult, build
 
 _BUILDS: dict[Path, BuildResult] = {}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from celltx.loaders import iter_sources, read_source
 
-from celltx.build import BuildError, build
 from celltx.models import Reject, SourceFormat, TrialRecord, UnreadableFileError
+from celltx.pipeline import BuildError, build
 
 FULL = "sanjana098-ctg-studies.csv"
 TERM = "johnNoxas-adult-searches-modified.csv"

@@ -10,8 +10,8 @@ import pytest
 from celltx.loaders import iter_sources, read_source
 from celltx.loaders.detect import detect_format
 
-from celltx.build import build
 from celltx.models import Reject, SourceFormat, TrialRecord
+from celltx.pipeline import build
 
 BASS = "BassKot-SearchResults-2018.csv"
 DANKO = "Danko711-SearchResults-2018.csv"

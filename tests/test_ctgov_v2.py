@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from celltx.loaders import iter_sources, read_source
 
-from celltx.build import BuildError, build
 from celltx.models import Reject, SourceFormat, TrialRecord
+from celltx.pipeline import BuildError, build
 
 
 def read_all(path: Path) -> list[TrialRecord | Reject]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from celltx.loaders import iter_sources, read_source
 
-from celltx.build import build
 from celltx.models import Reject, SourceFormat, TrialRecord
+from celltx.pipeline import build
 
 XML_DIR = Path(__file__).parent / "fixtures" / "ctgov_legacy" / "xml"
 FILES = sorted(XML_DIR.glob("NCT*.xml"))

@@ -15,8 +15,8 @@ from celltx.ontology.eligibility import (
     summarise_criteria,
 )
 
-from celltx.build import build
 from celltx.models import TrialRecord
+from celltx.pipeline import build
 
 
 def one(items: list[CriterionItem], kind: str) -> CriterionItem:

@@ -32,8 +32,8 @@ from celltx.loaders.ctgov_api import (
 )
 from typer.testing import CliRunner
 
-from celltx.build import build
 from celltx.cli import app
+from celltx.pipeline import build
 
 FIXTURE = Path(__file__).parent / "fixtures" / "fetch" / "studies.jsonl"
 pytestmark = pytest.mark.server

@@ -109,7 +109,7 @@ def test_push_counts_over_bolt_equal_the_graph_and_a_second_push_creates_nothing
 
 def test_sample_subset_counts_over_bolt_equal_the_graph(server: BoltServer,
                                                          driver: Any) -> None:
-    from celltx.build import build
+    from celltx.pipeline import build
 
     full = build().graph
     trials = sorted(n for n, _ in full.nodes("Trial"))[:300]

@@ -7,8 +7,8 @@ import re
 from celltx.loaders import iter_sources, read_source
 from celltx.ontology import matchers as mt
 
-from celltx.build import sample_paths
 from celltx.models import TrialRecord
+from celltx.pipeline import sample_paths
 
 
 def test_required_words_of_alternatives_and_optional_parts() -> None:

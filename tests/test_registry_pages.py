@@ -8,8 +8,8 @@ import pytest
 from celltx.graph.trial_graph import describe_trial
 from celltx.loaders.registry_page import page_to_record
 
-from celltx.build import BuildResult, build
 from celltx.models import Provenance, Reject, SourceFormat, TrialRecord
+from celltx.pipeline import BuildResult, build
 
 # The five seed pages of ../shared/seeds (copied; 001 and 002 describe the same trial, 002 never
 # names its NCT number). Nothing else may live in that folder: the build reads every file.

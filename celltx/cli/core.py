@@ -9,7 +9,6 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from celltx.build import BuildError, build
 from celltx.cli.common import (
     GraphOption,
     JsonOption,
@@ -21,6 +20,7 @@ from celltx.cli.common import (
 )
 from celltx.graph import store
 from celltx.graph.trial_graph import describe_trial
+from celltx.pipeline import BuildError, build
 
 
 def register(app: typer.Typer) -> None:

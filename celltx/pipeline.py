@@ -6,15 +6,14 @@ Every record read becomes a trial, a merged duplicate or a reject:
 
 from __future__ import annotations
 
-import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from celltx.gc_pause import gc_paused
 from celltx.graph.merge import identify_records, merge_records
 from celltx.graph.trial_graph import TrialGraph
 from celltx.loaders import SourceFile, iter_sources, read_source
@@ -41,19 +40,6 @@ def sample_paths() -> list[Path]:
     """The bundled sample: the cell-therapy records of the development corpus."""
     root = resources.files("celltx.data").joinpath("sample")
     return [Path(str(root))]
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for a bulk job that allocates millions of small,
-    long-lived, acyclic objects: its repeated scans of them took a quarter of a build."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def build(paths: list[Path] | None = None, *, keep_going: bool = False,
