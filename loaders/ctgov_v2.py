@@ -55,22 +55,27 @@ def _iter_values(text: BinaryIO, head: bytes) -> Iterator[Any]:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"["):
         yield from ijson.items(text, "item", use_float=True)
-    elif _first_key(stripped) == "studies":
+    elif _is_api_page(stripped):
         yield from ijson.items(text, "studies.item", use_float=True)
     else:
         yield from ijson.items(text, "", multiple_values=True, use_float=True)
 
 
-def _first_key(head: bytes) -> str | None:
+def _is_api_page(head: bytes) -> bool:
+    """Whether the first top-level object has a ``studies`` key (in any position, e.g. after
+    ``totalCount``), as an API page does; a single study has ``protocolSection`` instead."""
     try:
-        for prefix, event, value in ijson.parse(io.BytesIO(head)):
+        for prefix, event, value in ijson.parse(io.BytesIO(head), multiple_values=True):
             if prefix == "" and event == "map_key":
-                return str(value)
-            if prefix == "" and event not in ("start_map",):
-                return None
+                if value == "studies":
+                    return True
+                if value == "protocolSection":
+                    return False
+            elif prefix == "" and event == "end_map":
+                return False
     except ijson.JSONError:
-        return None
-    return None
+        return False  # the head ends inside the first value: read it as whole values
+    return False
 
 
 def _get(obj: Any, *keys: str) -> Any:

@@ -127,3 +127,13 @@ def test_binary_file_fails_the_build_unless_keep_going(tmp_path: Path, fixtures:
     result = build([tmp_path], keep_going=True)
     assert result.stats["trials"] == 3 and result.stats["rejects"] == 1
     assert result.rejects[0].path.endswith("blob.bin")
+
+
+def test_api_page_with_studies_after_other_keys(tmp_path: Path, fixtures: Path) -> None:
+    page = json.loads((fixtures / "ctgov_v2" / "api_page.json").read_text())
+    reordered = {"totalCount": len(page["studies"]), "nextPageToken": "x",
+                 "studies": page["studies"]}
+    (tmp_path / "page.json").write_text(json.dumps(reordered))
+    records = read_all(tmp_path / "page.json")
+    assert [r.nct_id for r in records] == [
+        s["protocolSection"]["identificationModule"]["nctId"] for s in page["studies"]]
