@@ -208,10 +208,21 @@ TRIALS: list[tuple[dict, TrialAnnotation]] = [  # type: ignore[type-arg]
 ]
 
 
+ELIGIBILITY: dict[str, dict[str, object]] = {
+    "NCT05008575": {"ecog_max": 2, "excludes_prior_car_t": True},
+    "NCT06880354": {"ecog_max": 1, "excludes_prior_car_t": False},
+    "NCT02000002": {"ecog_max": 3},
+    "NCT02000001": {"ecog_max": 2, "excludes_prior_car_t": True},
+}
+"""Eligibility summaries set on Trial nodes after building, as the eligibility extractor does."""
+
+
 def build_mini_graph() -> TrialGraph:
     graph = TrialGraph()
     for i, (fields, ann) in enumerate(TRIALS):
         rec = TrialRecord(provenance=Provenance(path="mini.json", format=SourceFormat.CTGOV_V2_JSON,
                                                 record=i), **fields)
         graph.add_trial(merge_records([rec]), ann)
+    for nct_id, summary in ELIGIBILITY.items():
+        graph.g.nodes[f"Trial:{nct_id}"].update(summary)
     return graph

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, rdf
+from celltx.cli import core, query, rdf
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -15,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+query.register(app)
 rdf.register(app)
 app.add_typer(export_app, name="export")
 

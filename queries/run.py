@@ -1,0 +1,112 @@
+"""Running a stored question on an engine: ``run_query("trials_per_target", {...})``.
+
+Engines: ``embedded`` (the stored Cypher on a private FalkorDB process, the default),
+``python`` (the helper in ``python_answers.py``), ``sparql`` (the stored SPARQL, in-process
+or against ``endpoint``) and ``neo4j`` (the stored Cypher on a Neo4j server at ``endpoint``
+or ``$NEO4J_URI``). Every engine returns the same :class:`QueryResult`; lists inside cells
+are sorted so that answers read (and compare) the same whatever the engine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from celltx.graph.trial_graph import TrialGraph
+from celltx.queries.catalogue import StoredQuery, coerce_params, get_query
+from celltx.queries.compare import sort_cells
+from pydantic import BaseModel, ConfigDict
+
+ENGINES: tuple[str, ...] = ("embedded", "python", "sparql", "neo4j")
+
+
+class QueryResult(BaseModel):
+    """The answer to one stored question on one engine."""
+
+    model_config = ConfigDict(frozen=True)
+
+    query: str
+    engine: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"query", "engine", "columns", "rows"}`` (the shape ``celltx query --json`` prints)."""
+        return {"query": self.query, "engine": self.engine, "columns": list(self.columns),
+                "rows": [list(r) for r in self.rows]}
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column name."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def _graph(graph: TrialGraph | None, graph_dir: Path | None) -> TrialGraph:
+    if graph is not None:
+        return graph
+    from celltx.graph import store
+
+    return store.load(graph_dir if graph_dir is not None else store.default_dir())
+
+
+def _run_embedded(query: StoredQuery, params: dict[str, Any], *, graph: TrialGraph | None,
+                  graph_dir: Path | None, embedded: Any, graph_name: str | None
+                  ) -> tuple[list[str], list[list[Any]]]:
+    from celltx.graph.falkordb_engine import DEFAULT_GRAPH, EmbeddedEngine, open_graph_dir
+
+    if embedded is not None:  # a started engine the caller keeps (tests, benchmarks, the API)
+        return embedded.run(query.cypher, params, graph=graph_name or DEFAULT_GRAPH)  # type: ignore[no-any-return]
+    if graph is not None:
+        with EmbeddedEngine() as engine:
+            engine.load(graph)
+            return engine.run(query.cypher, params)
+    from celltx.graph import store
+
+    engine = open_graph_dir(graph_dir if graph_dir is not None else store.default_dir())
+    try:
+        return engine.run(query.cypher, params)
+    finally:
+        engine.stop()
+
+
+def run_query(name: str, params: Mapping[str, Any] | None = None, *, engine: str = "embedded",
+              graph_dir: Path | None = None, graph: TrialGraph | None = None,
+              endpoint: str | None = None, embedded: Any = None,
+              graph_name: str | None = None) -> QueryResult:
+    """Answer stored question ``name`` on ``engine``.
+
+    ``params`` may be text (from the command line) or Python values; missing ones take
+    their defaults. The graph is ``graph`` if given, else the one built in ``graph_dir``
+    (default: ``$CELLTX_GRAPH`` or ``./celltx-graph``). ``embedded`` reuses a started
+    :class:`~celltx.graph.falkordb_engine.EmbeddedEngine` holding graph ``graph_name``.
+    Unknown names raise ``KeyError``, bad parameters or engines ``ValueError``.
+    """
+    query = get_query(name)
+    values = coerce_params(query, params)
+    if engine == "embedded":
+        columns, rows = _run_embedded(query, values, graph=graph, graph_dir=graph_dir,
+                                      embedded=embedded, graph_name=graph_name)
+    elif engine == "python":
+        from celltx.queries.python_answers import ANSWERS
+
+        columns, rows = list(query.columns), ANSWERS[name](_graph(graph, graph_dir), **values)
+    elif engine == "sparql":
+        if query.sparql is None:
+            raise ValueError(f"{name} has no stored SPARQL ({name}.rq) yet")
+        from celltx.queries.sparql_engine import run_sparql  # type: ignore[import-not-found]
+
+        columns, rows = run_sparql(query, values, graph_dir=graph_dir, graph=graph,
+                                   endpoint=endpoint)
+    elif engine == "neo4j":
+        from celltx.queries.neo4j_engine import run_cypher_neo4j  # type: ignore[import-not-found]
+
+        uri = endpoint or os.environ.get("NEO4J_URI")
+        if not uri:
+            raise ValueError("the neo4j engine needs --endpoint bolt://HOST:7687 or $NEO4J_URI")
+        columns, rows = run_cypher_neo4j(query.cypher, values, uri=uri,
+                                         user=os.environ.get("NEO4J_USERNAME"),
+                                         password=os.environ.get("NEO4J_PASSWORD"))
+    else:
+        raise ValueError(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
+    return QueryResult(query=name, engine=engine, columns=list(columns), rows=sort_cells(rows))

@@ -1,0 +1,17 @@
+// name: sponsors_for_target_in_condition
+// title: Sponsors pursuing a target in a condition
+// description: Sponsors (lead or collaborator) of trials in a condition with a product targeting the target (id or symbol), with sponsor class and distinct trials.
+// param: target = "CD33"
+// param: condition = "AML"
+// columns: sponsor, sponsor_class, trials
+MATCH (t:Trial)-[:HAS_PRODUCT]->(:Product)-[:TARGETS]->(x:Target)
+WHERE toLower(x.id) = toLower($target) OR toLower(x.symbol) = toLower($target)
+WITH DISTINCT t
+WITH t, [(t)-[:STUDIES]->(c:Condition)
+       WHERE c.id = $condition OR toLower(c.name) = toLower($condition)
+          OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition))
+       | c.id] AS in_condition
+WHERE $condition IS NULL OR size(in_condition) > 0
+MATCH (t)-[:SPONSORED_BY]->(o:Organization)
+RETURN o.name AS sponsor, o.org_class AS sponsor_class, count(DISTINCT t) AS trials
+ORDER BY trials DESC, sponsor, sponsor_class

@@ -1,0 +1,92 @@
+"""`celltx query`: listing, answering as a table, JSON and CSV, and clear errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celltx.graph import store
+from celltx.queries.catalogue import load_catalogue
+from typer.testing import CliRunner
+
+from celltx.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def mini_dir(tmp_path_factory: pytest.TempPathFactory, mini_graph: Any) -> Path:
+    directory = tmp_path_factory.mktemp("mini-graph")
+    store.save(mini_graph, directory, stats={}, rejects=[], merges=[])
+    return directory
+
+
+def test_list_shows_every_stored_question() -> None:
+    result = runner.invoke(app, ["query", "--list", "--json"])
+    assert result.exit_code == 0, result.output
+    listed = json.loads(result.stdout)
+    assert [q["name"] for q in listed] == list(load_catalogue())
+    table = runner.invoke(app, ["query", "--list"])
+    assert table.exit_code == 0 and "trials_per_target" in table.stdout
+
+
+def test_json_output_has_the_documented_shape(mini_dir: Path, mini_graph: Any) -> None:
+    result = runner.invoke(app, ["query", "trials_per_platform", "--graph", str(mini_dir),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"query", "engine", "columns", "rows"}
+    assert data["engine"] == "embedded" and data["columns"] == ["platform", "trials"]
+    products = [d for _, d in mini_graph.nodes("Product")]
+    assert sum(r[1] for r in data["rows"]) >= len({p["platform"] for p in products})
+    assert {r[0] for r in data["rows"]} == {p["platform"] for p in products}
+
+
+def test_params_and_python_engine(mini_dir: Path) -> None:
+    args = ["query", "trials_per_target", "-g", str(mini_dir), "--json",
+            "--param", "platform=CAR-NK", "-p", "condition=SCLC"]
+    embedded = json.loads(runner.invoke(app, args).stdout)
+    python = json.loads(runner.invoke(app, [*args, "--engine", "python"]).stdout)
+    assert python["engine"] == "python"
+    assert sorted(embedded["rows"]) == sorted(python["rows"])
+    assert {r[0] for r in embedded["rows"]} == {"DLL3", "CD56", "GD2"}
+
+
+def test_csv_output_joins_lists(mini_dir: Path) -> None:
+    result = runner.invoke(app, ["query", "dual_target_constructs", "-g", str(mini_dir),
+                                 "--csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["nct_id", "product", "platform", "targets"]
+    assert ["NCT06880354", "CLL1/CD38 dual-target CAR-T", "CAR-T", "CD38; CLL1"] in rows
+
+
+def test_unknown_name_is_one_line_listing_the_known(mini_dir: Path) -> None:
+    result = runner.invoke(app, ["query", "trials_per_planet", "-g", str(mini_dir)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "no stored query 'trials_per_planet'" in result.output
+    assert "trials_per_platform" in result.output
+
+
+def test_bad_parameter_names_the_accepted_ones(mini_dir: Path) -> None:
+    result = runner.invoke(app, ["query", "top_sponsors_for_platform", "-g", str(mini_dir),
+                                 "-p", "colour=red"])
+    assert result.exit_code == 1 and "its parameters: platform, limit" in result.output
+    result = runner.invoke(app, ["query", "top_sponsors_for_platform", "-g", str(mini_dir),
+                                 "-p", "limit=ten"])
+    assert result.exit_code == 1 and "integer" in result.output
+    result = runner.invoke(app, ["query", "top_sponsors_for_platform", "-g", str(mini_dir),
+                                 "-p", "limit"])
+    assert result.exit_code == 1 and "key=value" in result.output
+
+
+def test_unknown_engine_and_missing_graph(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["query", "trials_per_platform", "--engine", "oracle"])
+    assert result.exit_code == 1 and "embedded, python, sparql, neo4j" in result.output
+    result = runner.invoke(app, ["query", "trials_per_platform", "-g", str(tmp_path)])
+    assert result.exit_code == 1 and "celltx build" in result.output

@@ -1,0 +1,115 @@
+"""The embedded engine: a private FalkorDB process on a unix socket, started and stopped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celltx.graph import store
+from celltx.graph.cypher_statements import constraint_statements
+from celltx.graph.falkordb_engine import (
+    DUMP_FILE,
+    EmbeddedEngine,
+    EngineError,
+    cached_dump,
+    falkordb_ddl,
+    open_graph_dir,
+)
+from celltx.queries.catalogue import load_catalogue
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_loaded_graph_has_the_networkx_counts(embedded_engine: Any, mini_graph: Any,
+                                             sample_graph: Any) -> None:
+    for name, graph in (("mini", mini_graph), ("sample", sample_graph)):
+        assert embedded_engine.counts(graph=name) == (graph.g.number_of_nodes(),
+                                                      graph.g.number_of_edges())
+
+
+def test_server_listens_on_no_tcp_port(embedded_engine: Any) -> None:
+    client = embedded_engine._client
+    assert client.connection.config_get("port")["port"] == "0"
+    sockets = {os.readlink(f"/proc/{embedded_engine.pid}/fd/{fd}")
+               for fd in os.listdir(f"/proc/{embedded_engine.pid}/fd")}
+    inodes = {s[len("socket:["):-1] for s in sockets if s.startswith("socket:[")}
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as fh:
+            listening = [line.split() for line in fh.readlines()[1:]]
+        # state 0A = LISTEN; no listening TCP socket belongs to the server
+        assert not [f for f in listening if f[3] == "0A" and f[9] in inodes]
+
+
+def test_stored_text_runs_verbatim_header_included(embedded_engine: Any) -> None:
+    query = load_catalogue()["trials_per_platform"]
+    path = Path(__file__).parents[1] / "queries" / "trials_per_platform.cypher"
+    assert query.cypher == path.read_text(encoding="utf-8")
+    columns, rows = embedded_engine.run(query.cypher, query.params, graph="mini")
+    assert columns == list(query.columns) and rows
+
+
+def test_process_is_stopped_and_directory_removed_on_exception(mini_graph: Any) -> None:
+    with pytest.raises(RuntimeError, match="boom"), EmbeddedEngine() as engine:
+        pid, workdir = engine.pid, engine._workdir
+        assert pid is not None and _alive(pid)
+        raise RuntimeError("boom")
+    assert not _alive(pid)
+    assert workdir is not None and not os.path.exists(workdir)
+
+
+def test_loading_twice_replaces_the_graph(mini_graph: Any) -> None:
+    with EmbeddedEngine() as engine:
+        engine.load(mini_graph)
+        engine.load(mini_graph)
+        assert engine.counts() == (mini_graph.g.number_of_nodes(),
+                                   mini_graph.g.number_of_edges())
+
+
+def test_query_errors_name_the_problem(embedded_engine: Any) -> None:
+    with pytest.raises(EngineError):
+        embedded_engine.run("MATCH (n RETURN n", graph="mini")
+    with pytest.raises(EngineError, match="no graph"):
+        embedded_engine.run("RETURN 1", graph="absent")
+
+
+def test_constraint_ddl_goes_through_the_adapter() -> None:
+    assert falkordb_ddl("CREATE CONSTRAINT site_id IF NOT EXISTS FOR (n:Site) "
+                        "REQUIRE n.id IS UNIQUE") == "CREATE INDEX FOR (n:Site) ON (n.id)"
+    with pytest.raises(ValueError, match="not a constraint"):
+        falkordb_ddl("MATCH (n) DETACH DELETE n")
+    assert len({falkordb_ddl(s) for s in constraint_statements()}) == len(constraint_statements())
+
+
+def test_graph_dir_dump_is_cached_and_invalidated(tmp_path: Path, mini_graph: Any,
+                                                  sample_graph_dir: Path) -> None:
+    directory = tmp_path / "g"
+    store.save(mini_graph, directory, stats={}, rejects=[], merges=[])
+    engine = open_graph_dir(directory)
+    try:
+        first = engine.counts()
+    finally:
+        engine.stop()
+    assert (directory / DUMP_FILE).exists() and cached_dump(directory) is not None
+    engine = open_graph_dir(directory)  # restored from the dump
+    try:
+        assert engine.counts() == first == (mini_graph.g.number_of_nodes(),
+                                            mini_graph.g.number_of_edges())
+    finally:
+        engine.stop()
+    # a rebuilt graph makes the dump stale
+    shutil.copyfile(sample_graph_dir / store.GRAPH_FILE, directory / store.GRAPH_FILE)
+    assert cached_dump(directory) is None
+    engine = open_graph_dir(directory)
+    try:
+        assert engine.counts() != first
+    finally:
+        engine.stop()
