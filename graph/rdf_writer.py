@@ -106,6 +106,7 @@ SEGMENT: dict[str, str] = {
 _Prop = tuple[str, ox.NamedNode, str]
 NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
     "Trial": (
+        ("title", _n(DCTERMS + "title"), "str"),
         ("official_title", ctx("officialTitle"), "str"),
         ("acronym", ctx("acronym"), "str"),
         ("status", ctx("status"), "str"),
@@ -175,7 +176,7 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
     "Intervention": (("type", ctx("interventionType"), "str"),),
 }
 HANDLED_ATTRIBUTES = frozenset({
-    "label", "id", "iri", "name", "title",
+    "label", "id", "iri", "name",
     # kept elsewhere or derived: the brief title is the label, the condition strings are on
     # the ConditionStatements, formats on the source descriptions, symbols on the targets
     "brief_title", "status_label", "conditions_as_written", "source_formats", "target_symbols",
