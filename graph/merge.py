@@ -7,12 +7,15 @@ as conflicts, and every record stays listed in the provenance.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any
 
-from celltx.models import Provenance, Reject, SourceFormat, TrialRecord
+from celltx.models import Eligibility, Provenance, Reject, SourceFormat, TrialRecord
 
 FORMAT_RANK = {
     SourceFormat.CTGOV_V2_JSON: 4, SourceFormat.CTGOV_XML: 3, SourceFormat.CTGOV_CSV: 2,
@@ -43,7 +46,18 @@ def _empty(value: Any) -> bool:
 
 
 def merge_records(records: Iterable[TrialRecord]) -> MergedTrial:
+    """Merge one trial's records: the newest is primary, gaps are filled, conflicts kept.
+
+    Records identified without an NCT number of their own (a registry page matched by title)
+    take the trial's number from the records that state it.
+    """
     ordered = sorted(records, key=_recency, reverse=True)
+    stated = [r.nct_id for r in ordered if r.nct_id]
+    if not stated:
+        raise ValueError("merge_records needs at least one record with an NCT number")
+    if len(set(stated)) > 1:
+        raise ValueError(f"records of different trials cannot be merged: {sorted(set(stated))}")
+    nct = stated[0]
     primary = ordered[0]
     updates: dict[str, Any] = {}
     for name in TrialRecord.model_fields:
@@ -54,15 +68,22 @@ def merge_records(records: Iterable[TrialRecord]) -> MergedTrial:
             if not _empty(value):
                 updates[name] = value
                 break
-    if primary.eligibility.criteria is None:
+    elig = primary.eligibility
+    elig_updates: dict[str, Any] = {}
+    for name in Eligibility.model_fields:
+        if not _empty(getattr(elig, name)):
+            continue
         for other in ordered[1:]:
-            if other.eligibility.criteria:
-                updates["eligibility"] = other.eligibility
+            value = getattr(other.eligibility, name)
+            if not _empty(value):
+                elig_updates[name] = value
                 break
+    if elig_updates:
+        updates["eligibility"] = elig.model_copy(update=elig_updates)
     merged = primary.model_copy(update=updates) if updates else primary
     conflicts: dict[str, list[dict[str, Any]]] = {}
     for name in COMPARED_FIELDS:
-        seen = {}
+        seen: dict[Any, str] = {}
         for rec in ordered:
             value = getattr(rec, name)
             if not _empty(value) and value not in seen:
@@ -71,11 +92,106 @@ def merge_records(records: Iterable[TrialRecord]) -> MergedTrial:
             conflicts[name] = [{"value": v if not isinstance(v, tuple) else list(v), "source": s}
                                for v, s in seen.items()]
     return MergedTrial(
-        nct_id=str(primary.nct_id), record=merged,
+        nct_id=nct, record=merged,
         sources=[r.provenance for r in sorted(ordered, key=lambda r: r.provenance.ref)],
         conflicts=conflicts,
-        evidence=["nct_id"] if len(ordered) > 1 else [],
+        evidence=["nct_id"] if len(stated) > 1 else [],
     )
+
+
+# ---- identifying records that have no NCT number ------------------------------------------------
+
+TITLE_MIN_TOKENS = 6
+"""A title shorter than this (in words) is too generic to identify a trial by."""
+TITLE_FUZZY_RATIO = 0.93
+"""Near-identical titles (after normalisation) may differ in spelling only (``leukaemia`` /
+``leukemia``, ``tumour`` / ``tumor``, a stop word), never in a number, a symbol or any other
+word: every word of one title must be in the other or a close spelling of one of its words."""
+SPELLING_RATIO = 0.8
+
+_STOP = frozenset(["a", "an", "the", "of", "in", "on", "for", "with", "and", "or", "to", "by",
+                   "at", "as", "from", "its", "their"])
+
+
+def normalise_title(title: str) -> str:
+    """Case-, punctuation- and spacing-insensitive form of a title.
+
+    >>> normalise_title("CLL1 and CD38 Dual-Target CAR-T Cell Injection (r/r AML)")
+    'cll1 and cd38 dual target car t cell injection r r aml'
+    """
+    text = unicodedata.normalize("NFKC", title).casefold()
+    text = text.replace("…", " ").replace("γδ", "gamma delta")
+    return " ".join(re.findall(r"[^\W_]+", text))
+
+
+def _digits(token: str) -> str:
+    return "".join(c for c in token if c.isdigit())
+
+
+def _spelling_variant(a: str, b: str) -> bool:
+    return (_digits(a) == _digits(b) and len(a) >= 4 and len(b) >= 4
+            and SequenceMatcher(None, a, b, autojunk=False).ratio() >= SPELLING_RATIO)
+
+
+def spelling_only_differs(a: str, b: str) -> bool:
+    """True when two normalised titles differ only in stop words and spelling variants.
+
+    >>> spelling_only_differs("cd19 car t in acute leukaemia", "cd19 car t for acute leukemia")
+    True
+    >>> spelling_only_differs("bcma car t in multiple myeloma", "msln car t in multiple myeloma")
+    False
+    """
+    ta, tb = set(a.split()) - _STOP, set(b.split()) - _STOP
+    only_a, only_b = ta - tb, tb - ta
+    return (all(any(_spelling_variant(x, y) for y in only_b) for x in only_a)
+            and all(any(_spelling_variant(y, x) for x in only_a) for y in only_b))
+
+
+def _titles(rec: TrialRecord) -> list[str]:
+    return [t for t in (rec.brief_title, rec.official_title) if t]
+
+
+@dataclass
+class _TitleIndex:
+    exact: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    by_token: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    titles: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def add(self, nct: str, title: str) -> None:
+        norm = normalise_title(title)
+        if len(norm.split()) < TITLE_MIN_TOKENS:
+            return
+        self.exact[norm].add(nct)
+        self.titles[nct].add(norm)
+        for tok in set(norm.split()) - _STOP:
+            self.by_token[tok].add(nct)
+
+    def match(self, title: str) -> tuple[set[str], str]:
+        """NCT ids whose title matches ``title``, and how (``identical`` or ``similar …``)."""
+        norm = normalise_title(title)
+        if len(norm.split()) < TITLE_MIN_TOKENS:
+            return set(), ""
+        if norm in self.exact:
+            return set(self.exact[norm]), "identical after normalisation"
+        tokens = set(norm.split()) - _STOP
+        counts: Counter[str] = Counter()
+        for tok in tokens:
+            for nct in self.by_token.get(tok, ()):
+                counts[nct] += 1
+        hits: dict[str, float] = {}
+        for nct, shared in counts.items():
+            if shared < 0.7 * len(tokens):
+                continue
+            for cand in self.titles[nct]:
+                if not spelling_only_differs(norm, cand):
+                    continue
+                ratio = SequenceMatcher(None, norm, cand, autojunk=False).ratio()
+                if ratio >= TITLE_FUZZY_RATIO:
+                    hits[nct] = max(hits.get(nct, 0.0), ratio)
+        if not hits:
+            return set(), ""
+        best = max(hits.values())
+        return set(hits), f"similar (ratio {best:.2f} ≥ {TITLE_FUZZY_RATIO})"
 
 
 def identify_records(
@@ -83,26 +199,60 @@ def identify_records(
 ) -> tuple[list[tuple[TrialRecord, str, str]], list[Reject]]:
     """Find the trial of each record that has no NCT number (e.g. a registry page).
 
-    Returns (record, NCT id, evidence) for each match, and a reject for each record that
-    cannot be identified: a page whose trial is unknown is never guessed.
+    Matched first by a secondary id shared with exactly one known trial, else by a title equal
+    (after normalisation) or near-equal to the title of exactly one known trial. Returns
+    (record, NCT id, evidence) for each match, and a reject for each record whose trial cannot
+    be identified: a page whose trial is unknown or ambiguous is never guessed.
     """
     by_secondary: dict[str, set[str]] = defaultdict(set)
+    index = _TitleIndex()
     for nct, recs in known.items():
         for rec in recs:
             for sid in rec.secondary_ids:
-                by_secondary[sid.strip().casefold()].add(nct)
+                by_secondary[_sid_key(sid)].add(nct)
+            for title in _titles(rec):
+                index.add(nct, title)
     matched: list[tuple[TrialRecord, str, str]] = []
     rejects: list[Reject] = []
     for rec in unidentified:
-        hits = set().union(*(by_secondary.get(s.strip().casefold(), set())
-                             for s in rec.secondary_ids)) if rec.secondary_ids else set()
-        if len(hits) == 1:
-            nct = hits.pop()
-            matched.append((rec, nct, f"secondary id shared with {nct}"))
+        nct, evidence, problem = _identify(rec, by_secondary, index)
+        if nct:
+            matched.append((rec, nct, evidence))
             continue
         p = rec.provenance
         rejects.append(Reject(path=p.path, format=p.format, record=p.record, line=p.line,
                               field="nct_id",
-                              reason="trial cannot be identified: no NCT number and no "
-                                     "unambiguous match on secondary ids"))
+                              reason=f"trial cannot be identified: no NCT number and {problem}"))
     return matched, rejects
+
+
+def _sid_key(sid: str) -> str:
+    return re.sub(r"\s+", " ", sid.strip().casefold())
+
+
+def _identify(rec: TrialRecord, by_secondary: dict[str, set[str]],
+              index: _TitleIndex) -> tuple[str | None, str, str]:
+    """(NCT id, evidence, "") on a unique match, else (None, "", why not)."""
+    sid_hits: set[str] = set()
+    for sid in rec.secondary_ids:
+        sid_hits |= by_secondary.get(_sid_key(sid), set())
+    if len(sid_hits) == 1:
+        nct = next(iter(sid_hits))
+        sids = ", ".join(s for s in rec.secondary_ids if nct in by_secondary.get(_sid_key(s), ()))
+        return nct, f"secondary id {sids!r} shared with {nct}", ""
+    if len(sid_hits) > 1:
+        return None, "", f"its secondary ids match several trials ({', '.join(sorted(sid_hits))})"
+    title_hits: dict[str, str] = {}
+    for title in _titles(rec):
+        ncts, how = index.match(title)
+        for nct in ncts:
+            title_hits.setdefault(nct, f"title {how} to the title of {nct}: {title!r}")
+    if len(title_hits) == 1:
+        nct, evidence = next(iter(title_hits.items()))
+        return nct, evidence, ""
+    if len(title_hits) > 1:
+        return None, "", (f"its title matches several trials ({', '.join(sorted(title_hits))}); "
+                          "not merged")
+    if not _titles(rec):
+        return None, "", "no title to match"
+    return None, "", "no secondary id or title matching a known trial"

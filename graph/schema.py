@@ -8,6 +8,7 @@ from __future__ import annotations
 NODE_LABELS: tuple[str, ...] = (
     "Trial", "Organization", "Condition", "Intervention", "Phase", "Country", "Site",
     "Target", "CellType", "Product", "Agent",
+    "Criterion",  # a structured eligibility requirement (ontology/eligibility.py)
 )
 
 RELATIONSHIPS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -22,6 +23,7 @@ RELATIONSHIPS: dict[str, tuple[tuple[str, str], ...]] = {
     "BASE_CELL_TYPE": (("Product", "CellType"),),
     # {role: lymphodepletion | cytokine | combination | procedure}
     "USES_AGENT": (("Trial", "Agent"),),
+    "HAS_CRITERION": (("Trial", "Criterion"),),
 }
 
 KEY_PROPERTY: dict[str, str] = {label: "id" for label in NODE_LABELS}

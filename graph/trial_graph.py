@@ -10,11 +10,13 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from functools import cache
 from typing import Any
 
 import networkx as nx
 from celltx.graph.merge import MergedTrial
 from celltx.graph.schema import check_relationship, node_id
+from celltx.ontology.eligibility import structure_criteria, summarise
 from celltx.ontology.terms import Term, TrialAnnotation
 
 from celltx.models import TrialRecord
@@ -26,10 +28,28 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+_EMPTY = (None, "", (), [])
+
+
 def _clean(props: dict[str, Any]) -> dict[str, Any]:
     """Drop empty values so that every stored property is a primitive or a non-empty list."""
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in props.items()
-            if v is not None and v != () and v != [] and v != ""}
+    return {k: (list(v) if type(v) is tuple else v) for k, v in props.items()
+            if not (v is None or v == "" or v == () or v == [])}
+
+
+@cache
+def _checked(rel_type: str, start_label: str, end_label: str) -> None:
+    check_relationship(rel_type, start_label, end_label)
+
+
+_FACTS: dict[str, Callable[[TrialRecord], Iterable[str]]] = {
+    "conditions": lambda r: r.conditions,
+    "sponsors": lambda r: [s.name for s in ((r.lead_sponsor,) if r.lead_sponsor else ())
+                           + r.collaborators],
+    "phase": lambda r: ["|".join(r.phases)],
+    "interventions": lambda r: [i.name for i in r.interventions],
+}
+"""How to read each attributed fact from a record, to list the sources that state it."""
 
 
 class TrialGraph:
@@ -53,21 +73,25 @@ class TrialGraph:
 
     def _edge(self, start: str, rel_type: str, end: str, sources: Iterable[str],
               **props: Any) -> None:
-        check_relationship(rel_type, self.g.nodes[start]["label"], self.g.nodes[end]["label"])
+        nodes = self.g.nodes
+        _checked(rel_type, nodes[start]["label"], nodes[end]["label"])
         key = rel_type
-        extra = "|".join(str(props[k]) for k in sorted(props) if props[k] is not None)
-        if extra:
-            key = f"{rel_type}|{extra}"
-        srcs = sorted(set(sources))
-        if self.g.has_edge(start, end, key):
-            data = self.g.edges[start, end, key]
-            data["sources"] = sorted(set(data["sources"]) | set(srcs))
+        if props:
+            extra = "|".join(str(props[k]) for k in sorted(props) if props[k] is not None)
+            if extra:
+                key = f"{rel_type}|{extra}"
+        adj = self.g._succ[start].get(end)
+        if adj is not None and key in adj:
+            data = adj[key]
+            data["sources"] = sorted(set(data["sources"]).union(sources))
         else:
-            self.g.add_edge(start, end, key=key, type=rel_type, sources=srcs, **_clean(props))
+            self.g.add_edge(start, end, key=key, type=rel_type, sources=sorted(set(sources)),
+                            **(_clean(props) if props else {}))
 
     def _term_node(self, label: str, term: Term, **props: Any) -> str:
         return self._node(label, term.curie or term.key, name=term.label, iri=term.iri,
                           curie=term.curie, category=term.category, synonyms=term.synonyms,
+                          xrefs=term.xrefs,  # normalisation (issue 3)
                           **props)
 
     def add_trial(self, merged: MergedTrial, ann: TrialAnnotation,
@@ -77,11 +101,17 @@ class TrialGraph:
         records = records or [rec]
         primary = [rec.provenance.ref]
 
-        def stating(get: Callable[[TrialRecord], Iterable[str]], value: str) -> list[str]:
+        stated: dict[str, list[tuple[str, set[str]]]] = {}
+
+        def stating(fact: str, value: str) -> list[str]:
+            """The records that state ``value`` for ``fact`` (all of them, if none does)."""
+            if len(records) == 1:
+                return primary
+            if fact not in stated:
+                stated[fact] = [(r.provenance.ref, {v.casefold() for v in _FACTS[fact](r) if v})
+                                for r in records]
             want = value.casefold()
-            found = [r.provenance.ref for r in records if any(
-                (v or "").casefold() == want for v in get(r))]
-            return found or primary
+            return [ref for ref, values in stated[fact] if want in values] or primary
 
         elig = rec.eligibility
         trial = self._node(
@@ -119,29 +149,26 @@ class TrialGraph:
                 cnode = self._node("Condition", f"text:{_slug(cond.as_written)}",
                                    name=cond.as_written)
             self._edge(trial, "STUDIES", cnode,
-                       stating(lambda r: r.conditions, cond.as_written),
+                       stating("conditions", cond.as_written),
                        as_written=cond.as_written)
 
         for org in ann.organizations:
             onode = self._node("Organization", org.key, name=org.name, org_class=org.org_class,
                                ctgov_class=org.ctgov_class)
             self._edge(trial, "SPONSORED_BY", onode,
-                       stating(lambda r: [s.name for s in ((r.lead_sponsor,) if r.lead_sponsor
-                                                           else ()) + r.collaborators],
-                               org.as_written),
+                       stating("sponsors", org.as_written),
                        role=org.role, as_written=org.as_written)
 
         if ann.phase is not None:
             pnode = self._node("Phase", ann.phase.key, name=ann.phase.label, iri=ann.phase.iri,
                                curie=ann.phase.curie)
             self._edge(trial, "HAS_PHASE", pnode,
-                       stating(lambda r: ["|".join(r.phases)], ann.phase.key))
+                       stating("phase", ann.phase.key))
 
         for iv in rec.interventions:
             inode = self._node("Intervention", f"{(iv.type or 'unknown').lower()}:{_slug(iv.name)}",
                                name=iv.name, type=iv.type)
-            self._edge(trial, "TESTS", inode, stating(lambda r: [i.name for i in r.interventions],
-                                                      iv.name))
+            self._edge(trial, "TESTS", inode, stating("interventions", iv.name))
 
         for loc, code in zip(rec.locations, ann.location_countries, strict=False):
             site_key = hashlib.sha1(
@@ -158,7 +185,7 @@ class TrialGraph:
             pnode = self._node(
                 "Product", f"{merged.nct_id}-P{i}", name=product.name, platform=product.platform,
                 receptor=product.receptor, cell_source=product.source,
-                construct=product.construct_kind, as_written=product.as_written,
+                construct=product.construct_kind, as_written=product.as_written, code=product.code,
                 target_symbols=[t.symbol for t in product.targets],
             )
             self._edge(trial, "HAS_PRODUCT", pnode, primary)
@@ -168,14 +195,38 @@ class TrialGraph:
             for target in product.targets:
                 tnode = self._node("Target", target.key, symbol=target.symbol, name=target.label,
                                    iri=target.iri, curie=target.curie, kind=target.kind,
-                                   hgnc_id=target.hgnc_id)
+                                   hgnc_id=target.hgnc_id, qualifier=target.qualifier,
+                                   uniprot=target.uniprot, synonyms=target.synonyms)
                 self._edge(pnode, "TARGETS", tnode, primary)
 
         for agent in ann.agents:
             anode = self._term_node("Agent", agent.term)
             self._edge(trial, "USES_AGENT", anode, primary, role=agent.role,
                        as_written=agent.as_written)
+
+        self._add_eligibility(trial, merged.nct_id, rec, records)
         return trial
+
+    # ---- eligibility as data (owned by the registry-pages/eligibility work) -------------------
+
+    def _add_eligibility(self, trial: str, nct_id: str, rec: TrialRecord,
+                         records: list[TrialRecord]) -> None:
+        """A ``Criterion`` node per structured requirement and the Trial's summary figures."""
+        criteria = rec.eligibility.criteria
+        if not criteria:
+            return
+        stating = [r.provenance.ref for r in records if r.eligibility.criteria == criteria] or [
+            rec.provenance.ref]
+        items = structure_criteria(criteria)
+        for i, item in enumerate(items, start=1):
+            cnode = self._node(
+                "Criterion", f"{nct_id}-C{i}", kind=item.kind, inclusion=item.inclusion,
+                text=item.text, matched=item.matched, operator=item.operator, value=item.value,
+                value_max=item.value_max, unit=item.unit, item=item.n,
+            )
+            self._edge(trial, "HAS_CRITERION", cnode, stating)
+        summary = summarise(items).model_dump(exclude_none=True)
+        self.g.nodes[trial].update(summary)
 
     # ---- reading --------------------------------------------------------------------------
 
@@ -201,6 +252,7 @@ class TrialGraph:
         return dict(self.g.nodes[nid]) if nid in self.g else None
 
 
+@cache
 def _country_name(code: str) -> str:
     import pycountry
 

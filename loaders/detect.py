@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 from celltx.models import SourceFormat
+
+_LEGACY_COLUMNS = frozenset({"rank", "title", "status", "gender", "funded bys", "url",
+                             "sponsor/collaborators", "study designs", "outcome measures"})
+_CURRENT_COLUMNS = frozenset({"study title", "study status", "study url", "sex", "funder type",
+                              "sponsor", "study design", "primary outcome measures",
+                              "secondary outcome measures", "collaborators", "brief summary"})
+_SHARED_COLUMNS = frozenset({"nct number", "acronym", "conditions", "interventions", "phases",
+                             "enrollment", "study type", "other ids", "start date", "age",
+                             "primary completion date", "completion date", "first posted",
+                             "last update posted", "locations", "study results",
+                             "results first posted", "study documents"})
+_NCT_CELL = re.compile(r"^NCT\d{8}$")
 
 _NCT = re.compile(rb"NCT\d{8}")
 
@@ -24,17 +38,48 @@ def detect_format(head: bytes) -> SourceFormat | None:
         return SourceFormat.CTGOV_V2_JSON
     if text[:1] == b"<" and (b"<clinical_study" in head or b"<clinical_studies" in head):
         return SourceFormat.CTGOV_XML
-    first_line = text.split(b"\n", 1)[0].lower()
-    if b"," in first_line or b"\t" in first_line:
-        if b"rank" in first_line and b"nct number" in first_line:
-            return SourceFormat.CTGOV_LEGACY_CSV
-        if b"study title" in first_line or b"nct number" in first_line or (
-            b"study url" in first_line
-        ):
-            return SourceFormat.CTGOV_CSV
+    table = _table_format(text)
+    if table is not None:
+        return table
     if text and (_NCT.search(head) or _looks_like_text(head)):
         return SourceFormat.REGISTRY_PAGE
     return None
+
+
+def _table_format(text: bytes) -> SourceFormat | None:
+    """A ClinicalTrials.gov CSV/TSV export: known column names, or a column of NCT numbers.
+
+    >>> _table_format(b"term,Study Title\\nNCT03672695,A study\\n")
+    <SourceFormat.CTGOV_CSV: 'ctgov-csv'>
+    >>> _table_format(b"Title,Status,Conditions\\nCAR-T,Recruiting,ALL\\n")
+    <SourceFormat.CTGOV_LEGACY_CSV: 'ctgov-legacy-csv'>
+    >>> _table_format(b"CAR-T in lymphoma, a phase 1 study\\nSponsor: X, Inc.\\n") is None
+    True
+    """
+    lines = text.split(b"\n", 20)[:20]  # a row cut short is left out by its length below
+    first = lines[0]
+    delimiter = "\t" if first.count(b"\t") > first.count(b",") else ","
+    try:
+        rows = list(csv.reader(io.StringIO(b"\n".join(lines).decode("latin-1")),
+                               delimiter=delimiter))
+    except csv.Error:
+        return None
+    if not rows or len(rows[0]) < 2:
+        return None
+    names = {c.strip().lower() for c in rows[0]}
+    legacy, current = len(names & _LEGACY_COLUMNS), len(names & _CURRENT_COLUMNS)
+    known = legacy + current + len(names & _SHARED_COLUMNS)
+    if known < 2 and not _has_nct_column(rows[0], rows[1:]):
+        return None
+    return SourceFormat.CTGOV_LEGACY_CSV if legacy > current else SourceFormat.CTGOV_CSV
+
+
+def _has_nct_column(header: list[str], rows: list[list[str]]) -> bool:
+    rows = [r for r in rows if len(r) == len(header)]
+    return bool(rows) and any(
+        sum(1 for r in rows if _NCT_CELL.match(r[i].strip())) * 2 > len(rows)
+        for i in range(len(header))
+    )
 
 
 def _looks_like_text(head: bytes) -> bool:

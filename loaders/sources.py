@@ -10,7 +10,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from celltx.models import UnreadableFileError
 
@@ -28,7 +28,7 @@ class SourceFile:
 
 def _gz_aware(path: str, opener: Callable[[], BinaryIO]) -> SourceFile:
     if path.endswith(".gz"):
-        return SourceFile(path, lambda: gzip.GzipFile(fileobj=opener(), mode="rb"))  # type: ignore[return-value]
+        return SourceFile(path, lambda: cast(BinaryIO, gzip.GzipFile(fileobj=opener(), mode="rb")))
     return SourceFile(path, opener)
 
 
@@ -132,7 +132,7 @@ def open_utf8(source: SourceFile, head: bytes) -> BinaryIO:
             raw.read(len(codecs.BOM_UTF8))
         return raw
     encoding = "latin-1" if _has_cp1252_holes(head) else "cp1252"
-    return io.BufferedReader(_Utf8Recoder(raw, encoding))  # type: ignore[return-value]
+    return cast(BinaryIO, io.BufferedReader(cast(io.RawIOBase, _Utf8Recoder(raw, encoding))))
 
 
 def _has_cp1252_holes(data: bytes) -> bool:

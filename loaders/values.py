@@ -1,13 +1,15 @@
 """Parsers for the registry's value formats shared by every loader: dates, ages, enums.
 
 Each raises ``ValueError`` with a short reason; the loader turns that into a reject naming the
-file, the record and the field.
+file, the record and the field. The pure string parsers are memoised: exports repeat the same
+statuses, phases and dates thousands of times.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 _MONTHS = {
     m: i
@@ -48,6 +50,7 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
+@lru_cache(maxsize=4096)
 def parse_date(text: str | None) -> str | None:
     """Parse a registry date, keeping its precision.
 
@@ -80,6 +83,7 @@ _PER_YEAR = {"year": 1.0, "yr": 1.0, "month": 12.0, "week": 52.1775, "day": 365.
              "hour": 8766.0, "minute": 525960.0}
 
 
+@lru_cache(maxsize=4096)
 def parse_age(text: str | None) -> float | None:
     """Convert a registry age (``18 Years``, ``6 Months``, ``N/A``) to years.
 
@@ -98,6 +102,7 @@ def parse_age(text: str | None) -> float | None:
     return round(float(m.group(1)) / _PER_YEAR[unit], 4)
 
 
+@lru_cache(maxsize=4096)
 def enum_name(text: str | None) -> str | None:
     """Turn a display value (``Active, not recruiting``) into the API v2 enum name.
 
@@ -120,14 +125,20 @@ _PHASE_WORDS = {
 }
 
 
+@lru_cache(maxsize=4096)
 def parse_phases(text: str | None) -> tuple[str, ...]:
     """Parse a phase cell (``PHASE1|PHASE2``, ``Phase 1|Phase 2``, ``Phase 1/Phase 2``).
 
     >>> parse_phases("Phase 1|Phase 2"), parse_phases("PHASE2"), parse_phases("Not Applicable")
     (('PHASE1', 'PHASE2'), ('PHASE2',), ('NA',))
+    >>> parse_phases("Phase 1/Phase 2"), parse_phases("N/A")
+    (('PHASE1', 'PHASE2'), ('NA',))
     """
-    if text is None or not text.strip():
+    if text is None or not text.strip() or text.strip().lower() == "null":
         return ()
+    whole = enum_name(text)
+    if whole in _PHASE_WORDS:  # "N/A" is one value, not two
+        return (_PHASE_WORDS[whole],)
     out: list[str] = []
     for part in re.split(r"[|/,]", text):
         name = enum_name(part)
@@ -137,3 +148,314 @@ def parse_phases(text: str | None) -> tuple[str, ...]:
             raise ValueError(f"unknown phase {part.strip()!r}")
         out.append(_PHASE_WORDS[name])
     return tuple(out)
+
+
+# --- display values of the website exports and the retired XML, mapped to API v2 enums ---
+
+_STATUS_ALIASES = {"UNKNOWN_STATUS": "UNKNOWN", "ACTIVE_NOT_RECRUITING": "ACTIVE_NOT_RECRUITING",
+                   "NOT_YET_RECRUITING": "NOT_YET_RECRUITING", "APPROVED_FOR_MARKETING":
+                   "APPROVED_FOR_MARKETING", "AVAILABLE_FOR_EXPANDED_ACCESS": "AVAILABLE",
+                   "NO_LONGER_AVAILABLE_FOR_EXPANDED_ACCESS": "NO_LONGER_AVAILABLE"}
+
+
+@lru_cache(maxsize=4096)
+def parse_status(text: str | None) -> str | None:
+    """An overall status as written (``Unknown status``, ``RECRUITING``) as its API v2 enum.
+
+    >>> parse_status("Unknown status"), parse_status("Active, not recruiting")
+    ('UNKNOWN', 'ACTIVE_NOT_RECRUITING')
+    """
+    name = enum_name(_null(text))
+    return None if name is None else _STATUS_ALIASES.get(name, name)
+
+
+@lru_cache(maxsize=4096)
+def parse_study_type(text: str | None) -> str | None:
+    """``Interventional``, ``Expanded Access:Treatment IND/Protocol``, ``Observational [Patient
+    Registry]`` -> ``INTERVENTIONAL``, ``EXPANDED_ACCESS``, ``OBSERVATIONAL``.
+
+    >>> parse_study_type('Expanded Access:Treatment IND/Protocol"')
+    'EXPANDED_ACCESS'
+    """
+    text = _null(text)
+    if text is None:
+        return None
+    return enum_name(re.split(r"[:\[(]", text, maxsplit=1)[0])
+
+
+_DESIGN_ALIASES = {
+    # allocation
+    "N_A": "NA", "NON_RANDOMIZED": "NON_RANDOMIZED", "RANDOMIZED": "RANDOMIZED",
+    # intervention model
+    "SINGLE_GROUP_ASSIGNMENT": "SINGLE_GROUP", "PARALLEL_ASSIGNMENT": "PARALLEL",
+    "CROSSOVER_ASSIGNMENT": "CROSSOVER", "FACTORIAL_ASSIGNMENT": "FACTORIAL",
+    "SEQUENTIAL_ASSIGNMENT": "SEQUENTIAL",
+    # primary purpose
+    "EDUCATIONAL_COUNSELING_TRAINING": "ECT",
+}
+
+
+@lru_cache(maxsize=4096)
+def design_value(text: str | None) -> str | None:
+    """A design value as its API v2 enum; masking keeps only its level.
+
+    >>> design_value("Single Group Assignment"), design_value("None (Open Label)")
+    ('SINGLE_GROUP', 'NONE')
+    >>> design_value("QUADRUPLE (PARTICIPANT, CARE_PROVIDER)"), design_value("N/A")
+    ('QUADRUPLE', 'NA')
+    """
+    text = _null(text)
+    if text is None:
+        return None
+    name = enum_name(text.split("(", 1)[0])
+    return None if name is None else _DESIGN_ALIASES.get(name, name)
+
+
+_DESIGN_KEYS = {"allocation": "allocation", "intervention_model": "intervention_model",
+                "masking": "masking", "primary_purpose": "primary_purpose"}
+
+
+def parse_design(text: str | None) -> dict[str, str | None]:
+    """A ``Study Design`` cell (``Allocation: X|Intervention Model: Y|...``) as record fields.
+
+    >>> parse_design("Allocation: NA|Intervention Model: SINGLE_GROUP|Masking: NONE")
+    {'allocation': 'NA', 'intervention_model': 'SINGLE_GROUP', 'masking': 'NONE'}
+    """
+    out: dict[str, str | None] = {}
+    for part in (text or "").split("|"):
+        key, sep, value = part.partition(":")
+        field = _DESIGN_KEYS.get((enum_name(key) or "").lower()) if sep else None
+        if field:
+            out[field] = design_value(value)
+    return out
+
+
+_SPONSOR_CLASSES = {"U_S_FED": "FED", "US_FED": "FED", "OTHER_U_S_FEDERAL_AGENCY": "FED",
+                    "FEDERAL": "FED", "INDIVIDUAL": "INDIV"}
+
+
+@lru_cache(maxsize=4096)
+def sponsor_class(text: str | None) -> str | None:
+    """An agency class or funder type (``U.S. Fed``, ``Industry``, ``OTHER_GOV``) as an enum.
+
+    >>> sponsor_class("U.S. Fed"), sponsor_class("Industry"), sponsor_class("OTHER_GOV")
+    ('FED', 'INDUSTRY', 'OTHER_GOV')
+    """
+    name = enum_name(_null(text))
+    return None if name is None else _SPONSOR_CLASSES.get(name, name)
+
+
+_ENROLLMENT_TYPES = {"ANTICIPATED": "ESTIMATED", "ESTIMATE": "ESTIMATED"}
+
+
+def enrollment_type(text: str | None) -> str | None:
+    """``Anticipated`` -> ``ESTIMATED``, ``Actual`` -> ``ACTUAL``.
+
+    >>> enrollment_type("Anticipated"), enrollment_type("Actual")
+    ('ESTIMATED', 'ACTUAL')
+    """
+    name = enum_name(_null(text))
+    return None if name is None else _ENROLLMENT_TYPES.get(name, name)
+
+
+def parse_count(text: str | None) -> int | None:
+    """An enrollment count (``120``, ``1,200``, ``null``) as an integer.
+
+    >>> parse_count("1,200"), parse_count("null"), parse_count(" 30 ")
+    (1200, None, 30)
+    """
+    text = _null(text)
+    if text is None:
+        return None
+    digits = text.replace(",", "")
+    if not digits.isdigit():
+        raise ValueError(f"not a whole number: {text!r}")
+    return int(digits)
+
+
+def parse_sex(text: str | None) -> str | None:
+    """``All``/``Both`` -> ``ALL``; ``Female``, ``MALE`` -> enums.
+
+    >>> parse_sex("Both"), parse_sex("Female")
+    ('ALL', 'FEMALE')
+    """
+    name = enum_name(_null(text))
+    return "ALL" if name == "BOTH" else name
+
+
+def _null(text: str | None) -> str | None:
+    """Empty cells and the legacy export's literal ``null`` are missing values."""
+    if text is None:
+        return None
+    text = text.strip()
+    return None if not text or text.lower() == "null" else text
+
+
+_AGE_RANGE = re.compile(
+    r"^(?:(?P<min>\d[^()]*?)\s+to\s+(?P<max>\d[^()]*?)|(?P<min_only>\d[^()]*?)\s+and\s+older"
+    r"|up\s+to\s+(?P<max_only>\d[^()]*?))?\s*(?:\((?P<std>[^()]*)\))?$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=4096)
+def parse_age_cell(text: str | None) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """An export's ``Age`` cell as (minimum age, maximum age, standard age groups).
+
+    >>> parse_age_cell("18 Years to 75 Years \\xa0 (Adult, Older Adult)")
+    ('18 Years', '75 Years', ('ADULT', 'OLDER_ADULT'))
+    >>> parse_age_cell("up to 17 Years   (Child)"), parse_age_cell("CHILD, ADULT")
+    ((None, '17 Years', ('CHILD',)), (None, None, ('CHILD', 'ADULT')))
+    """
+    text = _null(text.replace("\xa0", " ") if text else text)
+    if text is None:
+        return None, None, ()
+    m = _AGE_RANGE.match(text)
+    if m is None or not any(m.groupdict().values()):
+        return None, None, _std_ages(text)
+    std = _std_ages(m["std"] or "")
+    low = m["min"] or m["min_only"]
+    high = m["max"] or m["max_only"]
+    for age in (low, high):
+        parse_age(age)
+    return (low.strip() if low else None, high.strip() if high else None, std)
+
+
+_STD_AGES = frozenset({"CHILD", "ADULT", "OLDER_ADULT"})
+
+
+def _std_ages(text: str) -> tuple[str, ...]:
+    groups = tuple(n for p in text.split(",") if (n := enum_name(p)))
+    if any(g not in _STD_AGES for g in groups):
+        raise ValueError(f"unrecognised age range {text!r}")
+    return groups
+
+
+def split_typed(text: str) -> tuple[str | None, str]:
+    """``DRUG: name`` or ``Biological: name`` -> (``DRUG``/``BIOLOGICAL``, name).
+
+    >>> split_typed("Dietary Supplement: Vitamin D"), split_typed("CAR-T cells")
+    (('DIETARY_SUPPLEMENT', 'Vitamin D'), (None, 'CAR-T cells'))
+    """
+    head, sep, rest = text.partition(":")
+    kind = enum_name(head) if sep else None
+    if kind in INTERVENTION_TYPES and rest.strip():
+        return kind, rest.strip()
+    return None, text.strip()
+
+
+INTERVENTION_TYPES = frozenset(
+    {"BEHAVIORAL", "BIOLOGICAL", "COMBINATION_PRODUCT", "DEVICE", "DIAGNOSTIC_TEST",
+     "DIETARY_SUPPLEMENT", "DRUG", "GENETIC", "PROCEDURE", "RADIATION", "OTHER"}
+)
+
+_COUNTRY_TAIL = re.compile(
+    r"^(Republic of|Islamic Republic of|Democratic People's Republic of|The Democratic Republic "
+    r"of the|United Republic of|Province of China|Federated States of|Bolivarian Republic of|"
+    r"Plurinational State of|The Former Yugoslav Republic of|U\.S\.|British|occupied)$",
+    re.IGNORECASE,
+)
+_ZIP = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9 \-]{1,10}$", re.IGNORECASE)
+
+
+def parse_location(text: str, *, with_zip: bool = True) -> dict[str, str | None]:
+    """A ``Locations`` entry (``Facility, City, State, Zip, Country``; empty parts left out)
+    as location fields. The facility may itself contain commas, so parts are taken from the
+    right: country (``Korea, Republic of`` kept whole), a zip when it has digits, a state when
+    it is a known subdivision of the country, then the city; the rest is the facility.
+
+    >>> parse_location("Mayo Clinic, Rochester, Minnesota, 55905, United States")
+    {'facility': 'Mayo Clinic', 'city': 'Rochester', 'state': 'Minnesota', 'zip': '55905', \
+'country': 'United States'}
+    >>> parse_location("Samsung Medical Center, Seoul, Korea, Republic of")["country"]
+    'Korea, Republic of'
+    >>> parse_location("Zhujiang Hospital, Guangzhou, Guangdong, 510282, China")["state"]
+    'Guangdong'
+    """
+    parts = [p.strip() for p in text.split(", ")]
+    parts = [p for p in parts if p]
+    out: dict[str, str | None] = dict.fromkeys(("facility", "city", "state", "zip", "country"))
+    if not parts:
+        return out
+    country = parts.pop()
+    if parts and _COUNTRY_TAIL.match(country):
+        country = f"{parts.pop()}, {country}"
+    out["country"] = country
+    if with_zip and len(parts) >= 2 and _ZIP.match(parts[-1]):
+        out["zip"] = parts.pop()
+    if len(parts) >= 2 and is_subdivision(parts[-1], country) and (
+        len(parts) >= 3 or country == "United States"
+    ):
+        out["state"] = parts.pop()
+    if parts:
+        out["city"] = parts.pop()
+    if parts:
+        out["facility"] = ", ".join(parts)
+    return out
+
+
+_SUBDIVISIONS: dict[str, frozenset[str]] = {}
+
+
+def is_subdivision(name: str, country: str) -> bool:
+    """Whether ``name`` is a state/province of ``country`` (by name or code, per pycountry)."""
+    if country not in _SUBDIVISIONS:
+        _SUBDIVISIONS[country] = _load_subdivisions(country)
+    return name.casefold() in _SUBDIVISIONS[country]
+
+
+def _load_subdivisions(country: str) -> frozenset[str]:
+    import pycountry
+
+    try:
+        code = pycountry.countries.lookup(country).alpha_2
+    except LookupError:
+        return frozenset()
+    names: set[str] = set()
+    for sub in pycountry.subdivisions.get(country_code=code) or []:
+        names.add(sub.name.casefold())
+        names.add(sub.code.split("-", 1)[1].casefold())
+        names.add(re.sub(r"\s*\(.*\)$", "", sub.name).casefold())
+        names.add(_ADMIN_SUFFIX.sub("", sub.name).casefold())  # "Guangdong Sheng" -> "Guangdong"
+    return frozenset(names)
+
+
+_ADMIN_SUFFIX = re.compile(
+    r"(\s+(\w+zu\s+|Uygur\s+)?Zizhiqu|\s+Sheng|\s+Shi|\s+SAR|-(do|teukbyeolsi|gwangyeoksi|"
+    r"teukbyeoljachido|teukbyeoljachisi))$"
+)
+
+
+_TIME_WORDS = re.compile(
+    r"\d|\b(day|days|week|weeks|month|months|year|years|hour|hours|minute|minutes|baseline|"
+    r"visit|cycle|through|until|up to|end of|completion|discharge|follow[- ]?up|post|screening|"
+    r"period|duration)\b",
+    re.IGNORECASE,
+)
+
+
+def parse_outcome(text: str) -> tuple[str, str | None, str | None]:
+    """An export's outcome (``measure, description, time frame``, empty parts left out) as
+    (measure, description, time frame). The export joins the parts with ``", "`` which they may
+    contain themselves: the measure is taken up to the first separator and the time frame is
+    the last part when it reads like one; the rest is the description.
+
+    >>> parse_outcome("Overall response rate, CR + PR, 12 weeks")
+    ('Overall response rate', 'CR + PR', '12 weeks')
+    >>> parse_outcome("Safety, Incidence of adverse events")
+    ('Safety', 'Incidence of adverse events', None)
+    >>> parse_outcome("Drinking days, Number of drinking days., Baseline, 3, 6, and 12 months")
+    ('Drinking days', 'Number of drinking days.', 'Baseline, 3, 6, and 12 months')
+    """
+    parts = text.strip().split(", ")
+    measure = parts[0].strip()
+    rest = parts[1:]
+    time_frame = None
+    if rest and _TIME_WORDS.search(rest[-1]) and len(rest[-1]) <= 200:
+        frame = [rest.pop()]
+        # "Baseline, 3, 6, and 12 months": short time-like parts before it belong to it
+        while rest and len(rest[-1].split()) <= 3 and _TIME_WORDS.search(rest[-1]):
+            frame.insert(0, rest.pop())
+        time_frame = ", ".join(frame).strip()
+    description = ", ".join(rest).strip() or None
+    return measure, description, time_frame

@@ -26,10 +26,12 @@ class Term(Frozen):
     label: str
     iri: str | None = None
     curie: str | None = None
-    category: str | None = None
-    """For conditions: haematological, solid, autoimmune or other."""
     synonyms: tuple[str, ...] = ()
-    """Abbreviations and common spellings (e.g. ``AML``), for matching users' words."""
+    """Abbreviations and common spellings (e.g. ``AML``, ``SCLC``), for search."""
+    category: str | None = None
+    """Conditions only: haematological, solid, autoimmune or other."""
+    xrefs: tuple[str, ...] = ()
+    """Cross-references as CURIEs (e.g. a MONDO condition's ``NCIT:C3171``, ``DOID:9119``)."""
 
 
 class TargetTerm(Term):
@@ -37,6 +39,9 @@ class TargetTerm(Term):
     kind: str
     """protein, glycolipid, ligand family or variant."""
     hgnc_id: str | None = None
+    qualifier: str | None = None
+    """Isoform or variant on the gene (Claudin 18.2 on CLDN18, EGFRvIII on EGFR)."""
+    uniprot: str | None = None
 
 
 class ConditionMatch(Frozen):
@@ -68,6 +73,8 @@ class Product(Frozen):
     """single, dual (one construct with two targets: tandem or bicistronic), or None."""
     targets: tuple[TargetTerm, ...] = ()
     as_written: str | None = None
+    code: str | None = None
+    """The product's code or name when the record gives one (``EB-DART-NK01``, ``KYV-101``)."""
 
 
 class AgentUse(Frozen):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, query, rdf
+from celltx.cli import core, query, rdf, vocab
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -17,6 +17,7 @@ app = typer.Typer(
 core.register(app)
 query.register(app)
 rdf.register(app)
+vocab.register(app)
 app.add_typer(export_app, name="export")
 
 

@@ -1,0 +1,5 @@
+"""``python -m celltx`` runs the command line."""
+
+from celltx.cli import main
+
+main()

@@ -1,0 +1,75 @@
+"""``celltx landscape``: the headline landscape questions, answered on the embedded engines.
+
+Each question is asked of every engine named (by default the embedded Cypher engine and the
+in-process SPARQL store); the answers are printed once, with a line saying whether the engines
+agree, so a user sees both the landscape and that the stores can be trusted.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from celltx.cli.common import GraphOption, JsonOption, console, fail, graph_dir, print_json
+
+HEADLINES: tuple[tuple[str, dict[str, Any], int], ...] = (
+    ("trials_per_platform", {}, 15),
+    ("trials_per_target", {}, 15),
+    ("targets_in_condition_by_platform", {"condition": "AML"}, 20),
+    ("dual_target_constructs", {}, 10),
+    ("top_sponsors_for_platform", {"platform": "CAR-NK", "limit": 10}, 10),
+    ("starts_per_year_by_platform", {"since": 2024}, 20),
+)
+"""(question, parameters, rows shown): the questions the landscape opens with."""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("landscape")(landscape_command)
+
+
+def landscape_command(
+    graph: GraphOption = None,
+    engines: Annotated[str, typer.Option(
+        "--engines", help="Comma-separated engines to ask and compare.")] = "embedded,sparql",
+    as_json: JsonOption = False,
+) -> None:
+    """Answer the headline landscape questions on the embedded engines (no server needed)."""
+    from celltx.graph import store
+    from celltx.queries.compare import normalise_rows
+    from celltx.queries.run import run_query
+
+    directory = graph_dir(graph)
+    names = [e.strip() for e in engines.split(",") if e.strip()]
+    try:
+        g = store.load(directory)
+    except store.GraphNotFoundError as exc:
+        fail(str(exc))
+    report = []
+    for name, params, shown in HEADLINES:
+        try:
+            results = [run_query(name, params, engine=e, graph=g, graph_dir=directory)
+                       for e in names]
+        except (KeyError, ValueError) as exc:
+            fail(str(exc))
+        first = results[0]
+        agree = all(normalise_rows(r.rows) == normalise_rows(first.rows) for r in results[1:])
+        report.append({"query": name, "params": params, "engines": names, "agree": agree,
+                       "columns": first.columns, "rows": first.rows})
+        if as_json:
+            continue
+        title = f"{name} {params if params else ''}".strip()
+        table = Table(title=title, title_justify="left",
+                      caption=f"{len(first.rows)} rows; {' = '.join(names)}: "
+                              f"{'agree' if agree else 'DISAGREE'}")
+        for col in first.columns:
+            table.add_column(col)
+        for row in first.rows[:shown]:
+            table.add_row(*("; ".join(map(str, v)) if isinstance(v, list) else str(v)
+                            for v in row))
+        console.print(table)
+    if as_json:
+        print_json(report)
+    if not all(r["agree"] for r in report):
+        fail("the engines gave different answers (see above)")

@@ -1,0 +1,226 @@
+"""Compiled text matchers over the vocabulary tables (built once, then reused for every record).
+
+A matcher finds mentions with their span, so that the annotator can look at their context:
+short or ambiguous aliases ("CEA", "CTX", "MICL") count only next to a therapy cue, and
+registry phrases that look like a therapy but are not ("NK/T-cell lymphoma", "cART") are
+masked before anything else is read.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from celltx.ontology import vocab
+
+
+@dataclass(frozen=True)
+class Mention:
+    key: str
+    start: int
+    end: int
+    alias: str
+    context_only: bool = False
+
+
+def _alternation(aliases: list[str]) -> str:
+    return "|".join(re.escape(a) for a in sorted(set(aliases), key=len, reverse=True))
+
+
+# A target alias may be glued to "anti" or "CAR" on its left ("antiCD19", "CAR-GPC3" is
+# hyphenated anyway) and to "CAR"/"CART"/"TCR"/"NK" on its right ("CD19CAR-T").
+_LEFT = r"(?:(?<![A-Za-z0-9])|(?<=anti)|(?<=Anti)|(?<=CAR)|(?<=CART))"
+_RIGHT = r"(?:(?![A-Za-z0-9])|(?=CAR|CART|Car|TCR|NK|T\b|-?T[- ]cell))"
+
+
+@cache
+def target_regex() -> re.Pattern[str]:
+    parts = []
+    for key, entry in vocab.targets().items():
+        gid = f"t_{len(parts)}"
+        ci = _alternation(list(entry.aliases))
+        cs = _alternation(list(entry.exact_case) + list(entry.context_only))
+        alts = []
+        if ci:
+            alts.append(f"(?i:{ci})")
+        if cs:
+            alts.append(f"(?:{cs})")
+        parts.append((gid, key, "|".join(alts)))
+    _TARGET_GROUPS.clear()
+    _TARGET_GROUPS.update({gid: key for gid, key, _ in parts})
+    body = "|".join(f"(?P<{gid}>{alt})" for gid, _, alt in parts)
+    return re.compile(f"{_LEFT}(?:{body}){_RIGHT}")
+
+
+_TARGET_GROUPS: dict[str, str] = {}
+
+
+def find_targets(text: str) -> list[Mention]:
+    rx = target_regex()
+    out = []
+    for m in rx.finditer(text):
+        gid = m.lastgroup or ""
+        key = _TARGET_GROUPS[gid]
+        alias = m.group(0)
+        entry = vocab.targets()[key]
+        out.append(Mention(key, m.start(), m.end(), alias,
+                           context_only=alias in entry.context_only))
+    return out
+
+
+def _loose(alias: str) -> str:
+    """A regex for a product code that tolerates hyphens/spaces ("CNCT19" = "CNCT-19")."""
+    parts = re.findall(r"[A-Za-z]+|\d+|[^A-Za-z\d\s-]+", alias)
+    return r"[- ]?".join(re.escape(p) for p in parts)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s-]+", "", text.lower())
+
+
+@cache
+def code_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    lookup: dict[str, str] = {}
+    for code, entry in vocab.product_codes().items():
+        for alias in (code, *entry.aliases):
+            lookup[_compact(alias)] = code
+    aliases = [a for e in vocab.product_codes().values() for a in (e.code, *e.aliases)]
+    body = "|".join(_loose(a) for a in sorted(set(aliases), key=len, reverse=True))
+    return re.compile(f"(?<![A-Za-z0-9])(?i:{body})(?![A-Za-z0-9])"), lookup
+
+
+def find_codes(text: str) -> list[Mention]:
+    rx, lookup = code_regex()
+    return [Mention(lookup[_compact(m.group(0))], m.start(), m.end(), m.group(0))
+            for m in rx.finditer(text) if _compact(m.group(0)) in lookup]
+
+
+@cache
+def agent_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    lookup: dict[str, str] = {}
+    ci, cs = [], []
+    for key, entry in vocab.agents().items():
+        for a in entry.aliases:
+            lookup[a.lower()] = key
+            ci.append(a)
+        for a in entry.exact_case:
+            lookup[a] = key
+            cs.append(a)
+    body = f"(?i:{_alternation(ci)})|(?:{_alternation(cs)})"
+    return re.compile(f"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])"), lookup
+
+
+def find_agents(text: str) -> list[Mention]:
+    rx, lookup = agent_regex()
+    out = []
+    for m in rx.finditer(text):
+        alias = m.group(0)
+        key = lookup.get(alias) or lookup.get(alias.lower())
+        if key:
+            out.append(Mention(key, m.start(), m.end(), alias))
+    return out
+
+
+@cache
+def condition_index() -> tuple[dict[str, str], re.Pattern[str], dict[str, str]]:
+    """Exact keys (normalised spelling -> condition key) and a longest-match regex."""
+    exact: dict[str, str] = {}
+    abbrev: dict[str, str] = {}
+    for key, term in vocab.conditions().items():
+        for s in (term.label, *term.synonyms):
+            if len(s) <= 5 and (s.isupper() or re.fullmatch(r"[A-Za-z]{1,3}[A-Z][A-Za-z]*", s)):
+                abbrev.setdefault(s, key)
+            exact.setdefault(vocab.condition_key(s), key)
+    words = sorted(exact, key=len, reverse=True)
+    rx = re.compile(r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words)
+                    + r")(?![a-z0-9])")
+    return exact, rx, abbrev
+
+
+# ---- masks and cues -------------------------------------------------------------------------
+
+MASKS = re.compile(
+    r"(?i:NK\s*/\s*T[- ]?cells?[- ]lymphomas?|NK\s*/\s*T[- ]?cell|natural killer\s*/\s*T[- ]?cell"
+    r"|NK-T[- ]cell lymphoma|extranodal NK|NK[- ]cell (?:engager|activity|function|counts?|"
+    r"numbers?|reconstitution|recovery|depletion|leukemia|lymphoma)|NK[- ]cell[- ]engaging"
+    r"|large granular lymphocyt\w*|T[- ]cell (?:lymphomas?|leuka?emias?|malignanc\w+|"
+    r"lymphoblastic)|combination antiretroviral|antiretroviral therapy"
+    r"|(?:effects?\s+of[^.;]{0,60}\s+on|density of|levels? of)\s+tumou?r[- ]infiltrating"
+    r" lymphocytes?|tumou?r[- ]infiltrating lymphocytes? (?:density|infiltration|scores?|counts?|levels?"  # noqa: E501
+    r"|as (?:a )?biomarkers?)|TILs? (?:density|score|count|levels?|infiltration))"
+    r"|\bcART\b|\bCART\s+regimen"
+)
+"""Phrases that look like a cell therapy and are not (diseases, biomarkers, HIV therapy)."""
+
+_P = r"(?:[- ]?(?:T|NK|NKT|M|macrophages?|γδ ?T|cells?|therapy|engineered|modified))?"
+PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rx)) for name, rx in (
+        ("CAR-M", r"(?i:\bCAR[- ]?M(?:acrophages?)?\b|CAR[- ]macrophage|CAR[- ]monocytes?|chimeric antigen receptor"  # noqa: E501
+                  r"[- ](?:engineered |modified )?macrophage|CAR-engineered macrophage)"),
+        ("CAR-NKT", r"(?i:\bCAR[- ]?i?NKT\b|\bCAR[- ]?NK[- ]?T[- ]?cells?"
+                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,60}\bi?NKT\b"
+                    r"|\bi?NK[- ]?T[- ]cells?[^.;]{0,40}(?:\bCAR\b|chimeric antigen))"),
+        ("CAR-γδT", r"(?i:\bCAR[- ]?(?:γδ|gamma[- ]?delta|gd)[- ]?T"
+                    r"|(?:γδ|gamma[- ]?delta)[- ]?(?:T[- ]?cells? )?CAR\b"
+                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}(?:γδ|gamma[- ]?delta)[- ]?T\b)"),  # noqa: E501
+        ("CAR-NK", r"(?i:\bCAR[- ]?(?:p|i|ML)?NK\b|\bCAR[- ]?NK[- ]?(?:92|cells?)|\bNK[- ]?CAR\b"
+                   r"|(?:\bCAR\b|chimeric antigen receptor)[^.;]{0,40}?\b(?:NK|natural killer)"
+                   r"(?:[- ]?92)?[- ]cells?"
+                   r"|\b(?:NK|natural killer)[- ]cells?[^.;]{0,25}(?:\bCAR\b|chimeric antigen)"
+                   r"|\bNK-?92[^.;]{0,20}\bCAR\b)"),
+        ("CAR-T", r"(?i:\bCAR[- ]?T\b|\bCAR[- ]?T[- ]?cells?|\bCAR\s?-?T(?:s)?\b|\bCART\b|\bCAR\b"
+                  r"|CAR-?T|chimeric antigen receptor|\bCAR[- ](?:modified|engineered|transduced)"
+                  r"|\bCARs\b|\bc?CAR[- ]?T|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
+                  r"|\b(?:azer|ronde|anito|cilta|ide|axi|tisa|liso|brexu|obe|zamto|satri|eque"
+                  r"|relma|rese|arlo)-cel\b)"
+                  r"|CART[-‐ ]?\d|\bCART[A-Z0-9]|[A-Z0-9]CAR[- ]?T\b|[0-9]CAR\b"
+                  r"|[A-Z0-9]CAR[A-Z]?-?\d|\b\d?[A-Za-z]{0,4}CAR-[A-Z0-9]"),
+        ("TCR-T", r"(?i:\bTCR[- ]?T\b|\bTCR[- ]?T[- ]?cells?|\bTCR[- ](?:engineered|transduced|"
+                  r"modified|redirected|gene)|T[- ]cell receptor[- ](?:engineered|transduced|"
+                  r"modified|gene|T)|engineered (?:T[- ]cell receptor|TCR)|\bTCR\b[^.;]{0,30}"
+                  r"T[- ]?cells?|TCR-?T|afamitresgene|afami-cel)"),
+        ("iNKT", r"(?i:\bi?NKT[- ]?cells?\b|\biNKT\b|invariant natural killer T|natural killer T"
+                 r"[- ]cells?|\bNK[- ]T[- ]cells?)"),
+        ("γδT", r"(?i:(?:γδ|gamma[- ]?delta|gammadelta|Vγ9Vδ2|V[gγ]9V[dδ]2|Vδ[12])[- ]?T\b"
+                r"|(?:γδ|gamma[- ]?delta|gammadelta|Vγ9Vδ2|Vδ[12])[- ]T[- ]?cells?)"),
+        ("TIL", r"(?i:\bTILs?\b|tumou?r[- ]infiltrating lymphocytes?|lifileucel|\bLN-14[45]\b"
+                r"|Amtagvi)"),
+        ("CIK", r"(?i:\bCIKs?\b|cytokine[- ]induced killer|\bDC-?CIK\b)"),
+        ("NK", r"(?i:\bNK[- ]?cells?\b|natural killer[- ]cells?|\bNK-?92(?:MI)?\b|\bhaNK\b"
+               r"|memory[- ]like NK|\bCIML[- ]?NK|\bNK\b(?=[- ](?:cell|infusion|therapy|product)))"),  # noqa: E501
+        ("T cell", r"(?i:virus[- ]specific T|(?:EBV|CMV|BKV?|adenovirus|HPV|HBV|multi-?virus|viral"
+                   r"|pathogen|antigen|tumou?r|leukemia|WT1|peptide)[- ]specific (?:T[- ]cells?"
+                   r"|T[- ]lymphocytes|CTLs?)|\bCTLs?\b|cytotoxic T[- ]lymphocytes?"
+                   r"|donor lymphocyte infusions?|\bDLI\b|activated T[- ]cells?"
+                   r"|expanded T[- ]cells?|T[- ]cell infusion|adoptive T[- ]cell|\bVSTs?\b"
+                   r"|marrow infiltrating lymphocytes|\bMILs\b|posoleucel|tabelecleucel"
+                   r"|T[- ]cell therapy|memory T[- ]cells)"),
+        ("other", r"(?i:\bTregs?\b|regulatory T[- ]cells?|dendritic cells? vaccines?|\bDC[- ]?vaccines?"  # noqa: E501
+                  r"|\bCAR[- ]?DC\b|\bCAR-?Treg|lymphokine[- ]activated killer|\bLAK\b"
+                  r"|\bDCVAC)"),
+    )
+)
+"""Platform cues in priority order (the first that matches a phrase names its platform)."""
+
+ENGINEERED = {"CAR-T", "CAR-NK", "CAR-NKT", "CAR-γδT", "CAR-M", "TCR-T"}
+
+DUAL_CUE = re.compile(r"(?i:dual[- ]?(?:target|specific|antigen|CAR)\w*|\bdual\b|bi-?specific"
+                      r"|tandem|bicistronic|bi-?valent|\bTanCAR|\bOR[- ]gate|two[- ]target"
+                      r"|double[- ]target\w*|tri-?specific|tri-?valent|triple[- ]target\w*"
+                      r"|multi-?target\w*)")
+SEPARATE_CUE = re.compile(r"(?i:sequential\w*|cocktail|co-?administ\w*|co-?infus\w*"
+                          r"|combination of|combined infusion|two CAR-?T)")
+
+CONTEXT_NOT_GIVEN = re.compile(
+    r"(?i:\b(?:after|following|post|prior(?: to)?|receiving|received|recipients?|treated with"
+    r"|undergoing|underwent|before|bridging|previous(?:ly)?|failed|failure|relapsed? after"
+    r"|refractory to|resistant to|exposed|eligible for)\b[^.;:]{0,25}$)")
+RELATED_AFTER = re.compile(
+    r"(?i:^[^.;:]{0,12}\b(?:related|associated|induced|mediated|toxicit\w*|recipients?"
+    r"|treated patients|CRS|cytokine release|ICANS|neurotox\w*|failure|relapse)\b)")
+NOT_THERAPY_TITLE = re.compile(
+    r"(?i:cytokine release syndrome|\bCRS\b|\bICANS\b|neurotoxicity|real[- ]world|registry"
+    r"|retrospective|long[- ]term follow[- ]?up|survey|questionnaire|quality of life"
+    r"|biomarker|imaging|diagnostic|prophyla\w+ (?:of|for|against)|vaccin\w+ response"
+    r"|observational)")

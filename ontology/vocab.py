@@ -1,0 +1,216 @@
+"""The project's vocabulary tables (``ontology/*.tsv``, shipped as package data) as terms.
+
+Each table is read once (cached) and turned into ``Term``s whose IRIs come from
+``celltx.ontology.identifiers`` (bioregistry prefixes), never from hand-built strings.
+``lookup`` explains what a piece of text normalises to: which table, which row, which alias.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from celltx.ontology.identifiers import iri
+from celltx.ontology.terms import TargetTerm, Term
+
+TABLES = (
+    "targets.tsv", "product_codes.tsv", "conditions.tsv", "cell_types.tsv", "cell_sources.tsv",
+    "agents.tsv", "organizations.tsv", "trial_phases.tsv", "trial_statuses.tsv",
+    "study_types.tsv", "country_aliases.tsv",
+)
+
+
+@cache
+def table(name: str) -> tuple[dict[str, str], ...]:
+    """Rows of a shipped TSV table (``name`` as in ``TABLES``)."""
+    text = resources.files("celltx.ontology").joinpath(name).read_text(encoding="utf-8")
+    return tuple(csv.DictReader(text.splitlines(), delimiter="\t"))
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split("|") if v.strip())
+
+
+# ---- targets ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TargetEntry:
+    term: TargetTerm
+    aliases: tuple[str, ...]
+    exact_case: tuple[str, ...]
+    context_only: tuple[str, ...]
+
+
+@cache
+def targets() -> dict[str, TargetEntry]:
+    out: dict[str, TargetEntry] = {}
+    for r in table("targets.tsv"):
+        curie = r["hgnc_id"] or r["ncit"] or None
+        aliases, exact, ctx = _split(r["aliases"]), _split(r["exact_case_aliases"]), _split(
+            r["context_aliases"])
+        term = TargetTerm(
+            key=r["key"], label=r["label"], symbol=r["symbol"], kind=r["kind"],
+            hgnc_id=r["hgnc_id"] or None, curie=curie, iri=iri(curie),
+            qualifier=r["qualifier"] or None, uniprot=r["uniprot"] or None,
+            synonyms=tuple(dict.fromkeys(aliases + exact + ctx)),
+        )
+        out[r["key"]] = TargetEntry(term, aliases, exact, ctx)
+    return out
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    code: str
+    aliases: tuple[str, ...]
+    targets: tuple[str, ...]
+    construct: str | None
+    platform: str
+    source: str | None
+
+
+@cache
+def product_codes() -> dict[str, CodeEntry]:
+    out = {}
+    for r in table("product_codes.tsv"):
+        tkeys = tuple(t for t in r["targets"].split("/") if t and t != "-")
+        out[r["code"]] = CodeEntry(r["code"], _split(r["aliases"]), tkeys,
+                                   None if r["construct"] in ("", "-") else r["construct"],
+                                   r["platform"], r["source"] or None)
+    return out
+
+
+# ---- conditions ---------------------------------------------------------------------------
+
+@cache
+def conditions() -> dict[str, Term]:
+    out = {}
+    for r in table("conditions.tsv"):
+        out[r["key"]] = Term(
+            key=r["key"], label=r["label"], curie=r["mondo"], iri=iri(r["mondo"]),
+            category=r["category"], synonyms=_split(r["synonyms"]),
+            xrefs=tuple(x for x in (r["ncit"], r["doid"]) if x),
+        )
+    return out
+
+
+def condition_key(text: str) -> str:
+    """Spelling-insensitive form of a condition string (case, punctuation, apostrophes)."""
+    text = text.replace("’", "'").replace("'s ", " ").replace("'", "")
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+# ---- cell types, sources, agents, statuses, study types, phases ---------------------------
+
+@cache
+def cell_types() -> dict[str, Term]:
+    """Platform name -> base cell type term (CL where a class exists, else NCIt)."""
+    out = {}
+    for r in table("cell_types.tsv"):
+        curie = r["curie"] or r["ncit"]
+        term = Term(key=r["key"], label=r["label"], curie=curie, iri=iri(curie),
+                    xrefs=(r["ncit"],) if r["ncit"] and r["curie"] else ())
+        for platform in _split(r["platforms"]):
+            out[platform] = term
+    return out
+
+
+@cache
+def cell_sources() -> dict[str, tuple[str, ...]]:
+    return {r["key"]: _split(r["aliases"]) for r in table("cell_sources.tsv")}
+
+
+@dataclass(frozen=True)
+class AgentEntry:
+    term: Term
+    role: str
+    aliases: tuple[str, ...]
+    exact_case: tuple[str, ...]
+
+
+@cache
+def agents() -> dict[str, AgentEntry]:
+    out = {}
+    for r in table("agents.tsv"):
+        curie = r["curie"] or None
+        term = Term(key=r["key"], label=r["label"], curie=curie, iri=iri(curie),
+                    synonyms=_split(r["aliases"]) + _split(r["exact_case_aliases"]))
+        out[r["key"]] = AgentEntry(term, r["role"], _split(r["aliases"]),
+                                   _split(r["exact_case_aliases"]))
+    return out
+
+
+@cache
+def phases() -> dict[str, Term]:
+    return {r["ctgov_phases"]: Term(key=r["ctgov_phases"], label=r["display"],
+                                    curie=r["ncit_curie"], iri=iri(r["ncit_curie"]),
+                                    synonyms=(r["ncit_label"],))
+            for r in table("trial_phases.tsv")}
+
+
+@cache
+def statuses() -> dict[str, Term]:
+    return {r["ctgov_overall_status"]: Term(key=r["ctgov_overall_status"], label=r["display"],
+                                            category=r["group"])
+            for r in table("trial_statuses.tsv")}
+
+
+@cache
+def study_types() -> dict[str, Term]:
+    return {r["ctgov_study_type"]: Term(key=r["ctgov_study_type"], label=r["display"],
+                                        curie=r["ncit_curie"], iri=iri(r["ncit_curie"]),
+                                        synonyms=(r["ncit_label"],))
+            for r in table("study_types.tsv")}
+
+
+@cache
+def vocabulary_iris() -> dict[str, str]:
+    """Every IRI the tables define, with the table it comes from (for the resolution test)."""
+    out: dict[str, str] = {}
+    for e in targets().values():
+        if e.term.iri:
+            out[e.term.iri] = "targets.tsv"
+    for t in conditions().values():
+        out[t.iri or ""] = "conditions.tsv"
+    for t in cell_types().values():
+        out[t.iri or ""] = "cell_types.tsv"
+    for a in agents().values():
+        if a.term.iri:
+            out[a.term.iri] = "agents.tsv"
+    for t in list(phases().values()) + list(study_types().values()):
+        out[t.iri or ""] = "trial_phases.tsv/study_types.tsv"
+    out.pop("", None)
+    return out
+
+
+def lookup(text: str) -> dict[str, object]:
+    """What ``text`` normalises to, and why: the table, the row and the alias or rule used."""
+    from celltx.ontology import matchers as mt
+    from celltx.ontology.annotate import _platform, match_condition, normalise_organization
+
+    out: dict[str, object] = {"text": text}
+    out["targets"] = [
+        {"key": m.key, "symbol": targets()[m.key].term.symbol, "iri": targets()[m.key].term.iri,
+         "kind": targets()[m.key].term.kind, "table": "targets.tsv", "alias": m.alias,
+         "rule": "context-only alias (needs a therapy cue next to it)" if m.context_only
+         else "alias"}
+        for m in mt.find_targets(mt.MASKS.sub(lambda x: " " * len(x.group(0)), text))]
+    out["product_codes"] = [
+        {"code": m.key, "alias": m.alias, "table": "product_codes.tsv",
+         "targets": list(product_codes()[m.key].targets),
+         "platform": product_codes()[m.key].platform} for m in mt.find_codes(text)]
+    hit = match_condition(text)
+    out["condition"] = None if hit is None else {
+        "key": hit[0], "label": conditions()[hit[0]].label, "iri": conditions()[hit[0]].iri,
+        "category": conditions()[hit[0]].category, "table": "conditions.tsv", "rule": hit[1]}
+    masked = mt.MASKS.search(text)
+    out["platform"] = _platform(text)
+    out["masked"] = masked.group(0) if masked else None
+    out["agents"] = [{"key": m.key, "alias": m.alias, "iri": agents()[m.key].term.iri,
+                      "role": agents()[m.key].role, "table": "agents.tsv"}
+                     for m in mt.find_agents(text)]
+    key, name, org_class = normalise_organization(text)
+    out["organization"] = {"key": key, "name": name, "curated_class": org_class}
+    return out

@@ -1,0 +1,105 @@
+"""The core commands, run as a user runs them: ``python -m celltx …`` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures" / "ctgov_v2"
+
+
+def celltx(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "celltx", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"celltx {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def sample_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("sample") / "graph"
+    stats = json.loads(celltx("build", "--out", str(out), "--json").stdout)
+    return out, stats
+
+
+def test_default_build_is_the_bundled_sample_with_2500_trials(sample_build) -> None:
+    out, stats = sample_build
+    assert stats["trials"] >= 2500
+    assert stats["records_read"] == (stats["trials"] + stats["rejects"]
+                                     + stats["duplicates_merged"])
+    assert all(s["path"].startswith("sample/") for s in stats["sources"])
+    assert stats["nodes"]["Trial"] == stats["trials"]
+    assert json.loads(celltx("stats", "--graph", str(out), "--json").stdout) == stats
+
+
+def test_building_twice_gives_identical_stats_and_graph(sample_build, tmp_path: Path) -> None:
+    out, _ = sample_build
+    again = tmp_path / "again"
+    celltx("build", "--out", str(again), "--quiet")
+    assert (again / "stats.json").read_bytes() == (out / "stats.json").read_bytes()
+    assert (again / "graph.json.gz").read_bytes() == (out / "graph.json.gz").read_bytes()
+
+
+def test_trial_json_has_the_documented_keys(sample_build) -> None:
+    out, _ = sample_build
+    view = json.loads(celltx("trial", "nct03198052", "--graph", str(out), "--json").stdout)
+    for key in ("nct_id", "title", "status", "phases", "study_type", "enrollment", "start_date",
+                "conditions", "sponsors", "interventions", "countries", "min_age_years",
+                "max_age_years", "sources", "is_cell_therapy", "targets", "products"):
+        assert key in view
+    assert view["nct_id"] == "NCT03198052"
+    assert view["countries"] == ["CN"]
+    # read from two bundled files: the full record and the monitor snapshot
+    assert len(view["sources"]) == 2 and {s["format"] for s in view["sources"]} == {
+        "ctgov-v2-json"}
+    assert view["min_age_years"] == 18.0
+
+
+def test_graph_option_and_environment_variable(sample_build, tmp_path: Path) -> None:
+    out, stats = sample_build
+    proc = subprocess.run([sys.executable, "-m", "celltx", "stats", "--json"], cwd=tmp_path,
+                          capture_output=True, text=True, env={**_env(), "CELLTX_GRAPH": str(out)})
+    assert json.loads(proc.stdout)["trials"] == stats["trials"]
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def test_missing_graph_and_unknown_trial_are_clear_errors(tmp_path: Path, sample_build) -> None:
+    proc = celltx("stats", "--graph", str(tmp_path / "nowhere"), check=False)
+    assert proc.returncode == 1 and "celltx build" in proc.stderr and "Traceback" not in proc.stderr
+    out, _ = sample_build
+    proc = celltx("trial", "NCT99999999", "--graph", str(out), check=False)
+    assert proc.returncode == 1 and "no trial NCT99999999" in proc.stderr
+
+
+def test_rejects_report_names_file_record_and_field(tmp_path: Path) -> None:
+    good = json.loads((FIXTURES / "NCT03198052_latest.json").read_text())
+    bad = json.loads(json.dumps(good))
+    bad["protocolSection"]["designModule"]["phases"] = ["PHASE7"]
+    (tmp_path / "in.json").write_text(json.dumps([good, bad]))
+    out = tmp_path / "g"
+    stats = json.loads(celltx("build", str(tmp_path / "in.json"), "--out", str(out),
+                              "--json").stdout)
+    assert (stats["trials"], stats["rejects"], stats["duplicates_merged"]) == (1, 1, 0)
+    [rej] = json.loads(celltx("rejects", "--graph", str(out), "--json").stdout)
+    assert rej["record"] == 1 and rej["field"] == "phases" and rej["path"].endswith("in.json")
+    text = celltx("rejects", "--graph", str(out)).stdout
+    assert "in.json, record 1" in text and "'phases'" in text
+
+
+def test_unreadable_file_fails_without_keep_going(tmp_path: Path) -> None:
+    (tmp_path / "x.bin").write_bytes(b"\x00\x01\x02" * 100)
+    proc = celltx("build", str(tmp_path / "x.bin"), "--out", str(tmp_path / "g"), check=False)
+    assert proc.returncode != 0 and "x.bin" in proc.stderr and "Traceback" not in proc.stderr
+    stats = json.loads(celltx("build", str(tmp_path / "x.bin"), "--out", str(tmp_path / "g"),
+                              "--keep-going", "--json").stdout)
+    assert stats["rejects"] == 1 and stats["trials"] == 0
