@@ -83,14 +83,14 @@ CLASS_OF_LABEL: dict[str, str] = {
     "Trial": "Trial", "Product": "EngineeredCellProduct", "Target": "Target",
     "CellType": "CellType", "Condition": "Condition", "Organization": "Organization",
     "Phase": "Phase", "Country": "Country", "Site": "Site", "Intervention": "Intervention",
-    "Agent": "Agent",
+    "Agent": "Agent", "Criterion": "Criterion",
 }
 """Graph label -> class of the vocabulary (every label of graph/schema.py has one)."""
 
 TARGET_KIND_CLASS: dict[str, str] = {
     "protein": "ProteinTarget", "glycolipid": "GlycolipidTarget",
-    "ligand family": "LigandFamilyTarget", "ligand_family": "LigandFamilyTarget",
-    "variant": "VariantTarget",
+    "ligand family": "LigandFamilyTarget",
+    "variant": "VariantTarget", "carbohydrate": "CarbohydrateTarget",
 }
 
 PUBLIC_IRI_LABELS = frozenset({"Trial", "Target", "CellType", "Condition", "Phase", "Agent"})
@@ -100,9 +100,11 @@ SEGMENT: dict[str, str] = {
     "Product": "product", "Target": "target", "CellType": "celltype", "Condition": "condition",
     "Organization": "org", "Phase": "phase", "Country": "country", "Site": "site",
     "Intervention": "intervention", "Agent": "agent", "Trial": "trial",
+    "Criterion": "criterion",
 }
 
-# (node attribute, predicate, kind); kind: str, int, bool, decimal, double, iri, multi
+# (node attribute, predicate, kind); kind: str, int, bool, decimal, double, iri, multi (a list
+# of text), curies (a list of CURIEs, written as IRIs)
 _Prop = tuple[str, ox.NamedNode, str]
 NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
     "Trial": (
@@ -137,6 +139,11 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("ecog_max", ctx("ecogMax"), "int"),
         ("lvef_min_pct", ctx("lvefMinPct"), "decimal"),
         ("excludes_prior_car_t", ctx("excludesPriorCarT"), "bool"),
+        ("creatinine_clearance_min_ml_min", ctx("creatinineClearanceMinMlMin"), "decimal"),
+        ("platelets_min_10e9_l", ctx("plateletsMin10e9PerL"), "decimal"),
+        ("hemoglobin_min_g_l", ctx("hemoglobinMinGPerL"), "decimal"),
+        ("bilirubin_max_uln", ctx("bilirubinMaxUln"), "decimal"),
+        ("excludes_cns_involvement", ctx("excludesCnsInvolvement"), "bool"),
         ("url", _n(SCHEMA + "url"), "iri"),
         ("sources", ctx("sourceRecord"), "multi"),
     ),
@@ -146,10 +153,13 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("cell_source", ctx("cellSource"), "str"),
         ("construct", ctx("constructKind"), "str"),
         ("as_written", ctx("asWritten"), "str"),
+        ("code", ctx("productCode"), "str"),
     ),
     "Target": (
         ("symbol", ctx("symbol"), "str"),
         ("kind", ctx("targetKind"), "str"),
+        ("qualifier", ctx("qualifier"), "str"),
+        ("uniprot", ctx("uniprot"), "str"),
         ("curie", NOTATION, "str"),
         ("synonyms", ALT_LABEL, "multi"),
     ),
@@ -157,8 +167,13 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("category", ctx("category"), "str"),
         ("curie", NOTATION, "str"),
         ("synonyms", ALT_LABEL, "multi"),
+        ("xrefs", EXACT_MATCH, "curies"),
     ),
-    "CellType": (("curie", NOTATION, "str"), ("synonyms", ALT_LABEL, "multi")),
+    "CellType": (
+        ("curie", NOTATION, "str"),
+        ("synonyms", ALT_LABEL, "multi"),
+        ("xrefs", EXACT_MATCH, "curies"),
+    ),
     "Agent": (("curie", NOTATION, "str"), ("synonyms", ALT_LABEL, "multi")),
     "Phase": (("curie", NOTATION, "str"),),
     "Organization": (
@@ -174,6 +189,17 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("lon", _n(SCHEMA + "longitude"), "double"),
     ),
     "Intervention": (("type", ctx("interventionType"), "str"),),
+    "Criterion": (
+        ("kind", ctx("criterionKind"), "str"),
+        ("inclusion", ctx("inclusion"), "bool"),
+        ("operator", ctx("operator"), "str"),
+        ("value", ctx("value"), "decimal"),
+        ("value_max", ctx("valueMax"), "decimal"),
+        ("unit", ctx("unit"), "str"),
+        ("text", ctx("criterionText"), "str"),
+        ("matched", ctx("matchedText"), "str"),
+        ("item", ctx("itemNumber"), "int"),
+    ),
 }
 HANDLED_ATTRIBUTES = frozenset({
     "label", "id", "iri", "name",
@@ -187,7 +213,7 @@ DIRECT_PROPERTY: dict[str, str] = {
     "SPONSORED_BY": "sponsoredBy", "STUDIES": "studiesCondition", "HAS_PHASE": "hasPhase",
     "TESTS": "testsIntervention", "HAS_SITE": "hasSite", "LOCATED_IN": "locatedIn",
     "HAS_PRODUCT": "hasProduct", "TARGETS": "targets", "BASE_CELL_TYPE": "baseCellType",
-    "USES_AGENT": "usesAgent",
+    "USES_AGENT": "usesAgent", "HAS_CRITERION": "hasCriterion",
 }
 """Relationship type -> object property (every type of graph/schema.py has one)."""
 
@@ -261,6 +287,18 @@ def _iri(value: str, where: str) -> ox.NamedNode:
         raise RdfExportError(f"{where}: not a valid IRI {value!r} ({exc})") from None
 
 
+def _expand(curie: str, where: str) -> str:
+    from celltx.ontology.identifiers import iri
+
+    try:
+        expanded = iri(curie)
+    except ValueError as exc:
+        raise RdfExportError(f"{where}: {exc}") from None
+    if expanded is None:
+        raise RdfExportError(f"{where}: empty CURIE")
+    return expanded
+
+
 def typed_date(value: str) -> ox.Literal | None:
     """An ISO partial date as a typed literal (xsd:gYear, xsd:gYearMonth or xsd:date).
 
@@ -322,6 +360,9 @@ def _fallback_label(data: Mapping[str, Any]) -> str:
         return str(data.get("symbol") or data["id"])
     if label == "Product":
         return f"{data.get('platform') or 'cell'} product {data['id']}"
+    if label == "Criterion":
+        kind = "inclusion" if data.get("inclusion", True) else "exclusion"
+        return f"{kind} criterion: {data.get('matched') or data.get('text') or data['id']}"
     return str(data["id"])
 
 
@@ -445,6 +486,10 @@ def iter_quads(graph: TrialGraph, options: ExportOptions = ExportOptions(), *,
                     yield from emit(s, pred, ox.Literal(ref), graphs_for([ref]))
                 continue
             values = value if isinstance(value, list | tuple) else [value]
+            if kind == "curies":
+                for curie in values:
+                    yield from emit(s, pred, _iri(_expand(curie, where), where), home)
+                continue
             for v in values:
                 lit_kind = "str" if kind == "multi" else kind
                 yield from emit(s, pred, _lit(v, lit_kind, f"{where} attribute {attr}"), home)

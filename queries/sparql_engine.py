@@ -190,9 +190,10 @@ def store_for_graph(graph: TrialGraph) -> ox.Store:
 
 
 def _stamp(graph_dir: Path) -> str:
-    from celltx import __version__
     from celltx.graph.rdf_writer import _vocabulary_bytes
     from celltx.graph.store import GRAPH_FILE
+
+    from celltx import __version__
 
     h = hashlib.sha256((graph_dir / GRAPH_FILE).read_bytes())
     h.update(_vocabulary_bytes())
