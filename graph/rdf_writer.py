@@ -344,6 +344,7 @@ def assign_iris(graph: TrialGraph, base: str) -> dict[str, str]:
             iri = public
         else:
             iri = mint(base, label, str(data["id"]))
+        _iri(iri, f"node {nid} attribute iri")
         if iri in taken:
             raise RdfExportError(f"nodes {taken[iri]} and {nid} would share the IRI {iri}")
         taken[iri] = nid
