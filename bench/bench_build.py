@@ -6,7 +6,10 @@ Prints records/second of ``celltx.build.build``, its peak resident memory (``ru_
 fresh child process), the time of the loaders alone (records read, nothing merged or built),
 the time of parsing the same files with the standard library alone
 (``json.load`` / ``csv.reader`` / ``ElementTree.parse``), and the ratio of the two. Each
-measurement runs in its own child process, best of ``--repeat``.
+measurement runs in its own child process, best of ``--repeat``. Then the time of each phase
+(read+validate, merge, annotate, graph with its eligibility part, and saving the graph
+directory), from builds whose pipeline functions are wrapped with timers (median of
+``--repeat``). The machine is shared: compare figures taken in the same run.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
@@ -72,10 +76,66 @@ def load_only(corpus: Path) -> int:
     return records
 
 
+def phases(corpus: Path) -> dict[str, float]:
+    """Time each phase of one build (and of saving it) by wrapping the functions it calls."""
+    import tempfile
+    from collections import defaultdict
+    from collections.abc import Callable, Iterator
+
+    import celltx.graph.trial_graph as trial_graph
+    from celltx.graph import store
+
+    import celltx.build as pipeline
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def timed(phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[phase] += time.perf_counter() - start
+        return wrapper
+
+    def timed_items(items: Iterator[Any]) -> Iterator[Any]:
+        while True:
+            start = time.perf_counter()
+            item = next(items, None)
+            spent["read+validate"] += time.perf_counter() - start
+            if item is None:
+                return
+            yield item
+
+    read_source = timed("read+validate", pipeline.read_source)
+    pipeline.read_source = lambda source: (lambda f, i: (f, timed_items(i)))(*read_source(source))
+    pipeline.identify_records = timed("merge", pipeline.identify_records)
+    pipeline.merge_records = timed("merge", pipeline.merge_records)
+    pipeline.annotate = timed("annotate", pipeline.annotate)
+    trial_graph.TrialGraph.add_trial = timed(  # type: ignore[method-assign]
+        "graph", trial_graph.TrialGraph.add_trial)
+    trial_graph.structure_criteria = timed("graph: of which eligibility",
+                                           trial_graph.structure_criteria)
+    start = time.perf_counter()
+    result = pipeline.build([corpus])
+    spent["build total"] = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        store.save(result.graph, Path(tmp), stats=result.stats,
+                   rejects=[r.model_dump(mode="json") for r in result.rejects],
+                   merges=result.merges)
+        spent["save"] = time.perf_counter() - start
+    spent["records"] = result.stats["records_read"]
+    return dict(spent)
+
+
 MODES = {"build": build_only, "load": load_only, "parse": parse_only}
 
 
 def _child(mode: str, corpus: Path) -> None:
+    if mode == "phases":
+        print(json.dumps({"seconds": 0.0, **phases(corpus)}))
+        return
     start = time.perf_counter()
     records = MODES[mode](corpus)
     seconds = time.perf_counter() - start
@@ -99,7 +159,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--child", choices=sorted(MODES), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=[*sorted(MODES), "phases"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child, args.corpus)
@@ -122,6 +182,12 @@ def main() -> None:
           f"(merge, normalise, graph) {build['seconds'] - load['seconds']:.2f} s")
     print(f"stdlib parse only {parse['seconds']:.2f} s for {parse['records']:.0f} records")
     print(f"ratio build/parse {ratio:.1f} (target <= 4)")
+    print("phases (median of --repeat instrumented builds, seconds):")
+    runs = [_run("phases", args.corpus, 1) for _ in range(args.repeat)]
+    for name in runs[0]:
+        if name not in ("seconds", "records"):
+            values = sorted(r.get(name, 0.0) for r in runs)
+            print(f"  {name:28s} {values[len(values) // 2]:6.2f}")
 
 
 if __name__ == "__main__":

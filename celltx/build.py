@@ -6,8 +6,10 @@ Every record read becomes a trial, a merged duplicate or a reject:
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -41,8 +43,28 @@ def sample_paths() -> list[Path]:
     return [Path(str(root))]
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a bulk job that allocates millions of small,
+    long-lived, acyclic objects: its repeated scans of them took a quarter of a build."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build(paths: list[Path] | None = None, *, keep_going: bool = False,
           progress: ProgressHook | None = None) -> BuildResult:
+    """Read ``paths`` (default: the bundled sample) and build the graph."""
+    with gc_paused():
+        return _build(paths, keep_going=keep_going, progress=progress)
+
+
+def _build(paths: list[Path] | None, *, keep_going: bool,
+           progress: ProgressHook | None) -> BuildResult:
     display_root = None
     if not paths:
         paths = sample_paths()

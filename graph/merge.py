@@ -52,6 +52,9 @@ def merge_records(records: Iterable[TrialRecord]) -> MergedTrial:
     take the trial's number from the records that state it.
     """
     ordered = sorted(records, key=_recency, reverse=True)
+    if len(ordered) == 1 and ordered[0].nct_id:  # most trials: nothing to fill or compare
+        only = ordered[0]
+        return MergedTrial(nct_id=only.nct_id, record=only, sources=[only.provenance])
     stated = [r.nct_id for r in ordered if r.nct_id]
     if not stated:
         raise ValueError("merge_records needs at least one record with an NCT number")

@@ -37,7 +37,15 @@ def dumps(obj: Any) -> str:
 
 def save(graph: TrialGraph, directory: Path, *, stats: dict[str, Any],
          rejects: list[dict[str, Any]], merges: list[dict[str, Any]]) -> None:
+    from celltx.build import gc_paused
+
     directory.mkdir(parents=True, exist_ok=True)
+    with gc_paused():
+        _save(graph, directory, stats=stats, rejects=rejects, merges=merges)
+
+
+def _save(graph: TrialGraph, directory: Path, *, stats: dict[str, Any],
+          rejects: list[dict[str, Any]], merges: list[dict[str, Any]]) -> None:
     nodes = [{"nid": n, **d} for n, d in sorted(graph.g.nodes(data=True))]
     edges = sorted(({"start": s, "end": e, "key": k, **d}
                     for s, e, k, d in graph.g.edges(keys=True, data=True)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
@@ -28,13 +29,13 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-_EMPTY = (None, "", (), [])
+_CONTAINERS = (str, tuple, list)
 
 
 def _clean(props: dict[str, Any]) -> dict[str, Any]:
     """Drop empty values so that every stored property is a primitive or a non-empty list."""
     return {k: (list(v) if type(v) is tuple else v) for k, v in props.items()
-            if not (v is None or v == "" or v == () or v == [])}
+            if v is not None and (v or not isinstance(v, _CONTAINERS))}
 
 
 @cache
@@ -62,18 +63,17 @@ class TrialGraph:
 
     def _node(self, label: str, key: str, **props: Any) -> str:
         nid = node_id(label, key)
-        clean = _clean(props)
-        if nid in self.g:
-            attrs = self.g.nodes[nid]
-            for k, v in clean.items():
-                attrs.setdefault(k, v)
-        else:
-            self.g.add_node(nid, label=label, id=key, **clean)
+        attrs = self.g._node.get(nid)
+        if attrs is None:
+            self.g.add_node(nid, label=label, id=key, **_clean(props))
+        else:  # a node seen before keeps its values and gains the ones it lacked
+            for k, v in _clean({k: v for k, v in props.items() if k not in attrs}).items():
+                attrs[k] = v
         return nid
 
     def _edge(self, start: str, rel_type: str, end: str, sources: Iterable[str],
               **props: Any) -> None:
-        nodes = self.g.nodes
+        nodes = self.g._node
         _checked(rel_type, nodes[start]["label"], nodes[end]["label"])
         key = rel_type
         if props:
@@ -82,8 +82,12 @@ class TrialGraph:
                 key = f"{rel_type}|{extra}"
         adj = self.g._succ[start].get(end)
         if adj is not None and key in adj:
-            data = adj[key]
-            data["sources"] = sorted(set(data["sources"]).union(sources))
+            # kept sorted in place: a site's LOCATED_IN edge gathers the sources of many trials
+            stated = adj[key]["sources"]
+            for ref in sources:
+                i = bisect_left(stated, ref)
+                if i == len(stated) or stated[i] != ref:
+                    stated.insert(i, ref)
         else:
             self.g.add_edge(start, end, key=key, type=rel_type, sources=sorted(set(sources)),
                             **(_clean(props) if props else {}))

@@ -461,7 +461,8 @@ def _recruitment(lines: list[str]) -> dict[str, Any]:
     i_cond = _index(lines, r"conditions?\s")
     if i_upd is not None and i_cond is not None and i_cond > i_upd:
         seg = lines[i_upd + 1:i_cond]
-        paras = [p for p in _paragraphs(seg).split("\n\n")] if _paragraphs(seg) else []
+        text = _paragraphs(seg)
+        paras = text.split("\n\n") if text else []
         tags = [p for p in paras if "\n" in p or len(p.split()) <= 6]
         summary = [p for p in paras if p not in tags]
         f["keywords"] = tuple(t for p in tags for t in p.split("\n") if t.strip())
@@ -505,10 +506,10 @@ def _summary_site(lines: list[str]) -> dict[str, Any]:
         f["conditions"] = tuple(conds)
         if j < len(details) and _NCT.fullmatch(details[j]):
             preferred.append(details[j])
-            rest = details[j + 1:j + 3]
-            if rest and not parse_date_or_none(rest[0]) and not rest[0].lower().startswith(
-                    "step "):
-                f["lead_sponsor"] = Sponsor(name=rest[0])
+            after_nct = details[j + 1:j + 3]
+            if after_nct and not parse_date_or_none(after_nct[0]) and not after_nct[
+                    0].lower().startswith("step "):
+                f["lead_sponsor"] = Sponsor(name=after_nct[0])
     f["nct_id"] = _nct(plain, preferred)
     f["eligibility"] = _eligibility(lines, box)
     return f

@@ -211,10 +211,12 @@ _TARGETED_CELLS = re.compile(
     r"redirected))")
 
 
+@cache
 def _platform(text: str) -> str | None:
+    """The platform a phrase names, if any (intervention names repeat across trials)."""
     masked = mt.MASKS.sub(" ", text)
     found = None
-    for name, rx in mt.PLATFORM_CUES:
+    for name, rx in mt.platform_cues(masked):
         if rx.search(masked):
             found = name
             break
@@ -242,7 +244,8 @@ def _platforms(text: str) -> list[str]:
     if first is None:
         return []
     masked = mt.MASKS.sub(" ", text)
-    found = [first] + [n for n, rx in mt.PLATFORM_CUES if n != first and rx.search(masked)]
+    found = [first] + [n for n, rx in mt.platform_cues(masked)
+                     if n != first and rx.search(masked)]
     engineered_other = [p for p in found if p in mt.ENGINEERED and p not in ("CAR-T", "TCR-T")]
     drop = {"T cell"}
     if engineered_other or first in mt.ENGINEERED:
@@ -586,7 +589,7 @@ def _title_context_only(title: str) -> bool:
     masked = mt.MASKS.sub(" ", title)
     if mt.NOT_THERAPY_TITLE.search(masked):
         return True
-    for _name, rx in mt.PLATFORM_CUES:
+    for _name, rx in mt.platform_cues(masked):
         m = rx.search(masked)
         if m:
             before = masked[max(0, m.start() - 40):m.start()]

@@ -217,9 +217,10 @@ _STOP_WINDOW = re.compile(r";|\.\s|,\s*(?:and\s+)?(?=[A-Za-z]{3,}\s)(?!\s*(?:or|
                           r"except|in|with|as|for|using)\b)")
 
 
-def _windows(text: str) -> Iterable[tuple[str, int, int, int]]:
+def _windows(text: str) -> list[tuple[str, int, int, int]]:
     """(kind, name start, value window start, window end) for every name in ``text``."""
     matches = [(m.lastgroup or "", m.start(), m.end()) for m in _ANY_NAME.finditer(text)]
+    out = []
     for i, (kind, start, end) in enumerate(matches):
         stop = min(len(text), end + 90)
         for kind2, s2, _ in matches[i + 1:]:
@@ -228,13 +229,16 @@ def _windows(text: str) -> Iterable[tuple[str, int, int, int]]:
                 break
         if cut := _STOP_WINDOW.search(text, end, stop):
             stop = cut.start()
-        yield kind, start, end, stop
+        out.append((kind, start, end, stop))
+    return out
 
 
-def _numeric(kind: str, item: CriteriaItem) -> list[CriterionItem]:
+def _numeric(kind: str, item: CriteriaItem,
+             windows: list[tuple[str, int, int, int]]) -> list[CriterionItem]:
+    """Requirements on ``kind`` read from the item's name ``windows`` (see ``_windows``)."""
     out: list[CriterionItem] = []
     text = item.text
-    for k, start, end, stop in _windows(text):
+    for k, start, end, stop in windows:
         if k != kind:
             continue
         window = text[end:stop]
@@ -516,12 +520,13 @@ def structure_items(items: Iterable[CriteriaItem]) -> list[CriterionItem]:
             out.extend(_age(item))
         numeric = [k for k in NUMERIC_KINDS if has_digit and _mentions(k, low)]
         if numeric:
-            present = {m.lastgroup for m in _ANY_NAME.finditer(item.text)}
+            windows = _windows(item.text)
+            present = {w[0] for w in windows}
             for kind in numeric:
                 if kind not in present:
                     continue
                 seen = set()
-                for c in _numeric(kind, item):
+                for c in _numeric(kind, item, windows):
                     key = (c.operator, c.value, c.unit)
                     if key not in seen:
                         seen.add(key)

@@ -2,11 +2,17 @@
 
 HGNC expands to identifiers.org (``https://identifiers.org/hgnc:1659``); the OBO ontologies
 (CL, MONDO, NCIT, DOID) to their OBO PURLs (``http://purl.obolibrary.org/obo/CL_0000623``).
+
+Builds read the prefix map kept in ``prefixes.json`` (importing bioregistry costs a second);
+``python -m celltx.ontology.identifiers`` rewrites it from bioregistry, and a test checks that
+it still equals what bioregistry says.
 """
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from importlib import resources
 
 import curies
 
@@ -20,9 +26,18 @@ _PREFIXES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+PREFIX_MAP_FILE = "prefixes.json"
+
+
 @cache
 def converter() -> curies.Converter:
-    """A converter for the prefixes our tables use, built from bioregistry's records."""
+    """A converter for the prefixes our tables use, from the shipped prefix map."""
+    text = resources.files("celltx.ontology").joinpath(PREFIX_MAP_FILE).read_text("utf-8")
+    return curies.load_extended_prefix_map(json.loads(text))
+
+
+def converter_from_bioregistry() -> curies.Converter:
+    """The same converter built from bioregistry's records (to refresh ``prefixes.json``)."""
     import bioregistry
 
     records = []
@@ -53,3 +68,16 @@ def iri(curie: str | None) -> str | None:
     if expanded is None:
         raise ValueError(f"cannot expand CURIE {curie!r}: unknown prefix {prefix!r}")
     return expanded
+
+
+def write_prefix_map() -> str:
+    """Rewrite ``prefixes.json`` from bioregistry; returns its path."""
+    path = resources.files("celltx.ontology").joinpath(PREFIX_MAP_FILE)
+    records = [r.model_dump(exclude_defaults=True) for r in converter_from_bioregistry().records]
+    with resources.as_file(path) as target:
+        target.write_text(json.dumps(records, indent=2, sort_keys=True) + "\n", "utf-8")
+        return str(target)
+
+
+if __name__ == "__main__":
+    print(write_prefix_map())

@@ -67,9 +67,10 @@ def condition_matches(condition: dict[str, Any], wanted: str) -> bool:
 
 
 def target_matches(target: dict[str, Any], wanted: str) -> bool:
-    """The matching rule for ``target``: id or symbol, ignoring case."""
+    """The matching rule for ``target``: id, symbol or a synonym (BCMA, CLL1), ignoring case."""
     want = wanted.lower()
-    return _lower(target.get("id")) == want or _lower(target.get("symbol")) == want
+    return (_lower(target.get("id")) == want or _lower(target.get("symbol")) == want
+            or any(_lower(s) == want for s in target.get("synonyms") or ()))
 
 
 def in_condition(graph: TrialGraph, trial: str, wanted: str | None) -> bool:
@@ -184,8 +185,8 @@ def multi_candidate_trials(graph: TrialGraph) -> list[Row]:
     for t, tdata in _trials(graph):
         products = _products(graph, t)
         if len(products) >= 2:
-            platforms = sorted({p.get("platform") for _, p in products} - {None})
-            rows.append([tdata["id"], tdata.get("title"), len(products), platforms])
+            platforms = {p["platform"] for _, p in products if p.get("platform") is not None}
+            rows.append([tdata["id"], tdata.get("title"), len(products), sorted(platforms)])
     return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
@@ -381,7 +382,7 @@ def trials_in_condition(graph: TrialGraph, *, condition: str | None = "AML") -> 
         leads = [o["name"] for o in _lead_sponsors(graph, t) if o.get("name")]
         rows.append([tdata["id"], tdata.get("title"),
                      sorted(x["id"] for x in _trial_targets(graph, t)),
-                     sorted({p.get("platform") for _, p in products} - {None}),
+                     sorted({p["platform"] for _, p in products if p.get("platform") is not None}),
                      min(phases, default=None), min(leads, default=None), tdata.get("status")])
     return sorted(rows, key=lambda r: r[0])
 
@@ -412,8 +413,8 @@ def recruiting_in_country(graph: TrialGraph, *, country: str | None = "CN",
                      for c in _linked(graph, s, "LOCATED_IN")}
         products = _products(graph, t)
         if country in countries and products and in_condition(graph, t, condition):
-            rows.append([tdata["id"], tdata.get("title"),
-                         sorted({p.get("platform") for _, p in products} - {None}),
+            platforms = {p["platform"] for _, p in products if p.get("platform") is not None}
+            rows.append([tdata["id"], tdata.get("title"), sorted(platforms),
                          tdata.get("status")])
     return sorted(rows, key=lambda r: r[0])
 

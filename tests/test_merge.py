@@ -125,8 +125,7 @@ def test_every_fact_keeps_the_sources_that_state_it() -> None:
     merged = merge_records([a, b])
     g = TrialGraph()
     g.add_trial(merged, annotate(merged.record), [a, b])
-    studies = {g.g.nodes[n]["name"]: e["sources"] for n, e in g.out("Trial:NCT01234567",
-                                                                    "STUDIES")}
+    studies = {e["as_written"]: e["sources"] for _, e in g.out("Trial:NCT01234567", "STUDIES")}
     assert studies.get("B-ALL") == ["a.txt#0", "b.txt#0"]
     [(_, phase)] = list(g.out("Trial:NCT01234567", "HAS_PHASE"))
     assert phase["sources"] == ["a.txt#0", "b.txt#0"]

@@ -70,3 +70,12 @@ def test_condition_identifiers_match_mondo(shared_corpus: Path) -> None:
         assert labels[t.curie or ""] in t.label or t.key == "SOLID_TUMOR"
         for x in t.xrefs:
             assert (t.curie, x) in pairs
+
+
+def test_shipped_prefix_map_equals_bioregistry() -> None:
+    """prefixes.json spares every build the bioregistry import; it must not drift from it."""
+    from celltx.ontology.identifiers import converter, converter_from_bioregistry
+
+    shipped, live = converter(), converter_from_bioregistry()
+    assert shipped.prefix_map == live.prefix_map and len(shipped.prefix_map) >= 5
+    assert shipped.expand("HGNC:1659") == "https://identifiers.org/hgnc:1659"

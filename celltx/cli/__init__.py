@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, query, rdf, vocab
+from celltx.cli import core, fetch, landscape, neo4j, query, rdf, report, vocab
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -15,9 +15,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+landscape.register(app)
+neo4j.register(app)
 query.register(app)
 rdf.register(app)
 vocab.register(app)
+fetch.register(app)
+report.register(app)
 app.add_typer(export_app, name="export")
 
 
