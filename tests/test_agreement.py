@@ -20,7 +20,7 @@ VARIANTS: dict[str, list[Any]] = {
     "condition": [None, "acute myeloid leukemia", "MONDO:0018874", "b-all", "sclc",
                   "no such disease"],
     "platform": [None, "CAR-NK", "CAR-T", "iNKT"],
-    "target": ["clec12a", "CLL1", "GD2", "cd19"],
+    "target": ["CLL-1", "clec12a", "CLL1", "GD2", "cd19", "BCMA"],
     "country": ["US", "FR"],
     "since": [None, 2020],
     "date": ["2020-01-01", "2016", None],
