@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, fetch, landscape, neo4j, query, report, vocab
+from celltx.cli import core, fetch, landscape, neo4j, query, rdf, report, vocab
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ core.register(app)
 landscape.register(app)
 neo4j.register(app)
 query.register(app)
+rdf.register(app)
 vocab.register(app)
 fetch.register(app)
 report.register(app)
