@@ -148,9 +148,8 @@ def main() -> None:
         tmp = Path(tmp_name)
         graph_dir = args.graph
         if graph_dir is None:
-            from celltx.graph import store
-
             from celltx.build import build
+            from celltx.graph import store
 
             graph_dir = tmp / "graph"
             result = build()
