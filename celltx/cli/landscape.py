@@ -59,15 +59,18 @@ def landscape_command(
                        "columns": first.columns, "rows": first.rows})
         if as_json:
             continue
-        title = f"{name} {params if params else ''}".strip()
-        table = Table(title=title, title_justify="left",
-                      caption=f"{len(first.rows)} rows; {' = '.join(names)}: "
-                              f"{'agree' if agree else 'DISAGREE'}")
+        shown_params = ", ".join(f"{k}={v}" for k, v in params.items())
+        console.print(f"\n[bold]{name}[/]({shown_params}) — {len(first.rows)} rows; "
+                      f"{' = '.join(names)}: "
+                      f"{'[green]agree[/]' if agree else '[red]DISAGREE[/]'}", highlight=False)
+        table = Table(show_edge=False)
         for col in first.columns:
             table.add_column(col)
         for row in first.rows[:shown]:
             table.add_row(*("; ".join(map(str, v)) if isinstance(v, list) else str(v)
                             for v in row))
+        if len(first.rows) > shown:
+            table.add_row(*(["…"] * len(first.columns)))
         console.print(table)
     if as_json:
         print_json(report)
