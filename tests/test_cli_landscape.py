@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from celltx.queries import python_answers
 from typer.testing import CliRunner
 
 from celltx.cli import app
 from celltx.cli.landscape import HEADLINES
-from celltx.queries import python_answers
 
 
 def test_landscape_answers_every_headline_and_the_engines_agree(sample_graph_dir: Path,
