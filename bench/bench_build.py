@@ -2,7 +2,7 @@
 
     python bench/bench_build.py [CORPUS] [--repeat N]
 
-Prints records/second of ``celltx.build.build``, its peak resident memory (``ru_maxrss`` of a
+Prints records/second of ``celltx.pipeline.build``, its peak resident memory (``ru_maxrss`` of a
 fresh child process), the time of the loaders alone (records read, nothing merged or built),
 the time of parsing the same files with the standard library alone
 (``json.load`` / ``csv.reader`` / ``ElementTree.parse``), and the ratio of the two. Each
@@ -82,7 +82,7 @@ def phases(corpus: Path) -> dict[str, float]:
     from collections import defaultdict
     from collections.abc import Callable, Iterator
 
-    import celltx.build as pipeline
+    import celltx.pipeline as pipeline
     import celltx.graph.trial_graph as trial_graph
     from celltx.graph import store
 
