@@ -148,7 +148,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         graph_dir = args.graph
         if graph_dir is None:
-            from celltx.build import build
+            from celltx.pipeline import build
             from celltx.graph import store
 
             graph_dir = tmp / "graph"
