@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from celltx.cli.common import GraphOption, JsonOption, console, err_console, fail, graph_dir
-from celltx.graph.store import GraphNotFoundError
+from celltx.graph.store import GraphDirError
 from celltx.queries.catalogue import load_catalogue
 from celltx.queries.run import ENGINES, run_query
 
@@ -87,10 +87,11 @@ def query_command(
         fail(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
     if as_json and as_csv:
         fail("choose one of --json and --csv")
+    params = _parse_params(param or [])  # before the try: a failure here exits (typer.Exit)
     try:
-        result = run_query(name, _parse_params(param or []), engine=engine,
-                           graph_dir=graph_dir(graph), endpoint=endpoint)
-    except GraphNotFoundError as exc:
+        result = run_query(name, params, engine=engine, graph_dir=graph_dir(graph),
+                           endpoint=endpoint)
+    except GraphDirError as exc:
         fail(str(exc))
     except (ValueError, KeyError) as exc:
         fail(str(exc.args[0]) if exc.args else str(exc))
