@@ -95,8 +95,13 @@ def _reading(path: Path) -> Iterator[None]:
                                 "rebuild the graph with `celltx build`") from exc
 
 
+def graph_file(directory: Path) -> Path:
+    """The graph file of a built graph directory (:class:`GraphNotFoundError` if none)."""
+    return _require(directory, GRAPH_FILE)
+
+
 def load(directory: Path) -> TrialGraph:
-    path = _require(directory, GRAPH_FILE)
+    path = graph_file(directory)
     with _reading(path):
         with gzip.open(path, "rb") as fh:
             data = json.loads(fh.read())

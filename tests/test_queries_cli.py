@@ -107,3 +107,12 @@ def test_damaged_graph_files_are_named_without_a_traceback(mini_dir: Path,
         assert result.exit_code == 1, result.output
         assert str(damaged / name) in result.output and "celltx build" in result.output
         assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("engine", ["python", "sparql"])
+def test_missing_graph_is_a_clear_error_on_every_local_engine(tmp_path: Path,
+                                                              engine: str) -> None:
+    result = runner.invoke(app, ["query", "trials_per_platform", "-e", engine,
+                                 "-g", str(tmp_path)])
+    assert result.exit_code == 1 and "celltx build" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
