@@ -266,8 +266,10 @@ def _required_in_item(op: Any, av: Any) -> set[str] | None:
     return None
 
 
-_CUE_WORDS: tuple[frozenset[str] | None, ...] = tuple(
-    required_words(rx.pattern) for _, rx in PLATFORM_CUES)
+@cache
+def _cue_words() -> tuple[frozenset[str] | None, ...]:
+    """Each platform cue's required words (parsed on first use, not at import)."""
+    return tuple(required_words(rx.pattern) for _, rx in PLATFORM_CUES)
 
 
 def platform_cues(text: str) -> Iterator[tuple[str, re.Pattern[str]]]:
@@ -278,7 +280,7 @@ def platform_cues(text: str) -> Iterator[tuple[str, re.Pattern[str]]]:
     name no cell therapy, and the 13 cue regexes were a third of the normaliser's time).
     """
     low = text.lower() if text.isascii() else None
-    for (name, rx), words in zip(PLATFORM_CUES, _CUE_WORDS, strict=True):
+    for (name, rx), words in zip(PLATFORM_CUES, _cue_words(), strict=True):
         if low is None or words is None or any(w in low for w in words):
             yield name, rx
 

@@ -10,7 +10,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from celltx.cli.common import GraphOption, JsonOption, console, err_console, fail, graph_dir
+from celltx.cli.common import (
+    GraphOption,
+    JsonOption,
+    console,
+    err_console,
+    fail,
+    graph_dir,
+    print_json,
+)
 from celltx.graph.store import GraphDirError
 from celltx.queries.catalogue import load_catalogue
 from celltx.queries.run import ENGINES, run_query
@@ -41,8 +49,6 @@ def _cell(value: Any) -> str:
 def _list_queries(as_json: bool) -> None:
     catalogue = load_catalogue()
     if as_json:
-        from celltx.cli.common import print_json
-
         print_json([{"name": q.name, "title": q.title, "description": q.description,
                      "params": q.params, "columns": list(q.columns),
                      "sparql": q.sparql is not None} for q in catalogue.values()])
