@@ -94,7 +94,18 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _stop_process(proc: subprocess.Popen[bytes], workdir: str) -> None:
+def server_argv(workdir: str, sock: str, *module_args: str) -> list[str]:
+    """The command line of a private FalkorDB server: no TCP port, a unix socket only, no
+    persistence unless asked (``save``), its files in ``workdir``; ``module_args`` go to the
+    module (e.g. ``BOLT_PORT 7687``)."""
+    server, module = binaries()
+    return [str(server), "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
+            "--save", "", "--appendonly", "no", "--dir", workdir, "--dbfilename", "dump.rdb",
+            "--loadmodule", str(module), *module_args]
+
+
+def stop_server(proc: subprocess.Popen[bytes], workdir: str) -> None:
+    """Stop a server started from :func:`server_argv` and remove its directory."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -141,25 +152,22 @@ class EmbeddedEngine:
             return self
         import falkordb
 
-        server, module = binaries()
+        binaries()  # fail before making a directory when the package is missing
         self._workdir = tempfile.mkdtemp(prefix="celltx-falkordb-")
         sock = os.path.join(self._workdir, "falkordb.sock")
-        dbfile = "dump.rdb"
         if self._dump is not None:
-            shutil.copyfile(self._dump, os.path.join(self._workdir, dbfile))
+            shutil.copyfile(self._dump, os.path.join(self._workdir, "dump.rdb"))
         log = open(os.path.join(self._workdir, "server.log"), "wb")  # noqa: SIM115
         on_main = threading.current_thread() is threading.main_thread()
         try:
             self._proc = subprocess.Popen(
-                [str(server), "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
-                 "--save", "", "--appendonly", "no", "--dir", self._workdir,
-                 "--dbfilename", dbfile, "--loadmodule", str(module)],
+                server_argv(self._workdir, sock),
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent if on_main and sys.platform == "linux" else None,
             )
         finally:
             log.close()
-        self._finalizer = weakref.finalize(self, _stop_process, self._proc, self._workdir)
+        self._finalizer = weakref.finalize(self, stop_server, self._proc, self._workdir)
         deadline = time.monotonic() + self.startup_timeout
         while True:
             if self._proc.poll() is not None:

@@ -52,8 +52,8 @@ def merge_records(records: Iterable[TrialRecord]) -> MergedTrial:
     take the trial's number from the records that state it.
     """
     ordered = sorted(records, key=_recency, reverse=True)
-    if len(ordered) == 1 and ordered[0].nct_id:  # most trials: nothing to fill or compare
-        only = ordered[0]
+    only = ordered[0] if len(ordered) == 1 else None
+    if only is not None and only.nct_id:  # most trials: nothing to fill or compare
         return MergedTrial(nct_id=only.nct_id, record=only, sources=[only.provenance])
     stated = [r.nct_id for r in ordered if r.nct_id]
     if not stated:
@@ -218,9 +218,9 @@ def identify_records(
     matched: list[tuple[TrialRecord, str, str]] = []
     rejects: list[Reject] = []
     for rec in unidentified:
-        nct, evidence, problem = _identify(rec, by_secondary, index)
-        if nct:
-            matched.append((rec, nct, evidence))
+        found, evidence, problem = _identify(rec, by_secondary, index)
+        if found:
+            matched.append((rec, found, evidence))
             continue
         p = rec.provenance
         rejects.append(Reject(path=p.path, format=p.format, record=p.record, line=p.line,

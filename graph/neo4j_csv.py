@@ -17,6 +17,7 @@ import csv
 import io
 import shlex
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,7 @@ def _format(value: Any, kind: str, delimiter: str) -> str:
     return str(value)
 
 
-def _header(types: dict[str, str], skip: frozenset[str]) -> list[str]:
+def _header(types: dict[str, str], skip: AbstractSet[str]) -> list[str]:
     return [f"{k}:{t}" for k, t in types.items() if k not in skip]
 
 

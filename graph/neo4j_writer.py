@@ -322,8 +322,8 @@ def _prune(session: Any, graph: TrialGraph, batch_size: int, max_bytes: int | No
             found = session.run(f"MATCH (a:{sl})-[r:{rel_type}]->(b:{el}) WHERE r.key IS NOT NULL "
                                 "RETURN a.id AS start, b.id AS end, r.key AS key")
             wanted = keep.get((rel_type, sl, el), set())
-            extra = sorted({(r["start"], r["end"], r["key"]) for r in found} - wanted)
-            rows = [{"start": a, "end": b, "key": k} for a, b, k in extra]
+            stale = sorted({(r["start"], r["end"], r["key"]) for r in found} - wanted)
+            rows = [{"start": a, "end": b, "key": k} for a, b, k in stale]
             for batch in batches(rows, batch_size, max_bytes):
                 counters, _ = _write(session, delete_relationships_cypher(rel_type, sl, el),
                                      {"rows": batch})

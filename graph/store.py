@@ -9,6 +9,8 @@ from __future__ import annotations
 import gzip
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,16 @@ DEFAULT_DIR = "celltx-graph"
 ENV_VAR = "CELLTX_GRAPH"
 
 
-class GraphNotFoundError(FileNotFoundError):
-    pass
+class GraphDirError(Exception):
+    """A graph directory that cannot be read; the message names the directory or file."""
+
+
+class GraphNotFoundError(GraphDirError, FileNotFoundError):
+    """No built graph: a file of the layout is missing."""
+
+
+class DamagedGraphError(GraphDirError, ValueError):
+    """A file of the layout exists but does not hold what ``save`` writes."""
 
 
 def default_dir() -> Path:
@@ -74,26 +84,51 @@ def _require(directory: Path, name: str) -> Path:
     return path
 
 
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn what a damaged file raises into one error naming the file."""
+    try:
+        yield
+    except (OSError, EOFError, UnicodeDecodeError, ValueError, KeyError, TypeError,
+            AttributeError) as exc:
+        raise DamagedGraphError(f"{path} cannot be read ({type(exc).__name__}: {exc}); "
+                                "rebuild the graph with `celltx build`") from exc
+
+
+def graph_file(directory: Path) -> Path:
+    """The graph file of a built graph directory (:class:`GraphNotFoundError` if none)."""
+    return _require(directory, GRAPH_FILE)
+
+
 def load(directory: Path) -> TrialGraph:
-    with gzip.open(_require(directory, GRAPH_FILE), "rb") as fh:
-        data = json.loads(fh.read())
-    g = nx.MultiDiGraph()
-    for node in data["nodes"]:
-        nid = node.pop("nid")
-        g.add_node(nid, **node)
-    for edge in data["edges"]:
-        g.add_edge(edge.pop("start"), edge.pop("end"), key=edge.pop("key"), **edge)
+    path = graph_file(directory)
+    with _reading(path):
+        with gzip.open(path, "rb") as fh:
+            data = json.loads(fh.read())
+        g = nx.MultiDiGraph()
+        for node in data["nodes"]:
+            nid = node.pop("nid")
+            g.add_node(nid, **node)
+        for edge in data["edges"]:
+            g.add_edge(edge.pop("start"), edge.pop("end"), key=edge.pop("key"), **edge)
     return TrialGraph(g)
 
 
+def _load_json(directory: Path, name: str) -> Any:
+    path = _require(directory, name)
+    with _reading(path):
+        return json.loads(path.read_text(encoding="utf-8"))
+
+
 def load_stats(directory: Path) -> dict[str, Any]:
-    return json.loads(_require(directory, STATS_FILE).read_text(encoding="utf-8"))
+    return _load_json(directory, STATS_FILE)
 
 
 def load_rejects(directory: Path) -> list[dict[str, Any]]:
-    with open(_require(directory, REJECTS_FILE), encoding="utf-8") as fh:
+    path = _require(directory, REJECTS_FILE)
+    with _reading(path), open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 
 def load_merges(directory: Path) -> list[dict[str, Any]]:
-    return json.loads(_require(directory, MERGES_FILE).read_text(encoding="utf-8"))
+    return _load_json(directory, MERGES_FILE)

@@ -481,15 +481,17 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
         if code:
             at = summary.find(code)
             near = summary[max(0, at - 120):at + 160] if at >= 0 else None
-        if coded and near and _platform(near) and not _title_context_only(near):
-            cands.append(_Cand(platform=_platform(near) or platform, code=code,
+        near_platform = _platform(near) if coded and near else None
+        if near and near_platform and not _title_context_only(near):
+            cands.append(_Cand(platform=near_platform, code=code,
                                name=coded[0].name, as_written=coded[0].name))
     if not cands:
         return [], False
     # refine generic CAR platform from the title or summary ("CAR cells" + NK elsewhere)
-    for c in cands:
-        if c.platform == "CAR-T" and title_platform in mt.ENGINEERED - {"CAR-T", "TCR-T"}:
-            c.platform = title_platform
+    if title_platform is not None and title_platform in mt.ENGINEERED - {"CAR-T", "TCR-T"}:
+        for c in cands:
+            if c.platform == "CAR-T":
+                c.platform = title_platform
     # fill missing targets from anchored mentions in the title, then descriptions, then summary
     unknown = [m.group(1) for t in texts["title"]
                for m in _UNKNOWN_ANTIGEN.finditer(t)
@@ -497,12 +499,10 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
                and not mt.find_codes(m.group(1)) and not re.search(r"\d", m.group(1))]
     if not unknown and any(not c.targets and c.platform in mt.ENGINEERED for c in cands):
         for level in ("title", "descriptions", "summary"):
-            groups: list[list[str]] = []
-            for text in texts[level]:
-                groups.extend(_anchored_targets(text, strict=level == "summary"))
-            groups = [g for g in groups if g]
-            if groups:
-                fill = _fill_groups(groups, " ".join(texts[level]))
+            anchored = [g for text in texts[level]
+                        for g in _anchored_targets(text, strict=level == "summary") if g]
+            if anchored:
+                fill = _fill_groups(anchored, " ".join(texts[level]))
                 for c in cands:
                     if not c.targets and c.platform in mt.ENGINEERED:
                         c.targets = list(fill[0]) if len(fill) == 1 else []

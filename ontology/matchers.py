@@ -8,12 +8,11 @@ masked before anything else is read.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from re import _constants as sre  # the regex parser's own tree (Python >= 3.11)
-from re import _parser as sre_parser
 from typing import Any
 
 from celltx.ontology import vocab
@@ -38,9 +37,15 @@ _LEFT = r"(?:(?<![A-Za-z0-9])|(?<=anti)|(?<=Anti)|(?<=CAR)|(?<=CART))"
 _RIGHT = r"(?:(?![A-Za-z0-9])|(?=CAR|CART|Car|TCR|NK|T\b|-?T[- ]cell))"
 
 
+# The regex parser's own tree (Python >= 3.11); private modules without type stubs.
+sre: Any = importlib.import_module("re._constants")
+sre_parser: Any = importlib.import_module("re._parser")
+
+
 @cache
-def target_regex() -> re.Pattern[str]:
-    parts = []
+def _target_matcher() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex over every target alias, and its group names mapped to target keys."""
+    parts: list[tuple[str, str, str]] = []
     for key, entry in vocab.targets().items():
         gid = f"t_{len(parts)}"
         ci = _alternation(list(entry.aliases))
@@ -51,21 +56,20 @@ def target_regex() -> re.Pattern[str]:
         if cs:
             alts.append(f"(?:{cs})")
         parts.append((gid, key, "|".join(alts)))
-    _TARGET_GROUPS.clear()
-    _TARGET_GROUPS.update({gid: key for gid, key, _ in parts})
     body = "|".join(f"(?P<{gid}>{alt})" for gid, _, alt in parts)
-    return re.compile(f"{_LEFT}(?:{body}){_RIGHT}")
+    return re.compile(f"{_LEFT}(?:{body}){_RIGHT}"), {gid: key for gid, key, _ in parts}
 
 
-_TARGET_GROUPS: dict[str, str] = {}
+def target_regex() -> re.Pattern[str]:
+    return _target_matcher()[0]
 
 
 def find_targets(text: str) -> list[Mention]:
-    rx = target_regex()
+    rx, groups = _target_matcher()
     out = []
     for m in rx.finditer(text):
         gid = m.lastgroup or ""
-        key = _TARGET_GROUPS[gid]
+        key = groups[gid]
         alias = m.group(0)
         entry = vocab.targets()[key]
         out.append(Mention(key, m.start(), m.end(), alias,
@@ -262,8 +266,10 @@ def _required_in_item(op: Any, av: Any) -> set[str] | None:
     return None
 
 
-_CUE_WORDS: tuple[frozenset[str] | None, ...] = tuple(
-    required_words(rx.pattern) for _, rx in PLATFORM_CUES)
+@cache
+def _cue_words() -> tuple[frozenset[str] | None, ...]:
+    """Each platform cue's required words (parsed on first use, not at import)."""
+    return tuple(required_words(rx.pattern) for _, rx in PLATFORM_CUES)
 
 
 def platform_cues(text: str) -> Iterator[tuple[str, re.Pattern[str]]]:
@@ -274,7 +280,7 @@ def platform_cues(text: str) -> Iterator[tuple[str, re.Pattern[str]]]:
     name no cell therapy, and the 13 cue regexes were a third of the normaliser's time).
     """
     low = text.lower() if text.isascii() else None
-    for (name, rx), words in zip(PLATFORM_CUES, _CUE_WORDS, strict=True):
+    for (name, rx), words in zip(PLATFORM_CUES, _cue_words(), strict=True):
         if low is None or words is None or any(w in low for w in words):
             yield name, rx
 

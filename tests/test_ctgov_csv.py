@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -10,24 +11,15 @@ from celltx.loaders import iter_sources, read_source
 
 from celltx.models import Reject, SourceFormat, TrialRecord, UnreadableFileError
 from celltx.pipeline import BuildError, build
+from tests.loader_helpers import read_as, records_as, source_rows
 
 FULL = "sanjana098-ctg-studies.csv"
 TERM = "johnNoxas-adult-searches-modified.csv"
 FEW = "onlyjazz-ctg-studies.csv"
 
 
-def read_all(path: Path, fmt: SourceFormat = SourceFormat.CTGOV_CSV) -> list[TrialRecord | Reject]:
-    out: list[TrialRecord | Reject] = []
-    for source in iter_sources([path]):
-        found, items = read_source(source)
-        assert found is fmt
-        out.extend(items)
-    return out
-
-
-def source_rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+read_all = partial(read_as, SourceFormat.CTGOV_CSV)
+records = partial(records_as, SourceFormat.CTGOV_CSV)
 
 
 def line_of(path: Path, nct: str) -> int:
@@ -35,13 +27,6 @@ def line_of(path: Path, nct: str) -> int:
     csv module: count the newlines before it)."""
     raw = path.read_bytes()
     return raw[: raw.index(nct.encode())].count(b"\n") + 1
-
-
-def records(path: Path) -> list[TrialRecord]:
-    items = read_all(path)
-    assert all(isinstance(i, TrialRecord) for i in items), [
-        i.message() for i in items if isinstance(i, Reject)]
-    return items  # type: ignore[return-value]
 
 
 def test_full_export_fields_match_the_source_rows(fixtures: Path) -> None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
-from celltx.loaders import iter_sources, read_source
 from celltx.loaders.detect import detect_format
 
-from celltx.models import Reject, SourceFormat, TrialRecord
+from celltx.models import SourceFormat
 from celltx.pipeline import build
+from tests.loader_helpers import read_as, records_as, source_rows
 
 BASS = "BassKot-SearchResults-2018.csv"
 DANKO = "Danko711-SearchResults-2018.csv"
@@ -19,25 +20,8 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
           "September", "October", "November", "December"]
 
 
-def read_all(path: Path) -> list[TrialRecord | Reject]:
-    out: list[TrialRecord | Reject] = []
-    for source in iter_sources([path]):
-        fmt, items = read_source(source)
-        assert fmt is SourceFormat.CTGOV_LEGACY_CSV
-        out.extend(items)
-    return out
-
-
-def records(path: Path) -> list[TrialRecord]:
-    items = read_all(path)
-    assert all(isinstance(i, TrialRecord) for i in items), [
-        i.message() for i in items if isinstance(i, Reject)]
-    return items  # type: ignore[return-value]
-
-
-def source_rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+read_all = partial(read_as, SourceFormat.CTGOV_LEGACY_CSV)
+records = partial(records_as, SourceFormat.CTGOV_LEGACY_CSV)
 
 
 def expected_date(written: str) -> str | None:

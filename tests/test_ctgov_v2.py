@@ -5,22 +5,16 @@ from __future__ import annotations
 import gzip
 import json
 import zipfile
+from functools import partial
 from pathlib import Path
 
 import pytest
-from celltx.loaders import iter_sources, read_source
 
-from celltx.models import Reject, SourceFormat, TrialRecord
+from celltx.models import SourceFormat, TrialRecord
 from celltx.pipeline import BuildError, build
+from tests.loader_helpers import read_as
 
-
-def read_all(path: Path) -> list[TrialRecord | Reject]:
-    out: list[TrialRecord | Reject] = []
-    for source in iter_sources([path]):
-        fmt, items = read_source(source)
-        assert fmt is SourceFormat.CTGOV_V2_JSON
-        out.extend(items)
-    return out
+read_all = partial(read_as, SourceFormat.CTGOV_V2_JSON)
 
 
 def test_single_study_fields(fixtures: Path) -> None:

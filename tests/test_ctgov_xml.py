@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from functools import partial
 from pathlib import Path
 
 import pytest
-from celltx.loaders import iter_sources, read_source
 
 from celltx.models import Reject, SourceFormat, TrialRecord
 from celltx.pipeline import build
+from tests.loader_helpers import read_as
 
 XML_DIR = Path(__file__).parent / "fixtures" / "ctgov_legacy" / "xml"
 FILES = sorted(XML_DIR.glob("NCT*.xml"))
@@ -18,13 +19,7 @@ NCI = XML_DIR / "NCT00924326.xml"  # Phase 1/Phase 2, NIH sponsor, nct_alias
 MULTI = XML_DIR / "NCT02348216.xml"  # 36 sites, "January 2015" start
 
 
-def read_all(path: Path) -> list[TrialRecord | Reject]:
-    out: list[TrialRecord | Reject] = []
-    for source in iter_sources([path]):
-        fmt, items = read_source(source)
-        assert fmt is SourceFormat.CTGOV_XML
-        out.extend(items)
-    return out
+read_all = partial(read_as, SourceFormat.CTGOV_XML)
 
 
 def one(path: Path) -> TrialRecord:

@@ -83,6 +83,7 @@ def test_bad_parameter_names_the_accepted_ones(mini_dir: Path) -> None:
     result = runner.invoke(app, ["query", "top_sponsors_for_platform", "-g", str(mini_dir),
                                  "-p", "limit"])
     assert result.exit_code == 1 and "key=value" in result.output
+    assert "engine" not in result.output  # one message, not a second one from the engine
 
 
 def test_unknown_engine_and_missing_graph(tmp_path: Path) -> None:
@@ -90,3 +91,28 @@ def test_unknown_engine_and_missing_graph(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "embedded, python, sparql, neo4j" in result.output
     result = runner.invoke(app, ["query", "trials_per_platform", "-g", str(tmp_path)])
     assert result.exit_code == 1 and "celltx build" in result.output
+
+
+def test_damaged_graph_files_are_named_without_a_traceback(mini_dir: Path,
+                                                            tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    graph_bytes = (mini_dir / store.GRAPH_FILE).read_bytes()
+    (damaged / store.GRAPH_FILE).write_bytes(graph_bytes[:len(graph_bytes) // 2])
+    (damaged / store.STATS_FILE).write_text('{"trials": ', encoding="utf-8")
+    for args, name in ((["query", "trials_per_platform", "-e", "python"], store.GRAPH_FILE),
+                       (["trial", "NCT05008575"], store.GRAPH_FILE),
+                       (["stats"], store.STATS_FILE)):
+        result = runner.invoke(app, [*args, "-g", str(damaged)])
+        assert result.exit_code == 1, result.output
+        assert str(damaged / name) in result.output and "celltx build" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("engine", ["python", "sparql"])
+def test_missing_graph_is_a_clear_error_on_every_local_engine(tmp_path: Path,
+                                                              engine: str) -> None:
+    result = runner.invoke(app, ["query", "trials_per_platform", "-e", engine,
+                                 "-g", str(tmp_path)])
+    assert result.exit_code == 1 and "celltx build" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

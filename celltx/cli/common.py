@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
 from celltx.graph import store
+from celltx.graph.trial_graph import TrialGraph
+
+T = TypeVar("T")
 
 GraphOption = Annotated[
     Path | None,
@@ -25,6 +29,19 @@ err_console = Console(stderr=True)
 
 def graph_dir(path: Path | None) -> Path:
     return path if path is not None else store.default_dir()
+
+
+def read_graph_dir(read: Callable[[Path], T], path: Path | None) -> T:
+    """``read`` (a ``store`` loader) on the graph directory, or a failure naming what is wrong."""
+    try:
+        return read(graph_dir(path))
+    except store.GraphDirError as exc:
+        fail(str(exc))
+
+
+def load_graph(path: Path | None) -> TrialGraph:
+    """The graph kept in ``path`` (default: ``$CELLTX_GRAPH`` or ./celltx-graph), or a failure."""
+    return read_graph_dir(store.load, path)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

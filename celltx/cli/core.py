@@ -16,7 +16,9 @@ from celltx.cli.common import (
     err_console,
     fail,
     graph_dir,
+    load_graph,
     print_json,
+    read_graph_dir,
 )
 from celltx.graph import store
 from celltx.graph.trial_graph import describe_trial
@@ -104,16 +106,9 @@ def _print_stats(stats: dict) -> None:  # type: ignore[type-arg]
     console.print(counts)
 
 
-def _load_stats(graph: Path | None) -> dict:  # type: ignore[type-arg]
-    try:
-        return store.load_stats(graph_dir(graph))
-    except store.GraphNotFoundError as exc:
-        fail(str(exc))
-
-
 def stats_command(graph: GraphOption = None, as_json: JsonOption = False) -> None:
     """Counts: records read, trials, rejects, merges, nodes and relationships per type."""
-    stats = _load_stats(graph)
+    stats = read_graph_dir(store.load_stats, graph)
     if as_json:
         print_json(stats)
     else:
@@ -126,10 +121,7 @@ def trial_command(
     as_json: JsonOption = False,
 ) -> None:
     """Everything the graph holds about one trial."""
-    try:
-        g = store.load(graph_dir(graph))
-    except store.GraphNotFoundError as exc:
-        fail(str(exc))
+    g = load_graph(graph)
     view = describe_trial(g, nct_id.strip().upper())
     if view is None:
         fail(f"no trial {nct_id} in the graph ({sum(1 for _ in g.nodes('Trial'))} trials); "
@@ -152,10 +144,7 @@ def trial_command(
 
 def rejects_command(graph: GraphOption = None, as_json: JsonOption = False) -> None:
     """Records that could not become trials, with file, record, field and reason."""
-    try:
-        rejects = store.load_rejects(graph_dir(graph))
-    except store.GraphNotFoundError as exc:
-        fail(str(exc))
+    rejects = read_graph_dir(store.load_rejects, graph)
     if as_json:
         print_json(rejects)
         return
@@ -168,10 +157,7 @@ def rejects_command(graph: GraphOption = None, as_json: JsonOption = False) -> N
 
 def merges_command(graph: GraphOption = None, as_json: JsonOption = False) -> None:
     """Trials read from several sources, with the evidence for each merge."""
-    try:
-        merges = store.load_merges(graph_dir(graph))
-    except store.GraphNotFoundError as exc:
-        fail(str(exc))
+    merges = read_graph_dir(store.load_merges, graph)
     if as_json:
         print_json(merges)
         return

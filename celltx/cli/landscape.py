@@ -12,7 +12,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from celltx.cli.common import GraphOption, JsonOption, console, fail, graph_dir, print_json
+from celltx.cli.common import (
+    GraphOption,
+    JsonOption,
+    console,
+    fail,
+    graph_dir,
+    load_graph,
+    print_json,
+)
 
 HEADLINES: tuple[tuple[str, dict[str, Any], int], ...] = (
     ("trials_per_platform", {}, 15),
@@ -36,16 +44,12 @@ def landscape_command(
     as_json: JsonOption = False,
 ) -> None:
     """Answer the headline landscape questions on the embedded engines (no server needed)."""
-    from celltx.graph import store
     from celltx.queries.compare import normalise_rows
     from celltx.queries.run import run_query
 
     directory = graph_dir(graph)
     names = [e.strip() for e in engines.split(",") if e.strip()]
-    try:
-        g = store.load(directory)
-    except store.GraphNotFoundError as exc:
-        fail(str(exc))
+    g = load_graph(directory)
     report = []
     for name, params, shown in HEADLINES:
         try:

@@ -21,24 +21,15 @@ from celltx.cli.common import (
     console,
     err_console,
     fail,
-    graph_dir,
+    load_graph,
     print_json,
 )
 from celltx.cli.export import export_app
-from celltx.graph import store
 from celltx.graph.cypher_statements import DEFAULT_BATCH
-from celltx.graph.trial_graph import TrialGraph
 
 
 def register(app: typer.Typer) -> None:
     app.command("push")(push_command)
-
-
-def _load(graph: Path | None) -> TrialGraph:
-    try:
-        return store.load(graph_dir(graph))
-    except store.GraphNotFoundError as exc:
-        fail(str(exc))
 
 
 def push_command(
@@ -77,7 +68,7 @@ def push_command(
     if not uri:
         fail("no server given: use --uri bolt://HOST:7687 or set NEO4J_URI "
              "(see docs/neo4j.md for docker compose)")
-    g = _load(graph)
+    g = load_graph(graph)
     password = os.environ.get("NEO4J_PASSWORD")
     if user and password is None:
         password = typer.prompt(f"Password for {user} at {uri}", hide_input=True)
@@ -134,7 +125,7 @@ def export_neo4j_csv(
     """Files for `neo4j-admin database import full`, with the command in import.sh."""
     from celltx.graph.neo4j_csv import IntegrityError, write_import_dir
 
-    g = _load(graph)
+    g = load_graph(graph)
     try:
         paths, delimiter = write_import_dir(g, directory, array_delimiter)
     except IntegrityError as exc:
@@ -158,7 +149,7 @@ def export_neo4j_guide(
     """A Neo4j Browser guide (`:play URL`) with the stored queries and the graph's counts."""
     from celltx.graph.neo4j_guide import catalogue_queries, guide_html
 
-    g = _load(graph)
+    g = load_graph(graph)
     text = guide_html(catalogue_queries(), g.node_counts(), g.edge_counts())
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

@@ -10,8 +10,16 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from celltx.cli.common import GraphOption, JsonOption, console, err_console, fail, graph_dir
-from celltx.graph.store import GraphNotFoundError
+from celltx.cli.common import (
+    GraphOption,
+    JsonOption,
+    console,
+    err_console,
+    fail,
+    graph_dir,
+    print_json,
+)
+from celltx.graph.store import GraphDirError
 from celltx.queries.catalogue import load_catalogue
 from celltx.queries.run import ENGINES, run_query
 
@@ -41,8 +49,6 @@ def _cell(value: Any) -> str:
 def _list_queries(as_json: bool) -> None:
     catalogue = load_catalogue()
     if as_json:
-        from celltx.cli.common import print_json
-
         print_json([{"name": q.name, "title": q.title, "description": q.description,
                      "params": q.params, "columns": list(q.columns),
                      "sparql": q.sparql is not None} for q in catalogue.values()])
@@ -87,10 +93,11 @@ def query_command(
         fail(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
     if as_json and as_csv:
         fail("choose one of --json and --csv")
+    params = _parse_params(param or [])  # before the try: a failure here exits (typer.Exit)
     try:
-        result = run_query(name, _parse_params(param or []), engine=engine,
-                           graph_dir=graph_dir(graph), endpoint=endpoint)
-    except GraphNotFoundError as exc:
+        result = run_query(name, params, engine=engine, graph_dir=graph_dir(graph),
+                           endpoint=endpoint)
+    except GraphDirError as exc:
         fail(str(exc))
     except (ValueError, KeyError) as exc:
         fail(str(exc.args[0]) if exc.args else str(exc))

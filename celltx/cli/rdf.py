@@ -17,7 +17,9 @@ from celltx.cli.common import (
     err_console,
     fail,
     graph_dir,
+    load_graph,
     print_json,
+    read_graph_dir,
 )
 from celltx.cli.export import export_app
 from celltx.graph import store
@@ -57,11 +59,8 @@ def export_rdf_command(
 ) -> None:
     """Write the graph as RDF: one self-contained dataset with vocabulary and provenance."""
     directory = graph_dir(graph)
-    try:
-        tg = store.load(directory)
-        stats = store.load_stats(directory)
-    except store.GraphNotFoundError as exc:
-        fail(str(exc))
+    tg = load_graph(directory)
+    stats = read_graph_dir(store.load_stats, directory)
     name = fmt.value if fmt else _format_from_name(out)
     try:
         report = write_rdf(tg, out, name, ExportOptions(base=base, stats=stats))
@@ -117,11 +116,8 @@ def validate_command(
 
 
 def _validate_graph_dir(directory: Path) -> ValidationReport:
-    try:
-        tg = store.load(directory)
-        stats = store.load_stats(directory)
-    except store.GraphNotFoundError as exc:
-        fail(str(exc))
+    tg = load_graph(directory)
+    stats = read_graph_dir(store.load_stats, directory)
     with tempfile.TemporaryDirectory(prefix="celltx-validate-") as tmp:
         path = Path(tmp) / "export.nt"
         write_rdf(tg, path, "nt", ExportOptions(stats=stats))

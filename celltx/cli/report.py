@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from celltx.cli.common import GraphOption, console, fail, graph_dir
-from celltx.graph import store
+from celltx.cli.common import GraphOption, console, fail, graph_dir, load_graph
 
 
 def register(app: typer.Typer) -> None:
@@ -31,10 +30,7 @@ def report_command(
     from celltx.report import render_report
 
     directory = graph_dir(graph)
-    try:
-        g = store.load(directory)
-    except store.GraphNotFoundError as exc:
-        fail(str(exc))
+    g = load_graph(directory)
     try:
         page = render_report(g, conditions=condition or None, title=title,
                              source=str(directory), top_conditions=top)
