@@ -82,9 +82,10 @@ def phases(corpus: Path) -> dict[str, float]:
     from collections import defaultdict
     from collections.abc import Callable, Iterator
 
-    import celltx.pipeline as pipeline
     import celltx.graph.trial_graph as trial_graph
     from celltx.graph import store
+
+    import celltx.pipeline as pipeline
 
     spent: dict[str, float] = defaultdict(float)
 

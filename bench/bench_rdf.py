@@ -148,8 +148,9 @@ def main() -> None:
         tmp = Path(tmp_name)
         graph_dir = args.graph
         if graph_dir is None:
-            from celltx.pipeline import build
             from celltx.graph import store
+
+            from celltx.pipeline import build
 
             graph_dir = tmp / "graph"
             result = build()

@@ -50,9 +50,11 @@ PANDAS_HINT = "to_dataframe() needs pandas: pip install 'celltx[pandas]' (or pip
 
 class TargetRef(Frozen):
     id: str
-    """Our key, e.g. ``CLL1``."""
+    """The target's id: its HGNC symbol, or our key where there is none (``GD2``)."""
     symbol: str | None = None
     """HGNC symbol (or the key), e.g. ``CLEC12A``."""
+    synonyms: tuple[str, ...] = ()
+    """Names trials use, e.g. ``CLL1``, ``CLL-1``."""
 
 
 class TrialProduct(Frozen):
@@ -298,7 +300,7 @@ class KnowledgeGraph:
         """Trials matching every given filter, sorted by NCT number.
 
         Each filter takes one value or a list (any of them matches). ``target`` matches a
-        target id or HGNC symbol, case-insensitively; ``platform`` a product platform exactly
+        target id, HGNC symbol or synonym (``CLL1``, ``BCMA``), case-insensitively; ``platform`` a product platform exactly
         (``CAR-T``, ``CAR-NK``, …); when both are given they must hold for the same product.
         ``condition`` matches a condition id (``MONDO:0018874``), name or synonym (``AML``),
         case-insensitively; ``phase`` a phase id (``PHASE1|PHASE2``) or name (``Phase 1``);
@@ -341,6 +343,7 @@ class KnowledgeGraph:
                 (platforms is None or p.platform in platforms)
                 and (targets is None or any(
                     x.id.casefold() in targets or (x.symbol or "").casefold() in targets
+                    or any(s.casefold() in targets for s in x.synonyms)
                     for x in p.targets))
                 for p in t.products
             ):
@@ -506,7 +509,8 @@ def _trial_view(graph: TrialGraph, nid: str, t: dict[str, Any]) -> Trial:
     products = []
     for p_id, _ in graph.out(nid, "HAS_PRODUCT"):
         p = nodes[p_id]
-        targets = sorted((TargetRef(id=nodes[x]["id"], symbol=nodes[x].get("symbol"))
+        targets = sorted((TargetRef(id=nodes[x]["id"], symbol=nodes[x].get("symbol"),
+                                    synonyms=tuple(nodes[x].get("synonyms") or ()))
                           for x, _ in graph.out(p_id, "TARGETS")),
                          key=lambda x: _target_order(p, x))
         products.append(TrialProduct(

@@ -222,3 +222,20 @@ def test_answer_to_dataframe_and_json(kg: KnowledgeGraph) -> None:
     pd = pytest.importorskip("pandas")
     df = answer.to_dataframe()
     assert isinstance(df, pd.DataFrame) and df.shape == (len(answer), len(answer.columns))
+
+
+def test_target_filter_follows_the_stored_questions_rule(sample_graph) -> None:  # type: ignore[no-untyped-def]
+    """``target`` matches id, symbol or synonym, as ``QUESTIONS.md`` says for every engine."""
+    from celltx.queries.run import run_query
+
+    kg = KnowledgeGraph(sample_graph)
+    by_name = [t.nct_id for t in kg.trials(target="BCMA", condition="AML")]
+    by_symbol = [t.nct_id for t in kg.trials(target="TNFRSF17", condition="AML")]
+    assert by_name == by_symbol
+    cll1 = kg.trials(target="CLL1", condition="AML")
+    assert cll1 and [t.nct_id for t in cll1] == [t.nct_id for t in kg.trials(target="clec12a",
+                                                                              condition="aml")]
+    sponsors = run_query("sponsors_for_target_in_condition", {"target": "CLL1"},
+                         engine="python", graph=sample_graph)
+    assert {row[0] for row in sponsors.rows} == {
+        s.name for t in cll1 for s in t.sponsors}

@@ -71,8 +71,8 @@ def landscape_command(
         for col in first.columns:
             table.add_column(col)
         for row in first.rows[:shown]:
-            table.add_row(*("; ".join(map(str, v)) if isinstance(v, list) else str(v)
-                            for v in row))
+            table.add_row(*("; ".join(map(str, v)) if isinstance(v, list)
+                            else "" if v is None else str(v) for v in row))
         if len(first.rows) > shown:
             table.add_row(*(["…"] * len(first.columns)))
         console.print(table)
