@@ -300,8 +300,9 @@ class KnowledgeGraph:
         """Trials matching every given filter, sorted by NCT number.
 
         Each filter takes one value or a list (any of them matches). ``target`` matches a
-        target id, HGNC symbol or synonym (``CLL1``, ``BCMA``), case-insensitively; ``platform`` a product platform exactly
-        (``CAR-T``, ``CAR-NK``, …); when both are given they must hold for the same product.
+        target id, HGNC symbol or synonym (``CLL1``, ``BCMA``), case-insensitively;
+        ``platform`` a product platform exactly (``CAR-T``, ``CAR-NK``, …); when both are
+        given they must hold for the same product.
         ``condition`` matches a condition id (``MONDO:0018874``), name or synonym (``AML``),
         case-insensitively; ``phase`` a phase id (``PHASE1|PHASE2``) or name (``Phase 1``);
         ``country`` a site's ISO alpha-2 code (or country name); ``status`` the registry's
