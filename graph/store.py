@@ -22,6 +22,7 @@ STATS_FILE = "stats.json"
 REJECTS_FILE = "rejects.jsonl"
 MERGES_FILE = "merges.json"
 DEFAULT_DIR = "celltx-graph"
+GZIP_LEVEL = 6
 ENV_VAR = "CELLTX_GRAPH"
 
 
@@ -63,8 +64,9 @@ def _save(graph: TrialGraph, directory: Path, *, stats: dict[str, Any],
     payload = json.dumps({"nodes": nodes, "edges": edges}, ensure_ascii=False,
                          sort_keys=True, separators=(",", ":")).encode()
     tmp = directory / (GRAPH_FILE + ".tmp")
-    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0,
-                                              filename="") as gz:
+    # level 6 (zlib's default) takes half the time of 9 for a file ~2% larger
+    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="",
+                                              compresslevel=GZIP_LEVEL) as gz:
         gz.write(payload)
     tmp.replace(directory / GRAPH_FILE)
     (directory / STATS_FILE).write_text(dumps(stats), encoding="utf-8")

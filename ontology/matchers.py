@@ -12,7 +12,7 @@ import importlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from celltx.ontology import vocab
@@ -64,8 +64,30 @@ def target_regex() -> re.Pattern[str]:
     return _target_matcher()[0]
 
 
+@cache
+def _ascii_target_regex() -> re.Pattern[str]:
+    """The target regex for ASCII text: the same matches, found faster.
+
+    A lookahead for the first characters of the aliases (case-insensitive, so a superset)
+    rejects most positions before the alternation is tried, and ASCII case-folding is cheaper
+    than Unicode's (which on ASCII text gives the same result).
+    """
+    entries = vocab.targets().values()
+    firsts = {a[0] for e in entries for a in (*e.aliases, *e.exact_case, *e.context_only) if a}
+    first = "".join(re.escape(c) for c in sorted(firsts))
+    return re.compile(f"(?=(?i:[{first}])){target_regex().pattern}", re.ASCII)
+
+
 def find_targets(text: str) -> list[Mention]:
+    return list(_find_targets(text))
+
+
+@lru_cache(maxsize=4096)
+def _find_targets(text: str) -> tuple[Mention, ...]:
+    """The target mentions of ``text`` (cached: a phrase is read several times per record)."""
     rx, groups = _target_matcher()
+    if text.isascii():
+        rx = _ascii_target_regex()
     out = []
     for m in rx.finditer(text):
         gid = m.lastgroup or ""
@@ -74,7 +96,7 @@ def find_targets(text: str) -> list[Mention]:
         entry = vocab.targets()[key]
         out.append(Mention(key, m.start(), m.end(), alias,
                            context_only=alias in entry.context_only))
-    return out
+    return tuple(out)
 
 
 def _loose(alias: str) -> str:
