@@ -3,11 +3,16 @@
 # gitignored). Idempotent: skips the install when the pinned version is already there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The Bolt push tests start FalkorDB in a loopback-only network namespace: unshare, nsenter, ip.
+if ! command -v ip >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1 \
+    || ! command -v nsenter >/dev/null 2>&1; then
+  apt-get update -q && apt-get install -y -q iproute2 util-linux
+fi
 VERSION="2.0.0-next.38"
 PREFIX=".ci/node"
 if ! command -v npm >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1; then
-    apt-get install -y nodejs npm >/dev/null
+    apt-get update -q && apt-get install -y nodejs npm >/dev/null
   else
     echo "npm is not installed and apt-get is not available" >&2
     exit 1
