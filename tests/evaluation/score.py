@@ -1,0 +1,134 @@
+"""Score the annotator on the frozen evaluation set, dev and test side by side.
+
+    python tests/evaluation/score.py [--misses dev|test]
+
+The records (``sample_draw.json``, ``csv_draw/``) are read with the real loaders; the labels
+(``labels.tsv``) were written by reading each record (``README.md``). Rules are tuned on the
+``dev`` part only; ``test`` is scored and never tuned to.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Label:
+    nct_id: str
+    part: str
+    is_cell_therapy: bool
+    modality: str
+    products: tuple[tuple[str, frozenset[str]], ...]
+    unclear: bool
+
+    @property
+    def targets(self) -> frozenset[str]:
+        return frozenset(t for _, ts in self.products for t in ts)
+
+    @property
+    def platforms(self) -> frozenset[str]:
+        return frozenset(p for p, _ in self.products)
+
+    @property
+    def dual(self) -> bool:
+        return any(len(ts) > 1 for _, ts in self.products)
+
+
+def labels() -> dict[str, Label]:
+    parts = {r["nct_id"]: r["part"] for r in csv.DictReader(
+        (HERE / "split.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t")}
+    out = {}
+    for r in csv.DictReader((HERE / "labels.tsv").read_text(encoding="utf-8").splitlines(),
+                            delimiter="\t"):
+        products = []
+        for item in (r["products"] or "").split(";"):
+            if not item.strip():
+                continue
+            platform, _, targets = item.strip().partition(":")
+            products.append((platform.strip(), frozenset(
+                t.strip() for t in targets.split("+") if t.strip())))
+        out[r["nct_id"]] = Label(r["nct_id"], parts[r["nct_id"]], r["is_cell_therapy"] == "1",
+                                 r["modality"], tuple(products), r["unclear"] == "1")
+    return out
+
+
+def records() -> dict[str, object]:
+    from celltx.loaders import read_paths
+    from celltx.models import TrialRecord
+
+    out: dict[str, object] = {}
+    for _src, _fmt, it in read_paths([HERE / "sample_draw.json", HERE / "csv_draw"]):
+        for rec in it:
+            assert isinstance(rec, TrialRecord), rec
+            out[rec.nct_id or ""] = rec
+    return out
+
+
+def score(part: str, *, clear_only: bool = False) -> dict[str, object]:
+    from celltx.ontology.annotate import annotate
+
+    recs, labs = records(), labels()
+    tp = fp = fn = 0
+    n = ct = plat = exact = dual = modality = 0
+    misses = []
+    for nct, want in sorted(labs.items()):
+        if want.part != part or (clear_only and want.unclear):
+            continue
+        ann = annotate(recs[nct])  # type: ignore[arg-type]
+        got_t = {t.key for p in ann.products for t in p.targets}
+        got_p = {p.platform for p in ann.products}
+        got_dual = any(p.construct_kind in ("dual", "multi") for p in ann.products)
+        n += 1
+        tp += len(got_t & want.targets)
+        fp += len(got_t - want.targets)
+        fn += len(want.targets - got_t)
+        ct += ann.is_cell_therapy == want.is_cell_therapy
+        plat += got_p == set(want.platforms)
+        exact += got_t == set(want.targets)
+        dual += got_dual == want.dual
+        got_mod = getattr(ann, "modality", "cell_therapy" if ann.is_cell_therapy else "other")
+        modality += got_mod == want.modality
+        if (got_t != want.targets or got_p != want.platforms
+                or ann.is_cell_therapy != want.is_cell_therapy):
+            misses.append(f"{nct}: ct {int(ann.is_cell_therapy)}/{int(want.is_cell_therapy)} "
+                          f"targets {sorted(got_t)} vs {sorted(want.targets)}; platforms "
+                          f"{sorted(got_p)} vs {sorted(want.platforms)}"
+                          + (" (unclear)" if want.unclear else ""))
+    return {
+        "trials": n,
+        "target_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+        "target_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+        "exact_target_set": round(exact / n, 3) if n else 0.0,
+        "platform_accuracy": round(plat / n, 3) if n else 0.0,
+        "is_cell_therapy_accuracy": round(ct / n, 3) if n else 0.0,
+        "dual_construct_accuracy": round(dual / n, 3) if n else 0.0,
+        "modality_accuracy": round(modality / n, 3) if n else 0.0,
+        "misses": misses,
+    }
+
+
+def main(argv: list[str]) -> None:
+    rows = {(p, c): score(p, clear_only=c) for p in ("dev", "test") for c in (False, True)}
+    keys = [k for k in rows[("dev", False)] if k != "misses"]
+    print(f"{'':28}{'dev':>8}{'test':>8}{'dev*':>8}{'test*':>8}   (* without unclear labels)")
+    for k in keys:
+        print(f"{k:28}" + "".join(f"{rows[(p, c)][k]!s:>8}" for c in (False, True)
+                                  for p in ("dev", "test")))
+    if "--misses" in argv:
+        part = argv[argv.index("--misses") + 1]
+        for m in rows[(part, False)]["misses"]:  # type: ignore[union-attr]
+            print("  ", m)
+    if "--json" in argv:
+        print(json.dumps({f"{p}{'_clear' if c else ''}": {k: v for k, v in r.items()
+                                                          if k != "misses"}
+                          for (p, c), r in rows.items()}, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
