@@ -141,6 +141,10 @@ class TrialGraph:
             brief_summary=rec.brief_summary,
             eligibility_criteria=elig.criteria,
             is_cell_therapy=ann.is_cell_therapy,
+            modality=ann.modality,
+            modality_rule=ann.modality_evidence.rule if ann.modality_evidence else None,
+            modality_text=ann.modality_evidence.text if ann.modality_evidence else None,
+            quality_flags=list(ann.quality_flags) or None,
             several_candidates=ann.several_candidates or None,
             sources=[p.ref for p in merged.sources],
             source_formats=[str(p.format) for p in merged.sources],
@@ -186,22 +190,31 @@ class TrialGraph:
                 self._edge(snode, "LOCATED_IN", cnode, primary)
 
         for i, product in enumerate(ann.products, start=1):
+            evidence = {f"{fact}_{part}": getattr(ev, part)
+                        for fact, ev in (("platform", product.platform_evidence),
+                                         ("cell_source", product.source_evidence),
+                                         ("construct", product.construct_evidence))
+                        if ev is not None for part in ("field", "text", "rule")}
             pnode = self._node(
                 "Product", f"{merged.nct_id}-P{i}", name=product.name, platform=product.platform,
                 receptor=product.receptor, cell_source=product.source,
                 construct=product.construct_kind, as_written=product.as_written, code=product.code,
                 target_symbols=[t.symbol for t in product.targets],
+                payloads=list(product.payloads), **evidence,
             )
             self._edge(trial, "HAS_PRODUCT", pnode, primary)
             if product.cell_type is not None:
                 ct = self._term_node("CellType", product.cell_type)
                 self._edge(pnode, "BASE_CELL_TYPE", ct, primary)
-            for target in product.targets:
+            for j, target in enumerate(product.targets):
                 tnode = self._node("Target", target.key, symbol=target.symbol, name=target.label,
                                    iri=target.iri, curie=target.curie, kind=target.kind,
                                    hgnc_id=target.hgnc_id, qualifier=target.qualifier,
                                    uniprot=target.uniprot, synonyms=target.synonyms)
-                self._edge(pnode, "TARGETS", tnode, primary)
+                ev = product.target_evidence[j] if j < len(product.target_evidence) else None
+                self._edge(pnode, "TARGETS", tnode, primary,
+                           **({"evidence_field": ev.field, "evidence_text": ev.text,
+                               "evidence_rule": ev.rule} if ev else {}))
 
         for agent in ann.agents:
             anode = self._term_node("Agent", agent.term)
@@ -256,6 +269,13 @@ class TrialGraph:
         return dict(self.g.nodes[nid]) if nid in self.g else None
 
 
+def _evidence_of(props: dict[str, Any], fact: str) -> dict[str, str] | None:
+    """``{field, text, rule}`` of one fact from its flat ``{fact}_field``… properties."""
+    if not props.get(f"{fact}_rule"):
+        return None
+    return {k: props.get(f"{fact}_{k}") for k in ("field", "text", "rule")}
+
+
 @cache
 def _country_name(code: str) -> str:
     import pycountry
@@ -289,15 +309,25 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
     for p_id, _ in graph.out(nid, "HAS_PRODUCT"):
         p = graph.g.nodes[p_id]
         cell = next((graph.g.nodes[c] for c, _ in graph.out(p_id, "BASE_CELL_TYPE")), None)
-        p_targets = [graph.g.nodes[t] for t, _ in graph.out(p_id, "TARGETS")]
-        for tg in p_targets:
-            targets[tg["id"]] = {"symbol": tg.get("symbol"), "iri": tg.get("iri"),
-                                 "kind": tg.get("kind")}
+        p_edges = [(graph.g.nodes[t], e) for t, e in graph.out(p_id, "TARGETS")]
+        p_targets = [tg for tg, _ in p_edges]
+        target_evidence = []
+        for tg, e in sorted(p_edges, key=lambda te: te[0].get("symbol") or ""):
+            ev = _evidence_of(e, "evidence")
+            entry = targets.setdefault(tg["id"], {"symbol": tg.get("symbol"), "iri": tg.get("iri"),
+                                                  "kind": tg.get("kind"), "evidence": []})
+            if ev and ev not in entry["evidence"]:
+                entry["evidence"].append(ev)
+            target_evidence.append({"symbol": tg.get("symbol"), "label": tg.get("name"),
+                                    "evidence": ev})
         products.append({
             "name": p.get("name"), "platform": p.get("platform"),
             "cell_type_iri": cell.get("iri") if cell else None, "receptor": p.get("receptor"),
             "targets": sorted(tg.get("symbol") for tg in p_targets), "source": p.get("cell_source"),
-            "construct": p.get("construct"),
+            "construct": p.get("construct"), "payloads": p.get("payloads") or [],
+            "evidence": {fact: ev for fact in ("platform", "cell_source", "construct")
+                         if (ev := _evidence_of(p, fact)) is not None},
+            "target_evidence": target_evidence,
         })
     products.sort(key=lambda p: (p["name"] or "", p["platform"] or "", p["targets"]))
     agents = [{"name": graph.g.nodes[a].get("name"), "iri": graph.g.nodes[a].get("iri"),
@@ -327,6 +357,10 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
         "max_age_years": t.get("max_age_years"),
         "sex": t.get("sex"),
         "is_cell_therapy": bool(t.get("is_cell_therapy")),
+        "modality": t.get("modality"),
+        "modality_evidence": ({"text": t.get("modality_text"), "rule": t.get("modality_rule")}
+                              if t.get("modality_rule") else None),
+        "quality_flags": t.get("quality_flags") or [],
         "targets": sorted(targets.values(), key=lambda x: x["symbol"] or ""),
         "products": products,
         "agents": sorted(agents, key=lambda a: (a["role"] or "", a["name"] or "")),

@@ -20,12 +20,13 @@ from celltx.ontology import vocab
 from celltx.ontology.terms import (
     AgentUse,
     ConditionMatch,
+    Evidence,
     OrganizationTerm,
     Product,
     TrialAnnotation,
 )
 
-from celltx.models import TrialRecord
+from celltx.models import Intervention, TrialRecord
 
 # ---- countries ------------------------------------------------------------------------------
 
@@ -110,11 +111,32 @@ def normalise_organization(name: str) -> tuple[str, str, str | None]:
     return _org_text_key(name), name.strip(), None
 
 
-def _org(name: str, ctgov_class: str | None, role: str) -> OrganizationTerm:
-    key, canonical, curated = normalise_organization(name)
-    org_class = curated or _CLASS_OF.get(ctgov_class or "")
+_COMPANY_WORDS = re.compile(
+    r"(?i:\b(?:biotech\w*|therapeutics|pharma\w*|biosciences?|biologics|biopharma\w*"
+    r"|biomedic\w*|bio-?technology|medicine co|cell(?:ular)? (?:technology|therapy) co)\b)")
+_PERSON = re.compile(
+    r"^(?:(?:Dr|Prof)\.?\s+)?[A-Z][a-z]+(?:[- ][A-Z][a-z]+)?(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+"
+    r"(?:,?\s*(?:MD|M\.D\.|PhD|Ph\.D\.|MD,? PhD))?$")
+
+
+def _org_class(name: str, ctgov_class: str | None, curated: str | None) -> str:
+    """A curated class wins; a plain company name is industry and a person an individual,
+    whatever the registry's class says; then the registry's class, then the name's words."""
+    if curated:
+        return curated
+    if _COMPANY_SUFFIX.search(name) or _COMPANY_WORDS.search(name):
+        return "industry"
+    if _PERSON.match(name.strip()) and not _ACADEMIC.search(name):
+        return "individual"
+    org_class = _CLASS_OF.get(ctgov_class or "")
     if org_class is None:
         org_class = "academic" if _ACADEMIC.search(name) else "other"
+    return org_class
+
+
+def _org(name: str, ctgov_class: str | None, role: str) -> OrganizationTerm:
+    key, canonical, curated = normalise_organization(name)
+    org_class = _org_class(name, ctgov_class, curated)
     return OrganizationTerm(as_written=name, key=key, name=canonical, org_class=org_class,
                             role=role, ctgov_class=ctgov_class)  # type: ignore[arg-type]
 
@@ -162,7 +184,33 @@ def match_condition(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _title_conditions(title: str) -> list[ConditionMatch]:
+    """Conditions named in a title, for a record with no conditions field (longest synonyms,
+    as written in the title)."""
+    exact, rx, abbrev = mt.condition_index()
+    low = title.lower()
+    out: list[ConditionMatch] = []
+    seen: set[str] = set()
+    for m in rx.finditer(vocab.condition_key(title)):
+        if len(m.group(0)) < 5:
+            continue
+        key = exact[m.group(0)]
+        at = low.find(m.group(0).split(" ")[0])
+        written = title[at:at + len(m.group(0))] if at >= 0 else m.group(0)
+        if key not in seen:
+            seen.add(key)
+            out.append(ConditionMatch(as_written=written, term=vocab.conditions()[key]))
+    for token in re.findall(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9-]{1,6}(?![A-Za-z0-9])", title):
+        key = abbrev.get(token)
+        if key and key not in seen and token not in {"ALL", "MM", "MS", "RA", "CAR"}:
+            seen.add(key)
+            out.append(ConditionMatch(as_written=token, term=vocab.conditions()[key]))
+    return out
+
+
 def _conditions(record: TrialRecord) -> tuple[ConditionMatch, ...]:
+    if not record.conditions:
+        return tuple(_title_conditions(record.brief_title or record.official_title or ""))
     out = []
     for c in record.conditions:
         hit = match_condition(c)
@@ -208,7 +256,8 @@ _TARGETED_CELLS = re.compile(
     r"|(?P<t>T)[- ]?(?:cells?|lymphocytes)|(?P<nk>NK)[- ]?cells?)"
     r"|[A-Za-z0-9]-(?:(?P<t2>T)[- ]cells?|(?P<nk2>NK)[- ]cells?)"
     r"|(?P<t3>T)[- ]?(?:cells?|lymphocytes)\s+genetically\s+(?:targeted|modified|engineered|"
-    r"redirected))")
+    r"redirected)|genetically (?:modified|engineered) (?P<t4>T)[- ]?(?:cells?|lymphocytes)"
+    r"[^.;]{0,20}(?:directed|targeted|redirected|specific)\s+(?:against|to|at|for))")
 
 
 @cache
@@ -223,7 +272,8 @@ def _platform(text: str) -> str | None:
     if found in (None, "T cell", "NK", "iNKT", "γδT"):
         # "CD19 targeted T cells", "anti-CD70 T-cell injection": an antigen-redirected product
         m = _TARGETED_CELLS.search(masked)
-        if m and mt.find_targets(masked[max(0, m.start() - 40):m.end()]):
+        if m and mt.find_targets(masked[max(0, m.start() - 40):m.end() + (
+                30 if m.group("t4") else 0)]):
             if m.group("nkt"):
                 return "CAR-NKT"
             if m.group("gd"):
@@ -257,11 +307,106 @@ def _platforms(text: str) -> list[str]:
     return [p for p in dict.fromkeys(found) if p == first or p not in drop]
 
 
+# ---- evidence -------------------------------------------------------------------------------
+
+Fielded = list[tuple[str, str]]
+"""(field, text) pairs of a record, in order of trust."""
+
+
+def _snippet(text: str, start: int, end: int, width: int = 70) -> str:
+    """The verbatim words around ``text[start:end]``, cut at sentence ends and spaces."""
+    lo = max(0, start - width)
+    hi = min(len(text), end + width)
+    left = text[lo:start]
+    cut = max(left.rfind(". "), left.rfind("; "), left.rfind("\n"))
+    if cut >= 0:
+        lo += cut + 2
+    elif lo > 0 and " " in left:
+        lo += left.index(" ") + 1
+    right = text[end:hi]
+    stops = [i for i in (right.find(". "), right.find("; "), right.find("\n")) if i >= 0]
+    if stops:
+        hi = end + min(stops) + (1 if right[min(stops)] == "." else 0)
+    elif hi < len(text) and " " in right:
+        hi = end + right.rindex(" ")
+    return text[lo:hi].strip()
+
+
+def _target_evidence(key: str, fielded: Fielded, rule: str) -> Evidence:
+    """Where ``key`` is written among ``fielded`` texts (the first mention), as evidence."""
+    for fld, text in fielded:
+        for m in mt.find_targets(_mask(text)):
+            if m.key == key:
+                return Evidence(field=fld, text=_snippet(text, m.start, m.end), rule=rule)
+    fld, text = fielded[0] if fielded else ("record", "")
+    return Evidence(field=fld, text=text[:160], rule=rule)
+
+
+def _cue_evidence(platform: str, fielded: Fielded, rule: str) -> Evidence:
+    """The words that name ``platform`` among ``fielded`` texts."""
+    for fld, text in fielded:
+        masked = mt.MASKS.sub(lambda m: " " * len(m.group(0)), text)
+        for name, rx in mt.platform_cues(masked):
+            if name == platform:
+                m = rx.search(masked)
+                if m:
+                    return Evidence(field=fld, text=_snippet(text, m.start(), m.end()), rule=rule)
+    fld, text = fielded[0] if fielded else ("record", "")
+    return Evidence(field=fld, text=text[:160], rule=rule)
+
+
+# ---- payloads: what a product carries rather than aims at ----------------------------------
+
+_PAYLOADS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx)) for kind, rx in (
+    ("marker", r"(?:\btrunc(?:ated)?[\s-]*(?:human\s+)?|(?<![A-Za-z0-9])t|(?<![A-Za-z0-9])Δ)"
+               r"(?:EGFR|CD19|HER2|Her2|CD20|CD34|NGFR|LNGFR)(?![A-Za-z0-9])"
+               r"|(?<![A-Za-z0-9])(?:EGFR|CD19|HER2|Her2|CD20|NGFR)t(?:G)?(?![A-Za-z0-9])"
+               r"|(?<![A-Za-z0-9])(?:EGFR|CD19|HER2|CD20)[\s-]?(?:tag|truncated|safety switch)\b"
+               r"|\bRQR8\b|\bHer2tG\b"),
+    ("secretes", r"(?i:(?:secret\w*|releas\w*|expressing and secreting|armou?red with|"
+                 r"producing|carrying|encoding)\s+(?:an?\s+|the\s+)?(?:soluble\s+|bispecific\s+)?"
+                 r"(?:anti[\s-]?)?(?:PD-?L1|PD-?1|CTLA-?4|CD47|TIGIT|LAG-?3|TGF-?β|TGF-?beta|"
+                 r"IL-?\d+|CD19|EGFR|HER2|BCMA)(?:[\s-]*(?:scFv|antibod\w*|nanobod\w*|blocker|"
+                 r"blocking|minibod\w*|engager|BiTE))?"
+                 r"|(?:anti[\s-]?)?(?:PD-?L1|PD-?1|CTLA-?4|CD47|TIGIT)[\s-]*(?:scFv|antibod\w*|"
+                 r"nanobod\w*|blocker|blocking (?:antibody|scFv)|minibod\w*)[\s-]*(?:secret\w*)?"
+                 r"|(?:PD-?L1|PD-?1|CD47)[\s-]*(?:scFv|nanobody)?[\s-]*secreting"
+                 r"|(?:CD19|EGFR|HER2|CD3)[\s-]*(?:BiTE|T[- ]cell engager)s?\b"
+                 r"|\bCAR\.?BiTE)"),
+    ("switch", r"(?i:\bi?Casp(?:ase)?[- ]?9\b|inducible caspase|suicide (?:gene|switch)"
+               r"|\bHSV-?TK\b)"),
+    ("armour", r"(?i:(?:armou?red|co-?express\w*|secret\w*|expressing|with)\s+"
+               r"(?:membrane[- ]bound\s+)?(?:IL-?(?:7|12|15|18|21|23)|CCL-?19|CCL-?21)\b"
+               r"|\b(?:IL-?(?:7|12|15|18|21|23)|CCL-?19|CCL-?21)[\s-]*(?:armou?red|secret\w*|"
+               r"expressing|/CCL-?\d+)\b"
+               r"|\b(?:dominant[- ]negative|dn)[\s-]*(?:TGF-?β|TGF-?beta|TGFBR2?|PD-?1)\w*"
+               r"|\bPD-?1[\s-]*(?:knock[- ]?out|KO|disrupted|silenced|switch)\b"
+               r"|\bPD-?1[\s/]*CD28\b)"),
+))
+"""Payload phrases: a truncated marker (tEGFR, CD19t), a secreted antibody (anti-PD-L1 scFv),
+a safety switch (iCasp9) or an armour (IL-15, dnTGFβRII, PD-1 knock-out)."""
+
+
+def _payloads(text: str) -> list[tuple[str, int, int]]:
+    out = []
+    for kind, rx in _PAYLOADS:
+        out.extend((kind, m.start(), m.end()) for m in rx.finditer(text))
+    return out
+
+
+def _mask(text: str) -> str:
+    """``text`` with non-therapy phrases and payloads blanked (offsets kept)."""
+    masked = mt.MASKS.sub(lambda m: " " * len(m.group(0)), text)
+    for _kind, a, b in _payloads(masked):
+        masked = masked[:a] + " " * (b - a) + masked[b:]
+    return masked
+
+
 _CHAIN_SEP = re.compile(r"^\s*(?:/|-|\+|,|&|and|or|x|×|\\|plus|,\s*and)?\s*$", re.I)
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
 _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"  # noqa: E501
-                            r"against|to)|specific (?:for|to)|recogni[sz]ing|CAR[- ]?T?|CART"
+                            r"against|to)|specific (?:for|to)|recogni[sz](?:e|es|ing)|binds?|binding|CAR[- ]?T?|CART"
                             r"|CAR[- ]NK)[\s\-.]*(?:the\s+)?$)")
 _ANCHOR_AFTER = re.compile(
     r"(?i:^[\s\-]*(?:\(\w+\)\s*)?(?:(?:dual|bi|tri)[- ]?(?:target\w*|specific)|tandem|bicistronic|"
@@ -280,6 +425,11 @@ class _Cand:
     as_written: str | None = None
     source: str | None = None
     from_code: bool = False
+    phrase: Fielded = field(default_factory=list)
+    """The intervention's own texts (name, other names, description) when it names the product."""
+    platform_from: tuple[str, str] = ("title", "platform cue in title")
+    """(where, rule): where is phrase, code, title, descriptions or summary."""
+    target_from: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _chains(text: str, mentions: list[mt.Mention]) -> list[list[mt.Mention]]:
@@ -292,7 +442,10 @@ def _chains(text: str, mentions: list[mt.Mention]) -> list[list[mt.Mention]]:
     return chains
 
 
-def _anchored(text: str, chain: list[mt.Mention], strict: bool) -> bool:
+_POSITIVE_AFTER = re.compile(r"(?i)^(?:[\s-]*(?:positive|expressing|overexpressing)\b|\+)")
+
+
+def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool = False) -> bool:
     before = text[max(0, chain[0].start - 30):chain[0].start]
     after = text[chain[-1].end:chain[-1].end + 45]
     if _NEG_AFTER.match(after):
@@ -301,6 +454,8 @@ def _anchored(text: str, chain: list[mt.Mention], strict: bool) -> bool:
         return False
     if _ANCHOR_BEFORE.search(before) or _ANCHOR_AFTER.match(after):
         return True
+    if positive and _POSITIVE_AFTER.match(after):
+        return True  # for an engineered product, "X-positive disease" names its target
     if strict:
         return False
     # a looser tie: a therapy cue later in the same clause
@@ -309,9 +464,10 @@ def _anchored(text: str, chain: list[mt.Mention], strict: bool) -> bool:
         r"(?i)\b(?:after|following|failed|prior)\b", clause)
 
 
-def _anchored_targets(text: str, strict: bool = False) -> list[list[str]]:
+def _anchored_targets(text: str, strict: bool = False,
+                      positive: bool = False) -> list[list[str]]:
     """Groups of antigen keys tied to a therapy cue in ``text`` (one group per chain)."""
-    masked = mt.MASKS.sub(lambda m: " " * len(m.group(0)), text)
+    masked = _mask(text)
     mentions = mt.find_targets(masked)
     groups = []
     for chain in _chains(masked, mentions):
@@ -319,7 +475,7 @@ def _anchored_targets(text: str, strict: bool = False) -> list[list[str]]:
             chain = [m for m in chain if not m.context_only]
             if not chain:
                 continue
-        if _anchored(masked, chain, strict):
+        if _anchored(masked, chain, strict, positive):
             keys = list(dict.fromkeys(m.key for m in chain))
             if "EGFRvIII" in keys and "EGFR" in keys:
                 keys.remove("EGFR")
@@ -329,7 +485,7 @@ def _anchored_targets(text: str, strict: bool = False) -> list[list[str]]:
 
 def _phrase_targets(text: str) -> list[str]:
     """All antigens written in a product phrase (an intervention name), in order."""
-    masked = mt.MASKS.sub(lambda m: " " * len(m.group(0)), text)
+    masked = _mask(text)
     keys = []
     for chain in _chains(masked, mt.find_targets(masked)):
         after = masked[chain[-1].end:chain[-1].end + 20]
@@ -381,9 +537,15 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
     """Target groups of one phrase: one group (a dual construct) or one per product."""
     if len(keys) < 2:
         return [keys]
-    masked = mt.MASKS.sub(lambda m: " " * len(m.group(0)), text)
+    masked = _mask(text)
     if mt.DUAL_CUE.search(masked):
         return [keys]
+    parts = [p for p in _ALTERNATIVES.split(masked) if p.strip()]
+    if len(parts) > 1:
+        # "CD19 or CD22 CAR-T", "CD19 then CD22", "CD19 or CD19-CD22": one product per part
+        groups = [g for g in (_phrase_targets(p) for p in parts) if g]
+        if len(groups) > 1:
+            return groups
     if mt.SEPARATE_CUE.search(masked):
         return [[k] for k in keys]
     mentions = [m for m in mt.find_targets(masked) if m.key in keys]
@@ -399,6 +561,8 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
     return [keys]
 
 
+_ALTERNATIVES = re.compile(r"(?i)\s(?:or|then|followed by|and/or|versus|vs\.?)\s|;|\bsequential\w*")
+
 _CANDIDATES = re.compile(
     r"(?i)\b(two|three|four|five|several|multiple|\d)\s+(?:candidate|different|alternative)\s+"
     r"(?:[\w-]+\s+){0,3}?(?:constructs?|products?|CARs?|CAR-\w+(?:\s+cells?)?)\s*\(([^)]*)\)")
@@ -412,6 +576,38 @@ def _candidates(text: str) -> list[list[str]]:
             if keys:
                 out.append(keys)
     return out
+
+
+def _fielded(record: TrialRecord) -> dict[str, Fielded]:
+    """The record's texts by level of trust, each with its field name."""
+    ivs = [i for i in record.interventions
+           if (i.type or "").upper() not in {"BEHAVIORAL", "DIAGNOSTIC_TEST", "DEVICE"}]
+    return {
+        "title": [(f, t) for f, t in (("title", record.brief_title),
+                                      ("official_title", record.official_title),
+                                      ("acronym", record.acronym)) if t],
+        "descriptions": [("intervention_description", i.description) for i in ivs
+                         if i.description]
+        + [("arm_description", a.description) for a in record.arms if a.description]
+        + [("keyword", k) for k in record.keywords],
+        "summary": [(f, t) for f, t in (("summary", record.brief_summary),
+                                        ("detailed_description", record.detailed_description))
+                    if t],
+    }
+
+
+def _phrase_fielded(iv: Intervention) -> Fielded:
+    return ([("intervention", iv.name)] + [("other_name", n) for n in iv.other_names]
+            + ([("intervention_description", iv.description)] if iv.description else []))
+
+
+_SENTENCE = re.compile(r"(?<=[.;])\s+|\n+")
+_CELL_DOSE = re.compile(r"(?i)(?:\d|10\^?\d|10⁶|10⁷|10⁸)[^.;]{0,25}?\b(?:CAR[- ]?T|CAR[- ]?NK|NK|CIK|"
+                        r"TIL|γδ ?T|iNKT)[- ]?cells?\s*(?:/|per)\s*(?:kg|m2|m²)")
+_ENGINEERED_OF = {"NK": "CAR-NK", "T cell": "CAR-T", "γδT": "CAR-γδT", "iNKT": "CAR-NKT"}
+_EXPLICIT_T = re.compile(r"(?i)CAR[- ]?T\b|CAR-?Ts\b|\bCART|\bT[- ]cells?\b|\bT[- ]lymphocytes?"
+                         r"|\bCTLs?\b|UCAR-?T|γδ|gamma[- ]delta")
+_NK_SOURCE = re.compile(r"(?i)\b(?:NK|natural killer)[- ]?(?:92\b|cells?\b)|\bNK-92|CAR[- ]?NK")
 
 
 def _texts(record: TrialRecord) -> dict[str, list[str]]:
@@ -450,15 +646,22 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
             keys = list(vocab.product_codes()[codes[0].key].targets)
             from_code = True
         groups = _split_phrase(phrase, keys) if not from_code else [keys]
+        pfrom = (("code", "product code table") if codes and not _platforms(phrase)
+                 else ("phrase", "platform cue in intervention name"))
+        tfrom = (("code", "product code table") if from_code
+                 else ("phrase", "antigen written in intervention name"))
         for platform in platforms:
             if len(platforms) > 1 and platform not in mt.ENGINEERED:
-                cands.append(_Cand(platform=platform, name=iv.name, as_written=iv.name))
+                cands.append(_Cand(platform=platform, name=iv.name, as_written=iv.name,
+                                   phrase=_phrase_fielded(iv), platform_from=pfrom))
                 continue
             for g in groups:
                 cands.append(_Cand(platform=platform, targets=list(g), code=code, name=iv.name,
                                    as_written=iv.name, from_code=from_code,
                                    construct=(vocab.product_codes()[codes[0].key].construct
-                                              if from_code else None)))
+                                              if from_code else None),
+                                   phrase=_phrase_fielded(iv), platform_from=pfrom,
+                                   target_from={k: tfrom for k in g}))
     title_platform = _platform(title)
     title_given = title_platform is not None and not _title_context_only(title)
     if not cands and title_given and title_platform is not None:
@@ -468,9 +671,14 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
             keys = list(vocab.product_codes()[codes[0].key].targets)
         code = codes[0].key if codes else next(
             (c for c in (_code(i.name) for i in ivs) if c), None)
+        tfrom = ("title", "antigen tied to a therapy cue in the title")
+        if not [k for g in _anchored_targets(title) for k in g] and keys:
+            tfrom = ("code", "product code table")
         for g in _split_phrase(title, keys):
             cands.append(_Cand(platform=title_platform, targets=list(g), code=code,
-                               as_written=texts["title"][0] if texts["title"] else None))
+                               as_written=texts["title"][0] if texts["title"] else None,
+                               platform_from=("title", "platform cue in title"),
+                               target_from={k: tfrom for k in g}))
     if not cands and ivs:
         # code-named interventions ("KIV-318") described as a cell therapy in the summary
         coded = [i for i in ivs if not _is_drug_only(i.name) and (
@@ -481,10 +689,21 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
         if code:
             at = summary.find(code)
             near = summary[max(0, at - 120):at + 160] if at >= 0 else None
+            if near is not None and _platform(near) is None:
+                # any sentence that names the code ("a HER2 CAR-NK therapy such as AB-201")
+                near = next((sent for sent in _SENTENCE.split(summary)
+                             if code in sent and _platform(sent)), near)
         near_platform = _platform(near) if coded and near else None
+        if (near is None or near_platform is None) and len(coded) == 1 and code:
+            # the one code-named product, and the summary gives cells as the dose
+            dose = _CELL_DOSE.search(summary)
+            if dose and _platform(dose.group(0)):
+                near, near_platform = dose.group(0), _platform(dose.group(0))
         if near and near_platform and not _title_context_only(near):
             cands.append(_Cand(platform=near_platform, code=code,
-                               name=coded[0].name, as_written=coded[0].name))
+                               name=coded[0].name, as_written=coded[0].name,
+                               phrase=_phrase_fielded(coded[0]),
+                               platform_from=("summary", "platform cue beside the product code")))
     if not cands:
         return [], False
     # refine generic CAR platform from the title or summary ("CAR cells" + NK elsewhere)
@@ -492,15 +711,65 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
         for c in cands:
             if c.platform == "CAR-T":
                 c.platform = title_platform
+                c.platform_from = ("title", "the title names the CAR's cell type")
+    # a generic "NK Cells" intervention in a trial whose title gives a CAR-NK (same cell)
+    if title_given and title_platform in _ENGINEERED_OF.values():
+        for c in cands:
+            if _ENGINEERED_OF.get(c.platform) == title_platform and not c.targets:
+                c.platform = title_platform
+                c.platform_from = ("title", "the title names the engineered form of the cells")
+    # a CAR named without its cell ("CAR.70", "UCAR cells") on NK cells named elsewhere
+    everything = " ".join(texts["title"] + texts["descriptions"] + texts["summary"]
+                          + [i.name for i in ivs])
+    if not _EXPLICIT_T.search(mt.MASKS.sub(" ", everything)) and _NK_SOURCE.search(
+            mt.MASKS.sub(" ", everything)):
+        for c in cands:
+            if c.platform == "CAR-T":
+                c.platform = "CAR-NK"
+                c.platform_from = ("summary", "a CAR on NK cells named elsewhere in the record")
     # fill missing targets from anchored mentions in the title, then descriptions, then summary
     unknown = [m.group(1) for t in texts["title"]
                for m in _UNKNOWN_ANTIGEN.finditer(t)
                if m.group(1) not in _NOT_ANTIGEN and not mt.find_targets(m.group(1))
+               and len(re.findall(r"[A-Z0-9]", m.group(1))) >= 2
                and not mt.find_codes(m.group(1)) and not re.search(r"\d", m.group(1))]
+    for c in cands:
+        if c.targets or c.platform not in mt.ENGINEERED or not c.name:
+            continue
+        # the sentence that names the product says what it targets ("ronde-cel, a
+        # dual-targeting CD19/CD20 CAR T-cell therapy")
+        names = {c.name, *(n for n in re.findall(r"\(([^()]{3,20})\)", c.name))}
+        short = _short_name(c.name)
+        if short:
+            names.add(short)
+        for level in ("title", "descriptions", "summary"):
+            hits = [g for text in texts[level] for n in names
+                    for window in _after_name(text, n)
+                    for g in _anchored_targets(window, strict=True)]
+            if hits:
+                c.targets = list(hits[0])
+                c.target_from = {k: (level, "antigen in the sentence naming the product")
+                                 for k in c.targets}
+                break
+    named_codes = list(dict.fromkeys(m.key for t in texts["title"] + texts["summary"]
+                                     for m in mt.find_codes(t)
+                                     if vocab.product_codes()[m.key].targets))
+    if len(named_codes) == 1:
+        entry = vocab.product_codes()[named_codes[0]]
+        for c in cands:
+            if not c.targets and c.platform == entry.platform:
+                c.targets = list(entry.targets)
+                c.code = c.code or entry.code
+                c.target_from = {k: ("code", "product code table") for k in c.targets}
     if not unknown and any(not c.targets and c.platform in mt.ENGINEERED for c in cands):
         for level in ("title", "descriptions", "summary"):
             anchored = [g for text in texts[level]
                         for g in _anchored_targets(text, strict=level == "summary") if g]
+            rule = f"antigen tied to a therapy cue in the {level}"
+            if not anchored and level != "descriptions":
+                anchored = [g for text in texts[level]
+                            for g in _anchored_targets(text, strict=True, positive=True) if g]
+                rule = f"'antigen-positive' disease in the {level} of an engineered product"
             if anchored:
                 fill = _fill_groups(anchored, " ".join(texts[level]))
                 for c in cands:
@@ -509,6 +778,7 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
                         if len(fill) > 1:
                             c.targets = [k for g in fill for k in g]
                             c.construct = "several"
+                        c.target_from = {k: (level, rule) for k in c.targets}
                 break
     several = False
     cand_groups = []
@@ -523,7 +793,11 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
             new.append(_Cand(platform=base.platform, targets=g,
                              code=match.code if match else None,
                              name=match.name if match else None,
-                             as_written=match.as_written if match else None))
+                             as_written=match.as_written if match else None,
+                             phrase=match.phrase if match else [],
+                             platform_from=base.platform_from,
+                             target_from={k: ("summary", "candidate constructs listed")
+                                          for k in g}))
         others = [c for c in cands if c.platform != base.platform]
         cands = new + others
     # expand "several" fills into separate products
@@ -532,10 +806,36 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
         if c.construct == "several":
             for k in c.targets:
                 expanded.append(_Cand(platform=c.platform, targets=[k], name=c.name,
-                                      as_written=c.as_written, code=c.code))
+                                      as_written=c.as_written, code=c.code, phrase=c.phrase,
+                                      platform_from=c.platform_from,
+                                      target_from={k: c.target_from.get(k, (
+                                          "summary", "several antigens, one product each"))}))
         else:
             expanded.append(c)
     return _dedupe(expanded), several
+
+
+_COMPARATOR = re.compile(r"(?i)\b(?:versus|vs\.?|compared|or|and|with|then|followed)\b|[.;]")
+
+
+def _after_name(text: str, name: str) -> list[str]:
+    """The words right after each mention of a product's name, up to the clause's end or a
+    comparator ("ronde-cel, a dual-targeting CD19/CD20 CAR T-cell therapy, with ...")."""
+    out = []
+    low, key = text.lower(), name.lower()
+    at = low.find(key)
+    while at >= 0:
+        rest = text[at + len(key):at + len(key) + 150]
+        m = _COMPARATOR.search(rest)
+        out.append(rest[:m.start()] if m else rest)
+        at = low.find(key, at + 1)
+    return out
+
+
+def _short_name(name: str) -> str | None:
+    """The short form of an INN ("rondecabtagene autoleucel" -> "ronde-cel")."""
+    m = re.match(r"(?i)^([a-z]+?)(?:cabtagene|leucel|temcel)\w*\s+\w*leucel", name.strip())
+    return f"{m.group(1).lower()}-cel" if m else None
 
 
 def _fill_groups(groups: list[list[str]], text: str) -> list[list[str]]:
@@ -560,12 +860,15 @@ def _dedupe(cands: list[_Cand]) -> list[_Cand]:
     for c in cands:
         same = next((o for o in out if o.platform == c.platform and (
             set(o.targets) == set(c.targets) or not c.targets
-            or (not o.targets and not o.code))), None)
+            or (not o.targets and not o.code))
+            and not (o.code and c.code and o.code != c.code)
+            and not (o.name and c.name and o.name != c.name and (o.code or c.code))), None)
         if same is None:
             out.append(c)
             continue
         if not same.targets and c.targets:
             same.targets = c.targets
+            same.target_from = c.target_from
         same.code = same.code or c.code
         same.name = same.name or c.name
         same.as_written = same.as_written or c.as_written
@@ -598,20 +901,62 @@ def _title_context_only(title: str) -> bool:
     return False
 
 
+def _evidence(where: str, rule: str, c: _Cand, fielded: dict[str, Fielded],
+              key: str | None = None) -> Evidence:
+    if where == "code" and c.code:
+        written = next((m.alias for f, t in c.phrase + fielded["title"]
+                        for m in mt.find_codes(t)), c.code)
+        return Evidence(field="product_code_table", text=written, rule=rule)
+    texts = c.phrase if where == "phrase" else fielded.get(where, [])
+    texts = texts or c.phrase or fielded["title"]
+    if key is not None:
+        return _target_evidence(key, texts, rule)
+    return _cue_evidence(c.platform, texts, rule)
+
+
+def _source_evidence(record: TrialRecord, c: _Cand, fielded: dict[str, Fielded]
+                     ) -> tuple[str | None, Evidence | None]:
+    """The product's cell source and where it is written (its own name first)."""
+    if c.from_code and c.code and vocab.product_codes()[c.code].source:
+        return vocab.product_codes()[c.code].source, Evidence(
+            field="product_code_table", text=c.code, rule="product code table")
+    ordered = (c.phrase + fielded["title"] + [("intervention", i.name)
+                                              for i in record.interventions]
+               + fielded["descriptions"] + fielded["summary"])
+    for fld, text in ordered:
+        for key, rx in _source_patterns():
+            m = rx.search(text)
+            if m:
+                rule = ("cell source in the product's name" if (fld, text) in c.phrase
+                        else "cell source written in the record")
+                return key, Evidence(field=fld, text=_snippet(text, m.start(), m.end()),
+                                     rule=rule)
+    return None, None
+
+
+def _product_payloads(c: _Cand, fielded: dict[str, Fielded]) -> tuple[str, ...]:
+    out = []
+    for _f, text in c.phrase + fielded["title"] + fielded["descriptions"]:
+        out.extend(f"{kind}:{text[a:b].strip()}" for kind, a, b in _payloads(text))
+    return tuple(dict.fromkeys(out))
+
+
 def _to_product(c: _Cand, record: TrialRecord) -> Product:
-    entries = vocab.targets()
-    targets = tuple(entries[k].term for k in c.targets if k in entries)
-    texts = _texts(record)
-    source = None
-    if c.as_written:
-        source = _source([c.as_written])
-    if source is None and c.from_code and c.code:
-        source = vocab.product_codes()[c.code].source
-    if source is None:
-        source = _source(texts["title"] + [i.name for i in record.interventions]
-                         + texts["descriptions"] + texts["summary"])
+    fielded = _fielded(record)
+    keys = [k for k in c.targets if vocab.target_term(k) is not None]
+    targets = tuple(t for t in (vocab.target_term(k) for k in keys) if t is not None)
+    target_ev = tuple(_evidence(*c.target_from.get(k, ("title", "antigen in the record")), c,
+                                fielded, key=k) for k in keys)
+    source, source_ev = _source_evidence(record, c, fielded)
     construct = c.construct if c.construct in ("single", "dual", "multi") else _construct(
         "", c.targets)
+    construct_ev = None
+    if construct in ("dual", "multi") and target_ev:
+        construct_ev = Evidence(field=target_ev[0].field, text=target_ev[0].text,
+                                rule="antigens written as one construct")
+    elif construct == "single" and target_ev:
+        construct_ev = Evidence(field=target_ev[0].field, text=target_ev[0].text,
+                                rule="one antigen per product")
     receptor = "CAR" if c.platform.startswith("CAR") else "TCR" if c.platform == "TCR-T" else (
         "none")
     label_targets = "/".join(t.label.split(" (")[0] for t in targets)
@@ -620,6 +965,9 @@ def _to_product(c: _Cand, record: TrialRecord) -> Product:
         name=name, platform=c.platform, receptor=receptor,  # type: ignore[arg-type]
         cell_type=vocab.cell_types().get(c.platform), source=source,
         construct_kind=construct, targets=targets, as_written=c.as_written, code=c.code,
+        payloads=_product_payloads(c, fielded),
+        platform_evidence=_evidence(*c.platform_from, c, fielded),
+        source_evidence=source_ev, construct_evidence=construct_ev, target_evidence=target_ev,
     )
 
 
@@ -646,6 +994,95 @@ def _agents(record: TrialRecord) -> tuple[AgentUse, ...]:
     return tuple(seen.values())
 
 
+# ---- modality and data quality ----------------------------------------------------------------
+
+_MODALITY_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rx)) for name, rx in (
+        ("in_vivo_car", r"(?i:\bin[- ]vivo\b[^.;]{0,40}(?:\bCAR\b|CAR-?T|chimeric antigen|"
+                        r"generat\w+|engineer\w+|reprogram\w+)|(?:\bCAR\b|CAR-?T)[^.;]{0,40}"
+                        r"\bin[- ]vivo\b|\bLNP\b[^.;]{0,30}CAR|lipid nanoparticle[^.;]{0,40}CAR"
+                        r"|CAR[^.;]{0,30}(?:lipid nanoparticle|\bLNP\b))"),
+        ("follow_up", r"(?i:long[- ]term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"
+                      r" (?:of|for) (?:patients|subjects|participants))"),
+        ("observational", r"(?i:\b(?:collection of (?:\w+ )?samples|biobank\w*|sample collection"
+                          r"|registry|real[- ]world|retrospective\w*|observational|natural history"
+                          r"|survey|questionnaire|biomarker study|immune monitoring study"
+                          r"|chart review)\b)"),
+    ))
+_ENGAGER = re.compile(r"(?i:engager|bispecific antibod\w*|\bBiTE\b|bi-?specific T[- ]cell"
+                      r"|\bTCE\b|bispecific)")
+_AROUND_CT = re.compile(r"(?i:(?:after|following|post|receiving|received|prior|before|treated with"
+                        r"|undergoing|eligible for|planned)[^.;]{0,40}(?:CAR[- ]?T|CART|cell therap)"
+                        r"|CAR[- ]?T[^.;]{0,30}(?:recipients|treated patients|related|associated|"
+                        r"induced|toxicit\w*|CRS|ICANS))")
+
+
+def _modality(record: TrialRecord, has_products: bool) -> tuple[str, Evidence | None]:
+    """What the trial is: a cell therapy, or which related kind of study when it gives none."""
+    fielded = _fielded(record)
+    heads = fielded["title"] + [("intervention", i.name) for i in record.interventions]
+    if (record.study_type or "").upper() == "OBSERVATIONAL":
+        return "observational", Evidence(field="study_type", text=record.study_type or "",
+                                         rule="observational study type")
+    for name, rx in _MODALITY_CUES:
+        where = heads if name != "in_vivo_car" else heads + fielded["summary"]
+        for fld, text in where:
+            m = rx.search(text)
+            if m:
+                if name == "in_vivo_car" and re.search(r"(?i)ex[- ]vivo", text[
+                        max(0, m.start() - 60):m.end() + 60]):
+                    continue
+                return name, Evidence(field=fld, text=_snippet(text, m.start(), m.end()),
+                                      rule=f"{name.replace('_', ' ')} cue")
+    if has_products:
+        return "cell_therapy", None
+    for fld, text in heads + fielded["summary"]:
+        m = _ENGAGER.search(text)
+        if m:
+            return "engager", Evidence(field=fld, text=_snippet(text, m.start(), m.end()),
+                                       rule="cell-engager cue")
+    for fld, text in heads + fielded["summary"]:
+        m = _AROUND_CT.search(text)
+        if m:
+            return "drug_after_cell_therapy", Evidence(
+                field=fld, text=_snippet(text, m.start(), m.end()),
+                rule="cell therapy named as context, not given")
+    return "other", None
+
+
+_PLACEHOLDER = re.compile(r"(?i:\bthis (?:is an? )?example (?:study|record|trial)|\bexample study"
+                          r"|lorem ipsum|\btest (?:record|study) (?:only|for)|\bplaceholder\b"
+                          r"|\bdummy (?:study|record)|\bdo not use\b)")
+_OUTCOME_NAME = re.compile(r"(?i:^(?:safety|efficacy|tolerability|toxicity|overall survival"
+                           r"|progression[- ]free survival|adverse events?|response rate"
+                           r"|pharmacokinetics|feasibility|dose|quality of life|"
+                           r"objective response(?: rate)?|maximum tolerated dose)$)")
+
+
+def quality_flags(record: TrialRecord) -> tuple[str, ...]:
+    """Data-quality flags of a record: placeholder text, conditions that are outcome names,
+    impossible dates.
+
+    >>> from celltx.models import Provenance, SourceFormat
+    >>> rec = TrialRecord(nct_id="NCT00000001", brief_title="This example study of CAR-T",
+    ...                   conditions=("Safety",), start_date="2030-01", completion_date="2020",
+    ...                   provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON))
+    >>> quality_flags(rec)
+    ('placeholder_record', 'condition_is_outcome', 'impossible_date')
+    """
+    flags = []
+    texts = [record.brief_title or "", record.official_title or "", record.brief_summary or ""]
+    if any(_PLACEHOLDER.search(t) for t in texts):
+        flags.append("placeholder_record")
+    if any(_OUTCOME_NAME.match(c.strip()) for c in record.conditions):
+        flags.append("condition_is_outcome")
+    start, end = record.start_date, record.completion_date
+    if (start and end and start[:4] > end[:4]) or any(
+            d and not ("1980" <= d[:4] <= "2045") for d in (start, end)):
+        flags.append("impossible_date")
+    return tuple(flags)
+
+
 # ---- entry point ---------------------------------------------------------------------------
 
 def annotate(record: TrialRecord) -> TrialAnnotation:
@@ -658,9 +1095,15 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
         orgs.append(_org(c.name, c.sponsor_class, "collaborator"))
     cands, several = _products(record)
     products = tuple(_to_product(c, record) for c in cands)
+    modality, modality_ev = _modality(record, bool(products))
+    if modality != "cell_therapy":
+        products, several = (), False
     is_ct = bool(products)
     return TrialAnnotation(
         is_cell_therapy=is_ct,
+        modality=modality,
+        modality_evidence=modality_ev,
+        quality_flags=quality_flags(record),
         products=products,
         several_candidates=several,
         conditions=_conditions(record),

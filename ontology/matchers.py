@@ -25,6 +25,9 @@ class Mention:
     end: int
     alias: str
     context_only: bool = False
+    source: str = "table"
+    """How the antigen was named: ``table`` (curated alias), ``hgnc`` (any HGNC gene written in
+    a targeting context) or ``ligand`` (the ligand of a ligand-based receptor)."""
 
 
 def _alternation(aliases: list[str]) -> str:
@@ -84,7 +87,9 @@ def find_targets(text: str) -> list[Mention]:
 
 @lru_cache(maxsize=4096)
 def _find_targets(text: str) -> tuple[Mention, ...]:
-    """The target mentions of ``text`` (cached: a phrase is read several times per record)."""
+    """The target mentions of ``text`` (cached: a phrase is read several times per record):
+    curated aliases, ligands of ligand-based receptors, and any other HGNC gene written in a
+    targeting context, in text order."""
     rx, groups = _target_matcher()
     if text.isascii():
         rx = _ascii_target_regex()
@@ -96,7 +101,85 @@ def _find_targets(text: str) -> tuple[Mention, ...]:
         entry = vocab.targets()[key]
         out.append(Mention(key, m.start(), m.end(), alias,
                            context_only=alias in entry.context_only))
-    return tuple(out)
+    out.extend(m for m in _sibling_mentions(text, out) if not _overlaps(m, out))
+    out.extend(m for m in _ligand_mentions(text) if not _overlaps(m, out))
+    out.extend(m for m in _gene_mentions(text) if not _overlaps(m, out))
+    return tuple(sorted(out, key=lambda m: (m.start, -m.end)))
+
+
+_SIBLING = re.compile(r"\s?/\s?(\d{1,3}(?:\.\d)?[A-Za-z]?)(?![A-Za-z0-9])")
+
+
+def _sibling_mentions(text: str, found: list[Mention]) -> list[Mention]:
+    """Shorthand for a second antigen of the same family: "CD19/79b" (CD79b),
+    "Claudin18.2/6" (Claudin 6)."""
+    out = []
+    for m in found:
+        prefix = re.match(r"^(.*?[A-Za-z])[- ]?\d", m.alias)
+        tail = _SIBLING.match(text, m.end)
+        if not prefix or not tail:
+            continue
+        hit = _find_targets(prefix.group(1) + tail.group(1))
+        if len(hit) == 1 and hit[0].end - hit[0].start == len(prefix.group(1) + tail.group(1)):
+            out.append(Mention(hit[0].key, tail.start(1), tail.end(1), tail.group(1)))
+    return out
+
+
+def _overlaps(m: Mention, others: list[Mention]) -> bool:
+    return any(m.start < o.end and o.start < m.end for o in others)
+
+
+# ---- ligand-based receptors and HGNC genes in a targeting context ---------------------------
+
+_RECEPTOR_AFTER = r"(?=[\s-]*(?:\([^)]{0,20}\)[\s-]*)?(?:based\b|zetakine|mutein|CAR\b|CAR-?T|CAR[- ]NK|chimeric|\w*CAR\b))"  # noqa: E501
+LIGAND_RECEPTORS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
+    (re.compile(rx + _RECEPTOR_AFTER), keys) for rx, keys in (
+        (r"(?<![A-Za-z0-9])IL-?13(?:\s?\(?E12Y\)?|\s?\(?E13Y\)?)?(?![0-9Rr])", ("IL13RA2",)),
+        (r"(?<![A-Za-z0-9])IL-?3(?![0-9Rr])", ("IL3RA",)),
+        (r"(?<![A-Za-z0-9])APRIL(?![A-Za-z0-9])", ("TNFRSF17", "TNFRSF13B")),
+        (r"(?<![A-Za-z0-9])BAFF(?:[- ]?ligand)?(?![A-Za-z0-9-])", ("TNFRSF13C",)),
+        (r"(?<![A-Za-z0-9])NKp30(?![A-Za-z0-9])", ("NCR3LG1",)),
+        (r"(?<![A-Za-z0-9])CD27(?![A-Za-z0-9])", ("CD70",)),
+    ))
+"""A ligand written as the binder of a receptor ("IL-13 zetakine", "APRIL-based CAR") names the
+antigens it binds (NKG2D-based receptors are in the target table as NKG2D ligands)."""
+
+
+def _ligand_mentions(text: str) -> list[Mention]:
+    out = []
+    for rx, keys in LIGAND_RECEPTORS:
+        for m in rx.finditer(text):
+            out.extend(Mention(k, m.start(), m.end(), m.group(0), source="ligand") for k in keys)
+    return out
+
+
+_GENE_BEFORE = re.compile(r"(?i:(?:\banti|\bCAR|\bCART|targeting|against)[\s\-.]*$)")
+_GENE_AFTER = re.compile(
+    r"(?i:^(?:[\s\-]*(?:targeted|targeting|specific|directed|redirected|positive|expressing)\b"
+    r"|[\s\-.]*(?:CAR\b|CAR-?T|CAR-?NK|CARs\b|chimeric|TCR\b|TCR-?T)))")
+NOT_ANTIGEN_GENES = re.compile(
+    r"^(?:IL\d+\w*|CCL\d+|CXCL\d+|CCR\d+|CXCR\d+|IFN\w+|TNF|TGFB\w*|CASP\d+|CD3[DEGZ]|CD247|CD28"
+    r"|CD8[AB]|TNFRSF9|TNFRSF4|TNFRSF18|CD27|ICOS|MYD88|CD40|CD40LG|PDCD1|CTLA4|HLA-\w+|B2M"
+    r"|TRAC|TRBC2|CIITA|FCGR\w+|KLRK1|NCR\d|CD16|TK\d?|PTPN\w+|CISH|DGK\w|TET2|REG1|NR4A\w+"
+    r"|SPPL3|CD2AP|GZM\w+|PRF1|MKI67|ALB|INS|GAST|CAR\w*|TCR\w*|NK\w*)$")
+"""Genes a product carries or edits rather than aims at (cytokines and their receptors,
+costimulatory and signalling domains, knock-outs, safety switches)."""
+
+
+def _gene_mentions(text: str) -> list[Mention]:
+    """Any HGNC gene (symbol, alias, previous symbol or name) written in a targeting context:
+    "anti-STEAP1", "CSPG4-specific", "CAIX-targeted", "ALK CAR", "CAR.GD2", "PHOX2B TCR"."""
+    from celltx.ontology import hgnc_genes
+
+    out = []
+    for g in hgnc_genes.find_gene_mentions(text):
+        if NOT_ANTIGEN_GENES.match(g.symbol) or len(g.alias) < 3:
+            continue
+        before = text[max(0, g.start - 20):g.start]
+        after = text[g.end:g.end + 25]
+        if _GENE_BEFORE.search(before) or _GENE_AFTER.match(after):
+            out.append(Mention(g.symbol, g.start, g.end, g.alias, source="hgnc"))
+    return out
 
 
 def _loose(alias: str) -> str:
@@ -203,7 +286,7 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"|CAR-?T|chimeric antigen receptor|\bCAR[- ](?:modified|engineered|transduced)"
                   r"|\bCARs\b|\bc?CAR[- ]?T|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
                   r"|\b(?:azer|ronde|anito|cilta|ide|axi|tisa|liso|brexu|obe|zamto|satri|eque"
-                  r"|relma|rese|arlo)-cel\b)"
+                  r"|relma|rese|arlo)-cel\b|chimeric (?:T[- ]cell )?receptors?|\bCAR\d{1,3}(?:v\d)?\b)"
                   r"|CART[-‐ ]?\d|\bCART[A-Z0-9]|[A-Z0-9]CAR[- ]?T\b|[0-9]CAR\b"
                   r"|[A-Z0-9]CAR[A-Z]?-?\d|\b\d?[A-Za-z]{0,4}CAR-[A-Z0-9]"),
         ("TCR-T", r"(?i:\bTCR[- ]?T\b|\bTCR[- ]?T[- ]?cells?|\bTCR[- ](?:engineered|transduced|"

@@ -60,6 +60,18 @@ class OrganizationTerm(Frozen):
     ctgov_class: str | None = None
 
 
+class Evidence(Frozen):
+    """Why a fact is there: the field it was read from, the words as written, the rule."""
+
+    field: str
+    """title, official_title, acronym, intervention, other_name, intervention_description,
+    arm_description, keyword, summary, detailed_description, conditions, product_code_table."""
+    text: str
+    """The verbatim words of the record that state the fact (trimmed to the phrase)."""
+    rule: str
+    """The named rule of ``ontology/annotate.py`` that decided it."""
+
+
 class Product(Frozen):
     """An engineered (or unmodified) cell product given in a trial."""
 
@@ -75,6 +87,14 @@ class Product(Frozen):
     as_written: str | None = None
     code: str | None = None
     """The product's code or name when the record gives one (``EB-DART-NK01``, ``KYV-101``)."""
+    payloads: tuple[str, ...] = ()
+    """What the product carries rather than aims at, as ``kind:what`` (``marker:EGFRt``,
+    ``armour:IL-15``, ``secretes:anti-PD-L1``, ``switch:iCasp9``)."""
+    platform_evidence: Evidence | None = None
+    source_evidence: Evidence | None = None
+    construct_evidence: Evidence | None = None
+    target_evidence: tuple[Evidence, ...] = ()
+    """One per target, in the order of ``targets``."""
 
 
 class AgentUse(Frozen):
@@ -85,8 +105,17 @@ class AgentUse(Frozen):
     as_written: str
 
 
+MODALITIES = ("cell_therapy", "in_vivo_car", "follow_up", "observational", "engager",
+              "drug_after_cell_therapy", "other")
+
+
 class TrialAnnotation(Frozen):
     is_cell_therapy: bool
+    modality: str = "other"
+    """One of ``MODALITIES``: what the trial is when it is not a cell therapy."""
+    modality_evidence: Evidence | None = None
+    quality_flags: tuple[str, ...] = ()
+    """Data-quality flags: ``placeholder_record``, ``condition_is_outcome``, ``impossible_date``."""
     products: tuple[Product, ...] = ()
     several_candidates: bool = False
     """The trial tests several candidate products (one to be selected), not a combination."""

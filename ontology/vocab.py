@@ -61,6 +61,26 @@ def targets() -> dict[str, TargetEntry]:
     return out
 
 
+@cache
+def target_term(key: str) -> TargetTerm | None:
+    """The term of a target key: the curated table first, else the HGNC gene of that symbol
+    (an antigen outside the table, named in a targeting context).
+
+    >>> target_term("CLEC12A").label, target_term("STEAP1").iri
+    ('CLL1 (CLEC12A)', 'https://identifiers.org/hgnc:24826')
+    """
+    if key in targets():
+        return targets()[key].term
+    from celltx.ontology import hgnc_genes
+
+    g = hgnc_genes.gene(key)
+    if g is None:
+        return None
+    return TargetTerm(key=g.symbol, label=g.symbol, symbol=g.symbol, kind="protein",
+                      hgnc_id=g.hgnc_id, curie=g.hgnc_id, iri=iri(g.hgnc_id),
+                      uniprot=g.uniprot or None, synonyms=())
+
+
 @dataclass(frozen=True)
 class CodeEntry:
     code: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from celltx.cli import core, fetch, landscape, neo4j, query, rdf, report, vocab
+from celltx.cli import core, explain, fetch, landscape, neo4j, query, rdf, report, vocab
 from celltx.cli.export import export_app
 
 app = typer.Typer(
@@ -15,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 core.register(app)
+explain.register(app)
 landscape.register(app)
 neo4j.register(app)
 query.register(app)
