@@ -358,7 +358,7 @@ def _cue_evidence(platform: str, fielded: Fielded, rule: str) -> Evidence:
 # ---- payloads: what a product carries rather than aims at ----------------------------------
 
 _PAYLOADS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx)) for kind, rx in (
-    ("marker", r"(?:\btrunc(?:ated)?[\s-]*(?:human\s+)?|(?<![A-Za-z0-9])t|(?<![A-Za-z0-9])Δ)"
+    ("marker", r"(?:\b(?i:trunc(?:ated)?)[\s-]*(?:human\s+)?|(?<![A-Za-z0-9])t|(?<![A-Za-z0-9])Δ)"
                r"(?:EGFR|CD19|HER2|Her2|CD20|CD34|NGFR|LNGFR)(?![A-Za-z0-9])"
                r"|(?<![A-Za-z0-9])(?:EGFR|CD19|HER2|Her2|CD20|NGFR)t(?:G)?(?![A-Za-z0-9])"
                r"|(?<![A-Za-z0-9])(?:EGFR|CD19|HER2|CD20)[\s-]?(?:tag|truncated|safety switch)\b"
@@ -506,7 +506,10 @@ _CODE_TOKEN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z0-9][A-Za-z0-9]*(?:[-.][A-Za
 _NOT_CODE = re.compile(
     r"(?i)^(?:CAR[-.]?T?\d*|CART|IL-?\d+|CD\d+|4-1BB|COVID-19|SARS-CoV-2|HLA-\w+|NK-?92\w*"
     r"|phase\w*|type\w*|grade\w*|stage\w*|day\w*|T\d|N\d|M\d|V\d|X\d|\w+-\d+-\w+-\d+"
-    r"|HIV-\d|HPV-?\d+|EBV|CMV|GD-?2|B7-?H\d|CTX|TAE|TACE|IL\d+|ICAM-\d)$")
+    r"|HIV-\d|HPV-?\d+|EBV|CMV|GD-?2|B7-?H\d|CTX|TAE|TACE|IL\d+|ICAM-\d"
+    r"|\d*-?(?:BB|28)[-.]?(?:z|ζ|zeta)[\w-]*|[\w-]*costimulatory|\d*-?1BB[\w-]*"
+    r"|(?:bi-?)?\d?S?CAR\d*|anti-?[\w-]+|PD-?L?1|TGFBR\d[\w-]*|CTLA-?4|CD\d+[A-Za-z]?"
+    r"|\w*CAR-?T|\w*CART-?\d+|IL-?\d+[\w-]*)$")
 
 
 def _code(name: str) -> str | None:
@@ -540,6 +543,8 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
     masked = _mask(text)
     if mt.DUAL_CUE.search(masked):
         return [keys]
+    if re.search(r"(?i)\bmixed\b|cocktail", masked):
+        return [[k] for k in keys]
     parts = [p for p in _ALTERNATIVES.split(masked) if p.strip()]
     if len(parts) > 1:
         # "CD19 or CD22 CAR-T", "CD19 then CD22", "CD19 or CD19-CD22": one product per part
@@ -561,15 +566,25 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
     return [keys]
 
 
-_ALTERNATIVES = re.compile(r"(?i)\s(?:or|then|followed by|and/or|versus|vs\.?)\s|;|\bsequential\w*")
+_ALTERNATIVES = re.compile(r"(?i)\s(?:or|then|followed by|and/or|versus|vs\.?|and an?)\s|;"
+                           r"|\bsequential\w*")
 
 _CANDIDATES = re.compile(
     r"(?i)\b(two|three|four|five|several|multiple|\d)\s+(?:candidate|different|alternative)\s+"
     r"(?:[\w-]+\s+){0,3}?(?:constructs?|products?|CARs?|CAR-\w+(?:\s+cells?)?)\s*\(([^)]*)\)")
 
 
+_ANTIGEN_LIST = re.compile(r"(?i)\bantigens?\s*\(([^)]{6,200})\)")
+
+
 def _candidates(text: str) -> list[list[str]]:
     out = []
+    for sent in _SENTENCE.split(text):
+        m = _ANTIGEN_LIST.search(sent)
+        if m and re.search(r"(?i)\bCAR\b|chimeric antigen receptor", sent) and re.search(
+                r"(?i)personali[sz]ed|based on (?:the )?expression|according to", sent):
+            # a personalised CAR chosen by the tumour's antigens: one product per antigen
+            out.extend([k] for k in dict.fromkeys(x.key for x in mt.find_targets(m.group(1))))
     for m in _CANDIDATES.finditer(text):
         for item in re.split(r",|;|\band\b", m.group(2)):
             keys = list(dict.fromkeys(x.key for x in mt.find_targets(item)))
@@ -586,6 +601,7 @@ def _fielded(record: TrialRecord) -> dict[str, Fielded]:
         "title": [(f, t) for f, t in (("title", record.brief_title),
                                       ("official_title", record.official_title),
                                       ("acronym", record.acronym)) if t],
+        "interventions": [("intervention", i.name) for i in ivs],
         "descriptions": [("intervention_description", i.description) for i in ivs
                          if i.description]
         + [("arm_description", a.description) for a in record.arms if a.description]
@@ -604,6 +620,8 @@ def _phrase_fielded(iv: Intervention) -> Fielded:
 _SENTENCE = re.compile(r"(?<=[.;])\s+|\n+")
 _CELL_DOSE = re.compile(r"(?i)(?:\d|10\^?\d|10⁶|10⁷|10⁸)[^.;]{0,25}?\b(?:CAR[- ]?T|CAR[- ]?NK|NK|CIK|"
                         r"TIL|γδ ?T|iNKT)[- ]?cells?\s*(?:/|per)\s*(?:kg|m2|m²)")
+_CONSTRUCT_WORDS = re.compile(r"(?i)4-?1BB|\bBB[zζ]|CD28[zζ]|[zζ]eta\b|ζ|\bscFv\b|"
+                              r"(?:second|third|2nd|3rd) generation")
 _ENGINEERED_OF = {"NK": "CAR-NK", "T cell": "CAR-T", "γδT": "CAR-γδT", "iNKT": "CAR-NKT"}
 _EXPLICIT_T = re.compile(r"(?i)CAR[- ]?T\b|CAR-?Ts\b|\bCART|\bT[- ]cells?\b|\bT[- ]lymphocytes?"
                          r"|\bCTLs?\b|UCAR-?T|γδ|gamma[- ]delta")
@@ -629,12 +647,18 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
     ivs = [i for i in record.interventions
            if (i.type or "").upper() not in {"BEHAVIORAL", "DIAGNOSTIC_TEST", "DEVICE"}]
     transplant = any(_TRANSPLANT.search(i.name) for i in record.interventions)
+    early_title_platform = _platform(title)
     for iv in ivs:
         phrase = " ; ".join((iv.name, *iv.other_names))
         codes = mt.find_codes(phrase)
         platforms = _platforms(phrase)
+        construct_only = False
         if codes and not platforms:
             platforms = [vocab.product_codes()[codes[0].key].platform]
+        if (not platforms and early_title_platform in mt.ENGINEERED
+                and _CONSTRUCT_WORDS.search(phrase) and _phrase_targets(phrase)):
+            # "second generation 4-1BBζ EGFR806-EGFRt": a construct of the title's platform
+            platforms, construct_only = [early_title_platform], True
         if platforms == ["T cell"] and transplant and _DLI.search(phrase):
             continue  # donor lymphocytes given as part of a transplant protocol
         if not platforms:
@@ -647,6 +671,8 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
             from_code = True
         groups = _split_phrase(phrase, keys) if not from_code else [keys]
         pfrom = (("code", "product code table") if codes and not _platforms(phrase)
+                 else ("title", "a CAR construct named in the intervention, platform from the "
+                                "title") if construct_only
                  else ("phrase", "platform cue in intervention name"))
         tfrom = (("code", "product code table") if from_code
                  else ("phrase", "antigen written in intervention name"))
@@ -656,7 +682,10 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
                                    phrase=_phrase_fielded(iv), platform_from=pfrom))
                 continue
             for g in groups:
-                cands.append(_Cand(platform=platform, targets=list(g), code=code, name=iv.name,
+                part = _part_of(phrase, g) if len(groups) > 1 else None
+                cands.append(_Cand(platform=platform, targets=list(g),
+                                   code=(_code(part) if part else code),
+                                   name=part or iv.name,
                                    as_written=iv.name, from_code=from_code,
                                    construct=(vocab.product_codes()[codes[0].key].construct
                                               if from_code else None),
@@ -761,12 +790,18 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
                 c.targets = list(entry.targets)
                 c.code = c.code or entry.code
                 c.target_from = {k: ("code", "product code table") for k in c.targets}
+    # antigens that name a sibling product of the trial are that product's, not a fill
+    taken = {k for c in cands for k in c.targets
+             if c.target_from.get(k, ("",))[0] in ("phrase", "code")}
+    texts["interventions"] = [i.name for i in ivs]
     if not unknown and any(not c.targets and c.platform in mt.ENGINEERED for c in cands):
-        for level in ("title", "descriptions", "summary"):
+        for level in ("title", "interventions", "descriptions", "summary"):
             anchored = [g for text in texts[level]
                         for g in _anchored_targets(text, strict=level == "summary") if g]
+            anchored = [[k for k in g if k not in taken] for g in anchored]
+            anchored = [g for g in anchored if g]
             rule = f"antigen tied to a therapy cue in the {level}"
-            if not anchored and level != "descriptions":
+            if not anchored and level in ("title", "summary"):
                 anchored = [g for text in texts[level]
                             for g in _anchored_targets(text, strict=True, positive=True) if g]
                 rule = f"'antigen-positive' disease in the {level} of an engineered product"
@@ -832,6 +867,19 @@ def _after_name(text: str, name: str) -> list[str]:
     return out
 
 
+def _part_of(phrase: str, group: list[str]) -> str | None:
+    """The words of a split phrase that name one product ("... EGFR806-EGFRt and a second
+    generation 4-1BBζ CD19-Her2tG" -> "second generation 4-1BBζ CD19-Her2tG")."""
+    masked = _mask(phrase)
+    at = 0
+    for m in [*_ALTERNATIVES.finditer(masked), None]:
+        end = m.start() if m else len(masked)
+        if _phrase_targets(masked[at:end]) == group:
+            return phrase[at:end].strip(" ;,") or None
+        at = m.end() if m else at
+    return None
+
+
 def _short_name(name: str) -> str | None:
     """The short form of an INN ("rondecabtagene autoleucel" -> "ronde-cel")."""
     m = re.match(r"(?i)^([a-z]+?)(?:cabtagene|leucel|temcel)\w*\s+\w*leucel", name.strip())
@@ -877,7 +925,7 @@ def _dedupe(cands: list[_Cand]) -> list[_Cand]:
 
 _TRANSPLANT = re.compile(r"(?i)transplant|\bHSCT\b|\bBMT\b|\bHCT\b|stem cell")
 _DLI = re.compile(r"(?i)donor lymphocyte|\bDLI\b")
-_UNKNOWN_ANTIGEN = re.compile(r"\b([A-Z][A-Za-z0-9]{1,9})[- ]?CAR\b")
+_UNKNOWN_ANTIGEN = re.compile(r"(?<![A-Za-z0-9(])([A-Z][A-Za-z0-9]{1,9})[- ]CAR\b")
 _NOT_ANTIGEN = {"CD19CAR", "Anti", "The", "A", "Novel", "Universal", "Allogeneic", "Autologous",
                 "Allogenic", "Dual", "Tandem", "Bispecific", "Armored", "Specific", "Targeted"}
 _DRUGLIKE = re.compile(r"(?i)(?:mab|nib|platin|rubicin|taxel|mide|stine|abine|phamide|cillin"
@@ -1025,7 +1073,8 @@ def _modality(record: TrialRecord, has_products: bool) -> tuple[str, Evidence | 
         return "observational", Evidence(field="study_type", text=record.study_type or "",
                                          rule="observational study type")
     for name, rx in _MODALITY_CUES:
-        where = heads if name != "in_vivo_car" else heads + fielded["summary"]
+        where = {"in_vivo_car": heads + fielded["summary"],
+                 "observational": fielded["title"]}.get(name, heads)
         for fld, text in where:
             m = rx.search(text)
             if m:

@@ -99,14 +99,20 @@ def _find_targets(text: str) -> tuple[Mention, ...]:
         key = groups[gid]
         alias = m.group(0)
         entry = vocab.targets()[key]
+        if (len(alias) <= 3 and re.search(r"\d", alias)
+                and _CODE_PREFIX.search(text[max(0, m.start() - 5):m.start()])):
+            continue  # letters inside a product code ("CS1" in CM-CS1)
         out.append(Mention(key, m.start(), m.end(), alias,
                            context_only=alias in entry.context_only))
     out.extend(m for m in _sibling_mentions(text, out) if not _overlaps(m, out))
+    out.extend(m for m in _car_number_mentions(text) if not _overlaps(m, out))
+    out.extend(m for m in _clone_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _ligand_mentions(text) if not _overlaps(m, out))
-    out.extend(m for m in _gene_mentions(text) if not _overlaps(m, out))
+    out.extend(m for m in _gene_mentions(text, out) if not _overlaps(m, out))
     return tuple(sorted(out, key=lambda m: (m.start, -m.end)))
 
 
+_CODE_PREFIX = re.compile(r"(?<![A-Za-z0-9])(?!CAR|TCR|NK|UCAR)[A-Z]{1,3}-$")
 _SIBLING = re.compile(r"\s?/\s?(\d{1,3}(?:\.\d)?[A-Za-z]?)(?![A-Za-z0-9])")
 
 
@@ -122,6 +128,34 @@ def _sibling_mentions(text: str, found: list[Mention]) -> list[Mention]:
         hit = _find_targets(prefix.group(1) + tail.group(1))
         if len(hit) == 1 and hit[0].end - hit[0].start == len(prefix.group(1) + tail.group(1)):
             out.append(Mention(hit[0].key, tail.start(1), tail.end(1), tail.group(1)))
+    return out
+
+
+_CAR_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Z]{0,4})CAR[-.]?([1-9]\d{0,2})(?=v\d|[^0-9A-Za-z]|$)(?![-.]?1?BB|-1)")
+
+
+def _car_number_mentions(text: str) -> list[Mention]:
+    """A CAR named by the CD number of its antigen: "CAR.70" (CD70), "EB-CAR30-NK" (CD30),
+    "CAR138" (CD138)."""
+    out = []
+    for m in _CAR_NUMBER.finditer(text):
+        hit = _find_targets(f"CD{m.group(1)}")
+        if len(hit) == 1 and hit[0].source == "table":
+            out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(0)))
+    return out
+
+
+_CLONE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{3,}[A-Za-z])(\d{2,4})(?=[-\s])")
+
+
+def _clone_mentions(text: str) -> list[Mention]:
+    """An antigen glued to the number of its antibody clone: "EGFR806-EGFRt" (EGFR)."""
+    out = []
+    for m in _CLONE.finditer(text):
+        hit = _find_targets(m.group(1))
+        if len(hit) == 1 and hit[0].source == "table" and hit[0].end == len(m.group(1)):
+            out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(1)))
     return out
 
 
@@ -153,10 +187,12 @@ def _ligand_mentions(text: str) -> list[Mention]:
     return out
 
 
-_GENE_BEFORE = re.compile(r"(?i:(?:\banti|\bCAR|\bCART|targeting|against)[\s\-.]*$)")
+_GENE_BEFORE = re.compile(r"(?i:(?:\banti|\bCAR|\bCART|targeting|targets?|targeted|against"
+                          r"|recogni[sz]\w*)[\s\-.]*(?:the\s+)?(?:human\s+)?$)")
 _GENE_AFTER = re.compile(
     r"(?i:^(?:[\s\-]*(?:targeted|targeting|specific|directed|redirected|positive|expressing)\b"
-    r"|[\s\-.]*(?:CAR\b|CAR-?T|CAR-?NK|CARs\b|chimeric|TCR\b|TCR-?T)))")
+    r"|[\s\-.]*(?:[A-Z]{1,4}[\s\-])?(?:CAR\b|CAR-?T|CAR-?NK|CARs\b|chimeric|TCR\b|TCR-?T)))")
+_HUMANISED = re.compile(r"(?<![A-Za-z0-9])(?:h|hu)(?=[A-Z][A-Z0-9]{2,}(?![A-Za-z0-9]))")
 NOT_ANTIGEN_GENES = re.compile(
     r"^(?:IL\d+\w*|CCL\d+|CXCL\d+|CCR\d+|CXCR\d+|IFN\w+|TNF|TGFB\w*|CASP\d+|CD3[DEGZ]|CD247|CD28"
     r"|CD8[AB]|TNFRSF9|TNFRSF4|TNFRSF18|CD27|ICOS|MYD88|CD40|CD40LG|PDCD1|CTLA4|HLA-\w+|B2M"
@@ -166,19 +202,23 @@ NOT_ANTIGEN_GENES = re.compile(
 costimulatory and signalling domains, knock-outs, safety switches)."""
 
 
-def _gene_mentions(text: str) -> list[Mention]:
+def _gene_mentions(text: str, found: list[Mention]) -> list[Mention]:
     """Any HGNC gene (symbol, alias, previous symbol or name) written in a targeting context:
-    "anti-STEAP1", "CSPG4-specific", "CAIX-targeted", "ALK CAR", "CAR.GD2", "PHOX2B TCR"."""
+    "anti-STEAP1", "CSPG4-specific", "CAIX-targeted", "hALK.CAR", "PHOX2B PC-CAR", or paired
+    with a known antigen ("CSPG4/GD2")."""
     from celltx.ontology import hgnc_genes
 
     out = []
-    for g in hgnc_genes.find_gene_mentions(text):
+    scan = _HUMANISED.sub(lambda m: " " * len(m.group(0)), text)
+    for g in hgnc_genes.find_gene_mentions(scan):
         if NOT_ANTIGEN_GENES.match(g.symbol) or len(g.alias) < 3:
             continue
-        before = text[max(0, g.start - 20):g.start]
+        before = text[max(0, g.start - 30):g.start]
         after = text[g.end:g.end + 25]
-        if _GENE_BEFORE.search(before) or _GENE_AFTER.match(after):
-            out.append(Mention(g.symbol, g.start, g.end, g.alias, source="hgnc"))
+        paired = any(re.fullmatch(r"\s?[/+]\s?", text[g.end:m.start]) or re.fullmatch(
+            r"\s?[/+]\s?", text[m.end:g.start]) for m in found)
+        if _GENE_BEFORE.search(before) or _GENE_AFTER.match(after) or paired:
+            out.append(Mention(g.symbol, g.start, g.end, text[g.start:g.end], source="hgnc"))
     return out
 
 
@@ -255,7 +295,8 @@ def condition_index() -> tuple[dict[str, str], re.Pattern[str], dict[str, str]]:
 
 MASKS = re.compile(
     r"(?i:NK\s*/\s*T[- ]?cells?[- ]lymphomas?|NK\s*/\s*T[- ]?cell|natural killer\s*/\s*T[- ]?cell"
-    r"|NK-T[- ]cell lymphoma|extranodal NK|NK[- ]cell (?:engager|activity|function|counts?|"
+    r"|NK-T[- ]cell lymphoma|extranodal NK|(?:T\s*/\s*)?NK[- ]cells?\s+(?:haema|hema)tolog\w*"
+    r"\s+(?:malignanc\w+|neoplasm\w*|tumou?rs?)|NK[- ]cell (?:engager|activity|function|counts?|"
     r"numbers?|reconstitution|recovery|depletion|leukemia|lymphoma)|NK[- ]cell[- ]engaging"
     r"|large granular lymphocyt\w*|T[- ]cell (?:lymphomas?|leuka?emias?|malignanc\w+|"
     r"lymphoblastic)|combination antiretroviral|antiretroviral therapy"
@@ -396,7 +437,7 @@ DUAL_CUE = re.compile(r"(?i:dual[- ]?(?:target|specific|antigen|CAR)\w*|\bdual\b
                       r"|tandem|bicistronic|bi-?valent|\bTanCAR|\bOR[- ]gate|two[- ]target"
                       r"|double[- ]target\w*|tri-?specific|tri-?valent|triple[- ]target\w*"
                       r"|multi-?target\w*)")
-SEPARATE_CUE = re.compile(r"(?i:sequential\w*|cocktail|co-?administ\w*|co-?infus\w*"
+SEPARATE_CUE = re.compile(r"(?i:sequential\w*|cocktail|mixed|co-?administ\w*|co-?infus\w*"
                           r"|combination of|combined infusion|two CAR-?T)")
 
 CONTEXT_NOT_GIVEN = re.compile(
