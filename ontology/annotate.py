@@ -251,7 +251,8 @@ def _source(texts: list[str]) -> str | None:
 
 
 _TARGETED_CELLS = re.compile(
-    r"(?i:(?:targeted|targeting|specific|directed|redirected|anti-?[^\s]+)[\s-]+(?:human\s+)?"
+    r"(?i:(?:targeted|targeting|specific|directed|redirected|anti-?[^\s]+)[\s-]+"
+    r"(?:(?:human|autologous|allogeneic|donor)\s+)?"
     r"(?:(?P<nkt>i?NKT)[- ]?cells?|(?P<gd>γδ|gamma[- ]?delta)[- ]?T[- ]?cells?"
     r"|(?P<t>T)[- ]?(?:cells?|lymphocytes)|(?P<nk>NK)[- ]?cells?)"
     r"|[A-Za-z0-9]-(?:(?P<t2>T)[- ]cells?|(?P<nk2>NK)[- ]cells?)"
@@ -263,7 +264,7 @@ _TARGETED_CELLS = re.compile(
 @cache
 def _platform(text: str) -> str | None:
     """The platform a phrase names, if any (intervention names repeat across trials)."""
-    masked = mt.MASKS.sub(" ", text)
+    masked = _CAR_DOT.sub(" ", mt.MASKS.sub(" ", text))
     found = None
     for name, rx in mt.platform_cues(masked):
         if rx.search(masked):
@@ -285,6 +286,7 @@ def _platform(text: str) -> str | None:
     return found
 
 
+_CAR_DOT = re.compile(r"(?<=CAR)\.(?=\w)|(?<=CAR\))\.(?=\w)")
 _TCR_ANTIGENS = {"WT1", "PRAME", "CTAG1B", "MAGEA4", "AFP"}
 
 
@@ -372,7 +374,7 @@ _PAYLOADS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx)
                  r"nanobod\w*|blocker|blocking (?:antibody|scFv)|minibod\w*)[\s-]*(?:secret\w*)?"
                  r"|(?:PD-?L1|PD-?1|CD47)[\s-]*(?:scFv|nanobody)?[\s-]*secreting"
                  r"|(?:CD19|EGFR|HER2|CD3)[\s-]*(?:BiTE|T[- ]cell engager)s?\b"
-                 r"|\bCAR\.?BiTE)"),
+                 r"|\bCAR\.?BiTE|α(?:PD-?L?1|CTLA-?4)(?:/(?:PD-?L?1|CTLA-?4))*)"),
     ("switch", r"(?i:\bi?Casp(?:ase)?[- ]?9\b|inducible caspase|suicide (?:gene|switch)"
                r"|\bHSV-?TK\b)"),
     ("armour", r"(?i:(?:armou?red|co-?express\w*|secret\w*|expressing|with)\s+"
@@ -402,7 +404,7 @@ def _mask(text: str) -> str:
     return masked
 
 
-_CHAIN_SEP = re.compile(r"^\s*(?:/|-|\+|,|&|and|or|x|×|\\|plus|,\s*and)?\s*$", re.I)
+_CHAIN_SEP = re.compile(r"^\s*\+?\s*(?:/|-|\+|,|&|and|or|x|×|\\|plus|,\s*and)?\s*$", re.I)
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
 _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"  # noqa: E501
@@ -617,7 +619,9 @@ def _phrase_fielded(iv: Intervention) -> Fielded:
             + ([("intervention_description", iv.description)] if iv.description else []))
 
 
-_SENTENCE = re.compile(r"(?<=[.;])\s+|\n+")
+_CODE_CELLS = re.compile(r"(?i)[A-Za-z]*\d+[A-Za-z0-9-]*\s+(?:\w+\s+)?cells?\s+(?:injection|infusion|"
+                         r"therapy|product)")
+_SENTENCE = re.compile(r"(?<=[.;])\s+|(?<=[a-z][.;])(?=[A-Z])|\n+")
 _CELL_DOSE = re.compile(r"(?i)(?:\d|10\^?\d|10⁶|10⁷|10⁸)[^.;]{0,25}?\b(?:CAR[- ]?T|CAR[- ]?NK|NK|CIK|"
                         r"TIL|γδ ?T|iNKT)[- ]?cells?\s*(?:/|per)\s*(?:kg|m2|m²)")
 _CONSTRUCT_WORDS = re.compile(r"(?i)4-?1BB|\bBB[zζ]|CD28[zζ]|[zζ]eta\b|ζ|\bscFv\b|"
@@ -728,6 +732,10 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
             dose = _CELL_DOSE.search(summary)
             if dose and _platform(dose.group(0)):
                 near, near_platform = dose.group(0), _platform(dose.group(0))
+        if (near_platform is None and code and not _title_context_only(title) and any(
+                _CODE_CELLS.search(t) for t in [title, coded[0].name, *texts["summary"]])):
+            # "LY011 cell injection": a code-named cell product whose kind is not stated
+            near, near_platform = coded[0].name, "other"
         if near and near_platform and not _title_context_only(near):
             cands.append(_Cand(platform=near_platform, code=code,
                                name=coded[0].name, as_written=coded[0].name,
@@ -840,8 +848,11 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
     for c in cands:
         if c.construct == "several":
             for k in c.targets:
-                expanded.append(_Cand(platform=c.platform, targets=[k], name=c.name,
-                                      as_written=c.as_written, code=c.code, phrase=c.phrase,
+                own = _code_for_antigen(k, [i.name for i in ivs],
+                                        texts["summary"] + texts["descriptions"])
+                expanded.append(_Cand(platform=c.platform, targets=[k], name=own or c.name,
+                                      as_written=own or c.as_written, code=own or c.code,
+                                      phrase=c.phrase,
                                       platform_from=c.platform_from,
                                       target_from={k: c.target_from.get(k, (
                                           "summary", "several antigens, one product each"))}))
@@ -865,6 +876,22 @@ def _after_name(text: str, name: str) -> list[str]:
         out.append(rest[:m.start()] if m else rest)
         at = low.find(key, at + 1)
     return out
+
+
+def _code_for_antigen(key: str, names: list[str], texts: list[str]) -> str | None:
+    """The code-named intervention that a sentence ties to antigen ``key`` ("subjects with
+    ROR2 positive biopsy will receive CCT301-59"), when exactly one is."""
+    coded = [n for n in names if _code(n)]
+    if len(coded) < 2:
+        return None
+    for text in texts:
+        for sent in _SENTENCE.split(text):
+            if key not in {m.key for m in mt.find_targets(_mask(sent))}:
+                continue
+            named = [n for n in coded if n in sent or (_code(n) or "") in sent]
+            if len(named) == 1:
+                return named[0]
+    return None
 
 
 def _part_of(phrase: str, group: list[str]) -> str | None:
@@ -991,7 +1018,7 @@ def _product_payloads(c: _Cand, fielded: dict[str, Fielded]) -> tuple[str, ...]:
 
 def _to_product(c: _Cand, record: TrialRecord) -> Product:
     fielded = _fielded(record)
-    keys = [k for k in c.targets if vocab.target_term(k) is not None]
+    keys = [k for k in dict.fromkeys(c.targets) if vocab.target_term(k) is not None]
     targets = tuple(t for t in (vocab.target_term(k) for k in keys) if t is not None)
     target_ev = tuple(_evidence(*c.target_from.get(k, ("title", "antigen in the record")), c,
                                 fielded, key=k) for k in keys)
@@ -1053,6 +1080,7 @@ _MODALITY_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("follow_up", r"(?i:long[- ]term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"
                       r" (?:of|for) (?:patients|subjects|participants))"),
         ("observational", r"(?i:\b(?:collection of (?:\w+ )?samples|biobank\w*|sample collection"
+                          r"|predictab\w+|predictive (?:value|factors?|markers?)|correlat\w+"
                           r"|registry|real[- ]world|retrospective\w*|observational|natural history"
                           r"|survey|questionnaire|biomarker study|immune monitoring study"
                           r"|chart review)\b)"),

@@ -69,6 +69,8 @@ def check(pairs: Iterable[tuple[TrialRecord, TrialAnnotation]],
                 out.untargeted.append((nct, why))
         title = " | ".join(t for t in (rec.brief_title, rec.official_title) if t)
         named = an._platform(title) if title else None
+        if named == "CAR-T" and not an._EXPLICIT_T.search(mt.MASKS.sub(" ", title)):
+            named = None  # a bare "CAR" names no cell type
         if (named in mt.ENGINEERED and ann.products and not an._title_context_only(title)
                 and named not in {p.platform for p in ann.products}):
             out.title_platform.append(

@@ -315,14 +315,15 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("CAR-NKT", r"(?i:\bCAR[- ]?i?NKT\b|\bCAR[- ]?NK[- ]?T[- ]?cells?"
                     r"|(?:CAR|chimeric antigen receptor)[^.;]{0,60}\bi?NKT\b"
                     r"|\bi?NK[- ]?T[- ]cells?[^.;]{0,40}(?:\bCAR\b|chimeric antigen))"),
-        ("CAR-γδT", r"(?i:\bCAR[- ]?(?:γδ|gamma[- ]?delta|gd)[- ]?T"
-                    r"|(?:γδ|gamma[- ]?delta)[- ]?(?:T[- ]?cells? )?CAR\b"
-                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}(?:γδ|gamma[- ]?delta)[- ]?T\b)"),  # noqa: E501
+        ("CAR-γδT", r"(?i:\bCAR[- ]?(?:γ ?δ|gamma[- ]?delta|gd)[- ]?T"
+                    r"|(?:γ ?δ|gamma[- ]?delta)[- ]?(?:T[- ]?cells? )?CAR\b"
+                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}(?:γ ?δ|gamma[- ]?delta)[- ]?T\b)"),  # noqa: E501
         ("CAR-NK", r"(?i:\bCAR[- ]?(?:p|i|ML)?NK\b|\bCAR[- ]?NK[- ]?(?:92|cells?)|\bNK[- ]?CAR\b"
-                   r"|(?:\bCAR\b|chimeric antigen receptor)[^.;]{0,40}?\b(?:NK|natural killer)"
+                   r"|(?:\bCAR\b|chimeric antigen receptor)[^.;]{0,70}?\b(?:NK|natural killer)"
                    r"(?:[- ]?92)?[- ]cells?"
-                   r"|\b(?:NK|natural killer)[- ]cells?[^.;]{0,25}(?:\bCAR\b|chimeric antigen)"
+                   r"|\b(?:NK|natural killer)[- ]cells?[^.;]{0,60}(?:\bCAR\b|chimeric antigen)"
                    r"|\bNK-?92[^.;]{0,20}\bCAR\b)"),
+        ("other", r"(?i:\bCAR[- ]?DCs?\b|CAR[- ](?:engineered )?dendritic)"),
         ("CAR-T", r"(?i:\bCAR[- ]?T\b|\bCAR[- ]?T[- ]?cells?|\bCAR\s?-?T(?:s)?\b|\bCART\b|\bCAR\b"
                   r"|CAR-?T|chimeric antigen receptor|\bCAR[- ](?:modified|engineered|transduced)"
                   r"|\bCARs\b|\bc?CAR[- ]?T|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
@@ -336,8 +337,8 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"T[- ]?cells?|TCR-?T|afamitresgene|afami-cel)"),
         ("iNKT", r"(?i:\bi?NKT[- ]?cells?\b|\biNKT\b|invariant natural killer T|natural killer T"
                  r"[- ]cells?|\bNK[- ]T[- ]cells?)"),
-        ("γδT", r"(?i:(?:γδ|gamma[- ]?delta|gammadelta|Vγ9Vδ2|V[gγ]9V[dδ]2|Vδ[12])[- ]?T\b"
-                r"|(?:γδ|gamma[- ]?delta|gammadelta|Vγ9Vδ2|Vδ[12])[- ]T[- ]?cells?)"),
+        ("γδT", r"(?i:(?:γ ?δ|gamma[- ]?delta|gammadelta|Vγ9Vδ2|V[gγ]9V[dδ]2|Vδ[12])[- ]?T\b"
+                r"|(?:γ ?δ|gamma[- ]?delta|gammadelta|Vγ9Vδ2|Vδ[12])[- ]T[- ]?cells?)"),
         ("TIL", r"(?i:\bTILs?\b|tumou?r[- ]infiltrating lymphocytes?|lifileucel|\bLN-14[45]\b"
                 r"|Amtagvi)"),
         ("CIK", r"(?i:\bCIKs?\b|cytokine[- ]induced killer|\bDC-?CIK\b)"),

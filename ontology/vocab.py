@@ -67,7 +67,7 @@ def target_term(key: str) -> TargetTerm | None:
     (an antigen outside the table, named in a targeting context).
 
     >>> target_term("CLEC12A").label, target_term("STEAP1").iri
-    ('CLL1 (CLEC12A)', 'https://identifiers.org/hgnc:24826')
+    ('CLL1 (CLEC12A)', 'https://identifiers.org/hgnc:11378')
     """
     if key in targets():
         return targets()[key].term

@@ -1,0 +1,177 @@
+"""Issue 10's classes of annotation errors, each fixed by a general rule and checked on the
+issue's example and on other real records of the same class (bundled-sample records, none of
+them in the frozen test part of ``tests/evaluation``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from celltx.loaders.ctgov_v2 import study_to_record
+from celltx.ontology.annotate import annotate
+from celltx.ontology.terms import TrialAnnotation
+
+from celltx.models import Provenance, SourceFormat
+
+FIXTURES = Path(__file__).parent / "fixtures" / "normalise"
+
+
+def _annotated(name: str) -> dict[str, TrialAnnotation]:
+    out = {}
+    for i, study in enumerate(json.loads((FIXTURES / name).read_text(encoding="utf-8"))):
+        rec = study_to_record(study, Provenance(path=name, format=SourceFormat.CTGOV_V2_JSON,
+                                                record=i))
+        assert not hasattr(rec, "reason"), rec
+        out[rec.nct_id or ""] = annotate(rec)  # type: ignore[union-attr,arg-type]
+    return out
+
+
+@pytest.fixture(scope="module")
+def trials() -> dict[str, TrialAnnotation]:
+    return _annotated("issue10_examples.json") | _annotated("issue10_same_class.json")
+
+
+def targets(ann: TrialAnnotation) -> list[list[str]]:
+    """Each product's targets, products in order."""
+    return [[t.key for t in p.targets] for p in ann.products]
+
+
+def flat(ann: TrialAnnotation) -> set[str]:
+    return {t.key for p in ann.products for t in p.targets}
+
+
+def platforms(ann: TrialAnnotation) -> set[str]:
+    return {p.platform for p in ann.products}
+
+
+# 1. the antigen in the title or summary when the intervention name is generic or a code
+@pytest.mark.parametrize(("nct", "want"), [
+    ("NCT03068416", "CD19"), ("NCT03054298", "MSLN"), ("NCT02905188", "GPC3"),
+    ("NCT03711864", "TNFRSF17"), ("NCT02575261", "EPHA2"),
+    ("NCT05515185", "CD276"), ("NCT02274584", "TNFRSF8"),  # same class: "X Positive" titles
+])
+def test_antigen_from_title_or_summary(trials: dict, nct: str, want: str) -> None:
+    assert flat(trials[nct]) == {want}
+
+
+# 2. any HGNC gene in a targeting context, outside the curated table
+@pytest.mark.parametrize(("nct", "want"), [
+    ("NCT06236139", {"STEAP1"}), ("NCT07551349", {"CD70", "CA9"}),
+    ("NCT07627698", {"CSPG4", "GD2"}), ("NCT06803875", {"ALK"}), ("NCT07007117", {"PHOX2B"}),
+    ("NCT03585764", {"FOLR1"}), ("NCT07116057", {"FOLR1"}),
+    ("NCT02830724", {"CD70"}), ("NCT03029273", {"CTAG1B"}),
+])
+def test_hgnc_antigens_in_targeting_context(trials: dict, nct: str, want: set[str]) -> None:
+    assert flat(trials[nct]) == want
+
+
+def test_hgnc_target_carries_its_identifier(trials: dict) -> None:
+    steap1 = trials["NCT06236139"].products[0].targets[0]
+    assert steap1.hgnc_id == "HGNC:11378"
+    assert steap1.iri == "https://identifiers.org/hgnc:11378"
+
+
+# 3. what a product carries is not a target
+def test_secreted_antibody_is_a_payload(trials: dict) -> None:
+    ann = trials["NCT07481721"]
+    assert flat(ann) == {"IL13RA2"}
+    assert any(p.startswith("secretes:") for p in ann.products[0].payloads)
+
+
+def test_secreted_antibody_does_not_hide_the_real_antigens(trials: dict) -> None:
+    assert flat(trials["NCT03423992"]) == {"EGFRvIII", "IL13RA2", "ERBB2", "EPHA2", "PROM1",
+                                           "GD2"}
+    assert "CD274" not in flat(trials["NCT03423992"])
+
+
+@pytest.mark.parametrize("nct", ["NCT04003649", "NCT04119024", "NCT04661384", "NCT02028455",
+                                 "NCT03873805", "NCT02159495"])
+def test_truncated_marker_is_not_a_target(trials: dict, nct: str) -> None:
+    ann = trials[nct]
+    assert all(p.construct_kind == "single" for p in ann.products)
+    assert any(x.startswith("marker:") for p in ann.products for x in p.payloads)
+    assert "CD19" not in flat(ann) or nct == "NCT02028455"  # there CD19 is the CAR's antigen
+
+
+@pytest.mark.parametrize(("nct", "want"), [("NCT04489862", "MSLN"), ("NCT07489534",
+                                                                      "TNFRSF17")])
+def test_anti_pd1_armour_is_not_a_target(trials: dict, nct: str, want: str) -> None:
+    assert flat(trials[nct]) == {want}
+
+
+def test_letters_inside_a_product_code_are_not_an_alias(trials: dict) -> None:
+    assert flat(trials["NCT02203825"]) == {"NKG2DL"}  # CM-CS1 is an NKG2D CAR, not SLAMF7
+
+
+# 4. ligand-based receptors take the antigen of their ligand
+@pytest.mark.parametrize(("nct", "want"), [
+    ("NCT04599543", {"IL3RA"}), ("NCT03287804", {"TNFRSF17", "TNFRSF13B"}),
+    ("NCT04270461", {"NKG2DL"}),
+])
+def test_ligand_based_receptors(trials: dict, nct: str, want: set[str]) -> None:
+    assert flat(trials[nct]) == want
+
+
+# 5. products: alternatives, sequences and optional second products are separate products
+def test_or_gives_separate_products(trials: dict) -> None:
+    assert sorted(targets(trials["NCT02846584"])) == [["CD19"], ["MS4A1"]]
+    assert sorted(targets(trials["NCT06548607"])) == [["CD19"], ["CD19", "TNFRSF17"]]
+
+
+def test_mixed_populations_are_separate_products(trials: dict) -> None:
+    assert sorted(targets(trials["NCT03207178"])) == [["CD19"], ["MS4A1"]]
+
+
+def test_optional_second_product_is_a_second_product(trials: dict) -> None:
+    ann = trials["NCT03618381"]
+    assert sorted(targets(ann)) == [["CD19"], ["EGFR"]]
+    assert all(p.construct_kind == "single" for p in ann.products)
+
+
+def test_several_products_keep_their_own_targets_and_names(trials: dict) -> None:
+    ann = trials["NCT03302403"]
+    assert sorted(targets(ann)) == [["CD19"], ["CLDN18.2"], ["GPC3"], ["TNFRSF17"]]
+    by_target = {p.targets[0].key: p.name for p in trials["NCT04483778"].products}
+    assert set(by_target) == {"CD276", "CD19"}
+    assert "B7H3" in by_target["CD276"] and "CD19" in by_target["CD19"]
+
+
+# 6. platform
+@pytest.mark.parametrize(("nct", "want"), [
+    ("NCT05092451", "CAR-NK"), ("NCT07101432", "CAR-NK"), ("NCT05654038", "CAR-NK"),
+    ("NCT04264078", "CAR-T"), ("NCT00085930", "CAR-T"),
+    ("NCT05472558", "CAR-NK"), ("NCT03056339", "CAR-NK"), ("NCT05008536", "CAR-NK"),
+])
+def test_platform(trials: dict, nct: str, want: str) -> None:
+    assert platforms(trials[nct]) == {want}
+
+
+# 7. modality: not a cell therapy, but said what it is
+@pytest.mark.parametrize(("nct", "want"), [
+    ("NCT07002112", "in_vivo_car"), ("NCT07349849", "in_vivo_car"),
+    ("NCT02813252", "follow_up"), ("NCT03375619", "follow_up"),
+])
+def test_modality(trials: dict, nct: str, want: str) -> None:
+    ann = trials[nct]
+    assert ann.modality == want
+    assert not ann.is_cell_therapy and not ann.products
+    assert ann.modality_evidence is not None and ann.modality_evidence.text
+
+
+# every fact carries its evidence, and the evidence is the record's own words
+def test_every_target_has_verbatim_evidence() -> None:
+    for name in ("issue10_examples.json", "issue10_same_class.json"):
+        studies = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+        for i, study in enumerate(studies):
+            rec = study_to_record(study, Provenance(path=name,
+                                                    format=SourceFormat.CTGOV_V2_JSON, record=i))
+            ann = annotate(rec)  # type: ignore[arg-type]
+            raw = json.dumps(study, ensure_ascii=False)
+            for p in ann.products:
+                assert p.platform_evidence is not None, (rec.nct_id, p.name)  # type: ignore[union-attr]
+                assert len(p.target_evidence) == len(p.targets)
+                for ev in p.target_evidence:
+                    assert ev.rule and ev.field
+                    if ev.field != "product_code_table":
+                        assert json.dumps(ev.text, ensure_ascii=False)[1:-1] in raw, ev
