@@ -11,9 +11,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from celltx.loaders import read_paths
-from celltx.models import TrialRecord
 from celltx.ontology.annotate import annotate
 from celltx.ontology.consistency import check
+
+from celltx.models import TrialRecord
 from celltx.pipeline import sample_paths
 
 

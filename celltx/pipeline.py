@@ -122,10 +122,17 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     for s in per_source:
         per_format[s["format"] or "unreadable"] += s["records"]
     cell_therapy = sum(1 for _, d in graph.nodes("Trial") if d.get("is_cell_therapy"))
+    modalities = Counter(d.get("modality") or "other" for _, d in graph.nodes("Trial"))
+    flags: dict[str, list[str]] = defaultdict(list)
+    for _, d in graph.nodes("Trial"):
+        for flag in d.get("quality_flags") or ():
+            flags[flag].append(d["id"])
     stats = {
         "records_read": records_read,
         "trials": trials,
         "cell_therapy_trials": cell_therapy,
+        "modalities": dict(sorted(modalities.items())),
+        "quality_flags": {k: sorted(v) for k, v in sorted(flags.items())},
         "rejects": len(rejects),
         "duplicates_merged": duplicates,
         "files": len(per_source),

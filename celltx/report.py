@@ -579,6 +579,7 @@ def render_report(graph: TrialGraph, *, conditions: Sequence[str] | None = None,
             f'<h2>{_esc(view.label)}</h2>{_counts(view)}<div class="grid">{figures}</div>'
             '</section>')
     trials = sum(1 for _ in graph.nodes("Trial"))
+    flagged = sum(1 for _, d in graph.nodes("Trial") if d.get("quality_flags"))
     from_text = f" from {_esc(source)}" if source else ""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -587,7 +588,9 @@ def render_report(graph: TrialGraph, *, conditions: Sequence[str] | None = None,
         f'<style>{STYLE}</style></head><body>'
         f'<header><h1>{_esc(title)}</h1><p>{trials} trials in the graph{from_text}; '
         f'generated {when} by celltx. Each chart names the stored question behind it '
-        '(<code>celltx query NAME</code>).</p>'
+        '(<code>celltx query NAME</code>). '
+        f'{flagged} trials carry a data-quality flag (placeholder text, a condition that is an '
+        'outcome name, an impossible date; <code>celltx stats</code> lists them).</p>'
         f'<label class="filter">Condition<select id="view">{options}</select></label></header>'
         f'<main>{"".join(sections)}</main>'
         '<footer>Data: ClinicalTrials.gov (a US-government work in the public domain). '

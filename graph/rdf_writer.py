@@ -113,6 +113,10 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("acronym", ctx("acronym"), "str"),
         ("status", ctx("status"), "str"),
         ("study_type", ctx("studyType"), "str"),
+        ("modality", ctx("modality"), "str"),
+        ("modality_text", ctx("modalityEvidence"), "str"),
+        ("modality_rule", ctx("modalityRule"), "str"),
+        ("quality_flags", ctx("qualityFlag"), "multi"),
         ("phases", ctx("phaseAsWritten"), "multi"),
         ("start_date", ctx("startDate"), "str"),
         ("start_year", ctx("startYear"), "int"),
@@ -154,6 +158,11 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("construct", ctx("constructKind"), "str"),
         ("as_written", ctx("asWritten"), "str"),
         ("code", ctx("productCode"), "str"),
+        ("payloads", ctx("payload"), "multi"),
+        *((f"{fact}_{part}", ctx(f"{camel}Evidence{suffix}"), "str")
+          for fact, camel in (("platform", "platform"), ("cell_source", "cellSource"),
+                              ("construct", "construct"))
+          for part, suffix in (("text", ""), ("field", "Field"), ("rule", "Rule"))),
     ),
     "Target": (
         ("symbol", ctx("symbol"), "str"),
@@ -218,6 +227,7 @@ DIRECT_PROPERTY: dict[str, str] = {
 """Relationship type -> object property (every type of graph/schema.py has one)."""
 
 QUALIFIED: dict[str, tuple[str, str]] = {
+    "TARGETS": ("TargetStatement", "target"),
     "STUDIES": ("ConditionStatement", "condition"),
     "SPONSORED_BY": ("Sponsorship", "sponsorship"),
     "USES_AGENT": ("AgentUse", "agent-use"),
@@ -227,6 +237,8 @@ QUALIFIED: dict[str, tuple[str, str]] = {
 
 EDGE_PROPERTIES: dict[str, ox.NamedNode] = {
     "as_written": ctx("asWritten"), "role": ctx("role"), "status": ctx("siteStatus"),
+    "evidence_text": ctx("evidenceText"), "evidence_field": ctx("evidenceField"),
+    "evidence_rule": ctx("evidenceRule"),
 }
 ROLE_PROPERTY = {"lead": ctx("leadSponsor"), "collaborator": ctx("collaborator")}
 
@@ -550,6 +562,8 @@ def _qualified_label(rel: str, subject: str, end: str, props: Mapping[str, Any])
         return f"{subject} studies “{written or end}”"
     if rel == "SPONSORED_BY":
         return f"{subject} {props.get('role') or 'sponsor'}: {written or end}"
+    if rel == "TARGETS":
+        return f"{subject} targets {end}"
     if rel == "USES_AGENT":
         return f"{subject} uses {end} ({props.get('role') or 'agent'})"
     return f"{subject} at {end}" + (f" ({props['status']})" if props.get("status") else "")

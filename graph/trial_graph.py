@@ -269,7 +269,7 @@ class TrialGraph:
         return dict(self.g.nodes[nid]) if nid in self.g else None
 
 
-def _evidence_of(props: dict[str, Any], fact: str) -> dict[str, str] | None:
+def _evidence_of(props: dict[str, Any], fact: str) -> dict[str, Any] | None:
     """``{field, text, rule}`` of one fact from its flat ``{fact}_field``… properties."""
     if not props.get(f"{fact}_rule"):
         return None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 from celltx.ontology import matchers as mt
@@ -389,13 +389,22 @@ _PAYLOADS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx)
 a safety switch (iCasp9) or an armour (IL-15, dnTGFβRII, PD-1 knock-out)."""
 
 
-def _payloads(text: str) -> list[tuple[str, int, int]]:
-    out = []
+@lru_cache(maxsize=1 << 16)
+def _payloads(text: str) -> tuple[tuple[str, int, int], ...]:
+    if not _PAYLOAD_WORDS.search(text):
+        return ()
+    out: list[tuple[str, int, int]] = []
     for kind, rx in _PAYLOADS:
         out.extend((kind, m.start(), m.end()) for m in rx.finditer(text))
-    return out
+    return tuple(out)
 
 
+_PAYLOAD_WORDS = re.compile(r"(?i)trunc|EGFR|CD19|CD20|HER2|NGFR|RQR8|secret|releas|armou?r|produc"
+                            r"|carry|encod|PD-?L?1|CTLA|CD47|TIGIT|BiTE|engager|casp|suicide|HSV"
+                            r"|IL-?\d|CCL|dominant|\bdn|knock|α")
+
+
+@lru_cache(maxsize=1 << 16)
 def _mask(text: str) -> str:
     """``text`` with non-therapy phrases and payloads blanked (offsets kept)."""
     masked = mt.MASKS.sub(lambda m: " " * len(m.group(0)), text)
@@ -408,7 +417,8 @@ _CHAIN_SEP = re.compile(r"^\s*\+?\s*(?:/|-|\+|,|&|and|or|x|×|\\|plus|,\s*and)?\
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
 _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"  # noqa: E501
-                            r"against|to)|specific (?:for|to)|recogni[sz](?:e|es|ing)|binds?|binding|CAR[- ]?T?|CART"
+                            r"against|to)|specific (?:for|to)|recogni[sz](?:e|es|ing)|binds?"
+                            r"|binding|CAR[- ]?T?|CART"
                             r"|CAR[- ]NK)[\s\-.]*(?:the\s+)?$)")
 _ANCHOR_AFTER = re.compile(
     r"(?i:^[\s\-]*(?:\(\w+\)\s*)?(?:(?:dual|bi|tri)[- ]?(?:target\w*|specific)|tandem|bicistronic|"
@@ -469,6 +479,11 @@ def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool =
 def _anchored_targets(text: str, strict: bool = False,
                       positive: bool = False) -> list[list[str]]:
     """Groups of antigen keys tied to a therapy cue in ``text`` (one group per chain)."""
+    return [list(g) for g in _anchored_groups(text, strict, positive)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _anchored_groups(text: str, strict: bool, positive: bool) -> tuple[tuple[str, ...], ...]:
     masked = _mask(text)
     mentions = mt.find_targets(masked)
     groups = []
@@ -481,11 +496,16 @@ def _anchored_targets(text: str, strict: bool = False,
             keys = list(dict.fromkeys(m.key for m in chain))
             if "EGFRvIII" in keys and "EGFR" in keys:
                 keys.remove("EGFR")
-            groups.append(keys)
-    return groups
+            groups.append(tuple(keys))
+    return tuple(groups)
 
 
 def _phrase_targets(text: str) -> list[str]:
+    return list(_phrase_keys(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _phrase_keys(text: str) -> tuple[str, ...]:
     """All antigens written in a product phrase (an intervention name), in order."""
     masked = _mask(text)
     keys = []
@@ -501,7 +521,7 @@ def _phrase_targets(text: str) -> list[str]:
     keys = list(dict.fromkeys(keys))
     if "EGFRvIII" in keys and "EGFR" in keys:
         keys.remove("EGFR")
-    return keys
+    return tuple(keys)
 
 
 _CODE_TOKEN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z0-9][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)")
@@ -580,7 +600,7 @@ _ANTIGEN_LIST = re.compile(r"(?i)\bantigens?\s*\(([^)]{6,200})\)")
 
 
 def _candidates(text: str) -> list[list[str]]:
-    out = []
+    out: list[list[str]] = []
     for sent in _SENTENCE.split(text):
         m = _ANTIGEN_LIST.search(sent)
         if m and re.search(r"(?i)\bCAR\b|chimeric antigen receptor", sent) and re.search(
@@ -619,10 +639,12 @@ def _phrase_fielded(iv: Intervention) -> Fielded:
             + ([("intervention_description", iv.description)] if iv.description else []))
 
 
-_CODE_CELLS = re.compile(r"(?i)[A-Za-z]*\d+[A-Za-z0-9-]*\s+(?:\w+\s+)?cells?\s+(?:injection|infusion|"
+_CODE_CELLS = re.compile(r"(?i)[A-Za-z]*\d+[A-Za-z0-9-]*\s+(?:\w+\s+)?cells?\s+"
+                         r"(?:injection|infusion|"
                          r"therapy|product)")
 _SENTENCE = re.compile(r"(?<=[.;])\s+|(?<=[a-z][.;])(?=[A-Z])|\n+")
-_CELL_DOSE = re.compile(r"(?i)(?:\d|10\^?\d|10⁶|10⁷|10⁸)[^.;]{0,25}?\b(?:CAR[- ]?T|CAR[- ]?NK|NK|CIK|"
+_CELL_DOSE = re.compile(r"(?i)(?:\d|10\^?\d|10⁶|10⁷|10⁸)[^.;]{0,25}?\b"
+                        r"(?:CAR[- ]?T|CAR[- ]?NK|NK|CIK|"
                         r"TIL|γδ ?T|iNKT)[- ]?cells?\s*(?:/|per)\s*(?:kg|m2|m²)")
 _CONSTRUCT_WORDS = re.compile(r"(?i)4-?1BB|\bBB[zζ]|CD28[zζ]|[zζ]eta\b|ζ|\bscFv\b|"
                               r"(?:second|third|2nd|3rd) generation")
@@ -662,7 +684,7 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
         if (not platforms and early_title_platform in mt.ENGINEERED
                 and _CONSTRUCT_WORDS.search(phrase) and _phrase_targets(phrase)):
             # "second generation 4-1BBζ EGFR806-EGFRt": a construct of the title's platform
-            platforms, construct_only = [early_title_platform], True
+            platforms, construct_only = [str(early_title_platform)], True
         if platforms == ["T cell"] and transplant and _DLI.search(phrase):
             continue  # donor lymphocytes given as part of a transplant protocol
         if not platforms:
@@ -753,7 +775,7 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
     if title_given and title_platform in _ENGINEERED_OF.values():
         for c in cands:
             if _ENGINEERED_OF.get(c.platform) == title_platform and not c.targets:
-                c.platform = title_platform
+                c.platform = str(title_platform)
                 c.platform_from = ("title", "the title names the engineered form of the cells")
     # a CAR named without its cell ("CAR.70", "UCAR cells") on NK cells named elsewhere
     everything = " ".join(texts["title"] + texts["descriptions"] + texts["summary"]
@@ -837,7 +859,7 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
                              code=match.code if match else None,
                              name=match.name if match else None,
                              as_written=match.as_written if match else None,
-                             phrase=match.phrase if match else [],
+                             phrase=match.phrase if match else base.phrase,
                              platform_from=base.platform_from,
                              target_from={k: ("summary", "candidate constructs listed")
                                           for k in g}))
@@ -1010,7 +1032,7 @@ def _source_evidence(record: TrialRecord, c: _Cand, fielded: dict[str, Fielded]
 
 
 def _product_payloads(c: _Cand, fielded: dict[str, Fielded]) -> tuple[str, ...]:
-    out = []
+    out: list[str] = []
     for _f, text in c.phrase + fielded["title"] + fielded["descriptions"]:
         out.extend(f"{kind}:{text[a:b].strip()}" for kind, a, b in _payloads(text))
     return tuple(dict.fromkeys(out))
@@ -1088,7 +1110,8 @@ _MODALITY_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 _ENGAGER = re.compile(r"(?i:engager|bispecific antibod\w*|\bBiTE\b|bi-?specific T[- ]cell"
                       r"|\bTCE\b|bispecific)")
 _AROUND_CT = re.compile(r"(?i:(?:after|following|post|receiving|received|prior|before|treated with"
-                        r"|undergoing|eligible for|planned)[^.;]{0,40}(?:CAR[- ]?T|CART|cell therap)"
+                        r"|undergoing|eligible for|planned)[^.;]{0,40}"
+                        r"(?:CAR[- ]?T|CART|cell therap)"
                         r"|CAR[- ]?T[^.;]{0,30}(?:recipients|treated patients|related|associated|"
                         r"induced|toxicit\w*|CRS|ICANS))")
 
@@ -1143,7 +1166,8 @@ def quality_flags(record: TrialRecord) -> tuple[str, ...]:
     >>> from celltx.models import Provenance, SourceFormat
     >>> rec = TrialRecord(nct_id="NCT00000001", brief_title="This example study of CAR-T",
     ...                   conditions=("Safety",), start_date="2030-01", completion_date="2020",
-    ...                   provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON))
+    ...                   provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
+    ...                                         record=0))
     >>> quality_flags(rec)
     ('placeholder_record', 'condition_is_outcome', 'impossible_date')
     """

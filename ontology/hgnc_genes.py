@@ -43,6 +43,7 @@ import argparse
 import bisect
 import csv
 import gzip
+import hashlib
 import io
 import re
 import sys
@@ -56,6 +57,9 @@ from typing import Any
 import ahocorasick
 
 TABLE = Path(__file__).parent / "hgnc_genes.tsv.gz"
+INDEX = Path(__file__).parent / "hgnc_gene_index.tsv.gz"
+"""The matcher's spellings, precomputed from ``TABLE`` by ``build`` (deriving them takes seconds;
+reading them a fraction of one). Its first line holds the SHA-256 of the table it came from."""
 DEFAULT_SOURCE = Path("../shared/reference/vocab/hgnc/hgnc_complete_set.tsv.gz")
 HGNC_RELEASE = "complete_set_2026-06-20"
 COLUMNS = ("hgnc_id", "symbol", "name", "alias_symbol", "prev_symbol", "uniprot")
@@ -378,11 +382,38 @@ class _Index:
     entries: int
 
 
+def build_index(genes: Sequence[GeneRecord] | None = None) -> bytes:
+    """The gzip bytes of the precomputed spellings of ``genes`` (default: the shipped table)."""
+    entries = _entries(records() if genes is None else genes)
+    lines = [f"# sha256 {hashlib.sha256(TABLE.read_bytes()).hexdigest()}"] + [
+        "\t".join((e.form, e.symbol, e.hgnc_id, e.kind, "1" if e.ambiguous else ""))
+        for e in entries]
+    buffer = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
+        gz.write(("\n".join(lines) + "\n").encode("utf-8"))
+    return buffer.getvalue()
+
+
+def _stored_entries() -> list[_Entry] | None:
+    """The precomputed spellings, or None when missing or made from another table."""
+    if not INDEX.exists():
+        return None
+    lines = gzip.decompress(INDEX.read_bytes()).decode("utf-8").splitlines()
+    if not lines or lines[0] != f"# sha256 {hashlib.sha256(TABLE.read_bytes()).hexdigest()}":
+        return None
+    out = []
+    for line in lines[1:]:
+        form, symbol, hgnc_id, kind, ambiguous = line.split("\t")
+        out.append(_Entry(form, symbol, hgnc_id, kind, ambiguous == "1"))
+    return out
+
+
 @cache
 def _index() -> _Index:
-    genes = records()
     keyed: dict[str, list[_Entry]] = defaultdict(list)
-    entries = _entries(genes)
+    entries = _stored_entries()
+    if entries is None:
+        entries = _entries(records())
     for entry in entries:
         keyed[_upper(entry.form)].append(entry)
     automaton = ahocorasick.Automaton()
@@ -562,6 +593,10 @@ def main(argv: Iterable[str] | None = None) -> int:
         data = build_table(args.source)
         args.output.write_bytes(data)
         print(f"{args.output}: {len(data):,} bytes, {len(table_rows(args.source)):,} genes")
+        if args.output == TABLE:
+            records.cache_clear()
+            INDEX.write_bytes(build_index())
+            print(f"{INDEX}: precomputed spellings")
     else:
         for mention in find_gene_mentions(" ".join(args.text)):
             print(mention)

@@ -85,7 +85,7 @@ def find_targets(text: str) -> list[Mention]:
     return list(_find_targets(text))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)
 def _find_targets(text: str) -> tuple[Mention, ...]:
     """The target mentions of ``text`` (cached: a phrase is read several times per record):
     curated aliases, ligands of ligand-based receptors, and any other HGNC gene written in a
@@ -180,7 +180,7 @@ antigens it binds (NKG2D-based receptors are in the target table as NKG2D ligand
 
 
 def _ligand_mentions(text: str) -> list[Mention]:
-    out = []
+    out: list[Mention] = []
     for rx, keys in LIGAND_RECEPTORS:
         for m in rx.finditer(text):
             out.extend(Mention(k, m.start(), m.end(), m.group(0), source="ligand") for k in keys)
@@ -328,7 +328,8 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"|CAR-?T|chimeric antigen receptor|\bCAR[- ](?:modified|engineered|transduced)"
                   r"|\bCARs\b|\bc?CAR[- ]?T|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
                   r"|\b(?:azer|ronde|anito|cilta|ide|axi|tisa|liso|brexu|obe|zamto|satri|eque"
-                  r"|relma|rese|arlo)-cel\b|chimeric (?:T[- ]cell )?receptors?|\bCAR\d{1,3}(?:v\d)?\b)"
+                  r"|relma|rese|arlo)-cel\b|chimeric (?:T[- ]cell )?receptors?"
+                  r"|\bCAR\d{1,3}(?:v\d)?\b)"
                   r"|CART[-‐ ]?\d|\bCART[A-Z0-9]|[A-Z0-9]CAR[- ]?T\b|[0-9]CAR\b"
                   r"|[A-Z0-9]CAR[A-Z]?-?\d|\b\d?[A-Za-z]{0,4}CAR-[A-Z0-9]"),
         ("TCR-T", r"(?i:\bTCR[- ]?T\b|\bTCR[- ]?T[- ]?cells?|\bTCR[- ](?:engineered|transduced|"

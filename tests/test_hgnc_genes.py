@@ -190,3 +190,12 @@ def test_many_short_strings() -> None:
             assert 0 <= m.start < m.end <= len(text)
             assert text[m.start:m.end] == m.alias
             assert m.kind in hgnc_genes.KINDS
+
+
+def test_shipped_index_is_the_spellings_of_the_shipped_table() -> None:
+    from celltx.ontology import hgnc_genes
+
+    assert hgnc_genes._stored_entries() is not None, (
+        "run: python -m celltx.ontology.hgnc_genes build")
+    assert gzip.decompress(hgnc_genes.INDEX.read_bytes()) == gzip.decompress(
+        hgnc_genes.build_index())

@@ -92,6 +92,13 @@ def _print_stats(stats: dict) -> None:  # type: ignore[type-arg]
         f"+ rejects [bold]{stats['rejects']}[/]; cell-therapy trials "
         f"[bold]{stats['cell_therapy_trials']}[/]"
     )
+    if stats.get("modalities"):
+        console.print("modality: " + ", ".join(f"{k} {v}" for k, v in stats["modalities"].items()),
+                      highlight=False)
+    for flag, ids in (stats.get("quality_flags") or {}).items():
+        more = f" … {len(ids) - 8} more" if len(ids) > 8 else ""
+        console.print(f"data-quality flag [bold]{flag}[/]: {len(ids)} trials "
+                      f"({', '.join(ids[:8])}{more})", highlight=False, soft_wrap=True)
     counts = Table(title="Graph")
     counts.add_column("nodes")
     counts.add_column("count", justify="right")

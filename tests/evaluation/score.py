@@ -60,6 +60,7 @@ def labels() -> dict[str, Label]:
 
 def records() -> dict[str, object]:
     from celltx.loaders import read_paths
+
     from celltx.models import TrialRecord
 
     out: dict[str, object] = {}
