@@ -1,6 +1,6 @@
 """Build speed and memory on a whole corpus, against merely parsing the same files.
 
-    python bench/bench_build.py [CORPUS] [--repeat N]
+    python bench/bench_build.py [CORPUS] [--repeat N] [--baseline CHECKOUT]
 
 Prints records/second of ``celltx.pipeline.build``, its peak resident memory (``ru_maxrss`` of a
 fresh child process), the time of the loaders alone (records read, nothing merged or built),
@@ -9,7 +9,9 @@ the time of parsing the same files with the standard library alone
 measurement runs in its own child process, best of ``--repeat``. Then the time of each phase
 (read+validate, merge, annotate, graph with its eligibility part, and saving the graph
 directory), from builds whose pipeline functions are wrapped with timers (median of
-``--repeat``). The machine is shared: compare figures taken in the same run.
+``--repeat``). The machine is shared: compare figures taken in the same run. With
+``--baseline`` (a checkout of an earlier commit, e.g. made with ``git worktree add``), the build
+is also timed from that checkout, interleaved with this one's, and the ratio printed.
 """
 
 from __future__ import annotations
@@ -143,11 +145,15 @@ def _child(mode: str, corpus: Path) -> None:
     print(json.dumps({"seconds": seconds, "records": records, "maxrss_kb": maxrss_kb}))
 
 
-def _run(mode: str, corpus: Path, repeat: int) -> dict[str, float]:
+def _run(mode: str, corpus: Path, repeat: int, code: Path | None = None) -> dict[str, float]:
+    """Best of ``repeat`` child runs; ``code``: a checkout whose celltx the child imports."""
+    import os
+
+    env = dict(os.environ, PYTHONPATH=str(code)) if code else None
     best: dict[str, float] | None = None
     for _ in range(repeat):
         out = subprocess.run([sys.executable, __file__, str(corpus), "--child", mode],
-                             check=True, capture_output=True, text=True).stdout
+                             check=True, capture_output=True, text=True, env=env).stdout
         result = json.loads(out.strip().splitlines()[-1])
         if best is None or result["seconds"] < best["seconds"]:
             best = result
@@ -159,6 +165,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit to "
+                        "compare the build time with (interleaved runs, best of --repeat)")
     parser.add_argument("--child", choices=[*sorted(MODES), "phases"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -168,6 +176,18 @@ def main() -> None:
         sys.exit(f"no corpus at {args.corpus} (give its path as the first argument)")
     files = _files(args.corpus)
     size = sum(p.stat().st_size for p in files)
+    if args.baseline:
+        mine = base = None
+        for _ in range(args.repeat):
+            m, b = _run("build", args.corpus, 1), _run("build", args.corpus, 1, args.baseline)
+            mine = m if mine is None or m["seconds"] < mine["seconds"] else mine
+            base = b if base is None or b["seconds"] < base["seconds"] else base
+        assert mine is not None and base is not None
+        print(f"build vs baseline {mine['seconds']:.2f} s against {base['seconds']:.2f} s from "
+              f"{args.baseline} = {mine['seconds'] / base['seconds']:.2f}× (best of "
+              f"{args.repeat} interleaved runs; peak RSS {mine['maxrss_kb'] / 1024:.0f} against "
+              f"{base['maxrss_kb'] / 1024:.0f} MiB)")
+        return
     build = _run("build", args.corpus, args.repeat)
     load = _run("load", args.corpus, args.repeat)
     parse = _run("parse", args.corpus, args.repeat)

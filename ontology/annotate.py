@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import Any
 
 import pycountry
 from celltx.ontology import matchers as mt
@@ -221,11 +222,8 @@ def _conditions(record: TrialRecord) -> tuple[ConditionMatch, ...]:
 
 # ---- products ------------------------------------------------------------------------------
 
-_SOURCE_RX: tuple[tuple[str, re.Pattern[str]], ...] = ()
-
-
 @cache
-def _source_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+def _source_patterns() -> tuple[tuple[str, mt.Prefiltered], ...]:
     order = ("iPSC", "cord blood", "cell line", "allogeneic", "autologous")
     table = vocab.cell_sources()
     out = []
@@ -238,7 +236,7 @@ def _source_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
             parts.append("(?i:" + "|".join(re.escape(a) for a in ci) + ")")
         if exact:
             parts.append("|".join(re.escape(a) for a in exact))
-        out.append((key, re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(parts) + ")")))
+        out.append((key, mt.Prefiltered(r"(?<![A-Za-z0-9])(?:" + "|".join(parts) + ")")))
     return tuple(out)
 
 
@@ -250,7 +248,7 @@ def _source(texts: list[str]) -> str | None:
     return None
 
 
-_TARGETED_CELLS = re.compile(
+_TARGETED_CELLS = mt.Prefiltered(
     r"(?i:(?:targeted|targeting|specific|directed|redirected|anti-?[^\s]+)[\s-]+"
     r"(?:(?:human|autologous|allogeneic|donor)\s+)?"
     r"(?:(?P<nkt>i?NKT)[- ]?cells?|(?P<gd>γδ|gamma[- ]?delta)[- ]?T[- ]?cells?"
@@ -359,7 +357,8 @@ def _cue_evidence(platform: str, fielded: Fielded, rule: str) -> Evidence:
 
 # ---- payloads: what a product carries rather than aims at ----------------------------------
 
-_PAYLOADS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx)) for kind, rx in (
+_PAYLOADS: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
+    (kind, mt.Prefiltered(rx)) for kind, rx in (
     ("marker", r"(?:\b(?i:trunc(?:ated)?)[\s-]*(?:human\s+)?|(?<![A-Za-z0-9])t|(?<![A-Za-z0-9])Δ)"
                r"(?:EGFR|CD19|HER2|Her2|CD20|CD34|NGFR|LNGFR)(?![A-Za-z0-9])"
                r"|(?<![A-Za-z0-9])(?:EGFR|CD19|HER2|Her2|CD20|NGFR)t(?:G)?(?![A-Za-z0-9])"
@@ -780,8 +779,10 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
     # a CAR named without its cell ("CAR.70", "UCAR cells") on NK cells named elsewhere
     everything = " ".join(texts["title"] + texts["descriptions"] + texts["summary"]
                           + [i.name for i in ivs])
-    if not _EXPLICIT_T.search(mt.MASKS.sub(" ", everything)) and _NK_SOURCE.search(
-            mt.MASKS.sub(" ", everything)):
+    if (any(c.platform == "CAR-T" for c in cands) and ("NK" in everything or "atural killer"
+                                                         in everything)
+            and not _EXPLICIT_T.search(mt.MASKS.sub(" ", everything))
+            and _NK_SOURCE.search(mt.MASKS.sub(" ", everything))):
         for c in cands:
             if c.platform == "CAR-T":
                 c.platform = "CAR-NK"
@@ -810,9 +811,10 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
                 c.target_from = {k: (level, "antigen in the sentence naming the product")
                                  for k in c.targets}
                 break
-    named_codes = list(dict.fromkeys(m.key for t in texts["title"] + texts["summary"]
-                                     for m in mt.find_codes(t)
-                                     if vocab.product_codes()[m.key].targets))
+    named_codes = list(dict.fromkeys(
+        m.key for t in texts["title"] + texts["summary"]
+        if any(not c.targets for c in cands) for m in mt.find_codes(t)
+        if vocab.product_codes()[m.key].targets))
     if len(named_codes) == 1:
         entry = vocab.product_codes()[named_codes[0]]
         for c in cands:
@@ -985,6 +987,7 @@ def _is_drug_only(name: str) -> bool:
     return bool(_DRUGLIKE.search(name)) and _code(name) is None
 
 
+@lru_cache(maxsize=1 << 16)
 def _title_context_only(title: str) -> bool:
     masked = mt.MASKS.sub(" ", title)
     if mt.NOT_THERAPY_TITLE.search(masked):
@@ -1091,10 +1094,54 @@ def _agents(record: TrialRecord) -> tuple[AgentUse, ...]:
     return tuple(seen.values())
 
 
+@cache
+def _product_words_automaton() -> Any:
+    words = _product_words()
+    return None if words is None else mt.word_automaton({w: w for w in words})
+
+
+@cache
+def _product_words() -> tuple[str, ...] | None:
+    """Lower-cased words of which a record that names a product has at least one: the required
+    words of every platform cue and every product code's aliases (None: cannot tell)."""
+    words: set[str] = set()
+    for _name, rx in mt.PLATFORM_CUES:
+        required = mt.required_words(rx.pattern)
+        if required is None:
+            return None
+        words |= required
+    for entry in vocab.product_codes().values():
+        words |= {a.lower() for a in (entry.code, *entry.aliases)}
+    return tuple(sorted(words))
+
+
+def may_name_a_product(record: TrialRecord) -> bool:
+    """False when no text of the record holds a word that every product cue needs, so that the
+    product rules need not run (most registry records are not cell therapy).
+
+    >>> from celltx.models import Provenance, SourceFormat
+    >>> prov = Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON, record=0)
+    >>> may_name_a_product(TrialRecord(nct_id="NCT00000001", brief_title="Aspirin in stroke",
+    ...                                provenance=prov))
+    False
+    """
+    words = _product_words_automaton()
+    if words is None:
+        return True
+    text = " ".join(t for t in (
+        record.brief_title, record.official_title, record.acronym, record.brief_summary,
+        record.detailed_description, *record.keywords,
+        *(x for i in record.interventions for x in (i.name, i.description, *i.other_names)),
+        *(a.description for a in record.arms)) if t).lower()
+    return next(words.iter(text), None) is not None
+
+
 # ---- modality and data quality ----------------------------------------------------------------
 
-_MODALITY_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(rx)) for name, rx in (
+_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle")}
+"""Words a cue needs, where the regex parser's own choice is too weak ("car")."""
+_MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
+    (name, mt.Prefiltered(rx, words=_CUE_WORDS.get(name))) for name, rx in (
         ("in_vivo_car", r"(?i:\bin[- ]vivo\b[^.;]{0,40}(?:\bCAR\b|CAR-?T|chimeric antigen|"
                         r"generat\w+|engineer\w+|reprogram\w+)|(?:\bCAR\b|CAR-?T)[^.;]{0,40}"
                         r"\bin[- ]vivo\b|\bLNP\b[^.;]{0,30}CAR|lipid nanoparticle[^.;]{0,40}CAR"
@@ -1107,9 +1154,10 @@ _MODALITY_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                           r"|survey|questionnaire|biomarker study|immune monitoring study"
                           r"|chart review)\b)"),
     ))
-_ENGAGER = re.compile(r"(?i:engager|bispecific antibod\w*|\bBiTE\b|bi-?specific T[- ]cell"
+_ENGAGER = mt.Prefiltered(r"(?i:engager|bispecific antibod\w*|\bBiTE\b|bi-?specific T[- ]cell"
                       r"|\bTCE\b|bispecific)")
-_AROUND_CT = re.compile(r"(?i:(?:after|following|post|receiving|received|prior|before|treated with"
+_AROUND_CT = mt.Prefiltered(r"(?i:(?:after|following|post|receiving|received|prior|before"
+                            r"|treated with"
                         r"|undergoing|eligible for|planned)[^.;]{0,40}"
                         r"(?:CAR[- ]?T|CART|cell therap)"
                         r"|CAR[- ]?T[^.;]{0,30}(?:recipients|treated patients|related|associated|"
@@ -1136,12 +1184,13 @@ def _modality(record: TrialRecord, has_products: bool) -> tuple[str, Evidence | 
                                       rule=f"{name.replace('_', ' ')} cue")
     if has_products:
         return "cell_therapy", None
-    for fld, text in heads + fielded["summary"]:
+    around = [(f, t) for f, t in heads + fielded["summary"] if _CONTEXT_WORDS.search(t)]
+    for fld, text in around:
         m = _ENGAGER.search(text)
         if m:
             return "engager", Evidence(field=fld, text=_snippet(text, m.start(), m.end()),
                                        rule="cell-engager cue")
-    for fld, text in heads + fielded["summary"]:
+    for fld, text in around:
         m = _AROUND_CT.search(text)
         if m:
             return "drug_after_cell_therapy", Evidence(
@@ -1150,7 +1199,9 @@ def _modality(record: TrialRecord, has_products: bool) -> tuple[str, Evidence | 
     return "other", None
 
 
-_PLACEHOLDER = re.compile(r"(?i:\bthis (?:is an? )?example (?:study|record|trial)|\bexample study"
+_CONTEXT_WORDS = re.compile(r"(?i:engager|bispecific|cell therap)|\bBiTE\b|\bTCE\b|\bCAR|CAR-?T\b")
+_PLACEHOLDER = mt.Prefiltered(r"(?i:\bthis (?:is an? )?example (?:study|record|trial)"
+                              r"|\bexample study"
                           r"|lorem ipsum|\btest (?:record|study) (?:only|for)|\bplaceholder\b"
                           r"|\bdummy (?:study|record)|\bdo not use\b)")
 _OUTCOME_NAME = re.compile(r"(?i:^(?:safety|efficacy|tolerability|toxicity|overall survival"
@@ -1194,7 +1245,7 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
         orgs.append(_org(record.lead_sponsor.name, record.lead_sponsor.sponsor_class, "lead"))
     for c in record.collaborators:
         orgs.append(_org(c.name, c.sponsor_class, "collaborator"))
-    cands, several = _products(record)
+    cands, several = _products(record) if may_name_a_product(record) else ([], False)
     products = tuple(_to_product(c, record) for c in cands)
     modality, modality_ev = _modality(record, bool(products))
     if modality != "cell_therapy":

@@ -52,7 +52,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import ahocorasick
 
@@ -294,8 +294,7 @@ def _name_forms(name: str) -> set[str]:
 # ---- the index ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     form: str  # the spelling (hyphens between letters and digits dropped)
     symbol: str
     hgnc_id: str

@@ -8,13 +8,15 @@ masked before anything else is read.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+import ahocorasick
 from celltx.ontology import vocab
 
 
@@ -28,6 +30,58 @@ class Mention:
     source: str = "table"
     """How the antigen was named: ``table`` (curated alias), ``hgnc`` (any HGNC gene written in
     a targeting context) or ``ligand`` (the ligand of a ligand-based receptor)."""
+
+
+@lru_cache(maxsize=1 << 12)
+def ascii_lower(text: str) -> str | None:
+    """``text`` lower-cased when it is ASCII (where that is exactly what case-insensitive
+    matching does), else None; cached, as several prefilters read the same text."""
+    return text.lower() if text.isascii() else None
+
+
+class Prefiltered:
+    """A compiled regex that first checks, on ASCII text, that one of the words every match
+    must contain is there (read from the pattern by :func:`required_words`): the same matches,
+    found without running the regex on most texts.
+
+    >>> rx = Prefiltered(r"(?i:tandem|dual[- ]target)")
+    >>> bool(rx.search("a Dual-Target CAR")), rx.search("a single CAR"), rx.sub("_", "x")
+    (True, None, 'x')
+    """
+
+    def __init__(self, pattern: str, flags: int = 0, words: Iterable[str] | None = None) -> None:
+        self.rx = re.compile(pattern, flags)
+        self.pattern = pattern
+        self._words: frozenset[str] | None = frozenset(words) if words else None
+        self._parsed = words is not None
+        self._automaton: Any = None
+
+    def _absent(self, text: str) -> bool:
+        if not self._parsed:
+            self._words, self._parsed = required_words(self.pattern), True
+        if self._words is None:
+            return False
+        low = ascii_lower(text)
+        if low is None:
+            return False
+        if self._automaton is None:
+            self._automaton = word_automaton({w: w for w in self._words})
+        return next(self._automaton.iter(low), None) is None
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return None if self._absent(text) else self.rx.search(text, pos)
+
+    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return None if self._absent(text) else self.rx.match(text, pos)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return iter(()) if self._absent(text) else self.rx.finditer(text)
+
+    def sub(self, repl: Any, text: str) -> str:
+        return text if self._absent(text) else self.rx.sub(repl, text)
+
+    def split(self, text: str) -> list[str]:
+        return [text] if self._absent(text) else self.rx.split(text)
 
 
 def _alternation(aliases: list[str]) -> str:
@@ -192,6 +246,8 @@ _GENE_BEFORE = re.compile(r"(?i:(?:\banti|\bCAR|\bCART|targeting|targets?|target
 _GENE_AFTER = re.compile(
     r"(?i:^(?:[\s\-]*(?:targeted|targeting|specific|directed|redirected|positive|expressing)\b"
     r"|[\s\-.]*(?:[A-Z]{1,4}[\s\-])?(?:CAR\b|CAR-?T|CAR-?NK|CARs\b|chimeric|TCR\b|TCR-?T)))")
+_TARGETING_WORDS = re.compile(r"(?i:anti|target|specific|directed|against|recogni|positive"
+                              r"|expressing)|CAR|TCR")
 _HUMANISED = re.compile(r"(?<![A-Za-z0-9])(?:h|hu)(?=[A-Z][A-Z0-9]{2,}(?![A-Za-z0-9]))")
 NOT_ANTIGEN_GENES = re.compile(
     r"^(?:IL\d+\w*|CCL\d+|CXCL\d+|CCR\d+|CXCR\d+|IFN\w+|TNF|TGFB\w*|CASP\d+|CD3[DEGZ]|CD247|CD28"
@@ -202,15 +258,41 @@ NOT_ANTIGEN_GENES = re.compile(
 costimulatory and signalling domains, knock-outs, safety switches)."""
 
 
+def _windowed(text: str, spans: list[tuple[int, int]], reach: int = 90) -> list[Any]:
+    """HGNC gene mentions of ``text`` within ``reach`` characters of ``spans`` (a mention
+    farther from every targeting word and known antigen could not be taken), each window
+    widened to whole words; found by scanning the windows only."""
+    from celltx.ontology import hgnc_genes
+
+    windows: list[list[int]] = []
+    for a, b in sorted(spans):
+        lo, hi = max(0, a - reach), min(len(text), b + reach)
+        while lo > 0 and not text[lo - 1].isspace():
+            lo -= 1
+        while hi < len(text) and not text[hi].isspace():
+            hi += 1
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    out = []
+    for lo, hi in windows:
+        for g in hgnc_genes.find_gene_mentions(text[lo:hi]):
+            out.append(dataclasses.replace(g, start=g.start + lo, end=g.end + lo))
+    return out
+
+
 def _gene_mentions(text: str, found: list[Mention]) -> list[Mention]:
     """Any HGNC gene (symbol, alias, previous symbol or name) written in a targeting context:
     "anti-STEAP1", "CSPG4-specific", "CAIX-targeted", "hALK.CAR", "PHOX2B PC-CAR", or paired
     with a known antigen ("CSPG4/GD2")."""
-    from celltx.ontology import hgnc_genes
 
     out = []
+    if not found and not _TARGETING_WORDS.search(text):
+        return out  # no targeting context anywhere, and no known antigen to pair with
     scan = _HUMANISED.sub(lambda m: " " * len(m.group(0)), text)
-    for g in hgnc_genes.find_gene_mentions(scan):
+    for g in _windowed(scan, [(m.start(), m.end()) for m in _TARGETING_WORDS.finditer(text)]
+                       + [(m.start, m.end) for m in found]):
         if NOT_ANTIGEN_GENES.match(g.symbol) or len(g.alias) < 3:
             continue
         before = text[max(0, g.start - 30):g.start]
@@ -293,7 +375,7 @@ def condition_index() -> tuple[dict[str, str], re.Pattern[str], dict[str, str]]:
 
 # ---- masks and cues -------------------------------------------------------------------------
 
-MASKS = re.compile(
+MASKS = Prefiltered(
     r"(?i:NK\s*/\s*T[- ]?cells?[- ]lymphomas?|NK\s*/\s*T[- ]?cell|natural killer\s*/\s*T[- ]?cell"
     r"|NK-T[- ]cell lymphoma|extranodal NK|(?:T\s*/\s*)?NK[- ]cells?\s+(?:haema|hema)tolog\w*"
     r"\s+(?:malignanc\w+|neoplasm\w*|tumou?rs?)|NK[- ]cell (?:engager|activity|function|counts?|"
@@ -427,29 +509,62 @@ def platform_cues(text: str) -> Iterator[tuple[str, re.Pattern[str]]]:
     words are all absent from the lower-cased text cannot match and is skipped (most titles
     name no cell therapy, and the 13 cue regexes were a third of the normaliser's time).
     """
-    low = text.lower() if text.isascii() else None
-    for (name, rx), words in zip(PLATFORM_CUES, _cue_words(), strict=True):
-        if low is None or words is None or any(w in low for w in words):
+    possible = _possible_cues(text)
+    for i, (name, rx) in enumerate(PLATFORM_CUES):
+        if i in possible:
             yield name, rx
+
+
+@lru_cache(maxsize=1 << 14)
+def _possible_cues(text: str) -> frozenset[int]:
+    """Indices of the cues whose required words occur in ``text`` (all of them for non-ASCII
+    text or a cue whose words are unknown), found in one pass of an automaton."""
+    low = ascii_lower(text)
+    automaton, unknown = _cue_automaton()
+    if low is None:
+        return frozenset(range(len(PLATFORM_CUES)))
+    return unknown | frozenset(i for _end, ids in automaton.iter(low) for i in ids)
+
+
+@cache
+def _cue_automaton() -> tuple[Any, frozenset[int]]:
+    owners: dict[str, set[int]] = {}
+    unknown = set()
+    for i, words in enumerate(_cue_words()):
+        if words is None:
+            unknown.add(i)
+            continue
+        for w in words:
+            owners.setdefault(w, set()).add(i)
+    return word_automaton({w: frozenset(ids) for w, ids in owners.items()}), frozenset(unknown)
+
+
+def word_automaton(words: dict[str, Any]) -> Any:
+    """An Aho-Corasick automaton over ``words`` (lower case), each carrying its value."""
+    automaton = ahocorasick.Automaton()
+    for w, value in words.items():
+        automaton.add_word(w, value)
+    automaton.make_automaton()
+    return automaton
 
 
 ENGINEERED = {"CAR-T", "CAR-NK", "CAR-NKT", "CAR-γδT", "CAR-M", "TCR-T"}
 
-DUAL_CUE = re.compile(r"(?i:dual[- ]?(?:target|specific|antigen|CAR)\w*|\bdual\b|bi-?specific"
+DUAL_CUE = Prefiltered(r"(?i:dual[- ]?(?:target|specific|antigen|CAR)\w*|\bdual\b|bi-?specific"
                       r"|tandem|bicistronic|bi-?valent|\bTanCAR|\bOR[- ]gate|two[- ]target"
                       r"|double[- ]target\w*|tri-?specific|tri-?valent|triple[- ]target\w*"
                       r"|multi-?target\w*)")
-SEPARATE_CUE = re.compile(r"(?i:sequential\w*|cocktail|mixed|co-?administ\w*|co-?infus\w*"
+SEPARATE_CUE = Prefiltered(r"(?i:sequential\w*|cocktail|mixed|co-?administ\w*|co-?infus\w*"
                           r"|combination of|combined infusion|two CAR-?T)")
 
-CONTEXT_NOT_GIVEN = re.compile(
+CONTEXT_NOT_GIVEN = Prefiltered(
     r"(?i:\b(?:after|following|post|prior(?: to)?|receiving|received|recipients?|treated with"
     r"|undergoing|underwent|before|bridging|previous(?:ly)?|failed|failure|relapsed? after"
     r"|refractory to|resistant to|exposed|eligible for)\b[^.;:]{0,25}$)")
 RELATED_AFTER = re.compile(
     r"(?i:^[^.;:]{0,12}\b(?:related|associated|induced|mediated|toxicit\w*|recipients?"
     r"|treated patients|CRS|cytokine release|ICANS|neurotox\w*|failure|relapse)\b)")
-NOT_THERAPY_TITLE = re.compile(
+NOT_THERAPY_TITLE = Prefiltered(
     r"(?i:cytokine release syndrome|\bCRS\b|\bICANS\b|neurotoxicity|real[- ]world|registry"
     r"|retrospective|long[- ]term follow[- ]?up|survey|questionnaire|quality of life"
     r"|biomarker|imaging|diagnostic|prophyla\w+ (?:of|for|against)|vaccin\w+ response"
