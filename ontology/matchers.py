@@ -287,7 +287,7 @@ def _gene_mentions(text: str, found: list[Mention]) -> list[Mention]:
     "anti-STEAP1", "CSPG4-specific", "CAIX-targeted", "hALK.CAR", "PHOX2B PC-CAR", or paired
     with a known antigen ("CSPG4/GD2")."""
 
-    out = []
+    out: list[Mention] = []
     if not found and not _TARGETING_WORDS.search(text):
         return out  # no targeting context anywhere, and no known antigen to pair with
     scan = _HUMANISED.sub(lambda m: " " * len(m.group(0)), text)
