@@ -499,7 +499,7 @@ def _date_text(value: str | int | date | None, what: str) -> str | None:
     text = value.isoformat() if isinstance(value, date) else str(value).strip()
     from celltx.models import PARTIAL_DATE_RE
 
-    if not PARTIAL_DATE_RE.match(text):
+    if not PARTIAL_DATE_RE.fullmatch(text):
         raise ValueError(f"{what} must be a year or ISO date (2021, 2021-06, 2021-06-01), "
                          f"not {value!r}")
     return text

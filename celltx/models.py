@@ -37,13 +37,13 @@ INTERVENTION_TYPES = frozenset(
 
 
 def _check_date(value: str | None) -> str | None:
-    if value is not None and not PARTIAL_DATE_RE.match(value):
+    if value is not None and not PARTIAL_DATE_RE.fullmatch(value):
         raise ValueError(f"not an ISO partial date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
     return value
 
 
 def _check_nct(value: str | None) -> str | None:
-    if value is not None and not NCT_RE.match(value):
+    if value is not None and not NCT_RE.fullmatch(value):
         raise ValueError(f"not an NCT number: {value!r}")
     return value
 

@@ -17,6 +17,7 @@ from celltx.gc_pause import gc_paused
 from celltx.graph.merge import identify_records, merge_records
 from celltx.graph.trial_graph import TrialGraph
 from celltx.loaders import SourceFile, iter_sources, read_source
+from celltx.loaders.sources import DECOMPRESSION_ERRORS
 from celltx.models import Reject, TrialRecord, UnreadableFileError
 from celltx.ontology.annotate import annotate
 
@@ -83,7 +84,11 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
                     records_by_nct[item.nct_id].append(item)
                 if progress and n % 500 == 0:
                     progress(source.path, n)
-        except UnreadableFileError as exc:
+        except (UnreadableFileError, *DECOMPRESSION_ERRORS) as exc:
+            if not isinstance(exc, UnreadableFileError):
+                # damaged compressed data part-way through: the records before it are kept
+                exc = UnreadableFileError(source.path, f"corrupt or truncated data after "
+                                                       f"record {n}: {exc}")
             if not keep_going:
                 raise BuildError(f"{exc} (use --keep-going to record it as a reject and go on)") \
                     from None

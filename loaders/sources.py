@@ -7,6 +7,7 @@ import codecs
 import gzip
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import BinaryIO, cast
 from celltx.models import UnreadableFileError
 
 SNIFF_BYTES = 1 << 20
+DECOMPRESSION_ERRORS = (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error)
+"""What reading a damaged file or archive member raises (gzip.BadGzipFile is an OSError)."""
 SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 
 
@@ -84,7 +87,7 @@ def read_head(source: SourceFile, size: int = SNIFF_BYTES) -> bytes:
     try:
         with source.open() as fh:
             return fh.read(size)
-    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as exc:
+    except DECOMPRESSION_ERRORS as exc:
         raise UnreadableFileError(source.path, f"cannot read: {exc}") from None
 
 

@@ -103,3 +103,27 @@ def test_unreadable_file_fails_without_keep_going(tmp_path: Path) -> None:
     stats = json.loads(celltx("build", str(tmp_path / "x.bin"), "--out", str(tmp_path / "g"),
                               "--keep-going", "--json").stdout)
     assert stats["rejects"] == 1 and stats["trials"] == 0
+
+
+@pytest.mark.parametrize("where", [40, 2000])
+def test_a_bit_flipped_gzip_is_a_named_error_or_a_reject_never_a_traceback(
+        tmp_path: Path, where: int) -> None:
+    import gzip
+
+    studies = [json.loads(p.read_text(encoding="utf-8"))
+               for p in sorted(FIXTURES.glob("*.json"))[:1]]
+    raw = json.dumps(studies * 40).encode()
+    data = bytearray(gzip.compress(raw))
+    data[min(where, len(data) - 10)] ^= 0xFF
+    bad = tmp_path / "studies.json.gz"
+    bad.write_bytes(bytes(data))
+    proc = celltx("build", str(bad), "--out", str(tmp_path / "g"), check=False)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "studies.json.gz" in proc.stderr
+    kept = celltx("build", str(bad), "--keep-going", "--out", str(tmp_path / "g2"), "--json",
+                  check=False)
+    assert kept.returncode == 0 and "Traceback" not in kept.stderr, kept.stderr
+    stats = json.loads(kept.stdout)
+    assert stats["rejects"] >= 1
+    assert stats["records_read"] == (stats["trials"] + stats["rejects"]
+                                     + stats["duplicates_merged"])

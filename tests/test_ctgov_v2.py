@@ -131,3 +131,17 @@ def test_api_page_with_studies_after_other_keys(tmp_path: Path, fixtures: Path) 
     records = read_all(tmp_path / "page.json")
     assert [r.nct_id for r in records] == [
         s["protocolSection"]["identificationModule"]["nctId"] for s in page["studies"]]
+
+
+def test_an_nct_id_with_a_trailing_newline_is_a_reject_not_a_second_trial() -> None:
+    """``re.match`` with ``$`` also matches before a final newline: ids are matched whole."""
+    from celltx.loaders.ctgov_v2 import study_to_record
+
+    from celltx.models import Provenance, Reject, SourceFormat
+
+    prov = Provenance(path="x.json", format=SourceFormat.CTGOV_V2_JSON, record=0)
+    good = {"protocolSection": {"identificationModule": {"nctId": "NCT03198052"}}}
+    bad = {"protocolSection": {"identificationModule": {"nctId": "NCT03198052\n"}}}
+    assert not isinstance(study_to_record(good, prov), Reject)
+    rejected = study_to_record(bad, prov)
+    assert isinstance(rejected, Reject) and "nct" in rejected.message().lower()
