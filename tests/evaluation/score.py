@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).parent
+DEV2_LABELS = HERE / "dev2" / "labels.tsv"
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,18 @@ class Label:
 
 
 def labels() -> dict[str, Label]:
+    """The labels of the frozen set (parts dev and test) and of the second dev set (dev2)."""
     parts = {r["nct_id"]: r["part"] for r in csv.DictReader(
         (HERE / "split.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t")}
+    rows = list(csv.DictReader((HERE / "labels.tsv").read_text(encoding="utf-8").splitlines(),
+                               delimiter="\t"))
+    if DEV2_LABELS.exists():
+        extra = list(csv.DictReader(DEV2_LABELS.read_text(encoding="utf-8").splitlines(),
+                                    delimiter="\t"))
+        parts.update({r["nct_id"]: "dev2" for r in extra})
+        rows += extra
     out = {}
-    for r in csv.DictReader((HERE / "labels.tsv").read_text(encoding="utf-8").splitlines(),
-                            delimiter="\t"):
+    for r in rows:
         products = []
         for item in (r["products"] or "").split(";"):
             if not item.strip():
@@ -64,7 +72,10 @@ def records() -> dict[str, object]:
     from celltx.models import TrialRecord
 
     out: dict[str, object] = {}
-    for _src, _fmt, it in read_paths([HERE / "sample_draw.json", HERE / "csv_draw"]):
+    paths = [HERE / "sample_draw.json", HERE / "csv_draw"]
+    if DEV2_LABELS.exists():
+        paths.append(HERE / "dev2" / "sample_draw.json")
+    for _src, _fmt, it in read_paths(paths):
         for rec in it:
             assert isinstance(rec, TrialRecord), rec
             out[rec.nct_id or ""] = rec
@@ -115,12 +126,14 @@ def score(part: str, *, clear_only: bool = False) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
-    rows = {(p, c): score(p, clear_only=c) for p in ("dev", "test") for c in (False, True)}
+    names = ("dev", "dev2", "test") if DEV2_LABELS.exists() else ("dev", "test")
+    rows = {(p, c): score(p, clear_only=c) for p in names for c in (False, True)}
     keys = [k for k in rows[("dev", False)] if k != "misses"]
-    print(f"{'':28}{'dev':>8}{'test':>8}{'dev*':>8}{'test*':>8}   (* without unclear labels)")
+    print(f"{'':28}" + "".join(f"{p + s:>8}" for s in ("", "*") for p in names)
+          + "   (* without unclear labels)")
     for k in keys:
         print(f"{k:28}" + "".join(f"{rows[(p, c)][k]!s:>8}" for c in (False, True)
-                                  for p in ("dev", "test")))
+                                  for p in names))
     if "--misses" in argv:
         part = argv[argv.index("--misses") + 1]
         for m in rows[(part, False)]["misses"]:  # type: ignore[union-attr]
