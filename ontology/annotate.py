@@ -412,7 +412,7 @@ def _mask(text: str) -> str:
     return masked
 
 
-_CHAIN_SEP = re.compile(r"^\s*\+?\s*(?:/|-|\+|,|&|and|or|x|×|\\|plus|,\s*and)?\s*$", re.I)
+_CHAIN_SEP = re.compile(r"^\s*\+?\s*(?:/|-|\+|,|&|and|or|and/or|x|×|\\|plus|,\s*and)?\s*$", re.I)
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
 _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"  # noqa: E501
@@ -595,6 +595,7 @@ _CANDIDATES = re.compile(
     r"(?:[\w-]+\s+){0,3}?(?:constructs?|products?|CARs?|CAR-\w+(?:\s+cells?)?)\s*\(([^)]*)\)")
 
 
+_ENUMERATED = re.compile(r"\(\d\)\s*([A-Za-z0-9-]+\s*[+/]\s*[A-Za-z0-9-]+)")
 _ANTIGEN_LIST = re.compile(r"(?i)\bantigens?\s*\(([^)]{6,200})\)")
 
 
@@ -606,6 +607,14 @@ def _candidates(text: str) -> list[list[str]]:
                 r"(?i)personali[sz]ed|based on (?:the )?expression|according to", sent):
             # a personalised CAR chosen by the tumour's antigens: one product per antigen
             out.extend([k] for k in dict.fromkeys(x.key for x in mt.find_targets(m.group(1))))
+    for sent in _SENTENCE.split(text):
+        items = _ENUMERATED.findall(sent)
+        if len(items) >= 2 and mt.DUAL_CUE.search(sent):
+            # "dual-target arms: (1) CEA+GUCY2C, (2) CEA+HER2, or (3) GUCY2C+HER2"
+            for item in items:
+                keys = list(dict.fromkeys(x.key for x in mt.find_targets(item)))
+                if keys:
+                    out.append(keys)
     for m in _CANDIDATES.finditer(text):
         for item in re.split(r",|;|\band\b", m.group(2)):
             keys = list(dict.fromkeys(x.key for x in mt.find_targets(item)))
@@ -718,7 +727,11 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
                                    target_from={k: tfrom for k in g}))
     title_platform = _platform(title)
     title_given = title_platform is not None and not _title_context_only(title)
-    if not cands and title_given and title_platform is not None:
+    drug_in_title = bool(ivs) and any(
+        re.search(rf"(?i){re.escape(i.name)}\s*(?:\+|plus\b|with\b|combined with\b)"
+                  rf"|(?:\+|plus\b|with\b|combined with\b)\s*{re.escape(i.name)}", title)
+        for i in ivs if len(i.name) >= 4 and _platform(i.name) is None and _is_drug_only(i.name))
+    if not cands and title_given and title_platform is not None and not drug_in_title:
         keys = [k for g in _anchored_targets(title) for k in g]
         codes = mt.find_codes(title)
         if not keys and codes:
@@ -747,6 +760,10 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
                 # any sentence that names the code ("a HER2 CAR-NK therapy such as AB-201")
                 near = next((sent for sent in _SENTENCE.split(summary)
                              if code in sent and _platform(sent)), near)
+        if near is None and coded and re.search(r"(?i)cells?\b", coded[0].name):
+            name = re.sub(r"(?i)\s*(?:injection|infusion)$", "", coded[0].name).lower()
+            near = next((sent for sent in _SENTENCE.split(summary)
+                         if name in sent.lower() and _platform(sent)), None)
         near_platform = _platform(near) if coded and near else None
         if (near is None or near_platform is None) and len(coded) == 1 and code:
             # the one code-named product, and the summary gives cells as the dose
@@ -770,6 +787,17 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
             if c.platform == "CAR-T":
                 c.platform = title_platform
                 c.platform_from = ("title", "the title names the CAR's cell type")
+    # the title names several engineered platforms ("CAR-T/TCR-T Cell Immunotherapy") and the
+    # interventions only one: the others are products too
+    if title_given and cands:
+        named = [p for p in _platforms(title) if p in mt.ENGINEERED]
+        have = {c.platform for c in cands}
+        if len(named) > 1 and have & set(named):
+            for p in named:
+                if p not in have:
+                    cands.append(_Cand(platform=p, as_written=texts["title"][0],
+                                       platform_from=("title", "one of several platforms "
+                                                               "the title names")))
     # a generic "NK Cells" intervention in a trial whose title gives a CAR-NK (same cell)
     if title_given and title_platform in _ENGINEERED_OF.values():
         for c in cands:
@@ -1142,10 +1170,16 @@ _CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle")}
 """Words a cue needs, where the regex parser's own choice is too weak ("car")."""
 _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
     (name, mt.Prefiltered(rx, words=_CUE_WORDS.get(name))) for name, rx in (
-        ("in_vivo_car", r"(?i:\bin[- ]vivo\b[^.;]{0,40}(?:\bCAR\b|CAR-?T|chimeric antigen|"
-                        r"generat\w+|engineer\w+|reprogram\w+)|(?:\bCAR\b|CAR-?T)[^.;]{0,40}"
-                        r"\bin[- ]vivo\b|\bLNP\b[^.;]{0,30}CAR|lipid nanoparticle[^.;]{0,40}CAR"
+        ("in_vivo_car", r"(?i:\bin[- ]?vivo(?:[\s-]+(?:(?-i:[A-Z0-9][\w/+-]*)|generated|engineered"
+                        r"|produced|reprogrammed|transduced|delivered|manufactured|targeted"
+                        r"|tandem|dual|bispecific|dual-target|anti-\S+)){0,5}[\s-]*"
+                        r"(?:\bCAR\b|CAR-?T|chimeric antigen)"
+                        r"|(?:\bCAR\b|CAR-?T)[^.;]{0,30}(?:generated|engineered|produced|made)\s+in"
+                        r"[- ]vivo|in[- ]vivo (?:generation|engineering|reprogramming) of"
+                        r"|\bLNP\b[^.;]{0,30}CAR|lipid nanoparticle[^.;]{0,40}CAR"
                         r"|CAR[^.;]{0,30}(?:lipid nanoparticle|\bLNP\b))"),
+        ("observational_summary", r"(?i:\b(?:this|the) (?:study )?is an? (?:\w+,?\s+){0,3}"
+                                  r"observational\b)"),
         ("follow_up", r"(?i:long[- ]term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"
                       r" (?:of|for) (?:patients|subjects|participants))"),
         ("observational", r"(?i:\b(?:collection of (?:\w+ )?samples|biobank\w*|sample collection"
@@ -1161,7 +1195,8 @@ _AROUND_CT = mt.Prefiltered(r"(?i:(?:after|following|post|receiving|received|pri
                         r"|undergoing|eligible for|planned)[^.;]{0,40}"
                         r"(?:CAR[- ]?T|CART|cell therap)"
                         r"|CAR[- ]?T[^.;]{0,30}(?:recipients|treated patients|related|associated|"
-                        r"induced|toxicit\w*|CRS|ICANS))")
+                        r"induced|toxicit\w*|CRS|ICANS)|(?:\+|\bplus|\bwith)\s+"
+                        r"(?:standard[- ]of[- ]care\s+)?CAR[- ]?T\b|\bCAR[- ]?T\s*\+)")
 
 
 def _modality(record: TrialRecord, has_products: bool) -> tuple[str, Evidence | None]:
@@ -1173,6 +1208,7 @@ def _modality(record: TrialRecord, has_products: bool) -> tuple[str, Evidence | 
                                          rule="observational study type")
     for name, rx in _MODALITY_CUES:
         where = {"in_vivo_car": heads + fielded["summary"],
+                 "observational_summary": fielded["summary"],
                  "observational": fielded["title"]}.get(name, heads)
         for fld, text in where:
             m = rx.search(text)
@@ -1180,7 +1216,8 @@ def _modality(record: TrialRecord, has_products: bool) -> tuple[str, Evidence | 
                 if name == "in_vivo_car" and re.search(r"(?i)ex[- ]vivo", text[
                         max(0, m.start() - 60):m.end() + 60]):
                     continue
-                return name, Evidence(field=fld, text=_snippet(text, m.start(), m.end()),
+                kind = name.removesuffix("_summary")
+                return kind, Evidence(field=fld, text=_snippet(text, m.start(), m.end()),
                                       rule=f"{name.replace('_', ' ')} cue")
     if has_products:
         return "cell_therapy", None

@@ -161,6 +161,7 @@ def _find_targets(text: str) -> tuple[Mention, ...]:
     out.extend(m for m in _sibling_mentions(text, out) if not _overlaps(m, out))
     out.extend(m for m in _car_number_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _clone_mentions(text) if not _overlaps(m, out))
+    out.extend(m for m in _cd_pair_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _ligand_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _gene_mentions(text, out) if not _overlaps(m, out))
     return tuple(sorted(out, key=lambda m: (m.start, -m.end)))
@@ -194,6 +195,8 @@ def _car_number_mentions(text: str) -> list[Mention]:
     "CAR138" (CD138)."""
     out = []
     for m in _CAR_NUMBER.finditer(text):
+        if re.match(r"(?i)\s+anti\b", text[m.end():]):
+            continue  # "CAR2 Anti-CEA": a version of the CAR, the antigen follows
         hit = _find_targets(f"CD{m.group(1)}")
         if len(hit) == 1 and hit[0].source == "table":
             out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(0)))
@@ -201,6 +204,21 @@ def _car_number_mentions(text: str) -> list[Mention]:
 
 
 _CLONE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{3,}[A-Za-z])(\d{2,4})(?=[-\s])")
+
+
+_CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./](\d{1,3})"
+                      r"(?=[\s-]*(?:CAR|T\b|-T\b))")
+
+
+def _cd_pair_mentions(text: str) -> list[Mention]:
+    """A tandem CAR named by the CD numbers of its antigens: "LV20.19 CAR" (CD20, CD19)."""
+    out = []
+    for m in _CD_PAIR.finditer(text):
+        hits = [_find_targets(f"CD{m.group(g)}") for g in (1, 2)]
+        if all(len(h) == 1 and h[0].source == "table" for h in hits):
+            out.extend(Mention(h[0].key, m.start(g), m.end(g), m.group(g))
+                       for g, h in zip((1, 2), hits, strict=True))
+    return out
 
 
 def _clone_mentions(text: str) -> list[Mention]:
@@ -224,6 +242,8 @@ LIGAND_RECEPTORS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
     (re.compile(rx + _RECEPTOR_AFTER), keys) for rx, keys in (
         (r"(?<![A-Za-z0-9])IL-?13(?:\s?\(?E12Y\)?|\s?\(?E13Y\)?)?(?![0-9Rr])", ("IL13RA2",)),
         (r"(?<![A-Za-z0-9])IL-?3(?![0-9Rr])", ("IL3RA",)),
+        (r"(?<![A-Za-z0-9])IL-?5(?![0-9Rr])", ("IL5RA",)),
+        (r"(?<![A-Za-z0-9])IL-?11(?![0-9Rr])", ("IL11RA",)),
         (r"(?<![A-Za-z0-9])APRIL(?![A-Za-z0-9])", ("TNFRSF17", "TNFRSF13B")),
         (r"(?<![A-Za-z0-9])BAFF(?:[- ]?ligand)?(?![A-Za-z0-9-])", ("TNFRSF13C",)),
         (r"(?<![A-Za-z0-9])NKp30(?![A-Za-z0-9])", ("NCR3LG1",)),
@@ -411,7 +431,7 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"|\bCARs\b|\bc?CAR[- ]?T|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
                   r"|\b(?:azer|ronde|anito|cilta|ide|axi|tisa|liso|brexu|obe|zamto|satri|eque"
                   r"|relma|rese|arlo)-cel\b|chimeric (?:T[- ]cell )?receptors?"
-                  r"|\bCAR\d{1,3}(?:v\d)?\b)"
+                  r"|\bCAR\d{1,3}(?:v\d)?\b|[A-Za-z]CAR\d{0,3}-T\b)"
                   r"|CART[-‐ ]?\d|\bCART[A-Z0-9]|[A-Z0-9]CAR[- ]?T\b|[0-9]CAR\b"
                   r"|[A-Z0-9]CAR[A-Z]?-?\d|\b\d?[A-Za-z]{0,4}CAR-[A-Z0-9]"),
         ("TCR-T", r"(?i:\bTCR[- ]?T\b|\bTCR[- ]?T[- ]?cells?|\bTCR[- ](?:engineered|transduced|"
@@ -551,6 +571,7 @@ def word_automaton(words: dict[str, Any]) -> Any:
 ENGINEERED = {"CAR-T", "CAR-NK", "CAR-NKT", "CAR-γδT", "CAR-M", "TCR-T"}
 
 DUAL_CUE = Prefiltered(r"(?i:dual[- ]?(?:target|specific|antigen|CAR)\w*|\bdual\b|bi-?specific"
+                       r"|logic[- ]gated?"
                       r"|tandem|bicistronic|bi-?valent|\bTanCAR|\bOR[- ]gate|two[- ]target"
                       r"|double[- ]target\w*|tri-?specific|tri-?valent|triple[- ]target\w*"
                       r"|multi-?target\w*)")

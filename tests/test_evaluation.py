@@ -14,11 +14,11 @@ import score  # noqa: E402
 
 # measured on the test part when the rules were frozen (see tests/evaluation/README.md)
 FLOORS = {
-    "target_precision": 0.92,
-    "target_recall": 0.90,
-    "exact_target_set": 0.90,
-    "platform_accuracy": 0.88,
-    "is_cell_therapy_accuracy": 0.90,
+    "target_precision": 0.93,
+    "target_recall": 0.91,
+    "exact_target_set": 0.91,
+    "platform_accuracy": 0.89,
+    "is_cell_therapy_accuracy": 0.92,
 }
 
 
@@ -43,5 +43,6 @@ def test_test_part_at_least_the_floor(test_part: dict[str, object], metric: str)
 
 def test_dev_part_is_not_worse_than_the_test_part_by_much() -> None:
     """The dev part was tuned on; a large gap the other way would mean a broken split."""
-    dev = score.score("dev")
+    dev, dev2 = score.score("dev"), score.score("dev2")
     assert dev["target_recall"] >= 0.95 and dev["platform_accuracy"] >= 0.95
+    assert dev2["trials"] == 160 and dev2["target_recall"] >= 0.9
