@@ -79,7 +79,9 @@ def load_only(corpus: Path) -> int:
 
 
 def phases(corpus: Path) -> dict[str, float]:
-    """Time each phase of one build (and of saving it) by wrapping the functions it calls."""
+    """Time each phase of one build (and of saving it) by wrapping the functions it calls
+    (annotation in this process: timers in worker processes would be lost)."""
+    import os
     import tempfile
     from collections import defaultdict
     from collections.abc import Callable, Iterator
@@ -89,6 +91,7 @@ def phases(corpus: Path) -> dict[str, float]:
 
     import celltx.pipeline as pipeline
 
+    os.environ["CELLTX_WORKERS"] = "1"
     spent: dict[str, float] = defaultdict(float)
 
     def timed(phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -185,8 +188,9 @@ def main() -> None:
         assert mine is not None and base is not None
         print(f"build vs baseline {mine['seconds']:.2f} s against {base['seconds']:.2f} s from "
               f"{args.baseline} = {mine['seconds'] / base['seconds']:.2f}× (best of "
-              f"{args.repeat} interleaved runs; peak RSS {mine['maxrss_kb'] / 1024:.0f} against "
-              f"{base['maxrss_kb'] / 1024:.0f} MiB)")
+              f"{args.repeat} interleaved runs; peak RSS of the main process "
+              f"{mine['maxrss_kb'] / 1024:.0f} against {base['maxrss_kb'] / 1024:.0f} MiB; "
+              "forked annotation workers not counted)")
         return
     build = _run("build", args.corpus, args.repeat)
     load = _run("load", args.corpus, args.repeat)

@@ -20,6 +20,7 @@ from celltx.loaders import SourceFile, iter_sources, read_source
 from celltx.loaders.sources import DECOMPRESSION_ERRORS
 from celltx.models import Reject, TrialRecord, UnreadableFileError
 from celltx.ontology.annotate import annotate
+from celltx.parallel_annotate import annotate_all
 
 ProgressHook = Callable[[str, int], None]
 """Called with (source path, records read so far in it) as a build goes."""
@@ -112,6 +113,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     graph = TrialGraph()
     merges: list[dict[str, Any]] = []
     duplicates = 0
+    merged_trials = []
     for nct in sorted(records_by_nct):
         recs = records_by_nct[nct]
         merged = merge_records(recs)
@@ -120,7 +122,10 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
         if len(recs) > 1:
             merges.append({"nct_id": nct, "sources": [p.ref for p in merged.sources],
                            "evidence": merged.evidence, "conflicts": merged.conflicts})
-        graph.add_trial(merged, annotate(merged.record), recs)
+        merged_trials.append((merged, recs))
+    annotations = annotate_all([m.record for m, _ in merged_trials], annotate)
+    for (merged, recs), ann in zip(merged_trials, annotations, strict=True):
+        graph.add_trial(merged, ann, recs)
 
     trials = len(records_by_nct)
     per_format: Counter[str] = Counter()

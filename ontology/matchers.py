@@ -212,7 +212,7 @@ _CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./](\
 
 def _cd_pair_mentions(text: str) -> list[Mention]:
     """A tandem CAR named by the CD numbers of its antigens: "LV20.19 CAR" (CD20, CD19)."""
-    out = []
+    out: list[Mention] = []
     for m in _CD_PAIR.finditer(text):
         hits = [_find_targets(f"CD{m.group(g)}") for g in (1, 2)]
         if all(len(h) == 1 and h[0].source == "table" for h in hits):
