@@ -1,6 +1,6 @@
 """Draw a second development set (run once, after the first dev part was used up).
 
-    python tests/evaluation/dev2/draw.py
+    python tests/evaluation/dev2/draw_second_dev.py
 
 160 more trials at random (seed 20261203) from the API v2 records of the bundled sample,
 leaving out ``tests/labelled/`` and the frozen evaluation set. Labelled like the first set
