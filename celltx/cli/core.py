@@ -122,17 +122,23 @@ def stats_command(graph: GraphOption = None, as_json: JsonOption = False) -> Non
         _print_stats(stats)
 
 
+def trial_view(nct_id: str, graph: Path | None) -> dict:  # type: ignore[type-arg]
+    """``describe_trial`` of one trial, or a one-line error naming the trial."""
+    g = load_graph(graph)
+    view = describe_trial(g, nct_id.strip().upper())
+    if view is None:
+        fail(f"no trial {nct_id} in the graph ({sum(1 for _ in g.nodes('Trial'))} trials); "
+             "check the number or build with the file that holds it")
+    return view
+
+
 def trial_command(
     nct_id: Annotated[str, typer.Argument(help="An NCT number, e.g. NCT05008575.")],
     graph: GraphOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Everything the graph holds about one trial."""
-    g = load_graph(graph)
-    view = describe_trial(g, nct_id.strip().upper())
-    if view is None:
-        fail(f"no trial {nct_id} in the graph ({sum(1 for _ in g.nodes('Trial'))} trials); "
-             "check the number or build with the file that holds it")
+    view = trial_view(nct_id, graph)
     if as_json:
         print_json(view)
         return

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from celltx.cli.common import GraphOption, JsonOption, console, fail, load_graph, print_json
-from celltx.graph.trial_graph import describe_trial
+from celltx.cli.common import GraphOption, JsonOption, console, print_json
+from celltx.cli.core import trial_view
 
 
 def register(app: typer.Typer) -> None:
@@ -49,11 +49,7 @@ def explain_command(
     as_json: JsonOption = False,
 ) -> None:
     """Why each product, platform, target, cell source and construct of a trial is there."""
-    g = load_graph(graph)
-    view = describe_trial(g, nct_id.strip().upper())
-    if view is None:
-        fail(f"no trial {nct_id} in the graph ({sum(1 for _ in g.nodes('Trial'))} trials); "
-             "check the number or build with the file that holds it")
+    view = trial_view(nct_id, graph)
     if as_json:
         print_json({k: view[k] for k in ("nct_id", "modality", "modality_evidence", "products",
                                          "quality_flags")})
