@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import ijson
+from celltx.loaders.ctgov_v2_shape import shape_error
 from celltx.loaders.records import RecordError, build_record, parse_field, reject
 from celltx.loaders.sources import SourceFile, open_utf8, read_head
 from celltx.loaders.values import parse_age, parse_date
@@ -109,6 +110,9 @@ def study_to_record(study: Any, prov: Provenance) -> TrialRecord | Reject:
                       field="protocolSection")
     ps = study["protocolSection"]
     nct = _get(ps, "identificationModule", "nctId")
+    wrong = shape_error(study)
+    if wrong is not None:
+        return reject(prov, wrong[1], field=wrong[0], nct_id=nct if isinstance(nct, str) else None)
     last_update = None
     try:
         last_update = parse_field("lastUpdatePostDate", parse_date,

@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).parent
-DEV2_LABELS = HERE / "dev2" / "labels.tsv"
+EXTRA_DEV = ("dev2", "dev3")
+"""Later development sets (``dev2/``, ``dev3/``), each with its ``labels.tsv``."""
+
+
+def _extra() -> list[str]:
+    return [d for d in EXTRA_DEV if (HERE / d / "labels.tsv").exists()]
 
 
 @dataclass(frozen=True)
@@ -42,15 +47,15 @@ class Label:
 
 
 def labels() -> dict[str, Label]:
-    """The labels of the frozen set (parts dev and test) and of the second dev set (dev2)."""
+    """The labels of the frozen set (parts dev and test) and of the later dev sets."""
     parts = {r["nct_id"]: r["part"] for r in csv.DictReader(
         (HERE / "split.tsv").read_text(encoding="utf-8").splitlines(), delimiter="\t")}
     rows = list(csv.DictReader((HERE / "labels.tsv").read_text(encoding="utf-8").splitlines(),
                                delimiter="\t"))
-    if DEV2_LABELS.exists():
-        extra = list(csv.DictReader(DEV2_LABELS.read_text(encoding="utf-8").splitlines(),
-                                    delimiter="\t"))
-        parts.update({r["nct_id"]: "dev2" for r in extra})
+    for name in _extra():
+        extra = list(csv.DictReader((HERE / name / "labels.tsv").read_text(
+            encoding="utf-8").splitlines(), delimiter="\t"))
+        parts.update({r["nct_id"]: name for r in extra})
         rows += extra
     out = {}
     for r in rows:
@@ -73,8 +78,7 @@ def records() -> dict[str, object]:
 
     out: dict[str, object] = {}
     paths = [HERE / "sample_draw.json", HERE / "csv_draw"]
-    if DEV2_LABELS.exists():
-        paths.append(HERE / "dev2" / "sample_draw.json")
+    paths += [HERE / name / "sample_draw.json" for name in _extra()]
     for _src, _fmt, it in read_paths(paths):
         for rec in it:
             assert isinstance(rec, TrialRecord), rec
@@ -126,7 +130,7 @@ def score(part: str, *, clear_only: bool = False) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
-    names = ("dev", "dev2", "test") if DEV2_LABELS.exists() else ("dev", "test")
+    names = ("dev", *_extra(), "test")
     rows = {(p, c): score(p, clear_only=c) for p in names for c in (False, True)}
     keys = [k for k in rows[("dev", False)] if k != "misses"]
     print(f"{'':28}" + "".join(f"{p + s:>8}" for s in ("", "*") for p in names)
