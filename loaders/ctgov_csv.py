@@ -104,8 +104,18 @@ class _LineCounter:
 
 
 def _delimiter(head: bytes) -> str:
-    first = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0]
-    return "\t" if first.count(b"\t") > first.count(b",") else ","
+    return header_delimiter(head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0])
+
+
+def header_delimiter(first: bytes) -> str:
+    """The delimiter of a table's header line: tab, semicolon or comma, the most frequent.
+
+    >>> header_delimiter(b"NCT Number;Study Title;Status"), header_delimiter(b"a,b;c,d")
+    (';', ',')
+    """
+    counts = {d: first.count(d.encode()) for d in ("\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > first.count(b",") else ","
 
 
 def _rows(text: Iterable[str], delimiter: str) -> Iterator[_Row]:

@@ -56,9 +56,12 @@ def _table_format(text: bytes) -> SourceFormat | None:
     >>> _table_format(b"CAR-T in lymphoma, a phase 1 study\\nSponsor: X, Inc.\\n") is None
     True
     """
+    from celltx.loaders.ctgov_csv import FIELD_SIZE_LIMIT, header_delimiter
+
     lines = text.split(b"\n", 20)[:20]  # a row cut short is left out by its length below
-    first = lines[0]
-    delimiter = "\t" if first.count(b"\t") > first.count(b",") else ","
+    delimiter = header_delimiter(lines[0])
+    # a long cell (a trial with thousands of sites) must not make the table look like a page
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
     try:
         rows = list(csv.reader(io.StringIO(b"\n".join(lines).decode("latin-1")),
                                delimiter=delimiter))

@@ -248,3 +248,23 @@ def test_tab_separated_export(tmp_path: Path, fixtures: Path) -> None:
         csv.writer(fh, delimiter="\t").writerows(table)
     assert [r.model_dump(exclude={"provenance"}) for r in records(tmp_path / "t.tsv")] == [
         r.model_dump(exclude={"provenance"}) for r in records(src)]
+
+
+def test_a_long_cell_and_a_semicolon_export_are_read_as_tables(tmp_path: Path) -> None:
+    """A cell over the csv module's default 131,072 characters, or ';' as the delimiter, made
+    the whole file sniff as a registry page and lost every record (issue 12, class 5)."""
+    import csv as _csv
+
+    from celltx.pipeline import build
+
+    header = ["NCT Number", "Study Title", "Study Status", "Conditions", "Interventions"]
+    rows = [[f"NCT0000000{i}", f"Study {i}", "RECRUITING", "Lymphoma",
+             "BIOLOGICAL: CD19 CAR-T cells"] for i in range(4)]
+    rows[1][1] = "A long title " + "x" * 200_000
+    for name, delimiter in (("long.csv", ","), ("semicolon.csv", ";")):
+        path = tmp_path / name
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            _csv.writer(fh, delimiter=delimiter).writerows([header, *rows])
+        stats = build([path]).stats
+        assert stats["records_per_format"] == {"ctgov-csv": 4}, (name, stats)
+        assert stats["trials"] == 4 and stats["rejects"] == 0
