@@ -45,6 +45,9 @@ def iter_sources(paths: list[Path]) -> Iterator[SourceFile]:
             yield from iter_sources(
                 [p for p in children if p.name not in SKIP_NAMES and not p.name.startswith(".")]
             )
+        elif not path.is_file():
+            # a FIFO would hang the build, /dev/zero never ends: only regular files are read
+            raise UnreadableFileError(str(path), "not a regular file (a pipe, device or socket)")
         elif zipfile.is_zipfile(path):
             yield from _zip_members(path)
         else:

@@ -127,3 +127,15 @@ def test_a_bit_flipped_gzip_is_a_named_error_or_a_reject_never_a_traceback(
     assert stats["rejects"] >= 1
     assert stats["records_read"] == (stats["trials"] + stats["rejects"]
                                      + stats["duplicates_merged"])
+
+
+def test_a_fifo_or_a_device_given_by_path_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "records.json"
+    os.mkfifo(fifo)
+    for path in (str(fifo), "/dev/zero"):
+        proc = subprocess.run([sys.executable, "-m", "celltx", "build", path, "--out",
+                               str(tmp_path / "g")], capture_output=True, text=True, timeout=60)
+        assert proc.returncode != 0 and "Traceback" not in proc.stderr
+        assert "not a regular file" in proc.stderr and path in proc.stderr
