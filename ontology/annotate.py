@@ -249,7 +249,8 @@ def _source(texts: list[str]) -> str | None:
 
 
 _TARGETED_CELLS = mt.Prefiltered(
-    r"(?i:(?:targeted|targeting|specific|directed|redirected|anti-?[^\s]+)[\s-]+"
+    r"(?i:(?:targeted|targeting|specific|directed|redirected|anti-?[^\s]+(?:\s+[A-Z0-9][\w.-]*)?)"
+    r"[\s-]+"
     r"(?:(?:human|autologous|allogeneic|donor)\s+)?"
     r"(?:(?P<nkt>i?NKT)[- ]?cells?|(?P<gd>γδ|gamma[- ]?delta)[- ]?T[- ]?cells?"
     r"|(?P<t>T)[- ]?(?:cells?|lymphocytes)|(?P<nk>NK)[- ]?cells?)"
@@ -272,7 +273,7 @@ def _platform(text: str) -> str | None:
         # "CD19 targeted T cells", "anti-CD70 T-cell injection": an antigen-redirected product
         m = _TARGETED_CELLS.search(masked)
         if m and mt.find_targets(masked[max(0, m.start() - 40):m.end() + (
-                30 if m.group("t4") else 0)]):
+                30 if m.group("t4") else 80 if m.group("t3") else 0)]):
             if m.group("nkt"):
                 return "CAR-NKT"
             if m.group("gd"):

@@ -90,7 +90,7 @@ def _alternation(aliases: list[str]) -> str:
 
 # A target alias may be glued to "anti" or "CAR" on its left ("antiCD19", "CAR-GPC3" is
 # hyphenated anyway) and to "CAR"/"CART"/"TCR"/"NK" on its right ("CD19CAR-T").
-_LEFT = r"(?:(?<![A-Za-z0-9])|(?<=anti)|(?<=Anti)|(?<=CAR)|(?<=CART))"
+_LEFT = r"(?:(?<![A-Za-z0-9])|(?<=anti)|(?<=Anti)|(?<=CAR)|(?<=CART)|(?<=(?<![A-Za-z])hu))"
 _RIGHT = r"(?:(?![A-Za-z0-9])|(?=CAR|CART|Car|TCR|NK|T\b|-?T[- ]cell))"
 
 
@@ -187,7 +187,8 @@ def _sibling_mentions(text: str, found: list[Mention]) -> list[Mention]:
 
 
 _CAR_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Z]{0,4})CAR[-.]?([1-9]\d{0,2})(?=v\d|[^0-9A-Za-z]|$)(?![-.]?1?BB|-1)")
+    r"(?<![A-Za-z0-9])(?:[A-Z]{0,4})CAR(?:[-.]?|\s(?=\d{1,3}-[A-Za-z]))([1-9]\d{0,2})"
+    r"(?=v\d|[^0-9A-Za-z]|$)(?![-.]?1?BB|-1)")
 
 
 def _car_number_mentions(text: str) -> list[Mention]:
@@ -431,7 +432,7 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"|\bCARs\b|\bc?CAR[- ]?T|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
                   r"|\b(?:azer|ronde|anito|cilta|ide|axi|tisa|liso|brexu|obe|zamto|satri|eque"
                   r"|relma|rese|arlo)-cel\b|chimeric (?:T[- ]cell )?receptors?"
-                  r"|\bCAR\d{1,3}(?:v\d)?\b|[A-Za-z]CAR\d{0,3}-T\b)"
+                  r"|\bCAR\d{1,3}(?:v\d)?\b|[A-Za-z]CAR\d{0,3}-T\b)|\b[A-Z]{2,5}CAR\b"
                   r"|CART[-‐ ]?\d|\bCART[A-Z0-9]|[A-Z0-9]CAR[- ]?T\b|[0-9]CAR\b"
                   r"|[A-Z0-9]CAR[A-Z]?-?\d|\b\d?[A-Za-z]{0,4}CAR-[A-Z0-9]"),
         ("TCR-T", r"(?i:\bTCR[- ]?T\b|\bTCR[- ]?T[- ]?cells?|\bTCR[- ](?:engineered|transduced|"
