@@ -104,6 +104,10 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
             progress(source.path, n)
 
     identified, unresolved = identify_records(unidentified, records_by_nct)
+    by_path = {entry["path"]: entry for entry in per_source}
+    for rej in unresolved:  # rejected after reading: count them with their source too
+        if rej.path in by_path:
+            by_path[rej.path]["rejects"] += 1
     merges_evidence: dict[str, list[str]] = defaultdict(list)
     for rec, nct, evidence in identified:
         records_by_nct[nct].append(rec)

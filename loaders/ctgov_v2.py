@@ -34,15 +34,26 @@ def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord 
     """Yield a record or a reject for every study in ``source``."""
     head = read_head(source) if head is None else head
     index = 0
-    with open_utf8(source, head) as text:
-        try:
-            for index, study in enumerate(_iter_values(text, head)):
-                yield study_to_record(study, Provenance(path=source.path, format=FORMAT,
-                                                        record=index))
-            return
-        except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
-            failed_at = index + 1 if index or _seen_any(exc) else 0
-            reason = f"malformed or truncated JSON: {exc}"
+    done = 0
+    backend: Any = ijson
+    while True:
+        with open_utf8(source, head) as text:
+            try:
+                for index, study in enumerate(_iter_values(text, head, backend)):
+                    if index < done:
+                        continue  # yielded before the fast parser gave up
+                    yield study_to_record(study, Provenance(path=source.path, format=FORMAT,
+                                                            record=index))
+                    done = index + 1
+                return
+            except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
+                if backend is ijson and "integer overflow" in str(exc):
+                    # an integer over 64 bits: the C parser cannot hold it, Python's can
+                    backend = ijson.get_backend("python")
+                    continue
+                failed_at = index + 1 if index or _seen_any(exc) else 0
+                reason = f"malformed or truncated JSON: {exc}"
+                break
     if failed_at == 0 and not head.strip():
         raise UnreadableFileError(source.path, "empty file")
     yield Reject(path=source.path, format=FORMAT, record=failed_at, reason=reason)
@@ -52,14 +63,14 @@ def _seen_any(exc: Exception) -> bool:
     return bool(getattr(exc, "_celltx_seen", False))
 
 
-def _iter_values(text: BinaryIO, head: bytes) -> Iterator[Any]:
+def _iter_values(text: BinaryIO, head: bytes, backend: Any = ijson) -> Iterator[Any]:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"["):
-        yield from ijson.items(text, "item", use_float=True)
+        yield from backend.items(text, "item", use_float=True)
     elif _is_api_page(stripped):
-        yield from ijson.items(text, "studies.item", use_float=True)
+        yield from backend.items(text, "studies.item", use_float=True)
     else:
-        yield from ijson.items(text, "", multiple_values=True, use_float=True)
+        yield from backend.items(text, "", multiple_values=True, use_float=True)
 
 
 def _is_api_page(head: bytes) -> bool:

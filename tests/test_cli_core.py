@@ -139,3 +139,14 @@ def test_a_fifo_or_a_device_given_by_path_is_refused_at_once(tmp_path: Path) -> 
                                str(tmp_path / "g")], capture_output=True, text=True, timeout=60)
         assert proc.returncode != 0 and "Traceback" not in proc.stderr
         assert "not a regular file" in proc.stderr and path in proc.stderr
+
+
+def test_a_page_rejected_at_identification_counts_with_its_source(tmp_path: Path) -> None:
+    """stats.sources[].rejects agrees with the rejects list (issue 12, class 6)."""
+    from celltx.pipeline import build
+
+    page = next((Path(__file__).parent / "fixtures" / "seeds").glob("002_*.txt"))
+    result = build([page])
+    assert result.stats["trials"] == 0 and len(result.rejects) == 1
+    assert [s["rejects"] for s in result.stats["sources"]] == [1]
+    assert result.rejects[0].path == result.stats["sources"][0]["path"]

@@ -145,3 +145,27 @@ def test_an_nct_id_with_a_trailing_newline_is_a_reject_not_a_second_trial() -> N
     assert not isinstance(study_to_record(good, prov), Reject)
     rejected = study_to_record(bad, prov)
     assert isinstance(rejected, Reject) and "nct" in rejected.message().lower()
+
+
+@pytest.mark.parametrize("layout", ["array", "page", "lines"])
+def test_an_integer_over_64_bits_loses_no_later_record(tmp_path: Path, layout: str) -> None:
+    """The C parser stops at an integer >= 2**63; the file is read on with Python's parser
+    from where it stopped, so every record is kept (issue 12, class 2)."""
+    from celltx.pipeline import build
+
+    base = json.loads((Path(__file__).parent / "fixtures" / "ctgov_v2"
+                       / "NCT03198052_latest.json").read_text(encoding="utf-8"))
+    studies = []
+    for i in range(4):
+        s = json.loads(json.dumps(base))
+        s["protocolSection"]["identificationModule"]["nctId"] = f"NCT0000000{i}"
+        studies.append(s)
+    studies[1]["unreadField"] = 2**64
+    studies[2]["protocolSection"]["designModule"]["enrollmentInfo"]["count"] = 2**70
+    text = {"array": json.dumps(studies), "page": json.dumps({"studies": studies}),
+            "lines": "\n".join(json.dumps(s) for s in studies)}[layout]
+    path = tmp_path / "studies.json"
+    path.write_text(text, encoding="utf-8")
+    stats = build([path]).stats
+    assert stats["records_read"] == 4
+    assert stats["trials"] + stats["rejects"] == 4 and stats["trials"] >= 3
