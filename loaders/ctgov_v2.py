@@ -4,7 +4,9 @@ an API page (``{"studies": [...], "nextPageToken": ...}``) or JSON Lines; stream
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 import ijson
@@ -37,7 +39,7 @@ def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord 
     done = 0
     backend: Any = ijson
     while True:
-        with open_utf8(source, head) as text:
+        with open_utf8(source, head) as text, _long_integers(backend is not ijson):
             try:
                 for index, study in enumerate(_iter_values(text, head, backend)):
                     if index < done:
@@ -47,7 +49,8 @@ def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord 
                     done = index + 1
                 return
             except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
-                if backend is ijson and "integer overflow" in str(exc):
+                if backend is ijson and ("integer overflow" in str(exc)
+                                         or "Exceeds the limit" in str(exc)):
                     # an integer over 64 bits: the C parser cannot hold it, Python's can
                     backend = ijson.get_backend("python")
                     continue
@@ -57,6 +60,21 @@ def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord 
     if failed_at == 0 and not head.strip():
         raise UnreadableFileError(source.path, "empty file")
     yield Reject(path=source.path, format=FORMAT, record=failed_at, reason=reason)
+
+
+@contextmanager
+def _long_integers(allowed: bool) -> Iterator[None]:
+    """Let Python's parser read integers of any length (the fallback after the C parser stopped
+    at one): the limit on digits would otherwise end the file there."""
+    if not allowed:
+        yield
+        return
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(before)
 
 
 def _seen_any(exc: Exception) -> bool:

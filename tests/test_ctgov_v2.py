@@ -169,3 +169,26 @@ def test_an_integer_over_64_bits_loses_no_later_record(tmp_path: Path, layout: s
     stats = build([path]).stats
     assert stats["records_read"] == 4
     assert stats["trials"] + stats["rejects"] == 4 and stats["trials"] >= 3
+
+
+def test_an_integer_of_5000_digits_loses_no_record_and_does_not_crash(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    base = json.loads((Path(__file__).parent / "fixtures" / "ctgov_v2"
+                       / "NCT03198052_latest.json").read_text(encoding="utf-8"))
+    studies = []
+    for i in range(4):
+        s = json.loads(json.dumps(base))
+        s["protocolSection"]["identificationModule"]["nctId"] = f"NCT0000000{i}"
+        studies.append(s)
+    text = json.dumps(studies).replace('"NCT00000001"', '"NCT00000001", "x": ' + "9" * 5000, 1)
+    path = tmp_path / "studies.json"
+    path.write_text(text, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "celltx", "build", str(path), "--out",
+                           str(tmp_path / "g"), "--json"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)
+    assert stats["records_read"] == 4 and stats["trials"] == 4
+    assert sys.get_int_max_str_digits() > 0  # the limit is lifted only while parsing
