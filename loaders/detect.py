@@ -58,7 +58,8 @@ def _table_format(text: bytes) -> SourceFormat | None:
     """
     from celltx.loaders.ctgov_csv import FIELD_SIZE_LIMIT, header_delimiter
 
-    lines = text.split(b"\n", 20)[:20]  # a row cut short is left out by its length below
+    newline = b"\n" if b"\n" in text[:65536] or b"\r" not in text[:65536] else b"\r"
+    lines = text.split(newline, 20)[:20]  # a row cut short is left out by its length below
     delimiter = header_delimiter(lines[0])
     # a long cell (a trial with thousands of sites) must not make the table look like a page
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
@@ -67,8 +68,11 @@ def _table_format(text: bytes) -> SourceFormat | None:
                                delimiter=delimiter))
     except csv.Error:
         return None
-    if not rows or len(rows[0]) < 2:
+    if not rows:
         return None
+    if len(rows[0]) < 2:
+        # one column: a list of NCT numbers under its heading is still an export
+        return SourceFormat.CTGOV_CSV if _has_nct_column(rows[0], rows[1:]) else None
     names = {c.strip().lower() for c in rows[0]}
     legacy, current = len(names & _LEGACY_COLUMNS), len(names & _CURRENT_COLUMNS)
     known = legacy + current + len(names & _SHARED_COLUMNS)

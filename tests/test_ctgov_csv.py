@@ -268,3 +268,22 @@ def test_a_long_cell_and_a_semicolon_export_are_read_as_tables(tmp_path: Path) -
         stats = build([path]).stats
         assert stats["records_per_format"] == {"ctgov-csv": 4}, (name, stats)
         assert stats["trials"] == 4 and stats["rejects"] == 0
+
+
+def test_cr_only_and_one_column_exports_are_read_as_tables(tmp_path: Path) -> None:
+    """Old Mac line ends and a one-column list of NCT numbers were taken for registry pages
+    (issue 12, class 5)."""
+    from celltx.pipeline import build
+
+    rows = ["NCT Number,Study Title,Study Status,Conditions,Interventions"] + [
+        f"NCT0000000{i},Study {i},RECRUITING,Lymphoma,BIOLOGICAL: CD19 CAR-T cells"
+        for i in range(4)]
+    cr = tmp_path / "cr.csv"
+    cr.write_bytes(("\r".join(rows) + "\r").encode())
+    one = tmp_path / "one.csv"
+    one.write_text("NCT Number\n" + "\n".join(f"NCT0000000{i}" for i in range(4)) + "\n",
+                   encoding="utf-8")
+    for path in (cr, one):
+        stats = build([path]).stats
+        assert stats["records_per_format"] == {"ctgov-csv": 4}, (path.name, stats)
+        assert stats["trials"] == 4
