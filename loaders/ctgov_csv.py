@@ -76,6 +76,8 @@ class _Row:
     cells: list[str] | None
     line: int
     error: str | None = None
+    nct: str | None = None
+    """For a row swallowed by another's unclosed quote: the NCT number it starts with."""
 
 
 class _LineCounter:
@@ -132,6 +134,17 @@ def _rows(text: Iterable[str], delimiter: str) -> Iterator[_Row]:
             yield _Row(None, start, f"malformed CSV row: {exc}")
             continue
         raw = "".join(lines.current)
+        swallowed = _swallowed(lines.current, delimiter)
+        if swallowed:
+            # an unclosed quote ran on over rows that begin with their own NCT number: each is
+            # named as a reject, and the row that swallowed them is one too
+            first = _swallowed(["", lines.current[0]], delimiter)
+            yield _Row(None, start, f"unclosed quote: this row ran on over the next "
+                                    f"{len(swallowed)} rows", nct=first[0][1] if first else None)
+            for offset, nct in swallowed:
+                yield _Row(None, start + offset, f"row of {nct} swallowed by the unclosed quote "
+                                                 f"of the row at line {start}", nct=nct)
+            continue
         if raw.count('"') % 2 and lines.at_end() and _ends_in_quotes(raw, delimiter):
             # The csv module ends a row left inside quotes at the end of the file without
             # complaint: the file was cut in the middle of a quoted cell.
@@ -139,6 +152,18 @@ def _rows(text: Iterable[str], delimiter: str) -> Iterator[_Row]:
                                      "(truncated file)")
             return
         yield _Row(cells, start)
+
+
+def _swallowed(physical: list[str], delimiter: str) -> list[tuple[int, str]]:
+    """(line offset, NCT number) of each physical line after the first of one CSV row that
+    begins like a row of its own (an NCT number, then the delimiter).
+
+    >>> _swallowed(['NCT00000001,"A title', 'NCT00000002,B,C'], ",")
+    [(1, 'NCT00000002')]
+    """
+    starts = re.compile(rf'^\s*"?(NCT\d{{8}})"?\s*{re.escape(delimiter)}')
+    return [(i, m.group(1)) for i, line in enumerate(physical[1:], start=1)
+            if (m := starts.match(line))]
 
 
 def _ends_in_quotes(raw: str, delimiter: str) -> bool:
@@ -224,7 +249,7 @@ def _row_result(row: _Row, header: list[str], nct_col: int, prov: Provenance,
                 to_record: RowMapper) -> TrialRecord | Reject:
     cells = row.cells
     if cells is None:
-        return reject(prov, row.error or "malformed CSV row")
+        return reject(prov, row.error or "malformed CSV row", nct_id=row.nct)
     nct = cells[nct_col].strip() if nct_col < len(cells) else None
     if row.error:
         return reject(prov, row.error, nct_id=nct or None)

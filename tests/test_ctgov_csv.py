@@ -287,3 +287,22 @@ def test_cr_only_and_one_column_exports_are_read_as_tables(tmp_path: Path) -> No
         stats = build([path]).stats
         assert stats["records_per_format"] == {"ctgov-csv": 4}, (path.name, stats)
         assert stats["trials"] == 4
+
+
+def test_rows_swallowed_by_an_unclosed_quote_are_each_named(tmp_path: Path) -> None:
+    """An unclosed quote ran on over the next rows and lost them unnamed (issue 12, class 5):
+    each swallowed row is now a reject naming its NCT number, so the count shows it."""
+    from celltx.pipeline import build
+
+    rows = ["NCT Number,Study Title,Study Status,Conditions,Interventions"] + [
+        f"NCT0000000{i},Study {i},RECRUITING,Lymphoma,BIOLOGICAL: CD19 CAR-T cells"
+        for i in range(6)]
+    rows[2] = 'NCT00000001,"Study 1 with an unclosed quote,RECRUITING,Lymphoma,BIOLOGICAL: x'
+    path = tmp_path / "quote.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = build([path])
+    stats = result.stats
+    assert stats["records_read"] == 6 and stats["trials"] == 1 and stats["rejects"] == 5
+    assert sorted(r.nct_id for r in result.rejects if r.nct_id) == [
+        f"NCT0000000{i}" for i in range(1, 6)]
+    assert all("unclosed quote" in r.reason for r in result.rejects)
