@@ -240,14 +240,6 @@ def _source_patterns() -> tuple[tuple[str, mt.Prefiltered], ...]:
     return tuple(out)
 
 
-def _source(texts: list[str]) -> str | None:
-    for text in texts:
-        for key, rx in _source_patterns():
-            if rx.search(text):
-                return key
-    return None
-
-
 _TARGETED_CELLS = mt.Prefiltered(
     r"(?i:(?:targeted|targeting|specific|directed|redirected|anti-?[^\s]+(?:\s+[A-Z0-9][\w.-]*)?)"
     r"[\s-]+"
@@ -663,20 +655,13 @@ _EXPLICIT_T = re.compile(r"(?i)CAR[- ]?T\b|CAR-?Ts\b|\bCART|\bT[- ]cells?\b|\bT[
 _NK_SOURCE = re.compile(r"(?i)\b(?:NK|natural killer)[- ]?(?:92\b|cells?\b)|\bNK-92|CAR[- ]?NK")
 
 
-def _texts(record: TrialRecord) -> dict[str, list[str]]:
-    ivs = [i for i in record.interventions
-           if (i.type or "").upper() not in {"BEHAVIORAL", "DIAGNOSTIC_TEST", "DEVICE"}]
-    return {
-        "title": [t for t in (record.brief_title, record.official_title, record.acronym) if t],
-        "descriptions": [d for i in ivs for d in ((i.description or ""),) if d]
-        + [a.description or "" for a in record.arms if a.description]
-        + list(record.keywords),
-        "summary": [t for t in (record.brief_summary, record.detailed_description) if t],
-    }
+def _texts(fielded: dict[str, Fielded]) -> dict[str, list[str]]:
+    """The texts of ``_fielded`` without their field names."""
+    return {level: [text for _field, text in pairs] for level, pairs in fielded.items()}
 
 
-def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
-    texts = _texts(record)
+def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_Cand], bool]:
+    texts = _texts(fielded)
     title = " | ".join(texts["title"])
     cands: list[_Cand] = []
     ivs = [i for i in record.interventions
@@ -854,7 +839,6 @@ def _products(record: TrialRecord) -> tuple[list[_Cand], bool]:
     # antigens that name a sibling product of the trial are that product's, not a fill
     taken = {k for c in cands for k in c.targets
              if c.target_from.get(k, ("",))[0] in ("phrase", "code")}
-    texts["interventions"] = [i.name for i in ivs]
     if not unknown and any(not c.targets and c.platform in mt.ENGINEERED for c in cands):
         for level in ("title", "interventions", "descriptions", "summary"):
             anchored = [g for text in texts[level]
@@ -1070,8 +1054,7 @@ def _product_payloads(c: _Cand, fielded: dict[str, Fielded]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _to_product(c: _Cand, record: TrialRecord) -> Product:
-    fielded = _fielded(record)
+def _to_product(c: _Cand, record: TrialRecord, fielded: dict[str, Fielded]) -> Product:
     keys = [k for k in dict.fromkeys(c.targets) if vocab.target_term(k) is not None]
     targets = tuple(t for t in (vocab.target_term(k) for k in keys) if t is not None)
     target_ev = tuple(_evidence(*c.target_from.get(k, ("title", "antigen in the record")), c,
@@ -1200,9 +1183,9 @@ _AROUND_CT = mt.Prefiltered(r"(?i:(?:after|following|post|receiving|received|pri
                         r"(?:standard[- ]of[- ]care\s+)?CAR[- ]?T\b|\bCAR[- ]?T\s*\+)")
 
 
-def _modality(record: TrialRecord, has_products: bool) -> tuple[str, Evidence | None]:
+def _modality(record: TrialRecord, fielded: dict[str, Fielded],
+              has_products: bool) -> tuple[str, Evidence | None]:
     """What the trial is: a cell therapy, or which related kind of study when it gives none."""
-    fielded = _fielded(record)
     heads = fielded["title"] + [("intervention", i.name) for i in record.interventions]
     if (record.study_type or "").upper() == "OBSERVATIONAL":
         return "observational", Evidence(field="study_type", text=record.study_type or "",
@@ -1283,9 +1266,11 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
         orgs.append(_org(record.lead_sponsor.name, record.lead_sponsor.sponsor_class, "lead"))
     for c in record.collaborators:
         orgs.append(_org(c.name, c.sponsor_class, "collaborator"))
-    cands, several = _products(record) if may_name_a_product(record) else ([], False)
-    products = tuple(_to_product(c, record) for c in cands)
-    modality, modality_ev = _modality(record, bool(products))
+    fielded = _fielded(record)
+    cands, several = (_products(record, fielded) if may_name_a_product(record)
+                      else ([], False))
+    products = tuple(_to_product(c, record, fielded) for c in cands)
+    modality, modality_ev = _modality(record, fielded, bool(products))
     if modality != "cell_therapy":
         products, several = (), False
     is_ct = bool(products)
