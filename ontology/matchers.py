@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import ahocorasick
-from celltx.ontology import vocab
+from celltx.ontology import hgnc_genes, vocab
 
 
 @dataclass(frozen=True)
@@ -283,8 +283,6 @@ def _windowed(text: str, spans: list[tuple[int, int]], reach: int = 90) -> list[
     """HGNC gene mentions of ``text`` within ``reach`` characters of ``spans`` (a mention
     farther from every targeting word and known antigen could not be taken), each window
     widened to whole words; found by scanning the windows only."""
-    from celltx.ontology import hgnc_genes
-
     windows: list[list[int]] = []
     for a, b in sorted(spans):
         lo, hi = max(0, a - reach), min(len(text), b + reach)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from celltx.ontology import hgnc_genes
 from celltx.ontology.identifiers import iri
 from celltx.ontology.terms import TargetTerm, Term
 
@@ -71,8 +72,6 @@ def target_term(key: str) -> TargetTerm | None:
     """
     if key in targets():
         return targets()[key].term
-    from celltx.ontology import hgnc_genes
-
     g = hgnc_genes.gene(key)
     if g is None:
         return None
