@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import csv
+import json
 from pathlib import Path
+from typing import Any
 
 from celltx.loaders import iter_sources, read_source
 
@@ -32,3 +35,17 @@ def source_rows(path: Path) -> list[dict[str, str]]:
     """A CSV fixture's rows read with the csv module (independently of the loaders)."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+REAL_STUDY = Path(__file__).parent / "fixtures" / "ctgov_v2" / "NCT03198052_latest.json"
+
+
+def numbered_studies(n: int) -> list[dict[str, Any]]:
+    """``n`` copies of a real API v2 study, numbered NCT00000000, NCT00000001, …"""
+    base = json.loads(REAL_STUDY.read_text(encoding="utf-8"))
+    out = []
+    for i in range(n):
+        study = copy.deepcopy(base)
+        study["protocolSection"]["identificationModule"]["nctId"] = f"NCT{i:08d}"
+        out.append(study)
+    return out

@@ -12,7 +12,7 @@ import pytest
 
 from celltx.models import SourceFormat, TrialRecord
 from celltx.pipeline import BuildError, build
-from tests.loader_helpers import read_as
+from tests.loader_helpers import numbered_studies, read_as
 
 read_all = partial(read_as, SourceFormat.CTGOV_V2_JSON)
 
@@ -153,13 +153,7 @@ def test_an_integer_over_64_bits_loses_no_later_record(tmp_path: Path, layout: s
     from where it stopped, so every record is kept (issue 12, class 2)."""
     from celltx.pipeline import build
 
-    base = json.loads((Path(__file__).parent / "fixtures" / "ctgov_v2"
-                       / "NCT03198052_latest.json").read_text(encoding="utf-8"))
-    studies = []
-    for i in range(4):
-        s = json.loads(json.dumps(base))
-        s["protocolSection"]["identificationModule"]["nctId"] = f"NCT0000000{i}"
-        studies.append(s)
+    studies = numbered_studies(4)
     studies[1]["unreadField"] = 2**64
     studies[2]["protocolSection"]["designModule"]["enrollmentInfo"]["count"] = 2**70
     text = {"array": json.dumps(studies), "page": json.dumps({"studies": studies}),
@@ -175,13 +169,7 @@ def test_an_integer_of_5000_digits_loses_no_record_and_does_not_crash(tmp_path: 
     import subprocess
     import sys
 
-    base = json.loads((Path(__file__).parent / "fixtures" / "ctgov_v2"
-                       / "NCT03198052_latest.json").read_text(encoding="utf-8"))
-    studies = []
-    for i in range(4):
-        s = json.loads(json.dumps(base))
-        s["protocolSection"]["identificationModule"]["nctId"] = f"NCT0000000{i}"
-        studies.append(s)
+    studies = numbered_studies(4)
     text = json.dumps(studies).replace('"NCT00000001"', '"NCT00000001", "x": ' + "9" * 5000, 1)
     path = tmp_path / "studies.json"
     path.write_text(text, encoding="utf-8")

@@ -14,8 +14,9 @@ from celltx.loaders.ctgov_v2 import study_to_record
 
 from celltx.models import Provenance, Reject, SourceFormat, TrialRecord
 from celltx.pipeline import build
+from tests.loader_helpers import REAL_STUDY as STUDY
+from tests.loader_helpers import numbered_studies
 
-STUDY = Path(__file__).parent / "fixtures" / "ctgov_v2" / "NCT03198052_latest.json"
 SWAPS = (5, True, [1], "x", {"a": 1}, 2**64)
 
 
@@ -68,11 +69,7 @@ def test_the_reject_names_the_field(path: tuple[str, ...], value: Any, field: st
 
 def test_good_records_beside_a_wrong_typed_one_are_kept(tmp_path: Path) -> None:
     study = json.loads(STUDY.read_text(encoding="utf-8"))
-    good = []
-    for i in range(6):
-        s = copy.deepcopy(study)
-        s["protocolSection"]["identificationModule"]["nctId"] = f"NCT0000000{i}"
-        good.append(s)
+    good = numbered_studies(6)
     bad = _swapped(study, ("protocolSection", "sponsorCollaboratorsModule", "leadSponsor"), 7)
     path = tmp_path / "studies.json"
     path.write_text(json.dumps(good[:3] + [bad] + good[3:]), encoding="utf-8")
