@@ -29,16 +29,27 @@ KEYWORDS = re.compile(r"(?i)\bCAR\b|CAR-?T|CAR-?NK|chimeric antigen|\bNK\b|natur
                       r"|\bTCR|lymphocyte|T[- ]cells?\b|\bCIK\b|γδ|gamma delta|NKT")
 
 
-def main(corpus: Path) -> None:
-    rng = random.Random(SEED)
-    labelled = {json.loads(line)["study"]["protocolSection"]["identificationModule"]["nctId"]
-                for line in (HERE.parent / "labelled" / "trials.jsonl").read_text().splitlines()}
+def sample_studies(exclude: set[str]) -> dict[str, dict[str, object]]:
+    """The API v2 studies of the bundled sample by NCT number (first copy), less ``exclude``."""
     studies: dict[str, dict[str, object]] = {}
     for path in sorted(SAMPLE.glob("*.json.gz")):
         for study in json.loads(gzip.decompress(path.read_bytes())):
             nct = study["protocolSection"]["identificationModule"]["nctId"]
-            if nct not in labelled:
+            if nct not in exclude:
                 studies.setdefault(nct, study)
+    return studies
+
+
+def labelled_ids() -> set[str]:
+    """The NCT numbers of ``tests/labelled/`` (never drawn again)."""
+    return {json.loads(line)["study"]["protocolSection"]["identificationModule"]["nctId"]
+            for line in (HERE.parent / "labelled" / "trials.jsonl").read_text().splitlines()}
+
+
+def main(corpus: Path) -> None:
+    rng = random.Random(SEED)
+    labelled = labelled_ids()
+    studies = sample_studies(labelled)
     drawn = rng.sample(sorted(studies), 260)
     (HERE / "sample_draw.json").write_text(
         json.dumps([studies[n] for n in drawn], indent=1, ensure_ascii=False) + "\n",
