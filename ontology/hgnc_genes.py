@@ -381,9 +381,10 @@ class _Index:
     entries: int
 
 
-def build_index(genes: Sequence[GeneRecord] | None = None) -> bytes:
-    """The gzip bytes of the precomputed spellings of ``genes`` (default: the shipped table)."""
-    entries = _entries(records() if genes is None else genes)
+def build_index() -> bytes:
+    """The gzip bytes of the precomputed spellings of the shipped table, stamped with its hash
+    (so that a stale index is never read)."""
+    entries = _entries(records())
     lines = [f"# sha256 {hashlib.sha256(TABLE.read_bytes()).hexdigest()}"] + [
         "\t".join((e.form, e.symbol, e.hgnc_id, e.kind, "1" if e.ambiguous else ""))
         for e in entries]
