@@ -46,32 +46,37 @@ def labelled_ids() -> set[str]:
             for line in (HERE.parent / "labelled" / "trials.jsonl").read_text().splitlines()}
 
 
-def main(corpus: Path) -> None:
-    rng = random.Random(SEED)
-    labelled = labelled_ids()
-    studies = sample_studies(labelled)
-    drawn = rng.sample(sorted(studies), 260)
-    (HERE / "sample_draw.json").write_text(
-        json.dumps([studies[n] for n in drawn], indent=1, ensure_ascii=False) + "\n",
-        encoding="utf-8")
-    taken = set(drawn) | labelled
-    rows: list[tuple[str, list[str], list[str]]] = []  # (file, header, row)
-    for path in sorted((corpus / "ctgov-csv").glob("*.csv")):
+Row = tuple[str, list[str], list[str]]
+"""(file name, header, row) of a CSV export"""
+
+
+def csv_rows(folder: Path, *, rng: random.Random | None = None, exclude: set[str] | None = None,
+             size: int = 0) -> list[Row]:
+    """Every row of the CSV exports in ``folder``; with ``rng``, ``size`` of them with a new NCT
+    number each (not in ``exclude``): half at random among rows with a cell-therapy keyword,
+    half at random among the rest."""
+    rows: list[Row] = []
+    for path in sorted(folder.glob("*.csv")):
         table = list(csv.reader(path.open(encoding="utf-8-sig", newline="")))
         for row in table[1:]:
             rows.append((path.name, table[0], row))
+    if rng is None:
+        return rows
     seen: set[str] = set()
     uniq = []
     for file, header, row in rows:
         nct = row[0].strip()
-        if re.fullmatch(r"NCT\d{8}", nct) and nct not in taken and nct not in seen:
+        if re.fullmatch(r"NCT\d{8}", nct) and nct not in (exclude or set()) and nct not in seen:
             seen.add(nct)
             uniq.append((file, header, row))
     keyword = [r for r in uniq if KEYWORDS.search(" ".join(r[2]))]
-    picked = rng.sample(keyword, 30)
+    picked = rng.sample(keyword, size // 2)
     rest = [r for r in uniq if r not in picked]
-    picked += rng.sample(rest, 30)
-    out = HERE / "csv_draw"
+    return picked + rng.sample(rest, size - size // 2)
+
+
+def write_csv_draw(out: Path, picked: list[Row]) -> None:
+    """The drawn rows, one CSV per source export with its original header."""
     out.mkdir(exist_ok=True)
     by_file: dict[str, tuple[list[str], list[list[str]]]] = {}
     for file, header, row in picked:
@@ -81,6 +86,19 @@ def main(corpus: Path) -> None:
             w = csv.writer(fh)
             w.writerow(header)
             w.writerows(body)
+
+
+def main(corpus: Path) -> None:
+    rng = random.Random(SEED)
+    labelled = labelled_ids()
+    studies = sample_studies(labelled)
+    drawn = rng.sample(sorted(studies), 260)
+    (HERE / "sample_draw.json").write_text(
+        json.dumps([studies[n] for n in drawn], indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8")
+    taken = set(drawn) | labelled
+    picked = csv_rows(corpus / "ctgov-csv", rng=rng, exclude=taken, size=60)
+    write_csv_draw(HERE / "csv_draw", picked)
     ids = drawn + [r[2][0].strip() for r in picked]
     order = ids[:]
     rng.shuffle(order)

@@ -2,9 +2,13 @@
 
     python tests/evaluation/draw_dev.py dev2     # 160 trials, seed 20261203
     python tests/evaluation/draw_dev.py dev3     # 120 trials, seed 20261204
+    python tests/evaluation/draw_dev.py dev4     # 60 trials + 60 CSV rows, seed 20261205
 
 Trials at random from the API v2 records of the bundled sample, leaving out ``tests/labelled/``,
 the frozen evaluation set and the earlier development sets; written to ``NAME/sample_draw.json``.
+``dev4`` also draws rows of the corpus CSV exports the way ``draw.py`` does (half among rows
+with a cell-therapy keyword), into ``NAME/csv_draw/``, because the test part holds such rows and
+the sample-only sets did not.
 Labelled like the first set (``GUIDE.md``); rules may be tuned on them; the test part stays
 untouched.
 """
@@ -15,14 +19,17 @@ import json
 import random
 import sys
 
-from draw import HERE, labelled_ids, sample_studies
+from pathlib import Path
 
-SETS = {"dev2": (20261203, 160, ()), "dev3": (20261204, 120, ("dev2",))}
-"""name -> (seed, size, earlier development sets to leave out)"""
+from draw import HERE, csv_rows, labelled_ids, sample_studies, write_csv_draw
+
+SETS = {"dev2": (20261203, 160, (), 0), "dev3": (20261204, 120, ("dev2",), 0),
+        "dev4": (20261205, 60, ("dev2", "dev3"), 60)}
+"""name -> (seed, sample size, earlier development sets to leave out, CSV rows)"""
 
 
 def main(name: str) -> None:
-    seed, size, earlier = SETS[name]
+    seed, size, earlier, n_csv = SETS[name]
     taken = {line.split("\t")[0] for line in (HERE / "split.tsv").read_text().splitlines()}
     for other in earlier:
         taken |= {s["protocolSection"]["identificationModule"]["nctId"] for s in json.loads(
@@ -32,7 +39,14 @@ def main(name: str) -> None:
     (HERE / name / "sample_draw.json").write_text(
         json.dumps([studies[n] for n in drawn], indent=1, ensure_ascii=False) + "\n",
         encoding="utf-8")
-    print(f"{name}: {len(drawn)} trials")
+    if n_csv:
+        for other in earlier:
+            taken |= {row[0].strip() for _f, _h, row in csv_rows(HERE / other / "csv_draw")}
+        rng = random.Random(seed + 1)
+        picked = csv_rows(Path(sys.argv[2] if len(sys.argv) > 2 else "../shared/corpus")
+                          / "ctgov-csv", rng=rng, exclude=taken | set(drawn), size=n_csv)
+        write_csv_draw(HERE / name / "csv_draw", picked)
+    print(f"{name}: {len(drawn)} trials" + (f" + {n_csv} CSV rows" if n_csv else ""))
 
 
 if __name__ == "__main__":
