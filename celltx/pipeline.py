@@ -17,13 +17,24 @@ from celltx.gc_pause import gc_paused
 from celltx.graph.merge import identify_records, merge_records
 from celltx.graph.trial_graph import TrialGraph
 from celltx.loaders import SourceFile, iter_sources, read_source
-from celltx.loaders.sources import DECOMPRESSION_ERRORS
+from celltx.loaders.sources import DECOMPRESSION_ERRORS, count_sources
 from celltx.models import Reject, TrialRecord, UnreadableFileError
 from celltx.ontology.annotate import annotate
 from celltx.parallel_annotate import annotate_all
 
-ProgressHook = Callable[[str, int], None]
-"""Called with (source path, records read so far in it) as a build goes."""
+
+@dataclass(frozen=True)
+class BuildProgress:
+    """Where a build is: the source being read, records read so far in all sources, and how
+    many of the sources are done."""
+
+    path: str
+    records: int
+    sources_done: int
+    sources_total: int
+
+
+ProgressHook = Callable[[BuildProgress], None]
 
 
 class BuildError(Exception):
@@ -62,46 +73,31 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     rejects: list[Reject] = []
     per_source: list[dict[str, Any]] = []
     records_read = 0
+    for path in paths:  # a missing path fails the build before anything is read
+        if not path.exists():
+            raise BuildError(str(UnreadableFileError(str(path), "no such file or directory")))
+    total = count_sources(paths) if progress else 0
+    sources = iter_sources(paths)  # lazily: a bulk download has 500,000 members
+    if display_root:
+        root = display_root
+        sources = (SourceFile("sample" + s.path[len(root):], s.open)
+                   for s in iter_sources(paths))
+    done = 0
     try:
-        sources = list(iter_sources(paths))
-        if display_root:
-            sources = [SourceFile("sample" + s.path[len(display_root):], s.open)
-                       for s in sources]
-    except UnreadableFileError as exc:
+        for source in sources:
+            def tick(n: int, path: str = source.path, before: int = records_read,
+                     done: int = done) -> None:
+                if progress:
+                    progress(BuildProgress(path, before + n, done, total))
+
+            n = _read_one(source, keep_going, into=(rejects, unidentified, records_by_nct),
+                          per_source=per_source, tick=tick)
+            records_read += n
+            done += 1
+            if progress:
+                progress(BuildProgress(source.path, records_read, done, total))
+    except UnreadableFileError as exc:  # a path that is not a regular file
         raise BuildError(str(exc)) from None
-    for source in sources:
-        n = n_rej = 0
-        fmt = None
-        try:
-            fmt, items = read_source(source)
-            for item in items:
-                n += 1
-                if isinstance(item, Reject):
-                    n_rej += 1
-                    rejects.append(item)
-                elif item.nct_id is None:
-                    unidentified.append(item)
-                else:
-                    records_by_nct[item.nct_id].append(item)
-                if progress and n % 500 == 0:
-                    progress(source.path, n)
-        except (UnreadableFileError, *DECOMPRESSION_ERRORS) as exc:
-            if not isinstance(exc, UnreadableFileError):
-                # damaged compressed data part-way through: the records before it are kept
-                exc = UnreadableFileError(source.path, f"corrupt or truncated data after "
-                                                       f"record {n}: {exc}")
-            if not keep_going:
-                raise BuildError(f"{exc} (use --keep-going to record it as a reject and go on)") \
-                    from None
-            n += 1
-            n_rej += 1
-            rejects.append(Reject(path=source.path, format=fmt, record=None,
-                                  reason=f"unreadable file: {exc.reason}"))
-        records_read += n
-        per_source.append({"path": source.path, "format": str(fmt) if fmt else None,
-                           "records": n, "rejects": n_rej})
-        if progress:
-            progress(source.path, n)
 
     identified, unresolved = identify_records(unidentified, records_by_nct)
     by_path = {entry["path"]: entry for entry in per_source}
@@ -158,3 +154,41 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     if records_read != trials + len(rejects) + duplicates:  # pragma: no cover - invariant
         raise AssertionError(f"lost records: {stats}")
     return BuildResult(graph=graph, stats=stats, rejects=rejects, merges=merges)
+
+
+def _read_one(source: SourceFile, keep_going: bool, *,
+              into: tuple[list[Reject], list[TrialRecord], dict[str, list[TrialRecord]]],
+              per_source: list[dict[str, Any]], tick: Callable[[int], None]) -> int:
+    """Read one source into rejects, unidentified records and records by NCT number; return
+    how many records it held (an unreadable file counts as one reject with ``keep_going``)."""
+    rejects, unidentified, records_by_nct = into
+    n = n_rej = 0
+    fmt = None
+    try:
+        fmt, items = read_source(source)
+        for item in items:
+            n += 1
+            if isinstance(item, Reject):
+                n_rej += 1
+                rejects.append(item)
+            elif item.nct_id is None:
+                unidentified.append(item)
+            else:
+                records_by_nct[item.nct_id].append(item)
+            if n % 500 == 0:
+                tick(n)
+    except (UnreadableFileError, *DECOMPRESSION_ERRORS) as exc:
+        if not isinstance(exc, UnreadableFileError):
+            # damaged compressed data part-way through: the records before it are kept
+            exc = UnreadableFileError(source.path, f"corrupt or truncated data after "
+                                                   f"record {n}: {exc}")
+        if not keep_going:
+            raise BuildError(f"{exc} (use --keep-going to record it as a reject and go on)") \
+                from None
+        n += 1
+        n_rej += 1
+        rejects.append(Reject(path=source.path, format=fmt, record=None,
+                              reason=f"unreadable file: {exc.reason}"))
+    per_source.append({"path": source.path, "format": str(fmt) if fmt else None,
+                       "records": n, "rejects": n_rej})
+    return n

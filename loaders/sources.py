@@ -54,24 +54,44 @@ def iter_sources(paths: list[Path]) -> Iterator[SourceFile]:
             yield _gz_aware(str(path), lambda p=path: open(p, "rb"))  # type: ignore[misc]  # noqa: SIM115
 
 
-def _zip_members(path: Path) -> Iterator[SourceFile]:
-    with zipfile.ZipFile(path) as archive:
-        names = sorted(
-            i.filename for i in archive.infolist()
+class _Archive:
+    """One zip archive, opened once: its members are read through the same handle, so a
+    bulk download of 500,000 members reads its central directory once, not once per member."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # kept open for the members' openers; ZipFile closes its file when it is collected
+        self._zip = zipfile.ZipFile(path)  # noqa: SIM115
+
+    def names(self) -> list[str]:
+        return sorted(
+            i.filename for i in self._zip.infolist()
             if not i.is_dir() and not Path(i.filename).name.startswith((".", "__MACOSX"))
         )
 
-    def opener(name: str) -> Callable[[], BinaryIO]:
-        def _open() -> BinaryIO:
-            archive = zipfile.ZipFile(path)
-            return archive.open(name)  # type: ignore[return-value]
-
-        return _open
-
-    for name in names:
-        yield _gz_aware(f"{path}!{name}", opener(name))
+    def opener(self, name: str) -> Callable[[], BinaryIO]:
+        return lambda: self._zip.open(name)  # type: ignore[return-value]
 
 
+def count_sources(paths: list[Path]) -> int:
+    """How many source files ``iter_sources`` will yield (zip members counted from the
+    archive's directory), for a progress bar's total; unreadable paths count as one."""
+    total = 0
+    for path in paths:
+        if path.is_dir():
+            total += sum(1 for p in path.rglob("*") if p.is_file()
+                         and p.name not in SKIP_NAMES and not p.name.startswith("."))
+        elif path.is_file() and zipfile.is_zipfile(path):
+            total += len(_Archive(path).names())
+        else:
+            total += 1
+    return total
+
+
+def _zip_members(path: Path) -> Iterator[SourceFile]:
+    archive = _Archive(path)
+    for name in archive.names():
+        yield _gz_aware(f"{path}!{name}", archive.opener(name))
 def sniff_encoding(head: bytes) -> str:
     """``utf-8-sig`` when the head decodes as UTF-8 (BOM or not), else ``cp1252``.
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from celltx.cli.common import (
@@ -22,7 +30,7 @@ from celltx.cli.common import (
 )
 from celltx.graph import store
 from celltx.graph.trial_graph import describe_trial
-from celltx.pipeline import BuildError, build
+from celltx.pipeline import BuildError, BuildProgress, build
 
 
 def register(app: typer.Typer) -> None:
@@ -49,15 +57,17 @@ def build_command(
     """Read trial records and build the graph (default: the bundled sample)."""
     directory = graph_dir(out)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed} records"), TimeElapsedColumn(),
+                  TextColumn("{task.fields[records]} records · {task.fields[rate]}/s"),
+                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=err_console, transient=True, disable=quiet or as_json) as bar:
-        task = bar.add_task("reading", total=None)
-        seen: dict[str, int] = {}
+        task = bar.add_task("reading", total=None, records=0, rate=0)
+        started = time.monotonic()
 
-        def progress(path: str, n: int) -> None:
-            seen[path] = n
-            bar.update(task, description=f"reading {Path(path.split('!')[0]).name}",
-                       completed=sum(seen.values()))
+        def progress(at: BuildProgress) -> None:
+            rate = at.records / max(time.monotonic() - started, 1e-3)
+            bar.update(task, description=f"reading {Path(at.path.split('!')[0]).name}",
+                       completed=at.sources_done, total=at.sources_total or None,
+                       records=f"{at.records:,}", rate=f"{rate:,.0f}")
 
         try:
             result = build(paths or None, keep_going=keep_going, progress=progress)
