@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).parent
-EXTRA_DEV = ("dev2", "dev3")
-"""Later development sets (``dev2/``, ``dev3/``), each with its ``labels.tsv``."""
+EXTRA_DEV = ("dev2", "dev3", "dev4")
+"""Later development sets (``dev2/`` …), each with its ``labels.tsv`` (``dev4/`` also has CSV
+rows in ``csv_draw/``)."""
 
 
 def _extra() -> list[str]:
@@ -78,7 +79,8 @@ def records() -> dict[str, object]:
 
     out: dict[str, object] = {}
     paths = [HERE / "sample_draw.json", HERE / "csv_draw"]
-    paths += [HERE / name / "sample_draw.json" for name in _extra()]
+    paths += [HERE / name / f for name in _extra() for f in ("sample_draw.json", "csv_draw")
+              if (HERE / name / f).exists()]
     for _src, _fmt, it in read_paths(paths):
         for rec in it:
             assert isinstance(rec, TrialRecord), rec
