@@ -1,7 +1,14 @@
 """The build: sources -> records -> merged trials -> normalised facts -> one graph.
 
-Every record read becomes a trial, a merged duplicate or a reject:
-``records_read == trials + duplicates_merged + rejects``.
+Every record read becomes a trial, a merged duplicate, a reject or an out-of-scope count:
+``records_read == trials + duplicates_merged + rejects + out_of_scope``.
+
+Scope (``ontology/scope.py``): with ``scope="cell-therapy"`` (the default for files given by
+path) a record that the prefilter rules out is counted and dropped as it is read, and a trial
+that the annotator finds neither a cell therapy nor a related study of one is counted and not
+built. The bundled sample is built whole (``scope="all"``) unless asked otherwise: its records
+were chosen by a cell-therapy registry search, and a few hundred of them are sparse snapshots of
+code-named products whose own text cannot show what they are.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from celltx.loaders import SourceFile, iter_sources, read_source
 from celltx.loaders.sources import DECOMPRESSION_ERRORS, count_sources
 from celltx.models import Reject, TrialRecord, UnreadableFileError
 from celltx.ontology.annotate import annotate
+from celltx.ontology.scope import SCOPES, in_scope, may_be_in_scope
 from celltx.parallel_annotate import annotate_all
 
 
@@ -56,15 +64,21 @@ def sample_paths() -> list[Path]:
 
 
 def build(paths: list[Path] | None = None, *, keep_going: bool = False,
-          progress: ProgressHook | None = None) -> BuildResult:
-    """Read ``paths`` (default: the bundled sample) and build the graph."""
+          progress: ProgressHook | None = None, scope: str | None = None) -> BuildResult:
+    """Read ``paths`` (default: the bundled sample) and build the graph of the trials in
+    ``scope`` (``"cell-therapy"`` or ``"all"``; default: ``"all"`` for the bundled sample,
+    ``"cell-therapy"`` for files)."""
+    scope = scope or ("cell-therapy" if paths else "all")
+    if scope not in SCOPES:
+        raise BuildError(f"unknown scope {scope!r}; expected one of: {', '.join(SCOPES)}")
     with gc_paused():
-        return _build(paths, keep_going=keep_going, progress=progress)
+        return _build(paths, keep_going=keep_going, progress=progress, scope=scope)
 
 
 def _build(paths: list[Path] | None, *, keep_going: bool,
-           progress: ProgressHook | None) -> BuildResult:
+           progress: ProgressHook | None, scope: str) -> BuildResult:
     display_root = None
+    keep = may_be_in_scope if scope == "cell-therapy" else None
     if not paths:
         paths = sample_paths()
         display_root = str(paths[0])
@@ -91,7 +105,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
                     progress(BuildProgress(path, before + n, done, total))
 
             n = _read_one(source, keep_going, into=(rejects, unidentified, records_by_nct),
-                          per_source=per_source, tick=tick)
+                          per_source=per_source, tick=tick, keep=keep)
             records_read += n
             done += 1
             if progress:
@@ -112,22 +126,25 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
 
     graph = TrialGraph()
     merges: list[dict[str, Any]] = []
-    duplicates = 0
-    merged_trials = []
-    for nct in sorted(records_by_nct):
-        recs = records_by_nct[nct]
-        merged = merge_records(recs)
-        merged.evidence.extend(merges_evidence.get(nct, []))
-        duplicates += len(recs) - 1
-        if len(recs) > 1:
-            merges.append({"nct_id": nct, "sources": [p.ref for p in merged.sources],
-                           "evidence": merged.evidence, "conflicts": merged.conflicts})
-        merged_trials.append((merged, recs))
+    duplicates = trials = 0
+    merged_trials = [(merge_records(records_by_nct[nct]), records_by_nct[nct])
+                     for nct in sorted(records_by_nct)]
     annotations = annotate_all([m.record for m, _ in merged_trials], annotate)
     for (merged, recs), ann in zip(merged_trials, annotations, strict=True):
+        if scope == "cell-therapy" and not in_scope(merged.record, ann):
+            for rec in recs:
+                by_path[rec.provenance.path]["out_of_scope"] += 1
+            continue
+        merged.evidence.extend(merges_evidence.get(merged.record.nct_id, []))
+        trials += 1
+        duplicates += len(recs) - 1
+        if len(recs) > 1:
+            merges.append({"nct_id": merged.record.nct_id,
+                           "sources": [p.ref for p in merged.sources],
+                           "evidence": merged.evidence, "conflicts": merged.conflicts})
         graph.add_trial(merged, ann, recs)
+    out_of_scope = sum(s["out_of_scope"] for s in per_source)
 
-    trials = len(records_by_nct)
     per_format: Counter[str] = Counter()
     for s in per_source:
         per_format[s["format"] or "unreadable"] += s["records"]
@@ -139,7 +156,9 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
             flags[flag].append(d["id"])
     stats = {
         "records_read": records_read,
+        "scope": scope,
         "trials": trials,
+        "out_of_scope": out_of_scope,
         "cell_therapy_trials": cell_therapy,
         "modalities": dict(sorted(modalities.items())),
         "quality_flags": {k: sorted(v) for k, v in sorted(flags.items())},
@@ -151,18 +170,20 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
         "nodes": graph.node_counts(),
         "edges": graph.edge_counts(),
     }
-    if records_read != trials + len(rejects) + duplicates:  # pragma: no cover - invariant
+    if records_read != trials + len(rejects) + duplicates + out_of_scope:  # pragma: no cover
         raise AssertionError(f"lost records: {stats}")
     return BuildResult(graph=graph, stats=stats, rejects=rejects, merges=merges)
 
 
 def _read_one(source: SourceFile, keep_going: bool, *,
               into: tuple[list[Reject], list[TrialRecord], dict[str, list[TrialRecord]]],
-              per_source: list[dict[str, Any]], tick: Callable[[int], None]) -> int:
+              per_source: list[dict[str, Any]], tick: Callable[[int], None],
+              keep: Callable[[TrialRecord], bool] | None = None) -> int:
     """Read one source into rejects, unidentified records and records by NCT number; return
-    how many records it held (an unreadable file counts as one reject with ``keep_going``)."""
+    how many records it held (an unreadable file counts as one reject with ``keep_going``).
+    A record with an NCT number that ``keep`` rules out is only counted (``out_of_scope``)."""
     rejects, unidentified, records_by_nct = into
-    n = n_rej = 0
+    n = n_rej = n_out = 0
     fmt = None
     try:
         fmt, items = read_source(source)
@@ -173,6 +194,8 @@ def _read_one(source: SourceFile, keep_going: bool, *,
                 rejects.append(item)
             elif item.nct_id is None:
                 unidentified.append(item)
+            elif keep is not None and not keep(item):
+                n_out += 1
             else:
                 records_by_nct[item.nct_id].append(item)
             if n % 500 == 0:
@@ -190,5 +213,5 @@ def _read_one(source: SourceFile, keep_going: bool, *,
         rejects.append(Reject(path=source.path, format=fmt, record=None,
                               reason=f"unreadable file: {exc.reason}"))
     per_source.append({"path": source.path, "format": str(fmt) if fmt else None,
-                       "records": n, "rejects": n_rej})
+                       "records": n, "rejects": n_rej, "out_of_scope": n_out})
     return n

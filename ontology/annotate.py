@@ -1108,12 +1108,12 @@ def _agents(record: TrialRecord) -> tuple[AgentUse, ...]:
 
 @cache
 def _product_words_automaton() -> Any:
-    words = _product_words()
+    words = product_words()
     return None if words is None else mt.word_automaton({w: w for w in words})
 
 
 @cache
-def _product_words() -> tuple[str, ...] | None:
+def product_words() -> tuple[str, ...] | None:
     """Lower-cased words of which a record that names a product has at least one: the required
     words of every platform cue and every product code's aliases (None: cannot tell)."""
     words: set[str] = set()

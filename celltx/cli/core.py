@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +34,11 @@ from celltx.graph.trial_graph import describe_trial
 from celltx.pipeline import BuildError, BuildProgress, build
 
 
+class Scope(StrEnum):
+    cell_therapy = "cell-therapy"
+    all = "all"
+
+
 def register(app: typer.Typer) -> None:
     app.command("build")(build_command)
     app.command("stats")(stats_command)
@@ -51,6 +57,11 @@ def build_command(
         show_default=False)] = None,
     keep_going: Annotated[bool, typer.Option(
         "--keep-going", help="Record unreadable files as rejects instead of failing.")] = False,
+    scope: Annotated[Scope | None, typer.Option(
+        "--scope", case_sensitive=False,
+        help="cell-therapy: keep cell therapies and studies of them, count the rest as "
+             "out of scope (default for files); all: keep every trial (default for the "
+             "bundled sample).", show_default=False)] = None,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -70,7 +81,8 @@ def build_command(
                        records=f"{at.records:,}", rate=f"{rate:,.0f}")
 
         try:
-            result = build(paths or None, keep_going=keep_going, progress=progress)
+            result = build(paths or None, keep_going=keep_going, progress=progress,
+                           scope=scope.value if scope else None)
         except BuildError as exc:
             fail(str(exc))
     store.save(result.graph, directory, stats=result.stats,
@@ -99,7 +111,8 @@ def _print_stats(stats: dict) -> None:  # type: ignore[type-arg]
     console.print(
         f"records read [bold]{stats['records_read']}[/] = trials [bold]{stats['trials']}[/] "
         f"+ duplicates merged [bold]{stats['duplicates_merged']}[/] "
-        f"+ rejects [bold]{stats['rejects']}[/]; cell-therapy trials "
+        f"+ rejects [bold]{stats['rejects']}[/]"
+        f" + out of scope [bold]{stats.get('out_of_scope', 0)}[/]; cell-therapy trials "
         f"[bold]{stats['cell_therapy_trials']}[/]"
     )
     if stats.get("modalities"):

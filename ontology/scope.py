@@ -1,0 +1,86 @@
+"""Which trials a build keeps, and a cheap prefilter that rules out records that cannot be kept.
+
+A trial is **in scope** when the annotator finds a cell-therapy product in it, or when it is a
+related kind of study (in-vivo CAR, long-term follow-up, a drug given around CAR-T, an engager
+or an observational study) whose own text names a cell therapy. Everything else is counted as
+``out_of_scope`` by ``celltx build`` and not built, unless ``--scope all``.
+
+The prefilter looks for words on the record's lower-cased text before anything is merged or
+annotated. Its words are derived from the rules themselves, so it cannot drop a record the
+annotator would keep: every product rule needs one of ``annotate.product_words()`` (the
+annotator skips its product rules without one), and every related study needs a match of
+``CELL_THERAPY_CONTEXT``, whose required words are added. ``tests/test_scope.py`` checks this on
+the whole corpus and the labelled sets as well.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from celltx.ontology import matchers as mt
+from celltx.ontology.annotate import product_words
+from celltx.ontology.terms import TrialAnnotation
+
+from celltx.models import TrialRecord
+
+SCOPES = ("cell-therapy", "all")
+RELATED_MODALITIES = frozenset({"in_vivo_car", "follow_up", "drug_after_cell_therapy",
+                                "engager", "observational"})
+CELL_THERAPY_CONTEXT = mt.Prefiltered(
+    r"(?i:\bCAR\b|CAR-?T|CAR-?NK|\bCARs\b|chimeric antigen|cell(?:ular)? therap"
+    r"|(?:T|NK|killer|immune|effector)[- ]cells?|lymphocytes?|\w+-cel\b|leucel\b|cabtagene"
+    r"|\bTILs?\b|\bTCR\b|adoptive)")
+"""Words by which a related study names a cell therapy (a bispecific trial that never mentions
+one, or an unrelated observational study, is out of scope)."""
+
+
+def record_text(record: TrialRecord) -> str:
+    """Every free text of a record that a rule may read, joined."""
+    parts = [record.brief_title, record.official_title, record.acronym, record.brief_summary,
+             record.detailed_description, *record.keywords, *record.conditions]
+    for iv in record.interventions:
+        parts += [iv.name, iv.description, *iv.other_names]
+    parts += [a.description for a in record.arms]
+    parts += [a.label for a in record.arms]
+    return "\n".join(p for p in parts if p)
+
+
+@cache
+def prefilter_words() -> tuple[str, ...] | None:
+    """Lower-cased words of which every in-scope record holds one (None: cannot tell)."""
+    words = product_words()
+    context = mt.required_words(CELL_THERAPY_CONTEXT.pattern)
+    if words is None or context is None:
+        return None
+    return tuple(sorted(set(words) | context))
+
+
+@cache
+def _automaton() -> Any:
+    words = prefilter_words()
+    return None if words is None else mt.word_automaton({w: w for w in words})
+
+
+def may_be_in_scope(record: TrialRecord) -> bool:
+    """False only when the record holds none of the prefilter's words, so that it cannot be in
+    scope (it is then counted out of scope without being merged, annotated or built).
+
+    >>> from celltx.models import Provenance, SourceFormat
+    >>> prov = Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON, record=0)
+    >>> may_be_in_scope(TrialRecord(nct_id="NCT00000001", brief_title="Aspirin in stroke",
+    ...                             provenance=prov))
+    False
+    """
+    automaton = _automaton()
+    if automaton is None:
+        return True
+    return next(automaton.iter(record_text(record).casefold()), None) is not None
+
+
+def in_scope(record: TrialRecord, annotation: TrialAnnotation) -> bool:
+    """A cell therapy, or a related study whose text names one."""
+    if annotation.is_cell_therapy:
+        return True
+    return (annotation.modality in RELATED_MODALITIES
+            and CELL_THERAPY_CONTEXT.search(record_text(record)) is not None)

@@ -1,0 +1,98 @@
+"""Scope: the build keeps cell therapies and studies of them, counts the rest, and the prefilter
+never drops a record the annotator would keep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from celltx.cli import app
+from celltx.loaders import read_paths
+from celltx.models import TrialRecord
+from celltx.ontology.annotate import annotate
+from celltx.ontology.scope import RELATED_MODALITIES, in_scope, may_be_in_scope
+from celltx.parallel_annotate import annotate_all
+from celltx.pipeline import build, sample_paths
+
+EVALUATION = Path(__file__).parent / "evaluation"
+MIXED = [EVALUATION / "csv_draw", EVALUATION / "dev4" / "csv_draw"]
+"""Real CSV export rows, half drawn at random from whole exports: many are not cell therapy."""
+
+
+def _records(paths: list[Path]) -> list[TrialRecord]:
+    return [r for _s, _f, it in read_paths(paths) for r in it if isinstance(r, TrialRecord)]
+
+
+def _prefilter_misses(records: list[TrialRecord]) -> tuple[list[str], int, int]:
+    """(in-scope records the prefilter rules out, records in scope, records ruled out)."""
+    annotations = annotate_all(records, annotate)
+    kept = [in_scope(r, a) for r, a in zip(records, annotations, strict=True)]
+    passes = [may_be_in_scope(r) for r in records]
+    misses = [r.nct_id for r, k, p in zip(records, kept, passes, strict=True) if k and not p]
+    return misses, sum(kept), passes.count(False)
+
+
+def test_prefilter_keeps_every_in_scope_record_of_the_sample_and_labelled_sets() -> None:
+    paths = [*sample_paths(), EVALUATION / "sample_draw.json", *MIXED,
+             *(EVALUATION / d / "sample_draw.json" for d in ("dev2", "dev3", "dev4"))]
+    misses, kept, ruled_out = _prefilter_misses(_records(paths))
+    assert misses == []
+    assert kept > 2000 and ruled_out > 20  # it both keeps and rules out
+
+
+def test_prefilter_keeps_every_in_scope_record_of_the_corpus(shared_corpus: Path) -> None:
+    misses, kept, ruled_out = _prefilter_misses(_records([shared_corpus]))
+    assert misses == []
+    assert kept > 2500 and ruled_out > 1000
+
+
+def test_build_counts_out_of_scope_records_and_keeps_the_invariant() -> None:
+    scoped = build(MIXED)
+    whole = build(MIXED, scope="all")
+    s, w = scoped.stats, whole.stats
+    assert s["scope"] == "cell-therapy" and w["scope"] == "all" and w["out_of_scope"] == 0
+    assert 0 < s["out_of_scope"] < s["records_read"] == w["records_read"]
+    for stats in (s, w):
+        assert stats["records_read"] == (stats["trials"] + stats["duplicates_merged"]
+                                         + stats["rejects"] + stats["out_of_scope"])
+        assert sum(x["out_of_scope"] for x in stats["sources"]) == stats["out_of_scope"]
+    assert s["trials"] + s["duplicates_merged"] + s["out_of_scope"] == (
+        w["trials"] + w["duplicates_merged"])
+    kept = {d["id"]: d for _, d in scoped.graph.nodes("Trial")}
+    assert kept and all(d["is_cell_therapy"] or d["modality"] in RELATED_MODALITIES
+                        for d in kept.values())
+    # every cell therapy of the whole build is kept, and what is left out is no cell therapy
+    left_out = [d for _, d in whole.graph.nodes("Trial") if d["id"] not in kept]
+    assert left_out and not any(d["is_cell_therapy"] for d in left_out)
+    assert {d["id"] for _, d in whole.graph.nodes("Trial") if d["is_cell_therapy"]} <= set(kept)
+
+
+def test_bundled_sample_is_built_whole_by_default() -> None:
+    result = build(scope=None)
+    assert result.stats["scope"] == "all" and result.stats["out_of_scope"] == 0
+    assert result.stats["trials"] > result.stats["cell_therapy_trials"]
+
+
+def test_cli_scope_option(tmp_path: Path) -> None:
+    runner = CliRunner()
+    done = runner.invoke(app, ["build", *map(str, MIXED), "--out", str(tmp_path / "g"),
+                               "--scope", "all", "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["out_of_scope"] == 0
+    stats = json.loads(runner.invoke(app, ["stats", "--graph", str(tmp_path / "g"),
+                                           "--json"]).stdout)
+    assert stats["scope"] == "all"
+    bad = runner.invoke(app, ["build", str(MIXED[0]), "--out", str(tmp_path / "h"),
+                              "--scope", "cells"])
+    assert bad.exit_code == 2 and not (tmp_path / "h").exists()
+
+
+@pytest.mark.parametrize("scope", ["everything", "CT"])
+def test_unknown_scope_is_a_build_error(scope: str) -> None:
+    from celltx.pipeline import BuildError
+
+    with pytest.raises(BuildError, match="unknown scope"):
+        build(MIXED, scope=scope)
