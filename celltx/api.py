@@ -569,10 +569,12 @@ def open(directory: str | Path | None = None) -> KnowledgeGraph:  # noqa: A001
 
 
 def build(paths: str | Path | Iterable[str | Path] | None = None, *,
-          keep_going: bool = False) -> KnowledgeGraph:
+          keep_going: bool = False, scope: str | None = None) -> KnowledgeGraph:
     """Build a graph in memory from files, folders or archives (default: the bundled sample).
 
     The same pipeline as ``celltx build`` (nothing is written); ``kg.stats`` holds its counts.
+    ``scope``: ``"cell-therapy"`` (the default for files: other trials are only counted, as
+    ``out_of_scope``) or ``"all"`` (the default for the bundled sample).
     """
     if paths is None:
         items: list[Path] | None = None
@@ -580,5 +582,5 @@ def build(paths: str | Path | Iterable[str | Path] | None = None, *,
         items = [Path(paths)]
     else:
         items = [Path(p) for p in paths]
-    result = run_build(items, keep_going=keep_going)
+    result = run_build(items, keep_going=keep_going, scope=scope)
     return KnowledgeGraph(result.graph, stats=result.stats)

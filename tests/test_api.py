@@ -164,8 +164,11 @@ def test_build_in_memory_from_files(fixtures: Path) -> None:
     source = fixtures / "fetch" / "studies.jsonl"
     kg = celltx.build(source)
     n = sum(1 for line in source.read_text().splitlines() if line.strip())
-    assert kg.stats["records_read"] == n == len(kg.trials())
+    assert kg.stats["records_read"] == n == len(kg.trials()) + kg.stats["out_of_scope"]
     assert isinstance(kg, KnowledgeGraph)
+    whole = celltx.build(source, scope="all")
+    assert whole.stats["records_read"] == n == len(whole.trials())
+    assert len(whole.trials()) > len(kg.trials()) > 0
 
 
 # ---- stored questions -----------------------------------------------------------------------
