@@ -21,7 +21,7 @@ _BUILDS: dict[Path, BuildResult] = {}
 def corpus_build(shared_corpus: Path) -> tuple[Path, BuildResult]:
     """The corpus and its build, built once for this module (it takes a few seconds)."""
     if shared_corpus not in _BUILDS:
-        _BUILDS[shared_corpus] = build([shared_corpus])
+        _BUILDS[shared_corpus] = build([shared_corpus], scope="all")
     return shared_corpus, _BUILDS[shared_corpus]
 
 

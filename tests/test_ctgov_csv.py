@@ -154,7 +154,7 @@ def test_bad_cell_becomes_a_reject_naming_row_line_and_column(
     src = fixtures / "ctgov_csv" / FULL
     path = tmp_path / "mixed.csv"
     _with_cell(src, path, 2, column, value)
-    result = build([path])
+    result = build([path], scope="all")
     [rej] = result.rejects
     assert rej.field == field and reason in rej.reason, rej.message()
     assert rej.record == 2 and rej.format is SourceFormat.CTGOV_CSV
@@ -223,8 +223,8 @@ def test_csv_without_nct_column_is_an_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFileError, match="no NCT number column"):
         list(items)
     with pytest.raises(BuildError, match="no_nct.csv.*no NCT number column"):
-        build([path])
-    result = build([path], keep_going=True)
+        build([path], scope="all")
+    result = build([path], keep_going=True, scope="all")
     assert result.stats["rejects"] == 1 and "Study Title" in result.rejects[0].reason
 
 
@@ -265,7 +265,7 @@ def test_a_long_cell_and_a_semicolon_export_are_read_as_tables(tmp_path: Path) -
         path = tmp_path / name
         with path.open("w", newline="", encoding="utf-8") as fh:
             _csv.writer(fh, delimiter=delimiter).writerows([header, *rows])
-        stats = build([path]).stats
+        stats = build([path], scope="all").stats
         assert stats["records_per_format"] == {"ctgov-csv": 4}, (name, stats)
         assert stats["trials"] == 4 and stats["rejects"] == 0
 
@@ -284,7 +284,7 @@ def test_cr_only_and_one_column_exports_are_read_as_tables(tmp_path: Path) -> No
     one.write_text("NCT Number\n" + "\n".join(f"NCT0000000{i}" for i in range(4)) + "\n",
                    encoding="utf-8")
     for path in (cr, one):
-        stats = build([path]).stats
+        stats = build([path], scope="all").stats
         assert stats["records_per_format"] == {"ctgov-csv": 4}, (path.name, stats)
         assert stats["trials"] == 4
 
@@ -300,7 +300,7 @@ def test_rows_swallowed_by_an_unclosed_quote_are_each_named(tmp_path: Path) -> N
     rows[2] = 'NCT00000001,"Study 1 with an unclosed quote,RECRUITING,Lymphoma,BIOLOGICAL: x'
     path = tmp_path / "quote.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    result = build([path])
+    result = build([path], scope="all")
     stats = result.stats
     assert stats["records_read"] == 6 and stats["trials"] == 1 and stats["rejects"] == 5
     assert sorted(r.nct_id for r in result.rejects if r.nct_id) == [

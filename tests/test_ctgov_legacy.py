@@ -125,7 +125,7 @@ def test_bad_cell_becomes_a_reject(tmp_path: Path, fixtures: Path, column: str, 
     table[2][table[0].index(column)] = value
     with open(tmp_path / "bad.csv", "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, quoting=csv.QUOTE_ALL).writerows(table)
-    result = build([tmp_path / "bad.csv"])
+    result = build([tmp_path / "bad.csv"], scope="all")
     [rej] = result.rejects
     assert rej.field == field and reason in rej.reason, rej.message()
     assert rej.record == 1 and rej.line == 3 and rej.format is SourceFormat.CTGOV_LEGACY_CSV

@@ -84,7 +84,7 @@ def test_bad_record_becomes_named_reject(tmp_path: Path, fixtures: Path, mutate,
     bad = json.loads(json.dumps(good))
     mutate(bad["protocolSection"])
     (tmp_path / "mixed.json").write_text(json.dumps([good, bad, good]))
-    result = build([tmp_path / "mixed.json"])
+    result = build([tmp_path / "mixed.json"], scope="all")
     [rej] = result.rejects
     assert rej.field == field and reason in rej.reason and rej.record == 1
     assert "mixed.json" in rej.message() and "record 1" in rej.message()
@@ -96,7 +96,7 @@ def test_bad_record_becomes_named_reject(tmp_path: Path, fixtures: Path, mutate,
 def test_truncated_json_keeps_the_records_before_the_break(tmp_path: Path, fixtures: Path) -> None:
     text = (fixtures / "ctgov_v2" / "acute_leukemia_array.json").read_text()
     (tmp_path / "cut.json").write_text(text[: len(text) * 2 // 3])
-    result = build([tmp_path / "cut.json"])
+    result = build([tmp_path / "cut.json"], scope="all")
     assert result.stats["trials"] >= 3
     [rej] = result.rejects
     assert "truncated" in rej.reason and rej.record == result.stats["trials"]
@@ -117,8 +117,8 @@ def test_binary_file_fails_the_build_unless_keep_going(tmp_path: Path, fixtures:
     (tmp_path / "blob.bin").write_bytes(bytes(range(256)) * 10)
     (tmp_path / "ok.json").write_bytes((fixtures / "ctgov_v2" / "api_page.json").read_bytes())
     with pytest.raises(BuildError, match="blob.bin"):
-        build([tmp_path])
-    result = build([tmp_path], keep_going=True)
+        build([tmp_path], scope="all")
+    result = build([tmp_path], keep_going=True, scope="all")
     assert result.stats["trials"] == 3 and result.stats["rejects"] == 1
     assert result.rejects[0].path.endswith("blob.bin")
 
@@ -160,7 +160,7 @@ def test_an_integer_over_64_bits_loses_no_later_record(tmp_path: Path, layout: s
             "lines": "\n".join(json.dumps(s) for s in studies)}[layout]
     path = tmp_path / "studies.json"
     path.write_text(text, encoding="utf-8")
-    stats = build([path]).stats
+    stats = build([path], scope="all").stats
     assert stats["records_read"] == 4
     assert stats["trials"] + stats["rejects"] == 4 and stats["trials"] >= 3
 

@@ -365,7 +365,7 @@ def changed(study: dict[str, Any], status: str, date: str | None = None) -> dict
 def test_changed_record_is_updated_in_next_build(replay: Replay, tmp_path: Path) -> None:
     out = tmp_path / "fetched"
     fetch(QUERY, out, client=client(), base_url=replay.url)
-    before = build([out])
+    before = build([out], scope="all")
     a, b = replay.studies[4], replay.studies[11]
     old_status_a = before.graph.trial(nct(a))["status"]  # type: ignore[index]
     new_status = "TERMINATED" if old_status_a != "TERMINATED" else "COMPLETED"
@@ -375,7 +375,7 @@ def test_changed_record_is_updated_in_next_build(replay: Replay, tmp_path: Path)
     summary = fetch(ApiQuery(intr=QUERY.intr, page_size=5, since=last_update(b)), out,
                     client=client(), base_url=replay.url)
     assert summary.complete and summary.superseded >= 2
-    after = build([out])
+    after = build([out], scope="all")
     for s in (a, b):
         t = after.graph.trial(nct(s))
         assert t is not None and t["status"] == new_status
@@ -398,11 +398,11 @@ def test_merge_lets_newest_copy_win_when_pages_accumulate(replay: Replay,
     same_day = changed(study, "SUSPENDED")
     (old_dir / "page-00001.json").write_text(json.dumps({"studies": [newer]}))
     (new_dir / "page-00001.json").write_text(json.dumps({"studies": [study]}))
-    view = describe_trial(build([tmp_path]).graph, nct(study))
+    view = describe_trial(build([tmp_path], scope="all").graph, nct(study))
     assert view is not None and view["status"] == "WITHDRAWN"  # newer last update wins
     (old_dir / "page-00001.json").write_text(json.dumps({"studies": [study]}))
     (new_dir / "page-00001.json").write_text(json.dumps({"studies": [same_day]}))
-    view = describe_trial(build([tmp_path]).graph, nct(study))
+    view = describe_trial(build([tmp_path], scope="all").graph, nct(study))
     assert view is not None and view["status"] == "SUSPENDED"  # same date: later run wins
 
 
@@ -423,7 +423,8 @@ def test_cli_fetch_then_build(replay: Replay, tmp_path: Path) -> None:
     res = runner.invoke(app, ["build", str(out), "--out", str(tmp_path / "g"), "--json"])
     assert res.exit_code == 0, res.output
     stats = json.loads(res.stdout)
-    assert stats["trials"] == len(replay.studies) and stats["rejects"] == 0
+    assert stats["trials"] + stats["out_of_scope"] == len(replay.studies)
+    assert stats["trials"] > stats["out_of_scope"] > 0 and stats["rejects"] == 0
 
 
 def test_cli_needs_a_query(tmp_path: Path) -> None:
