@@ -337,7 +337,7 @@ def _entries(genes: Sequence[GeneRecord]) -> list[_Entry]:
         form = _dehyphen(g.symbol)[0]
         entries.setdefault(form, _Entry(form, g.symbol, g.hgnc_id, "symbol", _cue_only(g.symbol)))
 
-    # Alias and previous symbols: one gene each, or dropped. Spellings that differ only in case
+    # Alias and previous symbols: one gene each (a previous symbol outranking aliases), or dropped. Spellings that differ only in case
     # ("IL-1Ra", "IL1RA") count as one, and one that upper-cases to an approved symbol is dropped.
     approved = {_upper(form) for form in entries}
     owners: dict[str, set[str]] = defaultdict(set)
@@ -354,6 +354,10 @@ def _entries(genes: Sequence[GeneRecord]) -> list[_Entry]:
     by_symbol = {g.symbol: g for g in genes}
     for key in sorted(owners):
         symbols = owners[key]
+        if len(symbols) > 1:
+            # a previous symbol was once the gene's approved symbol: it outranks other genes'
+            # aliases (GARP: previous symbol of LRRC32, an alias of CNGB1)
+            symbols = {s for s in symbols if "previous" in spellings[(key, s)].values()}
         if len(symbols) != 1 or key in approved:
             continue
         (symbol,) = symbols

@@ -91,6 +91,14 @@ def test_kinds() -> None:
     assert [m.kind for m in find_gene_mentions("PD-1")] == []  # "PD1" is shared by three genes
 
 
+def test_a_previous_symbol_outranks_another_genes_alias() -> None:
+    # GARP: previous symbol of LRRC32, alias of CNGB1; "anti-GARP CAR" aims at LRRC32
+    assert [(m.symbol, m.kind) for m in find_gene_mentions("anti-GARP CAR T cells")] == [
+        ("LRRC32", "previous")]
+    # two genes' aliases and nobody's previous symbol: still dropped
+    assert find_gene_mentions("anti-PD1 CAR") == []
+
+
 def test_cue_only_symbols_need_a_targeting_cue() -> None:
     assert find_gene_mentions("the SET score") == []
     (mention,) = find_gene_mentions("IL-2 CAR")
