@@ -247,20 +247,26 @@ _TARGETED_CELLS = mt.Prefiltered(
     r"(?:(?P<nkt>i?NKT)[- ]?cells?|(?P<gd>γδ|gamma[- ]?delta)[- ]?T[- ]?cells?"
     r"|(?P<t>T)[- ]?(?:cells?|lymphocytes)|(?P<nk>NK)[- ]?cells?)"
     r"|[A-Za-z0-9]-(?:(?P<t2>T)[- ]cells?|(?P<nk2>NK)[- ]cells?)"
-    r"|(?P<t3>T)[- ]?(?:cells?|lymphocytes)\s+genetically\s+(?:targeted|modified|engineered|"
-    r"redirected)|genetically (?:modified|engineered) (?P<t4>T)[- ]?(?:cells?|lymphocytes)"
+    r"|(?P<t3>T)[- ]?(?:cells?|lymphocytes)\s+(?:genetically\s+(?:targeted|modified|engineered|"
+    r"redirected)|(?:targeted|directed|redirected)\s+(?:to|against|at)\b)"
+    r"|genetically (?:modified|engineered) (?P<t4>T)[- ]?(?:cells?|lymphocytes)"
     r"[^.;]{0,20}(?:directed|targeted|redirected|specific)\s+(?:against|to|at|for))")
 
 
 @cache
 def _platform(text: str) -> str | None:
     """The platform a phrase names, if any (intervention names repeat across trials)."""
-    masked = _CAR_DOT.sub(" ", mt.MASKS.sub(" ", text))
+    masked = _CAR_DOT.sub(" ", mt.MASKS.sub(" ", text)).replace("_", " ")  # "CD19-CAR_Lenti"
     found = None
     for name, rx in mt.platform_cues(masked):
         if rx.search(masked):
             found = name
             break
+    if found is None and _CONSTRUCT_WORDS.search(masked):
+        # a chimeric construct on named cells ("HER2(EQ)BBζ/CD19t+ T cells") is a CAR product
+        cells = _CONSTRUCT_CELLS.search(masked)
+        if cells:
+            return "CAR-NK" if cells.group("nk") else "CAR-T"
     if found in (None, "T cell", "NK", "iNKT", "γδT"):
         # "CD19 targeted T cells", "anti-CD70 T-cell injection": an antigen-redirected product
         m = _TARGETED_CELLS.search(masked)
@@ -278,6 +284,20 @@ def _platform(text: str) -> str | None:
 
 
 _CAR_DOT = re.compile(r"(?<=CAR)\.(?=\w)|(?<=CAR\))\.(?=\w)")
+_ENGINEERED_CELLS = re.compile(
+    r"(?i)\b(?:T[- ]?cells?|T[- ]lymphocytes?|NK[- ]cells?|natural killer cells?)\s+"
+    r"(?:will be |are |is |were |being )?(?:genetically )?"
+    r"(?:engineered|modified|transduced|redirected)\s+(?:to express|"
+    r"with|expressing)\s+(?:an? |the )?(?:\w+[- ]generation |novel |second |third )*"
+    r"(?:chimeric antigen receptors?|CARs?\b)"
+    r"|\b(?:T[- ]?cells?|NK[- ]cells?|γδ ?T[- ]cells?)\s+(?:genetically )?(?:transduced|engineered|"
+    r"modified)\s+with\s+(?:an? |the )?(?:anti-\S+\s+)?(?:lentivir|retrovir|gamma-?retrovir)\w*"
+    r"\s+vectors?")
+"""Cells the summary says are given engineered with a CAR (or an antigen-directed vector)."""
+_CELL_INN = re.compile(r"(?i)\b[a-z]{2,8}-cel\b|\b[a-z]+(?:leucel|temcel)\b")
+"""The short INN form of a cell product ("firi-cel") or its cell stem ("…autoleucel")."""
+_CONSTRUCT_CELLS = re.compile(r"(?i)\bT[- ]?(?:cells?|lymphocytes?)\b|(?P<nk>\bNK[- ]?cells?\b"
+                              r"|natural killer cells?)")
 _TCR_ANTIGENS = {"WT1", "PRAME", "CTAG1B", "MAGEA4", "AFP"}
 
 
@@ -286,7 +306,7 @@ def _platforms(text: str) -> list[str]:
     first = _platform(text)
     if first is None:
         return []
-    masked = mt.MASKS.sub(" ", text)
+    masked = mt.MASKS.sub(" ", text).replace("_", " ")
     found = [first] + [n for n, rx in mt.platform_cues(masked)
                      if n != first and rx.search(masked)]
     engineered_other = [p for p in found if p in mt.ENGINEERED and p not in ("CAR-T", "TCR-T")]
@@ -415,6 +435,7 @@ _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets
 _ANCHOR_AFTER = re.compile(
     r"(?i:^[\s\-]*(?:\(\w+\)\s*)?(?:(?:dual|bi|tri)[- ]?(?:target\w*|specific)|tandem|bicistronic|"
     r"targeted|targeting|directed|specific|redirected|positive)?[\s\-]*"
+    r"(?:(?:autologous|allogeneic|fully human|humani[sz]ed|human|universal|off-the-shelf)[\s\-]+)?"
     r"(?:CAR|TCR|chimeric|T[- ]cells?|NK[- ]cells?|\w*CAR|iNKT|γδ|engineered|modified|UCAR"
     r"|universal))|^[A-Za-z]?CAR")
 
@@ -447,6 +468,15 @@ def _chains(text: str, mentions: list[mt.Mention]) -> list[list[mt.Mention]]:
 
 
 _POSITIVE_AFTER = re.compile(r"(?i)^(?:[\s-]*(?:positive|expressing|overexpressing)\b|\+)")
+_DISEASE = (r"(?:lymphomas?|leuka?emias?|tumou?rs?|cancers?|malignanc(?:y|ies)|carcinomas?"
+            r"|myelomas?|neoplasms?|solid tumou?rs?)")
+_POSITIVE_DISEASE = re.compile(rf"(?i)^(?:\+|[\s-]*positive\b)[\s-]*"
+                               rf"(?:(?!(?:in|with|of|for|and|from|to)\b)[\w/-]+\s+){{0,3}}?"
+                               rf"{_DISEASE}\b")
+"""An ambiguous alias ("CD4") is still an antigen in "CD4+ T-cell lymphoma"."""
+_POSITIVE_BEFORE = re.compile(rf"(?i){_DISEASE}\s+(?:that|which)\s+(?:over)?express(?:es)?\s+"
+                              rf"(?:the\s+)?$|{_DISEASE}\s+(?:over)?expressing\s+(?:the\s+)?$")
+"""For an engineered product, "tumours that express X" names its target, as "X-positive"."""
 
 
 def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool = False) -> bool:
@@ -458,7 +488,7 @@ def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool =
         return False
     if _ANCHOR_BEFORE.search(before) or _ANCHOR_AFTER.match(after):
         return True
-    if positive and _POSITIVE_AFTER.match(after):
+    if positive and (_POSITIVE_AFTER.match(after) or _POSITIVE_BEFORE.search(before)):
         return True  # for an engineered product, "X-positive disease" names its target
     if strict:
         return False
@@ -480,7 +510,8 @@ def _anchored_groups(text: str, strict: bool, positive: bool) -> tuple[tuple[str
     mentions = mt.find_targets(masked)
     groups = []
     for chain in _chains(masked, mentions):
-        if any(m.context_only for m in chain) and not _anchored(masked, chain, True):
+        if (any(m.context_only for m in chain) and not _anchored(masked, chain, True)
+                and not (positive and _POSITIVE_DISEASE.match(text[chain[-1].end:]))):
             chain = [m for m in chain if not m.context_only]
             if not chain:
                 continue
@@ -647,7 +678,8 @@ _SENTENCE = re.compile(r"(?<=[.;])\s+|(?<=[a-z][.;])(?=[A-Z])|\n+")
 _CELL_DOSE = re.compile(r"(?i)(?:\d|10\^?\d|10⁶|10⁷|10⁸)[^.;]{0,25}?\b"
                         r"(?:CAR[- ]?T|CAR[- ]?NK|NK|CIK|"
                         r"TIL|γδ ?T|iNKT)[- ]?cells?\s*(?:/|per)\s*(?:kg|m2|m²)")
-_CONSTRUCT_WORDS = re.compile(r"(?i)4-?1BB|\bBB[zζ]|CD28[zζ]|[zζ]eta\b|ζ|\bscFv\b|"
+_CONSTRUCT_WORDS = re.compile(r"(?i)4-?1BB|\bBB[zζ]|CD28[zζ]|(?<![A-Za-z])28[zζ]\b|[zζ]eta\b|ζ"
+                              r"|\bscFv\b|"
                               r"(?:second|third|2nd|3rd) generation")
 _ENGINEERED_OF = {"NK": "CAR-NK", "T cell": "CAR-T", "γδT": "CAR-γδT", "iNKT": "CAR-NKT"}
 _EXPLICIT_T = re.compile(r"(?i)CAR[- ]?T\b|CAR-?Ts\b|\bCART|\bT[- ]cells?\b|\bT[- ]lymphocytes?"
@@ -732,12 +764,30 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                                as_written=texts["title"][0] if texts["title"] else None,
                                platform_from=("title", "platform cue in title"),
                                target_from={k: tfrom for k in g}))
+    if not cands and not drug_in_title and ivs:
+        # a product of the code table named in the title ("ARI-0001 Cells in CD19+ Leukemia")
+        # while the interventions name none ("autologous T-cells")
+        for m in mt.find_codes(title):
+            if (mt.CONTEXT_NOT_GIVEN.search(title[max(0, m.start - 40):m.start])
+                    or mt.RELATED_AFTER.match(title[m.end:])):
+                continue
+            entry = vocab.product_codes()[m.key]
+            cands.append(_Cand(platform=entry.platform, targets=list(entry.targets),
+                               code=entry.code, name=m.alias, as_written=m.alias,
+                               from_code=True, construct=entry.construct,
+                               platform_from=("code", "product code in the title, from the "
+                                                      "product code table"),
+                               target_from={k: ("code", "product code table")
+                                            for k in entry.targets}))
+            break
     if not cands and ivs:
         # code-named interventions ("KIV-318") described as a cell therapy in the summary
         coded = [i for i in ivs if not _is_drug_only(i.name) and (
-            _code(i.name) or re.search(r"(?i)injection|cells?\b|infusion", i.name))]
+            _code(i.name) or _CELL_INN.search(i.name)
+            or re.search(r"(?i)injection|cells?\b|infusion", i.name))]
         summary = " ".join(texts["descriptions"] + texts["summary"])
-        code = _code(coded[0].name) if coded else None
+        inn = _CELL_INN.search(coded[0].name) if coded else None
+        code = (_code(coded[0].name) or (inn.group(0) if inn else None)) if coded else None
         near = None
         if code:
             at = summary.find(code)
@@ -765,6 +815,21 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                                name=coded[0].name, as_written=coded[0].name,
                                phrase=_phrase_fielded(coded[0]),
                                platform_from=("summary", "platform cue beside the product code")))
+    if not cands and ivs and not drug_in_title:
+        # a generic intervention ("T4 immunotherapy") whose cells the summary says are engineered
+        # ("T-cells will be engineered to express a ... chimeric antigen receptor")
+        named = [i for i in ivs if not _is_drug_only(i.name) and _platform(i.name) is None]
+        for sent in _SENTENCE.split(" ".join(texts["summary"])) if named else ():
+            m = _ENGINEERED_CELLS.search(sent)
+            if (m and not mt.CONTEXT_NOT_GIVEN.search(sent[:m.start()])
+                    and not _title_context_only(sent) and _platform(m.group(0))):
+                platform = str(_platform(m.group(0)))
+                cands.append(_Cand(platform=_ENGINEERED_OF.get(platform, platform),
+                                   name=named[0].name,
+                                   as_written=named[0].name, phrase=_phrase_fielded(named[0]),
+                                   platform_from=("summary", "the summary says the given cells "
+                                                             "are engineered with a CAR")))
+                break
     if not cands:
         return [], False
     # refine generic CAR platform from the title or summary ("CAR cells" + NK elsewhere)
@@ -812,7 +877,8 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             continue
         # the sentence that names the product says what it targets ("ronde-cel, a
         # dual-targeting CD19/CD20 CAR T-cell therapy")
-        names = {c.name, *(n for n in re.findall(r"\(([^()]{3,20})\)", c.name))}
+        names = {c.name, *(n for n in re.findall(r"\(([^()]{3,20})\)", c.name)),
+                 *([c.code] if c.code and len(c.code) >= 4 else [])}
         short = _short_name(c.name)
         if short:
             names.add(short)
@@ -1150,7 +1216,7 @@ def may_name_a_product(record: TrialRecord) -> bool:
 
 # ---- modality and data quality ----------------------------------------------------------------
 
-_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle")}
+_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle", "body", "gene therapy")}
 """Words a cue needs, where the regex parser's own choice is too weak ("car")."""
 _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
     (name, mt.Prefiltered(rx, words=_CUE_WORDS.get(name))) for name, rx in (
@@ -1161,7 +1227,11 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                         r"|(?:\bCAR\b|CAR-?T)[^.;]{0,30}(?:generated|engineered|produced|made)\s+in"
                         r"[- ]vivo|in[- ]vivo (?:generation|engineering|reprogramming) of"
                         r"|\bLNP\b[^.;]{0,30}CAR|lipid nanoparticle[^.;]{0,40}CAR"
-                        r"|CAR[^.;]{0,30}(?:lipid nanoparticle|\bLNP\b))"),
+                        r"|CAR[^.;]{0,30}(?:lipid nanoparticle|\bLNP\b)"
+                        r"|(?:\bCAR|chimeric antigen receptor)[^.;]{0,80}\b(?:inside|within) the "
+                        r"(?:patient'?s?\s+)?body"
+                        r"|gene therapy (?:delivering|encoding|that delivers)[^.;]{0,40}"
+                        r"(?:\bCAR\b|chimeric antigen))"),
         ("observational_summary", r"(?i:\b(?:this|the) (?:study )?is an? (?:\w+,?\s+){0,3}"
                                   r"observational\b)"),
         ("follow_up", r"(?i:long[- ]term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"

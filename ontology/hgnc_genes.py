@@ -337,8 +337,9 @@ def _entries(genes: Sequence[GeneRecord]) -> list[_Entry]:
         form = _dehyphen(g.symbol)[0]
         entries.setdefault(form, _Entry(form, g.symbol, g.hgnc_id, "symbol", _cue_only(g.symbol)))
 
-    # Alias and previous symbols: one gene each (a previous symbol outranking aliases), or dropped. Spellings that differ only in case
-    # ("IL-1Ra", "IL1RA") count as one, and one that upper-cases to an approved symbol is dropped.
+    # Alias and previous symbols: one gene each (a previous symbol outranking aliases), or
+    # dropped. Spellings that differ only in case ("IL-1Ra", "IL1RA") count as one, and one
+    # that upper-cases to an approved symbol is dropped.
     approved = {_upper(form) for form in entries}
     owners: dict[str, set[str]] = defaultdict(set)
     spellings: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)

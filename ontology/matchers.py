@@ -187,13 +187,14 @@ def _sibling_mentions(text: str, found: list[Mention]) -> list[Mention]:
 
 
 _CAR_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Z]{0,4})CAR(?:[-.]?|\s(?=\d{1,3}-[A-Za-z]))([1-9]\d{0,2})"
+    r"(?<![A-Za-z0-9])(?:[A-Z]{0,4})CAR(?:T(?=[-.]?[1-9]\d))?(?:[-.]?|\s(?=\d{1,3}-[A-Za-z]))"
+    r"([1-9]\d{0,2})"
     r"(?=v\d|[^0-9A-Za-z]|$)(?![-.]?1?BB|-1)")
 
 
 def _car_number_mentions(text: str) -> list[Mention]:
     """A CAR named by the CD number of its antigen: "CAR.70" (CD70), "EB-CAR30-NK" (CD30),
-    "CAR138" (CD138)."""
+    "CAR138" (CD138), "UCART123" (CD123)."""
     out = []
     for m in _CAR_NUMBER.finditer(text):
         if re.match(r"(?i)\s+anti\b", text[m.end():]):
@@ -429,7 +430,9 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"|CAR-?T|chimeric antigen receptor|\bCAR[- ](?:modified|engineered|transduced)"
                   r"|\bCARs\b|\bc?CAR[- ]?T|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
                   r"|\b(?:azer|ronde|anito|cilta|ide|axi|tisa|liso|brexu|obe|zamto|satri|eque"
-                  r"|relma|rese|arlo)-cel\b|chimeric (?:T[- ]cell )?receptors?"
+                  r"|relma|rese|arlo)-cel\b|chimeric (?:T[- ]cell )?receptors?|\bCAR-?CIK"
+                  r"|\bCARv\d+\b|\bCIR[- ]?T[- ]cells?|chimeric immune receptor"
+                  r"|(?<!TCR)(?<!TCR[- ])\bre-?directed T[- ]cells?"
                   r"|\bCAR\d{1,3}(?:v\d)?\b|[A-Za-z]CAR\d{0,3}-T\b)|\b[A-Z]{2,5}CAR\b"
                   r"|CART[-‐ ]?\d|\bCART[A-Z0-9]|[A-Z0-9]CAR[- ]?T\b|[0-9]CAR\b"
                   r"|[A-Z0-9]CAR[A-Z]?-?\d|\b\d?[A-Za-z]{0,4}CAR-[A-Z0-9]"),
@@ -445,7 +448,8 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                 r"|Amtagvi)"),
         ("CIK", r"(?i:\bCIKs?\b|cytokine[- ]induced killer|\bDC-?CIK\b)"),
         ("NK", r"(?i:\bNK[- ]?cells?\b|natural killer[- ]cells?|\bNK-?92(?:MI)?\b|\bhaNK\b"
-               r"|memory[- ]like NK|\bCIML[- ]?NK|\bNK\b(?=[- ](?:cell|infusion|therapy|product)))"),  # noqa: E501
+               r"|memory[- ]like NK|\bCIML[- ]?NK|\bNK\b(?=[- ](?:cell|infusion|therapy|product))"
+               r"|natural killer\s*\(NK\)\s*cells?)"),
         ("T cell", r"(?i:virus[- ]specific T|(?:EBV|CMV|BKV?|adenovirus|HPV|HBV|multi-?virus|viral"
                    r"|pathogen|antigen|tumou?r|leukemia|WT1|peptide)[- ]specific (?:T[- ]cells?"
                    r"|T[- ]lymphocytes|CTLs?)|\bCTLs?\b|cytotoxic T[- ]lymphocytes?"
@@ -454,6 +458,8 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|marrow infiltrating lymphocytes|\bMILs\b|posoleucel|tabelecleucel"
                    r"|T[- ]cell therapy|memory T[- ]cells)"),
         ("other", r"(?i:\bTregs?\b|regulatory T[- ]cells?|dendritic cells? vaccines?|\bDC[- ]?vaccines?"  # noqa: E501
+                  r"|(?:peptide|antigen|tumou?r|lysate|neoantigen)[- ](?:specific|pulsed|loaded)"
+                  r"[- ]dendritic cells?|dendritic cells? (?:pulsed|loaded)"
                   r"|\bCAR[- ]?DC\b|\bCAR-?Treg|lymphokine[- ]activated killer|\bLAK\b"
                   r"|\bDCVAC)"),
     )

@@ -175,3 +175,50 @@ def test_every_target_has_verbatim_evidence() -> None:
                     assert ev.rule and ev.field
                     if ev.field != "product_code_table":
                         assert json.dumps(ev.text, ensure_ascii=False)[1:-1] in raw, ev
+
+
+# ---- classes found in dev4 (labelled blind) and in unlabelled bundled-sample records --------
+
+@pytest.fixture(scope="module")
+def dev4_classes() -> dict[str, TrialAnnotation]:
+    return _annotated("issue10_dev4_classes.json")
+
+
+@pytest.mark.parametrize(("nct", "want"), [
+    # "UCART123": a universal CAR named by the CD number of its antigen
+    ("NCT03203369", [("CAR-T", ["IL3RA"])]), ("NCT04106076", [("CAR-T", ["IL3RA"])]),
+    ("NCT03190278", [("CAR-T", ["IL3RA"])]), ("NCT04150497", [("CAR-T", ["CD22"])]),
+    # a chimeric construct on named cells is a CAR product ("HER2(EQ)BBζ/CD19t+ T cells",
+    # "4H11-28z/fIL-12/EGFRt+ … T cells"); the truncated CD19 is a marker, not a target
+    ("NCT03389230", [("CAR-T", ["ERBB2"])]), ("NCT02498912", [("CAR-T", [])]),
+    # CAR spellings: "CD19-CAR_Lenti", "CARCIK-CD19", chimeric immune receptor, re-directed
+    ("NCT04787263", [("CAR-T", ["CD19"])]), ("NCT03389035", [("CAR-T", ["CD19"])]),
+    ("NCT05869279", [("CAR-T", ["CD19"])]), ("NCT01355965", [("CAR-T", ["MSLN"])]),
+    ("NCT01722149", [("CAR-T", ["FAP"])]),
+    # "T Cells Targeted to Prostate Specific Membrane Antigen"
+    ("NCT01140373", [("CAR-T", ["FOLH1"])]),
+    # "Natural Killer (NK) Cells (SAR445419)" in the title, a code as the intervention
+    ("NCT05712278", [("NK", [])]),
+    # the summary says the generic intervention's cells are engineered ("T-cells will be
+    # engineered to express a … CAR"; "γδT cells transduced with the anti-CD19 … vector")
+    ("NCT01818323", [("CAR-T", [])]), ("NCT06092047", [("CAR-γδT", ["CD19"])]),
+    # a short INN ("firi-cel") named in a summary sentence that says what it is
+    ("NCT05972720", [("CAR-T", ["CD22"])]),
+    # "anti-GARP": a previous HGNC symbol (LRRC32) outranks another gene's alias
+    ("NCT06964737", [("CAR-T", ["LRRC32"])]),
+    # "solid tumors that express EGFR" names an engineered product's target
+    ("NCT06682793", [("CAR-T", ["EGFR"])]),
+])
+def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
+    ann = dev4_classes[nct]
+    assert ann.is_cell_therapy and ann.modality == "cell_therapy"
+    assert [(p.platform, [t.key for t in p.targets]) for p in ann.products] == want
+
+
+def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
+    # "INT2104 is a gene therapy delivering a transgene for a chimeric antigen receptor … The
+    # lentiviral vector is designed to generate CAR T and CAR NK cells inside the body"
+    ann = dev4_classes["NCT06539338"]
+    assert ann.modality == "in_vivo_car" and not ann.products
+    assert ann.modality_evidence is not None
+    assert "gene therapy delivering" in ann.modality_evidence.text
