@@ -11,6 +11,7 @@ in the tables stays unknown.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -687,6 +688,27 @@ _EXPLICIT_T = re.compile(r"(?i)CAR[- ]?T\b|CAR-?Ts\b|\bCART|\bT[- ]cells?\b|\bT[
 _NK_SOURCE = re.compile(r"(?i)\b(?:NK|natural killer)[- ]?(?:92\b|cells?\b)|\bNK-92|CAR[- ]?NK")
 
 
+def _naming_windows(tries: list[set[str]], texts: dict[str, list[str]]
+                    ) -> Iterator[tuple[str, str]]:
+    """(level, words after a name) for each set of names in turn, title first, that tie an
+    antigen to a therapy cue."""
+    for names in tries:
+        for level in ("title", "descriptions", "summary"):
+            for text in texts[level]:
+                for n in names:
+                    for window in _after_name(text, n):
+                        if _anchored_targets(window, strict=True):
+                            yield level, window
+
+
+def _coded_engineered(ivs: list[Intervention], texts: list[str]) -> bool:
+    """Whether a code-named intervention is called an engineered product in a sentence of
+    ``texts`` that names its code."""
+    codes = [c for c in (_code(i.name) for i in ivs if not _is_drug_only(i.name)) if c]
+    return any(code in sent and _platform(sent) in mt.ENGINEERED
+               for code in codes for text in texts for sent in _SENTENCE.split(text))
+
+
 def _texts(fielded: dict[str, Fielded]) -> dict[str, list[str]]:
     """The texts of ``_fielded`` without their field names."""
     return {level: [text for _field, text in pairs] for level, pairs in fielded.items()}
@@ -749,7 +771,11 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
         re.search(rf"(?i){re.escape(i.name)}\s*(?:\+|plus\b|with\b|combined with\b)"
                   rf"|(?:\+|plus\b|with\b|combined with\b)\s*{re.escape(i.name)}", title)
         for i in ivs if len(i.name) >= 4 and _platform(i.name) is None and _is_drug_only(i.name))
-    if not cands and title_given and title_platform is not None and not drug_in_title:
+    if (not cands and title_given and title_platform is not None and not drug_in_title
+            and not (title_platform in _ENGINEERED_OF
+                     and _coded_engineered(ivs, texts["descriptions"] + texts["summary"]))):
+        # (a generic "NK Cell Therapy" title defers to a coded intervention that the summary
+        # calls engineered: "QN-023a (allogeneic CAR-NK cells targeting CD33)")
         keys = [k for g in _anchored_targets(title) for k in g]
         codes = mt.find_codes(title)
         if not keys and codes:
@@ -877,20 +903,21 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             continue
         # the sentence that names the product says what it targets ("ronde-cel, a
         # dual-targeting CD19/CD20 CAR T-cell therapy")
-        names = {c.name, *(n for n in re.findall(r"\(([^()]{3,20})\)", c.name)),
-                 *([c.code] if c.code and len(c.code) >= 4 else [])}
+        names = {c.name, *(n for n in re.findall(r"\(([^()]{3,20})\)", c.name))}
         short = _short_name(c.name)
         if short:
             names.add(short)
-        for level in ("title", "descriptions", "summary"):
-            hits = [g for text in texts[level] for n in names
-                    for window in _after_name(text, n)
-                    for g in _anchored_targets(window, strict=True)]
-            if hits:
-                c.targets = list(hits[0])
-                c.target_from = {k: (level, "antigen in the sentence naming the product")
-                                 for k in c.targets}
-                break
+        # the product's code alone ("firi-cel") only when no fuller name is written anywhere
+        tries = [names] + ([{c.code}] if c.code and len(c.code) >= 4 and c.code not in names
+                           else [])
+        for level, window in _naming_windows(tries, texts):
+            # every antigen of the first sentence that says what the product is ("a 1:1
+            # mixture of HER2-CAR-NK and CEACAM5-CAR-NK cells")
+            c.targets = list(dict.fromkeys(
+                k for g in _anchored_targets(window, strict=True) for k in g))
+            c.target_from = {k: (level, "antigen in the sentence naming the product")
+                             for k in c.targets}
+            break
     named_codes = list(dict.fromkeys(
         m.key for t in texts["title"] + texts["summary"]
         if any(not c.targets for c in cands) for m in mt.find_codes(t)
@@ -964,6 +991,8 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     return _dedupe(expanded), several
 
 
+_ONE_PRODUCT = re.compile(r"(?i)\bmixture\b|composed of|consist\w* of|\bboth\b|dual")
+"""Words before an "and" that joins the antigens of one product, not two products."""
 _COMPARATOR = re.compile(r"(?i)\b(?:versus|vs\.?|compared|or|and|with|then|followed)\b|[.;]")
 
 
@@ -975,7 +1004,9 @@ def _after_name(text: str, name: str) -> list[str]:
     at = low.find(key)
     while at >= 0:
         rest = text[at + len(key):at + len(key) + 150]
-        m = _COMPARATOR.search(rest)
+        m = next((c for c in _COMPARATOR.finditer(rest)
+                  if not (c.group(0).lower() == "and" and _ONE_PRODUCT.search(rest[:c.start()]))),
+                 None)
         out.append(rest[:m.start()] if m else rest)
         at = low.find(key, at + 1)
     return out
@@ -1228,7 +1259,8 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                         r"[- ]vivo|in[- ]vivo (?:generation|engineering|reprogramming) of"
                         r"|\bLNP\b[^.;]{0,30}CAR|lipid nanoparticle[^.;]{0,40}CAR"
                         r"|CAR[^.;]{0,30}(?:lipid nanoparticle|\bLNP\b)"
-                        r"|(?:\bCAR|chimeric antigen receptor)[^.;]{0,80}\b(?:inside|within) the "
+                        r"|(?:generat|produc|creat|mak|engineer|reprogram)\w*[^.;]{0,60}"
+                        r"(?:\bCAR|chimeric antigen receptor)[^.;]{0,60}\b(?:inside|within) the "
                         r"(?:patient'?s?\s+)?body"
                         r"|gene therapy (?:delivering|encoding|that delivers)[^.;]{0,40}"
                         r"(?:\bCAR\b|chimeric antigen))"),
