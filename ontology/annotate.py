@@ -437,6 +437,7 @@ _ANCHOR_AFTER = re.compile(
     r"(?i:^[\s\-]*(?:\(\w+\)\s*)?(?:(?:dual|bi|tri)[- ]?(?:target\w*|specific)|tandem|bicistronic|"
     r"targeted|targeting|directed|specific|redirected|positive)?[\s\-]*"
     r"(?:(?:autologous|allogeneic|fully human|humani[sz]ed|human|universal|off-the-shelf)[\s\-]+)?"
+    r"(?:[.\s-]*(?:CD28|4-?1BB|BB|28)[zζ]?(?=[.\s-]))*[\s\-.]*"
     r"(?:CAR|TCR|chimeric|T[- ]cells?|NK[- ]cells?|\w*CAR|iNKT|γδ|engineered|modified|UCAR"
     r"|universal))|^[A-Za-z]?CAR")
 
@@ -701,6 +702,34 @@ def _naming_windows(tries: list[set[str]], texts: dict[str, list[str]]
                             yield level, window
 
 
+_ANTIBODY_ENGAGER = re.compile(r"(?i)\bengag(?:er|ing)\b|bispecific antibod\w*|\bBiTE\b")
+"""An antibody that engages cells (a "bispecific CAR-T" is still cells)."""
+_STUDY_AIM = re.compile(r"(?i)\b(?:stud(?:y|ies)|trial|evaluat\w*|assess\w*|investigat\w*"
+                        r"|purpose|objective|aims?\b|research)")
+_NOT_PRODUCT = re.compile(r"(?i)imaging|\bMRI\b|\bPET\b|\bscans?\b|biopsy|\btests?\b|withdrawal"
+                          r"|collection|questionnaire|contrast")
+"""Intervention names that are procedures, never the cell product."""
+_PROCEDURE = re.compile(r"(?i)^(?:\w+\s+)?(?:sample|specimen|biospecimen|blood|tissue|data)"
+                        r"\s+(?:collection|sampling|draws?)$|^questionnaires?$|^surveys?$")
+"""An intervention that only collects samples or data."""
+
+
+def _opening_statement(summary: str) -> tuple[str, str] | None:
+    """(sentence, engineered platform) when one of the summary's first three sentences names
+    an engineered product as what is given (not as context: "after CAR-T")."""
+    for sent in _SENTENCE.split(summary)[:3]:
+        platform = _platform(sent)
+        if platform is None:
+            continue
+        if not _STUDY_AIM.search(sent):
+            return None  # background ("… has been revolutionized by CAR-T cells")
+        if (platform in mt.ENGINEERED and not _title_context_only(sent)
+                and not _ANTIBODY_ENGAGER.search(sent)):
+            return sent, platform
+        return None
+    return None
+
+
 def _coded_engineered(ivs: list[Intervention], texts: list[str]) -> bool:
     """Whether a code-named intervention is called an engineered product in a sentence of
     ``texts`` that names its code."""
@@ -771,7 +800,9 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
         re.search(rf"(?i){re.escape(i.name)}\s*(?:\+|plus\b|with\b|combined with\b)"
                   rf"|(?:\+|plus\b|with\b|combined with\b)\s*{re.escape(i.name)}", title)
         for i in ivs if len(i.name) >= 4 and _platform(i.name) is None and _is_drug_only(i.name))
+    procedures_only = bool(ivs) and all(_PROCEDURE.search(i.name) for i in ivs)
     if (not cands and title_given and title_platform is not None and not drug_in_title
+            and not procedures_only
             and not (title_platform in _ENGINEERED_OF
                      and _coded_engineered(ivs, texts["descriptions"] + texts["summary"]))):
         # (a generic "NK Cell Therapy" title defers to a coded intervention that the summary
@@ -808,7 +839,8 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             break
     if not cands and ivs:
         # code-named interventions ("KIV-318") described as a cell therapy in the summary
-        coded = [i for i in ivs if not _is_drug_only(i.name) and (
+        coded = [i for i in ivs if not _is_drug_only(i.name) and not _NOT_PRODUCT.search(
+            i.name) and (
             _code(i.name) or _CELL_INN.search(i.name)
             or re.search(r"(?i)injection|cells?\b|infusion", i.name))]
         summary = " ".join(texts["descriptions"] + texts["summary"])
@@ -827,11 +859,19 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             near = next((sent for sent in _SENTENCE.split(summary)
                          if name in sent.lower() and _platform(sent)), None)
         near_platform = _platform(near) if coded and near else None
+        if near and _ANTIBODY_ENGAGER.search(near):
+            near_platform = None  # "XB628, a bispecific antibody NK cell engager": no cells
         if (near is None or near_platform is None) and len(coded) == 1 and code:
             # the one code-named product, and the summary gives cells as the dose
             dose = _CELL_DOSE.search(summary)
             if dose and _platform(dose.group(0)):
                 near, near_platform = dose.group(0), _platform(dose.group(0))
+        if near_platform is None and len(coded) == 1 and not procedures_only:
+            # the summary opens by saying what is studied ("… the safety of CD7 Chimeric
+            # Antigen Receptor-T(CAR-T) therapy …") while the intervention is only a code
+            opening = _opening_statement(" ".join(texts["summary"]))
+            if opening is not None:
+                near, near_platform = opening
         if (near_platform is None and code and not _title_context_only(title) and any(
                 _CODE_CELLS.search(t) for t in [title, coded[0].name, *texts["summary"]])):
             # "LY011 cell injection": a code-named cell product whose kind is not stated
@@ -991,9 +1031,10 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     return _dedupe(expanded), several
 
 
-_ONE_PRODUCT = re.compile(r"(?i)\bmixture\b|composed of|consist\w* of|\bboth\b|dual")
+_ONE_PRODUCT = re.compile(r"(?i)\bmixture\b|composed of|consist\w* of|\bboth\b|\bdual")
 """Words before an "and" that joins the antigens of one product, not two products."""
-_COMPARATOR = re.compile(r"(?i)\b(?:versus|vs\.?|compared|or|and|with|then|followed)\b|[.;]")
+_COMPARATOR = re.compile(r"(?i)\b(?:versus|vs\.?|compared|or|and|with|then|followed)\b"
+                         r"|\.(?=\s|$)|;")
 
 
 def _after_name(text: str, name: str) -> list[str]:
@@ -1272,7 +1313,7 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                           r"|predictab\w+|predictive (?:value|factors?|markers?)|correlat\w+"
                           r"|registry|real[- ]world|retrospective\w*|observational|natural history"
                           r"|survey|questionnaire|biomarker study|immune monitoring study"
-                          r"|chart review)\b)"),
+                          r"|chart review|non-?interventional)\b)"),
     ))
 _ENGAGER = mt.Prefiltered(r"(?i:engager|bispecific antibod\w*|\bBiTE\b|bi-?specific T[- ]cell"
                       r"|\bTCE\b|bispecific)")

@@ -208,6 +208,14 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT06964737", [("CAR-T", ["LRRC32"])]),
     # "solid tumors that express EGFR" names an engineered product's target
     ("NCT06682793", [("CAR-T", ["EGFR"])]),
+    # dev5: "Claudin18.2" is not cut at its dot; "a 1:1 mixture of HER2-CAR-NK and
+    # CEACAM5-CAR-NK cells" keeps both antigens
+    ("NCT03890198", [("CAR-T", ["CLDN18.2"])]),
+    ("NCT07641036", [("CAR-NK", ["ERBB2", "CEACAM5"])]),
+    # dev5: a code-named intervention and a summary that opens with what is studied ("… the
+    # safety of CD7 Chimeric Antigen Receptor-T(CAR-T) therapy …")
+    ("NCT05895994", [("CAR-T", ["CD7"])]), ("NCT06730659", [("CAR-T", ["CD70"])]),
+    ("NCT04966143", [("CAR-T", ["CLDN18.2"])]), ("NCT06497387", [("CAR-T", ["TNFRSF17"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -222,3 +230,14 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     assert ann.modality == "in_vivo_car" and not ann.products
     assert ann.modality_evidence is not None
     assert "gene therapy delivering" in ann.modality_evidence.text
+
+
+@pytest.mark.parametrize(("nct", "modality"), [
+    # an MRI study around CAR-T; the summary names CAR-T only as background
+    ("NCT05510596", "drug_after_cell_therapy"),
+    # "Non-Interventional Study of Puzol-cel", "real-world data"
+    ("NCT07637929", "observational"),
+])
+def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
+    ann = dev4_classes[nct]
+    assert not ann.is_cell_therapy and not ann.products and ann.modality == modality
