@@ -7,6 +7,11 @@ then nodes, then relationships, as batched ``UNWIND … MERGE`` statements from
 (``session.execute_write``: the driver retries transient errors). Every value travels as a
 parameter; labels and types come from the allow-list in ``graph/schema.py``.
 
+Each ``Trial`` carries a ``content_hash`` of its subgraph (its own properties and
+relationships, its products' and sites', and the properties of every node they reach), so a
+push sends only the trials whose hash differs from the server's: a second push of the same graph
+sets nothing. ``full=True`` sends every trial whatever the hashes say.
+
 A second push of the same graph creates nothing. A trial whose record changed is brought
 in line: celltx owns the outgoing relationships and properties of every ``Trial`` (and of its
 ``Product`` nodes) it pushes, so relationships no longer in the graph are deleted, products no
@@ -17,6 +22,7 @@ celltx label (and every celltx relationship) that the graph does not hold.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -51,6 +57,12 @@ OWNER_LABELS: tuple[str, ...] = ("Trial", *OWNED_BY_TRIAL)
 
 REL_TYPES: list[str] = list(RELATIONSHIPS)
 
+HASH_PROPERTY = "content_hash"
+"""The Trial property holding the hash of what was pushed for it (written by the push only)."""
+HASH_VERSION = "1"
+"""Changes when what the hash covers changes, so that every trial is sent again."""
+TRIAL_OUTCOMES = ("created", "updated", "unchanged", "removed")
+
 ProgressHook = Callable[[str, int], None]
 """Called with (what is being written, rows just written)."""
 
@@ -59,12 +71,15 @@ ProgressHook = Callable[[str, int], None]
 class PushReport:
     """Summed server counters of a push, and what was done."""
 
-    counters: Counter[str] = field(default_factory=Counter)
+    counters: Counter[str] = field(default_factory=lambda: Counter(dict.fromkeys(COUNTERS, 0)))
     batches: int = 0
     transactions: int = 0
     rows: int = 0
     schema: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    trials: Counter[str] = field(default_factory=lambda: Counter(dict.fromkeys(TRIAL_OUTCOMES,
+                                                                               0)))
+    """Trials created, updated, unchanged (skipped by their hash) and removed (``prune``)."""
 
     def add(self, counters: Any) -> None:
         for name in COUNTERS:
@@ -72,6 +87,7 @@ class PushReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"counters": {k: self.counters[k] for k in COUNTERS},
+                "trials": {k: self.trials[k] for k in TRIAL_OUTCOMES},
                 "batches": self.batches, "transactions": self.transactions, "rows": self.rows,
                 "schema": self.schema, "notes": self.notes}
 
@@ -177,18 +193,50 @@ def load_statements(graph: TrialGraph, batch_size: int = DEFAULT_BATCH,
 
 def trial_subgraphs(graph: TrialGraph) -> Iterator[TrialGraph]:
     """One subgraph per trial: the trial, its neighbours and its products' neighbours."""
-    g = graph.g
     for nid, _ in sorted(graph.nodes("Trial"), key=lambda nd: nd[0]):
-        keep = {nid}
-        frontier = [nid]
-        while frontier:
-            n = frontier.pop()
-            for _, end in g.out_edges(n):
-                if end not in keep:
-                    keep.add(end)
-                    if g.nodes[end]["label"] in OWNER_LABELS or g.nodes[end]["label"] == "Site":
-                        frontier.append(end)
-        yield TrialGraph(g.subgraph(keep))
+        yield TrialGraph(graph.g.subgraph(_trial_nodes(graph, nid)))
+
+
+def _trial_nodes(graph: TrialGraph, nid: str) -> set[str]:
+    """The networkx ids of one trial's subgraph (see :func:`trial_subgraphs`)."""
+    g = graph.g
+    keep = {nid}
+    frontier = [nid]
+    while frontier:
+        n = frontier.pop()
+        for _, end in g.out_edges(n):
+            if end not in keep:
+                keep.add(end)
+                if g.nodes[end]["label"] in OWNER_LABELS or g.nodes[end]["label"] == "Site":
+                    frontier.append(end)
+    return keep
+
+
+def trial_hashes(graph: TrialGraph) -> dict[str, tuple[str, set[str]]]:
+    """Each trial's id -> (hash of its subgraph as it would be pushed, its subgraph's nodes)."""
+    g = graph.g
+    out = {}
+    for nid, data in graph.nodes("Trial"):
+        keep = _trial_nodes(graph, nid)
+        nodes = sorted((g.nodes[n]["label"], str(g.nodes[n]["id"]),
+                        json.dumps(properties(g.nodes[n], NODE_SKIP), sort_keys=True,
+                                   default=str, ensure_ascii=False)) for n in keep)
+        edges = sorted((d["type"], str(g.nodes[a]["id"]), str(g.nodes[b]["id"]), str(k),
+                        json.dumps({x: v for x, v in d.items() if x != "type"}, sort_keys=True,
+                                   default=str, ensure_ascii=False))
+                       for a in keep for _, b, k, d in g.out_edges(a, keys=True, data=True))
+        digest = hashlib.sha256(json.dumps([HASH_VERSION, nodes, edges], ensure_ascii=False)
+                                .encode()).hexdigest()
+        out[str(data["id"])] = (digest, keep)
+    return out
+
+
+def read_hashes_cypher() -> str:
+    return f"MATCH (t:Trial) RETURN t.id AS id, t.{HASH_PROPERTY} AS hash"
+
+
+def write_hashes_cypher() -> str:
+    return f"UNWIND $rows AS row MATCH (t:Trial {{id: row.id}}) SET t.{HASH_PROPERTY} = row.hash"
 
 
 # ---- I/O: running it ---------------------------------------------------------------------
@@ -257,6 +305,9 @@ def _run_cleanup(session: Any, graph: TrialGraph, batch_size: int, max_bytes: in
     """Bring the owner nodes on the server in line with the graph: read what the server has
     for them, and delete what the graph no longer states (only ids travel, never texts)."""
     want_rels, want_props = expected_facts(graph)
+    for key in want_props:
+        if key[0] == "Trial":  # the push's own bookkeeping, not a stale fact
+            want_props[key] = want_props[key] | {HASH_PROPERTY}
     node_data = {(d["label"], str(d[KEY_PROPERTY[d["label"]]])): d
                  for _, d in graph.g.nodes(data=True)}
     for label in OWNER_LABELS:
@@ -300,12 +351,13 @@ def _run_cleanup(session: Any, graph: TrialGraph, batch_size: int, max_bytes: in
 
 
 def _prune(session: Any, graph: TrialGraph, batch_size: int, max_bytes: int | None,
-           report: PushReport) -> None:
+           report: PushReport, trials_on_server: dict[str, Any]) -> None:
     """Delete celltx nodes and relationships the graph does not hold."""
     nodes = graph.g.nodes
     ids: dict[str, set[str]] = defaultdict(set)
     for _, d in graph.g.nodes(data=True):
         ids[d["label"]].add(d[KEY_PROPERTY[d["label"]]])
+    report.trials["removed"] = len(set(trials_on_server) - ids.get("Trial", set()))
     for label in NODE_LABELS:
         on_server = [r["id"] for r in session.run(f"MATCH (n:{label}) RETURN n.id AS id")]
         extra = [{"id": i} for i in sorted(set(on_server) - ids.get(label, set()))]
@@ -334,7 +386,7 @@ def _prune(session: Any, graph: TrialGraph, batch_size: int, max_bytes: int | No
 def push_graph(graph: TrialGraph, driver: Any, *, database: str | None = None,
                batch_size: int = DEFAULT_BATCH, max_bytes: int | None = None,
                prune: bool = False, per_trial: bool = False, schema: bool = True,
-               progress: ProgressHook | None = None) -> PushReport:
+               full: bool = False, progress: ProgressHook | None = None) -> PushReport:
     """Write ``graph`` to the server behind ``driver`` (a ``neo4j.Driver``); see the module doc.
 
     ``max_bytes`` also caps each batch's parameter size (FalkorDB's Bolt endpoint fails on
@@ -342,9 +394,18 @@ def push_graph(graph: TrialGraph, driver: Any, *, database: str | None = None,
     (for the benchmark: the slow way, kept to measure what batching gains).
     """
     report = PushReport()
+    whole = graph
+    hashes = trial_hashes(graph)
     with driver.session(database=database) as session:
         if schema:
             ensure_schema(session, report)
+        on_server = {str(r["id"]): r["hash"] for r in _read(session, read_hashes_cypher(), {})}
+        send = sorted(t for t, (h, _) in hashes.items() if full or on_server.get(t) != h)
+        report.trials["created"] = sum(1 for t in send if t not in on_server)
+        report.trials["updated"] = len(send) - report.trials["created"]
+        report.trials["unchanged"] = len(hashes) - len(send)
+        if len(send) < len(hashes):
+            graph = TrialGraph(graph.g.subgraph(set().union(*(hashes[t][1] for t in send))))
         if per_trial:
             for unit in trial_subgraphs(graph):
                 statements = load_statements(unit, batch_size=10**9, max_bytes=max_bytes)
@@ -371,8 +432,13 @@ def push_graph(graph: TrialGraph, driver: Any, *, database: str | None = None,
                 if progress:
                     progress(what, len(statement.params["rows"]))
         _run_cleanup(session, graph, batch_size, max_bytes, report, progress)
+        rows = [{"id": t, "hash": hashes[t][0]} for t in send]
+        for part in batches(rows, batch_size, max_bytes):
+            counters, _ = _write(session, write_hashes_cypher(), {"rows": part})
+            report.add(counters)
+            report.transactions += 1
         if prune:
-            _prune(session, graph, batch_size, max_bytes, report)
+            _prune(session, whole, batch_size, max_bytes, report, on_server)
     return report
 
 

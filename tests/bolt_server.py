@@ -42,12 +42,13 @@ MAX_ITEMS = 6
 def small_values(graph: TrialGraph, max_len: int = MAX_STRING,
                  max_items: int = MAX_ITEMS) -> TrialGraph:
     """A copy of ``graph`` that FalkorDB's Bolt endpoint can take: string properties cut to
-    ``max_len``, lists to ``max_items``, and ``'`` written as ``’`` everywhere (FalkorDB 4.16
-    fails on a parameter string holding an apostrophe; Neo4j does not)."""
+    ``max_len``, lists to ``max_items``, ``'`` written as ``’`` and ``\\`` as ``/`` everywhere
+    (FalkorDB 4.16 fails on a parameter string holding an apostrophe or a backslash; Neo4j
+    does not)."""
     import networkx as nx
 
     def text(value: str, limit: int | None) -> str:
-        return value.replace("'", "\u2019")[:limit]
+        return value.replace("'", "\u2019").replace("\\", "/")[:limit]
 
     def cut(key: str, value: Any) -> Any:
         limit = None if key in ("id", "label", "type") else max_len

@@ -225,3 +225,31 @@ def test_stored_queries_over_bolt_equal_the_python_answers(server: BoltServer,
         assert same_answer(rows, expected), (name, answer_diff(rows, expected))
         checked += bool(expected)
     assert checked >= 10, "too few stored queries had a non-empty answer on the mini graph"
+
+
+def test_a_second_push_sets_nothing_and_only_changed_trials_are_sent(
+        server: BoltServer, driver: Any) -> None:
+    graph = server.fit(_mini_variant())
+    n = sum(1 for _ in graph.nodes("Trial"))
+    first = push_graph(graph, driver, max_bytes=server.max_bytes)
+    assert dict(first.trials) == {"created": n, "updated": 0, "unchanged": 0, "removed": 0}
+    second = push_graph(graph, driver, max_bytes=server.max_bytes)
+    assert dict(second.trials) == {"created": 0, "updated": 0, "unchanged": n,
+                                   "removed": 0}
+    assert sum(second.counters.values()) == 0 and second.rows == 0
+    # one changed record: only that trial is sent, and the server matches the new graph
+    after = server.fit(_mini_variant({"NCT05008575": ({"enrollment": 99}, {})}))
+    third = push_graph(after, driver, max_bytes=server.max_bytes)
+    assert third.trials["updated"] == 1 and third.trials["unchanged"] == n - 1
+    with driver.session() as session:
+        assert session.run("MATCH (t:Trial {id: 'NCT05008575'}) RETURN t.enrollment AS e"
+                           ).single()["e"] == 99
+    assert server_counts(driver) == (after.node_counts(), after.edge_counts())
+    # --full sends everything again whatever the hashes say
+    full = push_graph(after, driver, max_bytes=server.max_bytes, full=True)
+    assert full.trials["updated"] == n and full.rows > 0
+    smaller = server.fit(_mini_variant(drop="NCT04011033"))
+    pruned = push_graph(smaller, driver, max_bytes=server.max_bytes, prune=True)
+    assert pruned.trials["removed"] == 1 and pruned.trials["created"] == 0
+    assert pruned.trials["unchanged"] + pruned.trials["updated"] == n - 1
+    assert server_counts(driver) == (smaller.node_counts(), smaller.edge_counts())

@@ -53,6 +53,9 @@ def push_command(
     prune: Annotated[bool, typer.Option(
         "--prune", help="Also delete trials (and other celltx nodes and relationships) that "
                         "the graph no longer holds.")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Send every trial, not only those whose content hash differs from the "
+                       "server's (after the database was edited by hand).")] = False,
     per_trial: Annotated[bool, typer.Option(
         "--per-trial", hidden=True, help="One transaction per trial (slow; for benchmarks).")
     ] = False,
@@ -85,7 +88,7 @@ def push_command(
 
             report = push_graph(g, driver, database=database, batch_size=batch_size,
                                 max_bytes=max_batch_bytes, prune=prune, per_trial=per_trial,
-                                progress=progress)
+                                full=full, progress=progress)
     except AuthError as exc:
         fail(f"{uri} refused the credentials of {user!r}: {exc.message}; check NEO4J_USERNAME "
              "and NEO4J_PASSWORD")
@@ -103,6 +106,8 @@ def push_command(
     table.add_column("value", justify="right")
     for name, value in summary["counters"].items():
         table.add_row(name.replace("_", " "), str(value))
+    for name, value in summary["trials"].items():
+        table.add_row(f"trials {name}", str(value))
     table.add_row("rows written", str(report.rows))
     table.add_row("transactions", str(report.transactions))
     console.print(table)
