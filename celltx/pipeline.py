@@ -64,19 +64,22 @@ def sample_paths() -> list[Path]:
 
 
 def build(paths: list[Path] | None = None, *, keep_going: bool = False,
-          progress: ProgressHook | None = None, scope: str | None = None) -> BuildResult:
+          progress: ProgressHook | None = None, scope: str | None = None,
+          exclude: list[Path] | None = None) -> BuildResult:
     """Read ``paths`` (default: the bundled sample) and build the graph of the trials in
     ``scope`` (``"cell-therapy"`` or ``"all"``; default: ``"all"`` for the bundled sample,
-    ``"cell-therapy"`` for files)."""
+    ``"cell-therapy"`` for files). Folders in ``exclude`` (the build's own output) are not
+    read even when they lie inside an input folder."""
     scope = scope or ("cell-therapy" if paths else "all")
     if scope not in SCOPES:
         raise BuildError(f"unknown scope {scope!r}; expected one of: {', '.join(SCOPES)}")
     with gc_paused():
-        return _build(paths, keep_going=keep_going, progress=progress, scope=scope)
+        return _build(paths, keep_going=keep_going, progress=progress, scope=scope,
+                      exclude=exclude or [])
 
 
 def _build(paths: list[Path] | None, *, keep_going: bool,
-           progress: ProgressHook | None, scope: str) -> BuildResult:
+           progress: ProgressHook | None, scope: str, exclude: list[Path]) -> BuildResult:
     display_root = None
     keep = may_be_in_scope if scope == "cell-therapy" else None
     if not paths:
@@ -90,8 +93,8 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     for path in paths:  # a missing path fails the build before anything is read
         if not path.exists():
             raise BuildError(str(UnreadableFileError(str(path), "no such file or directory")))
-    total = count_sources(paths) if progress else 0
-    sources = iter_sources(paths)  # lazily: a bulk download has 500,000 members
+    total = count_sources(paths, exclude) if progress else 0
+    sources = iter_sources(paths, exclude)  # lazily: a bulk download has 500,000 members
     if display_root:
         root = display_root
         sources = (SourceFile("sample" + s.path[len(root):], s.open)

@@ -252,6 +252,20 @@ def choose_delimiter(graph: TrialGraph, delimiter: str | None) -> str:
     return suggest_delimiter(graph) or DEFAULT_ARRAY_DELIMITER
 
 
+def check_import_dir(directory: Path) -> None:
+    """Raise ``OutputPathError`` unless ``directory`` is new, empty or a former import folder
+    (CSV files and the script only: it is replaced as a whole)."""
+    from celltx.outputs import OutputPathError, check_dir
+
+    check_dir(directory)
+    if directory.is_dir():
+        other = sorted(p.name for p in directory.iterdir()
+                       if p.name != SCRIPT and not p.name.endswith(".csv"))
+        if other:
+            raise OutputPathError(f"{directory} holds files that are not a Neo4j import "
+                                  f"({', '.join(other[:3])}); give a new or empty folder")
+
+
 def write_import_dir(graph: TrialGraph, directory: Path,
                      delimiter: str | None = None) -> tuple[list[Path], str]:
     """Check, then write the files and ``import.sh``; the paths written and the delimiter.

@@ -46,13 +46,32 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
 
 
+LAYOUT = (GRAPH_FILE, STATS_FILE, REJECTS_FILE, MERGES_FILE)
+
+
+def check_graph_dir(directory: Path) -> None:
+    """Raise ``OutputPathError`` unless ``directory`` can take a graph: a new or empty folder,
+    or one holding a graph and nothing else (it is replaced as a whole)."""
+    from celltx.outputs import OutputPathError, check_dir
+
+    check_dir(directory)
+    if directory.is_dir():
+        other = sorted(p.name for p in directory.iterdir() if p.name not in LAYOUT)
+        if other:
+            raise OutputPathError(
+                f"{directory} holds files that are not a celltx graph ({', '.join(other[:3])}"
+                f"{' …' if len(other) > 3 else ''}); give a new or empty folder with --out")
+
+
 def save(graph: TrialGraph, directory: Path, *, stats: dict[str, Any],
          rejects: list[dict[str, Any]], merges: list[dict[str, Any]]) -> None:
+    """Write the graph directory; the old one is replaced only once the new one is complete."""
     from celltx.gc_pause import gc_paused
+    from celltx.outputs import atomic_dir
 
-    directory.mkdir(parents=True, exist_ok=True)
-    with gc_paused():
-        _save(graph, directory, stats=stats, rejects=rejects, merges=merges)
+    check_graph_dir(directory)
+    with gc_paused(), atomic_dir(directory) as tmp:
+        _save(graph, tmp, stats=stats, rejects=rejects, merges=merges)
 
 
 def _save(graph: TrialGraph, directory: Path, *, stats: dict[str, Any],
@@ -63,12 +82,10 @@ def _save(graph: TrialGraph, directory: Path, *, stats: dict[str, Any],
                    key=lambda x: (x["start"], x["end"], x["key"]))
     payload = json.dumps({"nodes": nodes, "edges": edges}, ensure_ascii=False,
                          sort_keys=True, separators=(",", ":")).encode()
-    tmp = directory / (GRAPH_FILE + ".tmp")
     # level 6 (zlib's default) takes half the time of 9 for a file ~2% larger
-    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="",
-                                              compresslevel=GZIP_LEVEL) as gz:
+    with open(directory / GRAPH_FILE, "wb") as raw, gzip.GzipFile(
+            fileobj=raw, mode="wb", mtime=0, filename="", compresslevel=GZIP_LEVEL) as gz:
         gz.write(payload)
-    tmp.replace(directory / GRAPH_FILE)
     (directory / STATS_FILE).write_text(dumps(stats), encoding="utf-8")
     (directory / MERGES_FILE).write_text(dumps(merges), encoding="utf-8")
     with open(directory / REJECTS_FILE, "w", encoding="utf-8") as fh:

@@ -35,16 +35,26 @@ def _gz_aware(path: str, opener: Callable[[], BinaryIO]) -> SourceFile:
     return SourceFile(path, opener)
 
 
-def iter_sources(paths: list[Path]) -> Iterator[SourceFile]:
-    """Expand files, directories (recursively, sorted) and zip archives into source files."""
+def _excluded(path: Path, exclude: list[Path]) -> bool:
+    resolved = path.resolve()
+    return any(resolved == x or x in resolved.parents for x in exclude)
+
+
+def _children(path: Path, exclude: list[Path]) -> list[Path]:
+    """The readable files under a folder, sorted, less hidden files and excluded folders."""
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.name not in SKIP_NAMES
+                  and not p.name.startswith(".") and not _excluded(p, exclude))
+
+
+def iter_sources(paths: list[Path], exclude: list[Path] | None = None) -> Iterator[SourceFile]:
+    """Expand files, directories (recursively, sorted) and zip archives into source files;
+    nothing under a folder of ``exclude`` (a build's own output folder) is read."""
+    skip = [x.resolve() for x in exclude or []]
     for path in paths:
         if not path.exists():
             raise UnreadableFileError(str(path), "no such file or directory")
         if path.is_dir():
-            children = sorted(p for p in path.rglob("*") if p.is_file())
-            yield from iter_sources(
-                [p for p in children if p.name not in SKIP_NAMES and not p.name.startswith(".")]
-            )
+            yield from iter_sources(_children(path, skip))
         elif not path.is_file():
             # a FIFO would hang the build, /dev/zero never ends: only regular files are read
             raise UnreadableFileError(str(path), "not a regular file (a pipe, device or socket)")
@@ -73,14 +83,14 @@ class _Archive:
         return lambda: self._zip.open(name)  # type: ignore[return-value]
 
 
-def count_sources(paths: list[Path]) -> int:
+def count_sources(paths: list[Path], exclude: list[Path] | None = None) -> int:
     """How many source files ``iter_sources`` will yield (zip members counted from the
     archive's directory), for a progress bar's total; unreadable paths count as one."""
     total = 0
+    skip = [x.resolve() for x in exclude or []]
     for path in paths:
         if path.is_dir():
-            total += sum(1 for p in path.rglob("*") if p.is_file()
-                         and p.name not in SKIP_NAMES and not p.name.startswith("."))
+            total += sum(count_sources([p]) for p in _children(path, skip))
         elif path.is_file() and zipfile.is_zipfile(path):
             total += len(_Archive(path).names())
         else:

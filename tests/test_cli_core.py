@@ -31,7 +31,7 @@ def test_default_build_is_the_bundled_sample_with_2500_trials(sample_build) -> N
     out, stats = sample_build
     assert stats["trials"] >= 2500
     assert stats["records_read"] == (stats["trials"] + stats["rejects"]
-                                     + stats["duplicates_merged"])
+                                     + stats["duplicates_merged"] + stats["out_of_scope"])
     assert all(s["path"].startswith("sample/") for s in stats["sources"])
     assert stats["nodes"]["Trial"] == stats["trials"]
     assert json.loads(celltx("stats", "--graph", str(out), "--json").stdout) == stats
@@ -101,7 +101,7 @@ def test_unreadable_file_fails_without_keep_going(tmp_path: Path) -> None:
     proc = celltx("build", str(tmp_path / "x.bin"), "--out", str(tmp_path / "g"), check=False)
     assert proc.returncode != 0 and "x.bin" in proc.stderr and "Traceback" not in proc.stderr
     stats = json.loads(celltx("build", str(tmp_path / "x.bin"), "--out", str(tmp_path / "g"),
-                              "--keep-going", "--json").stdout)
+                              "--keep-going", "--allow-empty", "--json").stdout)
     assert stats["rejects"] == 1 and stats["trials"] == 0
 
 
@@ -120,13 +120,13 @@ def test_a_bit_flipped_gzip_is_a_named_error_or_a_reject_never_a_traceback(
     proc = celltx("build", str(bad), "--out", str(tmp_path / "g"), check=False)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "studies.json.gz" in proc.stderr
-    kept = celltx("build", str(bad), "--keep-going", "--out", str(tmp_path / "g2"), "--json",
-                  check=False)
+    kept = celltx("build", str(bad), "--keep-going", "--allow-empty", "--out",
+                  str(tmp_path / "g2"), "--json", check=False)
     assert kept.returncode == 0 and "Traceback" not in kept.stderr, kept.stderr
     stats = json.loads(kept.stdout)
     assert stats["rejects"] >= 1
     assert stats["records_read"] == (stats["trials"] + stats["rejects"]
-                                     + stats["duplicates_merged"])
+                                     + stats["duplicates_merged"] + stats["out_of_scope"])
 
 
 def test_a_fifo_or_a_device_given_by_path_is_refused_at_once(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from celltx.cli.common import (
 )
 from celltx.graph import store
 from celltx.graph.trial_graph import describe_trial
+from celltx.outputs import OutputPathError
 from celltx.pipeline import BuildError, BuildProgress, build
 
 
@@ -62,11 +63,21 @@ def build_command(
         help="cell-therapy: keep cell therapies and studies of them, count the rest as "
              "out of scope (default for files); all: keep every trial (default for the "
              "bundled sample).", show_default=False)] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Fail (exit 1, the old graph kept) if any record is rejected.")
+    ] = False,
+    allow_empty: Annotated[bool, typer.Option(
+        "--allow-empty", help="Save a graph with no trials (otherwise a build that finds none "
+                              "fails and keeps the old graph).")] = False,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Read trial records and build the graph (default: the bundled sample)."""
     directory = graph_dir(out)
+    try:
+        store.check_graph_dir(directory)
+    except OutputPathError as exc:
+        fail(str(exc))
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TextColumn("{task.fields[records]} records · {task.fields[rate]}/s"),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
@@ -82,12 +93,23 @@ def build_command(
 
         try:
             result = build(paths or None, keep_going=keep_going, progress=progress,
-                           scope=scope.value if scope else None)
+                           scope=scope.value if scope else None, exclude=[directory])
         except BuildError as exc:
             fail(str(exc))
-    store.save(result.graph, directory, stats=result.stats,
-               rejects=[r.model_dump(mode="json") for r in result.rejects],
-               merges=result.merges)
+    stats = result.stats
+    if stats["trials"] == 0 and not allow_empty:
+        fail(f"no trials found in {stats['records_read']} records read "
+             f"({stats['rejects']} rejected, {stats.get('out_of_scope', 0)} out of scope); "
+             f"{directory} was left as it was (use --allow-empty to save an empty graph)")
+    if strict and result.rejects:
+        fail(f"{len(result.rejects)} records rejected (first: {result.rejects[0].message()}); "
+             f"--strict: {directory} was left as it was")
+    try:
+        store.save(result.graph, directory, stats=stats,
+                   rejects=[r.model_dump(mode="json") for r in result.rejects],
+                   merges=result.merges)
+    except OutputPathError as exc:
+        fail(str(exc))
     if as_json:
         print_json(result.stats)
         return

@@ -68,6 +68,12 @@ def fetch_command(
     Raw API pages go to OUT/run-NNNN-…/page-NNNNN.json; `celltx build OUT` reads them, and a
     trial fetched again replaces its older copy.
     """
+    from celltx.outputs import OutputPathError, check_dir
+
+    try:
+        check_dir(out)
+    except OutputPathError as exc:
+        fail(str(exc))
     if not (query_intr or query_cond or query_term or since):
         fail("give at least one of --query-intr, --query-cond, --query-term or --since "
              "(fetching the whole registry is not what you want)")

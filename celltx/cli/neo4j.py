@@ -128,11 +128,18 @@ def export_neo4j_csv(
     as_json: JsonOption = False,
 ) -> None:
     """Files for `neo4j-admin database import full`, with the command in import.sh."""
-    from celltx.graph.neo4j_csv import IntegrityError, write_import_dir
+    from celltx.graph.neo4j_csv import IntegrityError, check_import_dir, write_import_dir
+    from celltx.outputs import OutputPathError, atomic_dir
 
+    try:
+        check_import_dir(directory)
+    except OutputPathError as exc:
+        fail(str(exc))
     g = load_graph(graph)
     try:
-        paths, delimiter = write_import_dir(g, directory, array_delimiter)
+        with atomic_dir(directory) as tmp:
+            written, delimiter = write_import_dir(g, tmp, array_delimiter)
+        paths = [directory / p.name for p in written]
     except IntegrityError as exc:
         fail(f"nothing written to {directory}: {exc}")
     if as_json:
@@ -153,9 +160,14 @@ def export_neo4j_guide(
 ) -> None:
     """A Neo4j Browser guide (`:play URL`) with the stored queries and the graph's counts."""
     from celltx.graph.neo4j_guide import catalogue_queries, guide_html
+    from celltx.outputs import OutputPathError, atomic_file, check_file
 
+    try:
+        check_file(out)
+    except OutputPathError as exc:
+        fail(str(exc))
     g = load_graph(graph)
     text = guide_html(catalogue_queries(), g.node_counts(), g.edge_counts())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    with atomic_file(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     console.print(f"guide written to [bold]{out}[/]; in Neo4j Browser: :play <its URL>")

@@ -31,6 +31,7 @@ from celltx.graph.rdf_validate import (
     validate_file,
 )
 from celltx.graph.rdf_writer import DEFAULT_BASE, ExportOptions, RdfExportError, write_rdf
+from celltx.outputs import OutputPathError, atomic_file, check_file
 
 
 class RdfFormatName(StrEnum):
@@ -58,12 +59,17 @@ def export_rdf_command(
     as_json: JsonOption = False,
 ) -> None:
     """Write the graph as RDF: one self-contained dataset with vocabulary and provenance."""
+    try:
+        check_file(out)
+    except OutputPathError as exc:
+        fail(str(exc))
     directory = graph_dir(graph)
     tg = load_graph(directory)
     stats = read_graph_dir(store.load_stats, directory)
     name = fmt.value if fmt else _format_from_name(out)
     try:
-        report = write_rdf(tg, out, name, ExportOptions(base=base, stats=stats))
+        with atomic_file(out) as tmp:
+            report = write_rdf(tg, tmp, name, ExportOptions(base=base, stats=stats))
     except RdfExportError as exc:
         fail(f"{directory}: {exc}")
     if as_json:

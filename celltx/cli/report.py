@@ -27,8 +27,13 @@ def report_command(
         "Cell-therapy trial landscape",
 ) -> None:
     """Write a static HTML landscape report (inline SVG charts, opens without network)."""
+    from celltx.outputs import OutputPathError, atomic_file, check_file
     from celltx.report import render_report
 
+    try:
+        check_file(out)
+    except OutputPathError as exc:
+        fail(str(exc))
     directory = graph_dir(graph)
     g = load_graph(directory)
     try:
@@ -36,7 +41,7 @@ def report_command(
                              source=str(directory), top_conditions=top)
     except ValueError as exc:
         fail(str(exc))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    with atomic_file(out) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     console.print(f"Report written to [bold]{out}[/] ({len(page) // 1024} KiB); open it in a "
                   "browser.", highlight=False)
