@@ -29,16 +29,23 @@ def plain(value: Any) -> Any:
 def run_cypher_neo4j(text: str, params: dict[str, Any], *, uri: str, user: str | None,
                      password: str | None, database: str | None = None
                      ) -> tuple[list[str], list[list[Any]]]:
-    """Columns and rows of ``text`` run with ``params`` in a read transaction."""
-    from neo4j import GraphDatabase
+    """Columns and rows of ``text`` run with ``params`` in a read transaction
+    (:class:`~celltx.graph.neo4j_connection.ServerError` with one line when the server fails)."""
+    from celltx.graph.neo4j_connection import ServerError, describe, open_driver
+    from neo4j.exceptions import DriverError, Neo4jError
 
     auth = (user, password or "") if user else None
-    with GraphDatabase.driver(uri, auth=auth) as driver, \
-            driver.session(database=database) as session:
+    driver = open_driver(uri, auth)
+    try:
+        with driver.session(database=database) as session:
 
-        def work(tx: Any) -> tuple[list[str], list[list[Any]]]:
-            result = tx.run(text, params)
-            columns = list(result.keys())
-            return columns, [[plain(v) for v in record.values()] for record in result]
+            def work(tx: Any) -> tuple[list[str], list[list[Any]]]:
+                result = tx.run(text, params)
+                columns = list(result.keys())
+                return columns, [[plain(v) for v in record.values()] for record in result]
 
-        return session.execute_read(work)
+            return session.execute_read(work)
+    except (Neo4jError, DriverError) as exc:
+        raise ServerError(describe(exc, uri, user)) from None
+    finally:
+        driver.close()

@@ -63,9 +63,9 @@ def push_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Push the graph to a Neo4j 5 server: constraints, then batched MERGE; safe to repeat."""
-    from neo4j import GraphDatabase
-    from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+    from neo4j.exceptions import DriverError, Neo4jError
 
+    from celltx.graph.neo4j_connection import ServerError, describe, open_driver
     from celltx.graph.neo4j_writer import progress_total, push_graph
 
     if not uri:
@@ -77,7 +77,7 @@ def push_command(
         password = typer.prompt(f"Password for {user} at {uri}", hide_input=True)
     auth = (user, password or "") if user else None
     try:
-        with GraphDatabase.driver(uri, auth=auth) as driver, Progress(
+        with open_driver(uri, auth) as driver, Progress(
                 TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), console=err_console, transient=True,
                 disable=quiet or as_json) as bar:
@@ -89,13 +89,10 @@ def push_command(
             report = push_graph(g, driver, database=database, batch_size=batch_size,
                                 max_bytes=max_batch_bytes, prune=prune, per_trial=per_trial,
                                 full=full, progress=progress)
-    except AuthError as exc:
-        fail(f"{uri} refused the credentials of {user!r}: {exc.message}; check NEO4J_USERNAME "
-             "and NEO4J_PASSWORD")
-    except ServiceUnavailable as exc:
-        fail(f"cannot reach {uri}: {exc}; is the server running (docker compose up -d neo4j)?")
-    except Neo4jError as exc:
-        fail(f"{uri} refused a statement: {exc.code}: {exc.message}")
+    except ServerError as exc:
+        fail(str(exc))
+    except (Neo4jError, DriverError) as exc:
+        fail(describe(exc, uri, user))
     summary = report.as_dict()
     summary["graph"] = {"nodes": g.g.number_of_nodes(), "relationships": g.g.number_of_edges()}
     if as_json:

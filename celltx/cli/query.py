@@ -19,6 +19,7 @@ from celltx.cli.common import (
     graph_dir,
     print_json,
 )
+from celltx.graph.neo4j_connection import ServerError
 from celltx.graph.store import GraphDirError
 from celltx.queries.catalogue import load_catalogue
 from celltx.queries.run import ENGINES, run_query
@@ -103,6 +104,8 @@ def query_command(
         fail(str(exc.args[0]) if exc.args else str(exc))
     except ImportError as exc:
         fail(f"the {engine} engine is not available in this installation: {exc}")
+    except ServerError as exc:
+        fail(str(exc))
     except RuntimeError as exc:  # the embedded engine failed to start or a query failed
         fail(f"{engine} engine: {exc}")
     if as_json:
