@@ -884,15 +884,15 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     if not cands and ivs and not drug_in_title:
         # a generic intervention ("T4 immunotherapy") whose cells the summary says are engineered
         # ("T-cells will be engineered to express a ... chimeric antigen receptor")
-        named = [i for i in ivs if not _is_drug_only(i.name) and _platform(i.name) is None]
-        for sent in _SENTENCE.split(" ".join(texts["summary"])) if named else ():
+        generic = [i for i in ivs if not _is_drug_only(i.name) and _platform(i.name) is None]
+        for sent in _SENTENCE.split(" ".join(texts["summary"])) if generic else ():
             m = _ENGINEERED_CELLS.search(sent)
             if (m and not mt.CONTEXT_NOT_GIVEN.search(sent[:m.start()])
                     and not _title_context_only(sent) and _platform(m.group(0))):
                 platform = str(_platform(m.group(0)))
                 cands.append(_Cand(platform=_ENGINEERED_OF.get(platform, platform),
-                                   name=named[0].name,
-                                   as_written=named[0].name, phrase=_phrase_fielded(named[0]),
+                                   name=generic[0].name,
+                                   as_written=generic[0].name, phrase=_phrase_fielded(generic[0]),
                                    platform_from=("summary", "the summary says the given cells "
                                                              "are engineered with a CAR")))
                 break

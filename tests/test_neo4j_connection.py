@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from celltx.graph.neo4j_connection import ServerError, open_driver
 
 

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from celltx.graph import store
+
 from celltx.outputs import OutputPathError, atomic_dir, atomic_file, check_dir, check_file
 
 STUDY = Path(__file__).parent / "fixtures" / "ctgov_v2" / "NCT03198052_latest.json"

@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from celltx.loaders import read_paths
+from celltx.ontology.annotate import annotate
+from celltx.ontology.scope import RELATED_MODALITIES, in_scope, may_be_in_scope
 from typer.testing import CliRunner
 
 from celltx.cli import app
-from celltx.loaders import read_paths
 from celltx.models import TrialRecord
-from celltx.ontology.annotate import annotate
-from celltx.ontology.scope import RELATED_MODALITIES, in_scope, may_be_in_scope
 from celltx.parallel_annotate import annotate_all
 from celltx.pipeline import build, sample_paths
 

@@ -7,9 +7,9 @@
 
 Trials at random from the API v2 records of the bundled sample, leaving out ``tests/labelled/``,
 the frozen evaluation set and the earlier development sets; written to ``NAME/sample_draw.json``.
-``dev4`` and ``dev5`` also draw rows of the corpus CSV exports the way ``draw.py`` does (half among rows
-with a cell-therapy keyword), into ``NAME/csv_draw/``, because the test part holds such rows and
-the sample-only sets did not.
+``dev4`` and ``dev5`` also draw rows of the corpus CSV exports the way ``draw.py`` does (half
+among rows with a cell-therapy keyword), into ``NAME/csv_draw/``, because the test part holds
+such rows and the sample-only sets did not.
 Labelled like the first set (``GUIDE.md``); rules may be tuned on them; the test part stays
 untouched.
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import random
 import sys
-
 from pathlib import Path
 
 from draw import HERE, csv_rows, labelled_ids, sample_studies, write_csv_draw
