@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from celltx.queries.params import ParamError
 from pydantic import BaseModel, ConfigDict
 
 
@@ -109,7 +110,7 @@ def _convert(query: StoredQuery, key: str, value: Any) -> Any:
         if value is not None and default is not None and (
                 isinstance(default, bool) != isinstance(value, bool)
                 or not isinstance(value, type(default))):
-            raise ValueError(f"parameter {key!r} of {query.name} takes "
+            raise ParamError(f"parameter {key!r} of {query.name} takes "
                              f"{type(default).__name__} values, not {value!r}")
         return value
     text = value.strip()
@@ -118,18 +119,18 @@ def _convert(query: StoredQuery, key: str, value: Any) -> Any:
     if isinstance(default, bool):
         if text.lower() in ("true", "false"):
             return text.lower() == "true"
-        raise ValueError(f"parameter {key!r} of {query.name} takes true or false, not {value!r}")
+        raise ParamError(f"parameter {key!r} of {query.name} takes true or false, not {value!r}")
     if isinstance(default, int):
         try:
             return int(text)
         except ValueError:
-            raise ValueError(f"parameter {key!r} of {query.name} takes an integer, "
+            raise ParamError(f"parameter {key!r} of {query.name} takes an integer, "
                              f"not {value!r}") from None
     if isinstance(default, float):
         try:
             return float(text)
         except ValueError:
-            raise ValueError(f"parameter {key!r} of {query.name} takes a number, "
+            raise ParamError(f"parameter {key!r} of {query.name} takes a number, "
                              f"not {value!r}") from None
     if default is None:
         # No default type to go by: integers (e.g. since=2020) become ints, the rest text.
@@ -150,7 +151,7 @@ def coerce_params(query: StoredQuery, raw: Mapping[str, Any] | None) -> dict[str
     for key, value in (raw or {}).items():
         if key not in query.params:
             known = ", ".join(query.params) or "none"
-            raise ValueError(f"unknown parameter {key!r} for {query.name}; "
+            raise ParamError(f"unknown parameter {key!r} for {query.name}; "
                              f"its parameters: {known}")
         params[key] = _convert(query, key, value)
     return params

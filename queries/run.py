@@ -17,6 +17,7 @@ from typing import Any
 from celltx.graph.trial_graph import TrialGraph
 from celltx.queries.catalogue import StoredQuery, coerce_params, get_query
 from celltx.queries.compare import sort_cells
+from celltx.queries.params import check_values
 from pydantic import BaseModel, ConfigDict
 
 ENGINES: tuple[str, ...] = ("embedded", "python", "sparql", "neo4j")
@@ -48,6 +49,17 @@ def _graph(graph: TrialGraph | None, graph_dir: Path | None) -> TrialGraph:
     from celltx.graph import store
 
     return store.load(graph_dir if graph_dir is not None else store.default_dir())
+
+
+def _graph_if_any(graph: TrialGraph | None, graph_dir: Path | None) -> TrialGraph | None:
+    """The graph to check parameter names against, if one is at hand (for the neo4j engine
+    there may be none)."""
+    from celltx.graph import store
+
+    try:
+        return _graph(graph, graph_dir)
+    except store.GraphDirError:
+        return None
 
 
 def _run_embedded(query: StoredQuery, params: dict[str, Any], *, graph: TrialGraph | None,
@@ -82,10 +94,12 @@ def run_query(name: str, params: Mapping[str, Any] | None = None, *, engine: str
     uses ``graph_dir`` (its cached engine dump loads in a tenth of a second, see
     :func:`~celltx.graph.falkordb_engine.open_graph_dir`). ``embedded`` reuses a started
     :class:`~celltx.graph.falkordb_engine.EmbeddedEngine` holding graph ``graph_name``.
-    Unknown names raise ``KeyError``, bad parameters or engines ``ValueError``.
+    Unknown names raise ``KeyError``, bad parameters (:class:`~celltx.queries.params.ParamError`)
+    or engines ``ValueError``.
     """
     query = get_query(name)
     values = coerce_params(query, params)
+    check_values(name, values, lambda: _graph_if_any(graph, graph_dir))
     if engine == "embedded":
         columns, rows = _run_embedded(query, values, graph=graph, graph_dir=graph_dir,
                                       embedded=embedded, graph_name=graph_name)

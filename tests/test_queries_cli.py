@@ -76,10 +76,31 @@ def test_unknown_name_is_one_line_listing_the_known(mini_dir: Path) -> None:
 def test_bad_parameter_names_the_accepted_ones(mini_dir: Path) -> None:
     result = runner.invoke(app, ["query", "top_sponsors_for_platform", "-g", str(mini_dir),
                                  "-p", "colour=red"])
-    assert result.exit_code == 1 and "its parameters: platform, limit" in result.output
+    assert result.exit_code == 2 and "its parameters: platform, limit" in result.output
     result = runner.invoke(app, ["query", "top_sponsors_for_platform", "-g", str(mini_dir),
                                  "-p", "limit=ten"])
-    assert result.exit_code == 1 and "integer" in result.output
+    assert result.exit_code == 2 and "integer" in result.output
+
+
+@pytest.mark.parametrize(("query", "param", "words"), [
+    ("top_sponsors_for_platform", "platform=CAR_NK", ["unknown platform", "'CAR-NK'"]),
+    ("trials_in_condition", "condition=NotADisease", ["no condition 'NotADisease'"]),
+    ("trials_in_condition", "condition=-1", ["no condition '-1'"]),
+    ("starts_per_year_by_platform", "since=twenty", ["not a year"]),
+    ("sponsors_for_target_in_condition", "target=CD3x3", ["no target 'CD3x3'", "CD33"]),
+    ("similar_trials", "nct_id=NCT123", ["not an NCT number"]),
+    ("recruiting_in_country", "country=China!", ["ISO country code"]),
+    ("top_sponsors_for_platform", "limit=-3", [">= 0"]),
+])
+@pytest.mark.parametrize("engine", ["python", "embedded"])
+def test_bad_parameter_values_exit_2_with_a_suggestion(mini_dir: Path, query: str, param: str,
+                                                       words: list[str], engine: str) -> None:
+    result = runner.invoke(app, ["query", query, "-g", str(mini_dir), "-p", param,
+                                 "--engine", engine])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for w in words:
+        assert w in result.output, result.output
     result = runner.invoke(app, ["query", "top_sponsors_for_platform", "-g", str(mini_dir),
                                  "-p", "limit"])
     assert result.exit_code == 1 and "key=value" in result.output

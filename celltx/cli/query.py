@@ -22,6 +22,7 @@ from celltx.cli.common import (
 from celltx.graph.neo4j_connection import ServerError
 from celltx.graph.store import GraphDirError
 from celltx.queries.catalogue import load_catalogue
+from celltx.queries.params import ParamError
 from celltx.queries.run import ENGINES, run_query
 
 
@@ -100,6 +101,8 @@ def query_command(
                            endpoint=endpoint)
     except GraphDirError as exc:
         fail(str(exc))
+    except ParamError as exc:
+        fail(str(exc), code=2)
     except (ValueError, KeyError) as exc:
         fail(str(exc.args[0]) if exc.args else str(exc))
     except ImportError as exc:

@@ -1,0 +1,91 @@
+"""Checking a stored question's parameter values once, before any engine runs it.
+
+Every engine (embedded Cypher, Python, SPARQL, Neo4j) and every caller (``celltx query``, the
+Python API, ``celltx report``) goes through :func:`check_values` after the values are typed
+(``catalogue.coerce_params``). A value that cannot match anything raises :class:`ParamError`
+with what is accepted and, where one is close, "did you mean". Names of conditions and targets
+are checked against the graph being asked (its ids, names, symbols and synonyms), when there is
+one to look at.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from celltx.graph.trial_graph import TrialGraph
+from celltx.ontology.terms import PLATFORMS
+
+NCT = re.compile(r"NCT\d{8}")
+DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+YEAR = range(1900, 2101)
+
+
+class ParamError(ValueError):
+    """A parameter value no engine could match; the message says what is accepted."""
+
+
+def _near(value: str, known: Iterable[str]) -> str:
+    folded = {k.casefold(): k for k in known}
+    near = difflib.get_close_matches(value.casefold(), list(folded), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(folded[n]) for n in near)}?)" if near else ""
+
+
+def _names(graph: TrialGraph, label: str, *fields: str) -> set[str]:
+    out: set[str] = set()
+    for _, d in graph.nodes(label):
+        for f in ("id", *fields):
+            v = d.get(f)
+            if isinstance(v, str):
+                out.add(v)
+            elif isinstance(v, list | tuple):
+                out.update(x for x in v if isinstance(x, str))
+    return out
+
+
+def check_values(query: str, values: dict[str, Any],
+                 graph: Callable[[], TrialGraph | None] | None = None) -> None:
+    """Raise :class:`ParamError` for a value of ``values`` (typed parameters of stored
+    question ``query``) that cannot match; ``graph`` gives the graph to check names against
+    (called only when a condition or target is given; may return None)."""
+    for key, value in values.items():
+        if value is None:
+            continue
+        where = f"parameter {key!r} of {query}"
+        if key == "platform":
+            if value not in PLATFORMS:
+                hint = _near(str(value), PLATFORMS)
+                raise ParamError(f"{where}: unknown platform {value!r}{hint}; platforms: "
+                                 f"{', '.join(PLATFORMS)}")
+        elif key == "nct_id":
+            if not isinstance(value, str) or not NCT.fullmatch(value.strip().upper()):
+                raise ParamError(f"{where}: {value!r} is not an NCT number (NCT followed by "
+                                 "8 digits)")
+        elif key == "country":
+            if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
+                raise ParamError(f"{where}: {value!r} is not a two-letter ISO country code "
+                                 "(CN, US, DE …)")
+        elif key == "since":
+            if isinstance(value, bool) or not isinstance(value, int) or value not in YEAR:
+                raise ParamError(f"{where}: {value!r} is not a year (e.g. 2020)")
+        elif key == "date":
+            if not isinstance(value, str) or not DATE.fullmatch(value.strip()):
+                raise ParamError(f"{where}: {value!r} is not a date (YYYY, YYYY-MM or "
+                                 "YYYY-MM-DD)")
+        elif key in ("limit", "ecog"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ParamError(f"{where}: {value!r} is not a whole number >= 0")
+        elif key in ("condition", "target"):
+            if not isinstance(value, str) or not value.strip():
+                raise ParamError(f"{where}: {value!r} is not a name or id")
+            g = graph() if graph is not None else None
+            if g is None:
+                continue
+            label, fields = (("Condition", ("name", "synonyms")) if key == "condition"
+                             else ("Target", ("symbol", "label", "synonyms")))
+            known = _names(g, label, *fields)
+            if value.strip().casefold() not in {k.casefold() for k in known}:
+                raise ParamError(f"{where}: no {key} {value!r} in this graph"
+                                 f"{_near(value.strip(), known)}")
