@@ -209,6 +209,12 @@ class Reject(Frozen):
     field: str | None = None
     reason: str
 
+    @field_validator("reason")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        """A reason is one line of the report, whatever a parser's message held."""
+        return " ".join(part.strip() for part in value.splitlines() if part.strip())
+
     def message(self) -> str:
         where = self.path
         if self.record is not None:

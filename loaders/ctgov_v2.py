@@ -55,7 +55,11 @@ def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord 
                     backend = ijson.get_backend("python")
                     continue
                 failed_at = index + 1 if index or _seen_any(exc) else 0
-                reason = f"malformed or truncated JSON: {exc}"
+                # the C parser's message carries a caret drawing over several lines
+                detail = str(exc).strip().splitlines()[0].strip() if str(exc).strip() else ""
+                reason = (f"malformed or truncated JSON after {done} complete "
+                          f"record{'s' if done != 1 else ''} (kept): {detail or type(exc).__name__}"
+                          "; the rest of the file is lost")
                 break
     if failed_at == 0 and not head.strip():
         raise UnreadableFileError(source.path, "empty file")

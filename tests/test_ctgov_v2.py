@@ -100,6 +100,9 @@ def test_truncated_json_keeps_the_records_before_the_break(tmp_path: Path, fixtu
     assert result.stats["trials"] >= 3
     [rej] = result.rejects
     assert "truncated" in rej.reason and rej.record == result.stats["trials"]
+    # one line, saying how many records were kept (the C parser draws a caret over 3 lines)
+    assert "\n" not in rej.reason and "^" not in rej.reason.replace("-^", "")
+    assert f"after {result.stats['trials']} complete records (kept)" in rej.reason
 
 
 def test_bom_and_latin1(tmp_path: Path, fixtures: Path) -> None:
