@@ -30,7 +30,24 @@ def _umask() -> int:
     return mask
 
 
+NAME_MAX = 255
+_TEMP_EXTRA = 20
+"""Bytes the temporary sibling (``.NAME.tmp-XXXXXXXX``) adds to the name."""
+
+
+def _check_names(path: Path) -> None:
+    for part in path.parts:
+        if len(part.encode("utf-8", "surrogateescape")) + _TEMP_EXTRA > NAME_MAX:
+            raise OutputPathError(f"{str(path)[:60]}…: the name {part[:40]}… is too long (at "
+                                  f"most {NAME_MAX - _TEMP_EXTRA} bytes per name)")
+
+
 def _check_parent(path: Path) -> None:
+    absolute = Path(path.absolute())
+    for i in range(1, len(absolute.parts)):
+        prefix = Path(*absolute.parts[:i])
+        if prefix.exists() and not prefix.is_dir():
+            raise OutputPathError(f"{path}: {prefix} is a file, not a folder")
     resolved = path.resolve()
     for root in _SYSTEM_ROOTS:
         if resolved == root or root in resolved.parents:
@@ -47,6 +64,7 @@ def _check_parent(path: Path) -> None:
 
 def check_dir(path: Path) -> None:
     """A folder a command will create or replace: not a file, under a writable folder."""
+    _check_names(path)
     if path.exists() and not path.is_dir():
         raise OutputPathError(f"{path} is a file, not a folder; give a folder for the output")
     _check_parent(path)
@@ -57,6 +75,7 @@ def check_dir(path: Path) -> None:
 def check_file(path: Path) -> None:
     """A file a command will create or replace: not a folder or a device, under a writable
     folder (missing parent folders are created by :func:`atomic_file`)."""
+    _check_names(path)
     if path.is_dir():
         raise OutputPathError(f"{path} is a folder; give a file name for the output")
     if path.exists() and not path.is_file():

@@ -227,7 +227,9 @@ def read_table(source: SourceFile, head: bytes, fmt: SourceFormat,
             ahead.append(row)
             if len(ahead) >= LOOKAHEAD_ROWS:
                 break
-        nct_col = find_nct_column(header, [r.cells for r in ahead if r.cells])
+        # rows of the header's width only: a ragged or run-on row says nothing about columns
+        nct_col = find_nct_column(header, [r.cells for r in ahead
+                                           if r.cells and len(r.cells) == len(header)])
         if nct_col is None:
             raise UnreadableFileError(
                 source.path,

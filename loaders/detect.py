@@ -31,8 +31,9 @@ def detect_format(head: bytes) -> SourceFormat | None:
     >>> detect_format(b'"Rank","NCT Number","Title"\\n') is SourceFormat.CTGOV_LEGACY_CSV
     True
     """
-    if b"\x00" in head[:8192]:
-        return None
+    sample = head[:8192]
+    if sample.count(b"\x00") > len(sample) // 100 + 1:
+        return None  # binary (or UTF-16); a stray NUL in a text file does not make it binary
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] in (b"[", b"{"):
         return SourceFormat.CTGOV_V2_JSON
@@ -64,7 +65,7 @@ def _table_format(text: bytes) -> SourceFormat | None:
     # a long cell (a trial with thousands of sites) must not make the table look like a page
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
     try:
-        rows = list(csv.reader(io.StringIO(b"\n".join(lines).decode("latin-1")),
+        rows = list(csv.reader(io.StringIO(b"\n".join(lines).decode("latin-1"), newline=""),
                                delimiter=delimiter))
     except csv.Error:
         return None
