@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx
 
 from celltx.graph.trial_graph import TrialGraph
+from celltx.ontology.display import target_label
 from celltx.queries.python_answers import condition_matches
 from celltx.queries.run import run_query
 
@@ -170,6 +171,11 @@ def _name(value: Any) -> str:
     return NONE_LABEL if value is None else str(value)
 
 
+def _target(value: Any) -> str:
+    """A target as the field names it, its identifier beside it ("BCMA (TNFRSF17)")."""
+    return NONE_LABEL if value is None else target_label(str(value))
+
+
 def view_charts(graph: TrialGraph) -> list[Chart]:
     """Every chart of one view, answered on ``graph`` with the stored questions."""
     charts: list[Chart] = []
@@ -191,8 +197,8 @@ def view_charts(graph: TrialGraph) -> list[Chart]:
     totals: dict[str, int] = defaultdict(int)
     cells: dict[tuple[str, str], int] = {}
     for target, platform, n in rows:
-        totals[_name(target)] += n
-        cells[_name(target), _name(platform)] = n
+        totals[_target(target)] += n
+        cells[_target(target), _name(platform)] = n
     targets = sorted(totals, key=lambda t: (-totals[t], t))[:30]
     cols = [p for p in platform_order if any((t, p) in cells for t in targets)]
     c.body, c.marks = heatmap(targets, cols, cells)
@@ -271,7 +277,8 @@ def view_charts(graph: TrialGraph) -> list[Chart]:
     duals = _ask(graph, "dual_target_constructs")
     c = Chart("dual", "Dual-target constructs",
               [("construct_target_pairs", {}), ("dual_target_constructs", {})])
-    bars, n_bars = hbars([(f"{a} + {b}", [("pair", n)]) for a, b, n in pairs[:15]],
+    bars, n_bars = hbars([(f"{_target(a)} + {_target(b)}", [("pair", n)])
+                          for a, b, n in pairs[:15]],
                          lambda _: "#6a51a3")
     c.body = bars + construct_table(duals)
     c.marks = n_bars + len(duals)
@@ -454,7 +461,7 @@ def construct_table(rows: list[list[Any]], limit: int = 25) -> str:
     body = "".join(
         f'<tr class="mark-row"><td><a href="https://clinicaltrials.gov/study/{_esc(nct)}">'
         f'{_esc(nct)}</a></td><td>{_esc(product or "")}</td><td>{_esc(_name(platform))}</td>'
-        f'<td>{_esc(" + ".join(targets))}</td></tr>'
+        f'<td>{_esc(" + ".join(_target(t) for t in targets))}</td></tr>'
         for nct, product, platform, targets in rows[:limit])
     more = (f'<p class="note">… and {len(rows) - limit} more dual-target products.</p>'
             if len(rows) > limit else "")

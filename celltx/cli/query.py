@@ -21,6 +21,7 @@ from celltx.cli.common import (
 )
 from celltx.graph.neo4j_connection import ServerError
 from celltx.graph.store import GraphDirError
+from celltx.ontology.display import target_label
 from celltx.queries.catalogue import load_catalogue
 from celltx.queries.params import ParamError
 from celltx.queries.run import ENGINES, run_query
@@ -38,6 +39,17 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
             fail(f"--param takes key=value, not {pair!r}")
         params[key.strip()] = value
     return params
+
+
+TARGET_COLUMNS = frozenset({"target", "target_a", "target_b", "targets", "shared_targets"})
+"""Columns of target ids: shown in tables with their usual name ("BCMA (TNFRSF17)"); JSON and
+CSV keep the ids."""
+
+
+def _displayed(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_displayed(v) for v in value]
+    return target_label(value) if isinstance(value, str) else value
 
 
 def _cell(value: Any) -> str:
@@ -124,8 +136,10 @@ def query_command(
     table = Table(title=query.title, caption=f"{len(result.rows)} rows · {engine}")
     for col in result.columns:
         table.add_column(col)
+    targets = [c in TARGET_COLUMNS for c in result.columns]
     for row in result.rows:
-        table.add_row(*(_cell(v) for v in row))
+        table.add_row(*(_cell(_displayed(v) if is_target else v)
+                        for v, is_target in zip(row, targets, strict=True)))
     console.print(table)
     if not result.rows:
         err_console.print("(no rows)")
