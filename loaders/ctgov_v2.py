@@ -4,6 +4,7 @@ an API page (``{"studies": [...], "nextPageToken": ...}``) or JSON Lines; stream
 from __future__ import annotations
 
 import io
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,42 @@ from celltx.models import (
 )
 
 FORMAT = SourceFormat.CTGOV_V2_JSON
+MAX_RECORD_ENV = "CELLTX_MAX_RECORD_MB"
+DEFAULT_MAX_RECORD_MB = 64
+"""A real study is at most a few MiB; one over the cap is a reject and reading that file stops,
+so a runaway value (a 10 GB string, an endless array) never fills memory."""
+
+
+def max_record_bytes() -> int:
+    """The cap on one record's bytes: ``$CELLTX_MAX_RECORD_MB`` MiB (default 64)."""
+    try:
+        return max(1, int(os.environ.get(MAX_RECORD_ENV, DEFAULT_MAX_RECORD_MB))) << 20
+    except ValueError:
+        return DEFAULT_MAX_RECORD_MB << 20
+
+
+class RecordTooLargeError(Exception):
+    """More bytes than the cap were read without a record ending."""
+
+
+class _Budget:
+    """A byte stream that raises :class:`RecordTooLargeError` once more than ``limit`` bytes
+    are read since the last :meth:`spent` (called as each record ends)."""
+
+    def __init__(self, raw: BinaryIO, limit: int) -> None:
+        self._raw = raw
+        self.limit = limit
+        self._used = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._raw.read(size if size is not None and size >= 0 else 1 << 16)
+        self._used += len(chunk)
+        if self._used > self.limit:
+            raise RecordTooLargeError
+        return chunk
+
+    def spent(self) -> None:
+        self._used = 0
 
 
 def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord | Reject]:
@@ -38,16 +75,25 @@ def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord 
     index = 0
     done = 0
     backend: Any = ijson
+    limit = max_record_bytes()
     while True:
-        with open_utf8(source, head) as text, _long_integers(backend is not ijson):
+        with open_utf8(source, head) as raw, _long_integers(backend is not ijson):
+            text = _Budget(raw, limit)
             try:
                 for index, study in enumerate(_iter_values(text, head, backend)):
+                    text.spent()
                     if index < done:
                         continue  # yielded before the fast parser gave up
                     yield study_to_record(study, Provenance(path=source.path, format=FORMAT,
                                                             record=index))
                     done = index + 1
                 return
+            except RecordTooLargeError:
+                failed_at = done
+                reason = (f"record {done} is larger than {limit >> 20} MiB "
+                          f"(${MAX_RECORD_ENV}); {done} complete records before it were kept "
+                          "and the rest of the file was not read")
+                break
             except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
                 if backend is ijson and ("integer overflow" in str(exc)
                                          or "Exceeds the limit" in str(exc)):
@@ -85,7 +131,7 @@ def _seen_any(exc: Exception) -> bool:
     return bool(getattr(exc, "_celltx_seen", False))
 
 
-def _iter_values(text: BinaryIO, head: bytes, backend: Any = ijson) -> Iterator[Any]:
+def _iter_values(text: Any, head: bytes, backend: Any = ijson) -> Iterator[Any]:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"["):
         yield from backend.items(text, "item", use_float=True)

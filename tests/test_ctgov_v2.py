@@ -183,3 +183,20 @@ def test_an_integer_of_5000_digits_loses_no_record_and_does_not_crash(tmp_path: 
     stats = json.loads(proc.stdout)
     assert stats["records_read"] == 4 and stats["trials"] == 4
     assert sys.get_int_max_str_digits() > 0  # the limit is lifted only while parsing
+
+
+def test_a_record_over_the_cap_is_a_reject_and_reading_stops(
+        tmp_path: Path, fixtures: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    study = json.loads((fixtures / "ctgov_v2" / "NCT03198052_latest.json").read_text())
+    big = json.loads(json.dumps(study))
+    big["protocolSection"]["identificationModule"]["nctId"] = "NCT90000002"
+    big["protocolSection"]["descriptionModule"]["detailedDescription"] = "z" * (3 << 20)
+    (tmp_path / "big.json").write_text(json.dumps([study, big, study]))
+    monkeypatch.setenv("CELLTX_MAX_RECORD_MB", "1")
+    result = build([tmp_path / "big.json"], scope="all")
+    assert result.stats["trials"] == 1 and result.stats["rejects"] == 1
+    [rej] = result.rejects
+    assert rej.record == 1 and "larger than 1 MiB" in rej.reason and "CELLTX_MAX_RECORD_MB" in (
+        rej.reason)
+    monkeypatch.setenv("CELLTX_MAX_RECORD_MB", "64")
+    assert build([tmp_path / "big.json"], scope="all").stats["trials"] == 2  # 2 distinct NCTs
