@@ -28,11 +28,28 @@ from tests.bolt_server import BoltServer, BoltUnavailableError, bolt_server
 pytestmark = pytest.mark.server
 
 
+def _counts(srv: BoltServer) -> tuple[int, int]:
+    with srv.inside():
+        drv = srv.driver()
+        try:
+            with drv.session() as session:
+                nodes = session.run("MATCH (n) RETURN count(n) AS c").single()["c"]
+                rels = session.run("MATCH ()-[r]->() RETURN count(r) AS c").single()["c"]
+        finally:
+            drv.close()
+    return nodes, rels
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[BoltServer]:
+    """The Bolt server, checked to hold as many nodes and relationships after the module's tests
+    as before them (they delete what they write: a real Neo4j at NEO4J_URI is left as found)."""
     try:
         with bolt_server() as srv:
+            before = _counts(srv)
             yield srv
+            after = _counts(srv)
+            assert after == before, f"the tests left {after} (nodes, relationships); found {before}"
     except BoltUnavailableError as exc:
         pytest.skip(f"no Bolt server for the push tests: {exc}")
 
@@ -53,6 +70,9 @@ def driver(server: BoltServer) -> Iterator[Any]:
         try:
             yield drv
         finally:
+            with drv.session() as session:  # what the test wrote goes too
+                session.run("MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) "
+                            "DETACH DELETE n", labels=[*NODE_LABELS, "X"]).consume()
             drv.close()
 
 
