@@ -33,10 +33,12 @@ PLATFORM_COLORS = {
     "TIL": "#999933", "CIK": "#AA4499", "T cell": "#332288", "other": "#888888",
 }
 CLASS_COLORS = {
-    "industry": "#D55E00", "academic": "#0072B2", "government": "#009E73",
-    "network": "#CC79A7", "individual": "#E69F00", "other": "#999999",
+    "industry": "#CC6677", "academic": "#117733", "government": "#88CCEE",
+    "network": "#DDCC77", "individual": "#6699CC", "other": "#999999",
 }
-SOURCE_COLORS = {"autologous": "#0072B2", "allogeneic": "#E69F00"}
+SOURCE_COLORS = {"autologous": "#1B9E77", "allogeneic": "#7570B3"}
+"""Each family of categories has colours of its own (a CAR-NK bar, an industry sponsor and an
+allogeneic product are never the same orange)."""
 FALLBACK = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB",
             "#117733", "#882255", "#DDCC77")
 PHASE_ORDER = ("Early Phase 1", "Phase 1", "Phase 1/Phase 2", "Phase 2", "Phase 2/Phase 3",
@@ -212,6 +214,12 @@ def view_charts(graph: TrialGraph) -> list[Chart]:
               [("starts_per_year_by_platform", {})])
     c.body, c.marks = columns([(r[0], _name(r[1]), r[2]) for r in rows], pcolor)
     c.legend = {p: pcolor(p) for p in platform_order if any(_name(r[1]) == p for r in rows)}
+    today = datetime.now(UTC).date()
+    planned = sum(r[2] for r in rows if r[0] is not None and r[0] > today.year)
+    if any(r[0] == today.year for r in rows) or planned:
+        c.note = (f"{today.year} is partial: starts up to {today.isoformat()}"
+                  + (f"; {planned} trial starts after {today.year} are planned, not yet started."
+                     if planned else "."))
     charts.append(c)
 
     # phase distribution

@@ -325,3 +325,10 @@ def test_bundled_sample_report_renders_every_chart(browser: Browser, tmp_path: P
     kg.report(page)
     state = check_rendered(browser, page, tmp_path / "sample.png")
     assert state["views"] > 3
+
+
+def test_category_families_do_not_share_colours() -> None:
+    from celltx.report import CLASS_COLORS, PLATFORM_COLORS, SOURCE_COLORS
+
+    colours = [*PLATFORM_COLORS.values(), *CLASS_COLORS.values(), *SOURCE_COLORS.values()]
+    assert len(colours) == len(set(c.upper() for c in colours))
