@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, create_model
 from celltx.graph import store
 from celltx.graph.trial_graph import TrialGraph
 from celltx.models import OVERALL_STATUSES, Frozen
+from celltx.ontology import vocab
 from celltx.ontology.terms import PLATFORMS
 from celltx.pipeline import build as run_build
 
@@ -296,6 +297,11 @@ class KnowledgeGraph:
         started_after: str | int | date | None = None,
         started_before: str | int | date | None = None,
         cell_therapy: bool | None = None,
+        cell_source: Many = None,
+        construct: Many = None,
+        condition_category: Many = None,
+        sponsor: Many = None,
+        sponsor_class: Many = None,
     ) -> Results[Trial]:
         """Trials matching every given filter, sorted by NCT number.
 
@@ -308,7 +314,12 @@ class KnowledgeGraph:
         ``country`` a site's ISO alpha-2 code (or country name); ``status`` the registry's
         status (``RECRUITING``; case and spaces forgiven). ``started_after`` keeps trials
         that started on or after a date (``2021``, ``2021-06``, ``2021-06-01``, a ``date``),
-        ``started_before`` those that started strictly before one.
+        ``started_before`` those that started strictly before one. ``cell_source``
+        (``autologous``, ``allogeneic``, …) and ``construct`` (``single``, ``dual``, ``multi``)
+        hold for the same product as ``platform`` and ``target``; ``condition_category``
+        (``haematological``, ``solid``, ``autoimmune``, ``other``) matches a condition's category;
+        ``sponsor`` a lead or collaborating sponsor's name (case-insensitive, part of the name
+        will do) and ``sponsor_class`` the lead sponsor's class (``industry``, ``academic``, …).
 
         >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
         >>> kg = KnowledgeGraph(build_mini_graph())
@@ -329,6 +340,11 @@ class KnowledgeGraph:
         """
         targets = _folded(target)
         platforms = _checked(platform, PLATFORMS, "platform")
+        sources = _checked(cell_source, tuple(vocab.cell_sources()), "cell source")
+        constructs = _checked(construct, CONSTRUCTS, "construct")
+        categories = _checked(condition_category, CONDITION_CATEGORIES, "condition category")
+        sponsors = _folded(sponsor)
+        classes = _checked(sponsor_class, SPONSOR_CLASSES, "sponsor class")
         conditions = _folded(condition)
         phases = _folded(phase)
         countries = _countries(country)
@@ -340,8 +356,10 @@ class KnowledgeGraph:
             t = self._trials[nct]
             if cell_therapy is not None and t.is_cell_therapy != cell_therapy:
                 continue
-            if (targets or platforms) and not any(
+            if (targets or platforms or sources or constructs) and not any(
                 (platforms is None or p.platform in platforms)
+                and (sources is None or p.cell_source in sources)
+                and (constructs is None or p.construct_kind in constructs)
                 and (targets is None or any(
                     x.id.casefold() in targets or (x.symbol or "").casefold() in targets
                     or any(s.casefold() in targets for s in x.synonyms)
@@ -354,6 +372,13 @@ class KnowledgeGraph:
                 or any(s.casefold() in conditions for s in c.synonyms)
                 for c in t.conditions
             ):
+                continue
+            if categories and not any(c.category in categories for c in t.conditions):
+                continue
+            if sponsors and not any(w in (sp.name or "").casefold()
+                                    for sp in t.sponsors for w in sponsors):
+                continue
+            if classes and (t.lead_sponsor is None or t.lead_sponsor.org_class not in classes):
                 continue
             if phases and not ((t.phase_id or "").casefold() in phases
                                or (t.phase or "").casefold() in phases):
@@ -442,6 +467,11 @@ def _questions() -> dict[str, Question]:
                        params=dict(q.params), columns=tuple(q.columns))
         for name, q in load_catalogue().items()
     }
+
+
+CONSTRUCTS = ("single", "dual", "multi")
+CONDITION_CATEGORIES = ("haematological", "solid", "autoimmune", "other")
+SPONSOR_CLASSES = ("industry", "academic", "government", "network", "individual", "other")
 
 
 def _many(value: Many) -> list[str] | None:

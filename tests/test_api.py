@@ -242,3 +242,24 @@ def test_target_filter_follows_the_stored_questions_rule(sample_graph) -> None: 
                          engine="python", graph=sample_graph)
     assert {row[0] for row in sponsors.rows} == {
         s.name for t in cll1 for s in t.sponsors}
+
+
+def test_trial_filters_for_the_slices_analysts_ask_for(sample_graph) -> None:  # type: ignore[no-untyped-def]
+    kg = KnowledgeGraph(sample_graph)
+    every = kg.trials()
+    allo = kg.trials(platform="CAR-T", cell_source="allogeneic", started_after=2023)
+    assert allo and {t.nct_id for t in allo} == {
+        t.nct_id for t in every if t.start_date and t.start_date >= "2023" and any(
+            p.platform == "CAR-T" and p.cell_source == "allogeneic" for p in t.products)}
+    duals = kg.trials(construct="dual", condition_category="solid")
+    assert duals and all(any(p.construct_kind == "dual" for p in t.products)
+                         and any(c.category == "solid" for c in t.conditions) for t in duals)
+    industry = kg.trials(platform="CAR-NK", sponsor_class="industry")
+    assert industry and all(t.lead_sponsor and t.lead_sponsor.org_class == "industry"
+                            for t in industry)
+    name = industry[0].lead_sponsor.name  # type: ignore[union-attr]
+    assert industry[0] in kg.trials(sponsor=name.lower()[:8])  # part of the name will do
+    with pytest.raises(ValueError, match="did you mean allogeneic"):
+        kg.trials(cell_source="allo")
+    with pytest.raises(ValueError, match="unknown construct"):
+        kg.trials(construct="tandem")
