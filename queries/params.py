@@ -4,8 +4,9 @@ Every engine (embedded Cypher, Python, SPARQL, Neo4j) and every caller (``celltx
 Python API, ``celltx report``) goes through :func:`check_values` after the values are typed
 (``catalogue.coerce_params``). A value that cannot match anything raises :class:`ParamError`
 with what is accepted and, where one is close, "did you mean". Names of conditions and targets
-are checked against the graph being asked (its ids, names, symbols and synonyms), when there is
-one to look at.
+are checked against the graph being asked (its ids, names, symbols and synonyms) and the
+vocabulary: a real name absent from the graph asks a question whose answer is empty, a name
+that is neither is an error.
 """
 
 from __future__ import annotations
@@ -43,6 +44,18 @@ def _names(graph: TrialGraph, label: str, *fields: str) -> set[str]:
             elif isinstance(v, list | tuple):
                 out.update(x for x in v if isinstance(x, str))
     return out
+
+
+def _in_vocabulary(key: str, value: str) -> bool:
+    """A real name absent from this graph (a valid question with no rows), not a typo."""
+    if key == "condition":
+        from celltx.ontology.annotate import match_condition
+
+        return match_condition(value) is not None
+    from celltx.ontology import hgnc_genes
+    from celltx.ontology import matchers as mt
+
+    return bool(mt.find_targets(value)) or hgnc_genes.gene(value.upper()) is not None
 
 
 def check_values(query: str, values: dict[str, Any],
@@ -86,6 +99,7 @@ def check_values(query: str, values: dict[str, Any],
             label, fields = (("Condition", ("name", "synonyms")) if key == "condition"
                              else ("Target", ("symbol", "label", "synonyms")))
             known = _names(g, label, *fields)
-            if value.strip().casefold() not in {k.casefold() for k in known}:
-                raise ParamError(f"{where}: no {key} {value!r} in this graph"
+            if (value.strip().casefold() not in {k.casefold() for k in known}
+                    and not _in_vocabulary(key, value.strip())):
+                raise ParamError(f"{where}: no {key} {value!r} in this graph or the vocabulary"
                                  f"{_near(value.strip(), known)}")

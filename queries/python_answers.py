@@ -239,6 +239,26 @@ def countries_per_platform(graph: TrialGraph, *, platform: str | None = None) ->
     return sorted(_rows(_count_trials(pairs())), key=lambda r: (_nulls_last(r[0]), -r[2], r[1]))
 
 
+def allogeneic_by_country(graph: TrialGraph, *, since: int | None = None) -> list[Row]:
+    """Distinct trials with an allogeneic product, per platform and site country (ISO
+    alpha-2); ``since`` keeps trials that started that year or later.
+
+    Columns: platform, country, trials.
+    """
+    def pairs() -> Iterator[tuple[tuple[Any, str], str]]:
+        for t, tdata, _, pdata in _trial_product_pairs(graph):
+            if pdata.get("cell_source") != "allogeneic":
+                continue
+            if since is not None and (tdata.get("start_year") is None
+                                      or tdata["start_year"] < since):
+                continue
+            for site, _ in graph.out(t, "HAS_SITE"):
+                for country in _linked(graph, site, "LOCATED_IN"):
+                    yield (pdata.get("platform"), country["id"]), t
+
+    return sorted(_rows(_count_trials(pairs())), key=lambda r: (_nulls_last(r[0]), -r[2], r[1]))
+
+
 def sponsors_for_target_in_condition(graph: TrialGraph, *, target: str | None = "CD33",
                                      condition: str | None = "AML") -> list[Row]:
     """Sponsors (any role) of trials in a condition with a product targeting the target.
@@ -473,7 +493,8 @@ ANSWERS: dict[str, Callable[..., list[Row]]] = {
         trials_per_target, target_platform_matrix, targets_in_condition_by_platform,
         dual_target_constructs, construct_target_pairs, multi_candidate_trials,
         trials_per_platform, cell_source_by_platform_year, phase_by_platform,
-        countries_per_platform, sponsors_for_target_in_condition, top_sponsors_for_platform,
+        countries_per_platform, allogeneic_by_country, sponsors_for_target_in_condition,
+        top_sponsors_for_platform,
         sponsor_class_by_year, starts_per_year_by_platform, targets_first_seen_after,
         targets_shared_car_t_car_nk, heme_only_targets, status_per_platform,
         planned_enrollment_per_target, trials_in_condition, lymphodepletion_by_platform,

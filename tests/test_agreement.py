@@ -18,7 +18,7 @@ CATALOGUE = load_catalogue()
 
 VARIANTS: dict[str, list[Any]] = {
     "condition": [None, "acute myeloid leukemia", "MONDO:0018874", "b-all", "sclc",
-                  "no such disease"],
+                  "glioblastoma"],  # a real condition no mini-graph trial studies: no rows
     "platform": [None, "CAR-NK", "CAR-T", "iNKT"],
     "target": ["CLL-1", "clec12a", "CLL1", "GD2", "cd19", "BCMA"],
     "country": ["US", "FR"],

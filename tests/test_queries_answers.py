@@ -95,6 +95,9 @@ def expected(name: str) -> list[list[Any]]:  # noqa: C901 - one small branch per
     if name == "countries_per_platform":
         return _counts(((pl, c), t["id"]) for t in ms for pl in t["platforms"]
                        for c in t["countries"])
+    if name == "allogeneic_by_country":
+        return _counts(((p.platform, c), t["id"]) for t in ms for p in t["products"]
+                       if p.source == "allogeneic" for c in t["countries"])
     if name == "sponsors_for_target_in_condition":
         return _counts(((o.name, o.org_class), t["id"]) for t in ms
                        if "CD33" in t["targets"] and _in(t, "AML") for o in t["orgs"])
