@@ -435,7 +435,7 @@ _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets
                             r"|CAR[- ]NK)[\s\-.]*(?:the\s+)?$)")
 _ANCHOR_AFTER = re.compile(
     r"(?i:^[\s\-]*(?:\(\w+\)\s*)?(?:(?:dual|bi|tri)[- ]?(?:target\w*|specific)|tandem|bicistronic|"
-    r"targeted|targeting|directed|specific|redirected|positive)?[\s\-]*"
+    r"targeted|targeting|target|directed|specific|redirected|positive)?[\s\-]*"
     r"(?:(?:autologous|allogeneic|fully human|humani[sz]ed|human|universal|off-the-shelf)[\s\-]+)?"
     r"(?:[.\s-]*(?:CD28|4-?1BB|BB|28)[zζ]?(?=[.\s-]))*[\s\-.]*"
     r"(?:CAR|TCR|chimeric|T[- ]cells?|NK[- ]cells?|\w*CAR|iNKT|γδ|engineered|modified|UCAR"
@@ -746,11 +746,13 @@ def _texts(fielded: dict[str, Fielded]) -> dict[str, list[str]]:
 def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_Cand], bool]:
     texts = _texts(fielded)
     title = " | ".join(texts["title"])
+    # an acronym alone never names the platform ("BOSICART" is bosentan in giant cell arteritis)
+    titles_only = " | ".join(t for f, t in fielded["title"] if f != "acronym")
     cands: list[_Cand] = []
     ivs = [i for i in record.interventions
            if (i.type or "").upper() not in {"BEHAVIORAL", "DIAGNOSTIC_TEST", "DEVICE"}]
     transplant = any(_TRANSPLANT.search(i.name) for i in record.interventions)
-    early_title_platform = _platform(title)
+    early_title_platform = _platform(titles_only)
     for iv in ivs:
         phrase = " ; ".join((iv.name, *iv.other_names))
         codes = mt.find_codes(phrase)
@@ -794,8 +796,8 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                                               if from_code else None),
                                    phrase=_phrase_fielded(iv), platform_from=pfrom,
                                    target_from={k: tfrom for k in g}))
-    title_platform = _platform(title)
-    title_given = title_platform is not None and not _title_context_only(title)
+    title_platform = _platform(titles_only)
+    title_given = title_platform is not None and not _title_context_only(titles_only)
     drug_in_title = bool(ivs) and any(
         re.search(rf"(?i){re.escape(i.name)}\s*(?:\+|plus\b|with\b|combined with\b)"
                   rf"|(?:\+|plus\b|with\b|combined with\b)\s*{re.escape(i.name)}", title)
@@ -1292,9 +1294,11 @@ _CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle", "body", "gene thera
 """Words a cue needs, where the regex parser's own choice is too weak ("car")."""
 _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
     (name, mt.Prefiltered(rx, words=_CUE_WORDS.get(name))) for name, rx in (
-        ("in_vivo_car", r"(?i:\bin[- ]?vivo(?:[\s-]+(?:(?-i:[A-Z0-9][\w/+-]*)|generated|engineered"
+        ("in_vivo_car", r"(?i:\bin[- ]?vivo(?:[\s-]+(?:cluster of differentiation"
+                        r"|(?-i:[A-Z0-9][\w/+-]*)|generated|engineered"
                         r"|produced|reprogrammed|transduced|delivered|manufactured|targeted"
-                        r"|tandem|dual|bispecific|dual-target|anti-\S+)){0,5}[\s-]*"
+                        r"|tandem|dual|bispecific|dual-target|anti-\S+"
+                        r"|\([^()]{1,15}\)[\w-]*)){0,6}[\s-]*"
                         r"(?:\bCAR\b|CAR-?T|chimeric antigen)"
                         r"|(?:\bCAR\b|CAR-?T)[^.;]{0,30}(?:generated|engineered|produced|made)\s+in"
                         r"[- ]vivo|in[- ]vivo (?:generation|engineering|reprogramming) of"

@@ -461,10 +461,13 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|donor lymphocyte infusions?|\bDLI\b|activated T[- ]cells?"
                    r"|expanded T[- ]cells?|T[- ]cell infusion|adoptive T[- ]cell|\bVSTs?\b"
                    r"|marrow infiltrating lymphocytes|\bMILs\b|posoleucel|tabelecleucel"
-                   r"|T[- ]cell therapy|memory T[- ]cells)"),
+                   r"|T[- ]cell therapy|memory T[- ]cells"
+                   r"|(?:knock-?out|knocked[- ]out|gene[- ]edited)[^.;]{0,25}?T[- ]cells?"
+                   r"|\bT[- ]cell (?:\([A-Z]{2,5}\) )?products?\b)"),
         ("other", r"(?i:\bTregs?\b|regulatory T[- ]cells?|dendritic cells? vaccines?|\bDC[- ]?vaccines?"  # noqa: E501
                   r"|(?:peptide|antigen|tumou?r|lysate|neoantigen)[- ](?:specific|pulsed|loaded)"
                   r"[- ]dendritic cells?|dendritic cells? (?:pulsed|loaded)"
+                  r"|(?:activated|matured?|targeted)\s+dendritic cells?"
                   r"|\bCAR[- ]?DC\b|\bCAR-?Treg|lymphokine[- ]activated killer|\bLAK\b"
                   r"|\bDCVAC)"),
     )

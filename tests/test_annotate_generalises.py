@@ -216,6 +216,8 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     # safety of CD7 Chimeric Antigen Receptor-T(CAR-T) therapy …")
     ("NCT05895994", [("CAR-T", ["CD7"])]), ("NCT06730659", [("CAR-T", ["CD70"])]),
     ("NCT04966143", [("CAR-T", ["CLDN18.2"])]), ("NCT06497387", [("CAR-T", ["TNFRSF17"])]),
+    # dev6: "donor derived CD19-target T cell"
+    ("NCT04336501", [("CAR-T", ["CD19"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -237,6 +239,8 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     ("NCT05510596", "drug_after_cell_therapy"),
     # "Non-Interventional Study of Puzol-cel", "real-world data"
     ("NCT07637929", "observational"),
+    # dev6: "an in vivo Cluster of differentiation 19 (CD19)-targeted CAR-T cell therapy"
+    ("NCT07778446", "in_vivo_car"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
