@@ -53,7 +53,6 @@ CASE_SECONDS = 60
 BATCH = 40
 MAX_RSS_MB = 1024
 
-sys.set_int_max_str_digits(0)  # to write the 5,000-digit integers the loaders must survive
 
 HOSTILE: list[Any] = [0, -1, 2**63, 2**70, 10**5000, True, False, None, "", "x" * 200_000,
                       [], {}, [1, "a", None], {"a": {"b": [1]}}, 1.5e308, "\x00\x01",
@@ -97,6 +96,24 @@ def _json_type_swap(rng: random.Random) -> tuple[dict[str, bytes], set[str]]:
     study = _study()
     bad = _numbered(study, 3)
     path = rng.choice(_paths(bad["protocolSection"]))
+    with _long_integers():
+        return _json_type_swap_files(rng, study, bad, path)
+
+
+@contextlib.contextmanager
+def _long_integers() -> Any:
+    """Lift Python's 4,300-digit limit while writing a 5,000-digit integer, then restore it
+    (the process-wide setting must not leak into the tests around the fuzz run)."""
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def _json_type_swap_files(rng: random.Random, study: dict[str, Any], bad: dict[str, Any],
+                          path: tuple[Any, ...]) -> tuple[dict[str, bytes], set[str]]:
     _set(bad["protocolSection"], path, copy.deepcopy(rng.choice(HOSTILE)))
     good = [_numbered(study, 1), _numbered(study, 2), _numbered(study, 4)]
     items = [good[0], good[1], bad, good[2]]
@@ -369,10 +386,21 @@ def run_case(seed: int, index: int) -> tuple[str, str | None]:
         signal.alarm(0)
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak resident memory: VmHWM starts afresh at exec, whereas
+    ``ru_maxrss`` keeps the peak of the parent that forked it (a test runner's gigabyte)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_batch(seed: int, start: int, count: int) -> dict[str, Any]:
     results = [run_case(seed, i) for i in range(start, start + count)]
-    return {"cases": [[c, f] for c, f in results],
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"cases": [[c, f] for c, f in results], "rss_mb": _peak_rss_mb()}
 
 
 def run(cases: int, seed: int, progress: bool = False) -> dict[str, Any]:

@@ -1,0 +1,129 @@
+"""How much of an answer's scope lacks the facts it counts ("cell source unknown for 1,163 of
+2,080 products"): stated with every answer in ``celltx query`` (footer and JSON ``coverage``)
+and under each report chart, computed on the graph the same way whatever engine answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from celltx.graph.trial_graph import TrialGraph
+from celltx.ontology.terms import PLATFORMS
+
+ENGINEERED = frozenset(p for p in PLATFORMS if p.startswith(("CAR-", "TCR-")))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """``missing`` of ``total`` items in the answer's scope lack the fact it counts."""
+
+    fact: str
+    unit: str
+    missing: int
+    total: int
+
+    def text(self) -> str:
+        return f"{self.fact} unknown for {self.missing:,} of {self.total:,} {self.unit}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"fact": self.fact, "unit": self.unit, "missing": self.missing,
+                "total": self.total}
+
+
+def _products(graph: TrialGraph) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(trial node, product node, product data) of every product."""
+    for t, _ in graph.nodes("Trial"):
+        for p, _edge in graph.out(t, "HAS_PRODUCT"):
+            yield t, p, graph.g.nodes[p]
+
+
+def _with_products(graph: TrialGraph) -> list[tuple[str, dict[str, Any]]]:
+    return [(t, d) for t, d in graph.nodes("Trial") if any(True for _ in graph.out(t,
+                                                                                 "HAS_PRODUCT"))]
+
+
+def _targets(graph: TrialGraph) -> Coverage:
+    engineered = [p for _, p, d in _products(graph) if d.get("platform") in ENGINEERED]
+    missing = sum(1 for p in engineered if not any(True for _ in graph.out(p, "TARGETS")))
+    return Coverage("target", "engineered products", missing, len(engineered))
+
+
+def _cell_source(graph: TrialGraph) -> Coverage:
+    products = [d for _, _, d in _products(graph)]
+    return Coverage("cell source", "products",
+                    sum(1 for p in products if not p.get("cell_source")), len(products))
+
+
+def _construct(graph: TrialGraph) -> Coverage:
+    engineered = [d for _, _, d in _products(graph) if d.get("platform") in ENGINEERED]
+    return Coverage("construct", "engineered products",
+                    sum(1 for d in engineered if not d.get("construct")), len(engineered))
+
+
+def _country(graph: TrialGraph) -> Coverage:
+    trials = _with_products(graph)
+    missing = sum(1 for t, _ in trials if not any(
+        True for s, _ in graph.out(t, "HAS_SITE") for _ in graph.out(s, "LOCATED_IN")))
+    return Coverage("site country", "trials with a product", missing, len(trials))
+
+
+def _phase(graph: TrialGraph) -> Coverage:
+    trials = _with_products(graph)
+    return Coverage("phase", "trials with a product", sum(
+        1 for t, _ in trials if not any(True for _ in graph.out(t, "HAS_PHASE"))), len(trials))
+
+
+def _start(graph: TrialGraph) -> Coverage:
+    trials = _with_products(graph)
+    return Coverage("start year", "trials with a product",
+                    sum(1 for _, d in trials if d.get("start_year") is None), len(trials))
+
+
+def _status(graph: TrialGraph) -> Coverage:
+    trials = _with_products(graph)
+    return Coverage("status", "trials with a product",
+                    sum(1 for _, d in trials if not d.get("status")), len(trials))
+
+
+def _eligibility(graph: TrialGraph) -> Coverage:
+    trials = _with_products(graph)
+    return Coverage("structured eligibility", "trials with a product", sum(
+        1 for t, _ in trials if not any(True for _ in graph.out(t, "HAS_CRITERION"))),
+        len(trials))
+
+
+def _sponsor(graph: TrialGraph) -> Coverage:
+    trials = _with_products(graph)
+    missing = sum(1 for t, _ in trials if not any(
+        e.get("role") == "lead" for _, e in graph.out(t, "SPONSORED_BY")))
+    return Coverage("lead sponsor", "trials with a product", missing, len(trials))
+
+
+def _enrollment(graph: TrialGraph) -> Coverage:
+    trials = _with_products(graph)
+    return Coverage("planned enrollment", "trials with a product",
+                    sum(1 for _, d in trials if d.get("enrollment") is None), len(trials))
+
+
+FACTS: dict[str, Callable[[TrialGraph], Coverage]] = {
+    "trials_per_target": _targets, "target_platform_matrix": _targets,
+    "targets_in_condition_by_platform": _targets, "heme_only_targets": _targets,
+    "targets_first_seen_after": _targets, "targets_shared_car_t_car_nk": _targets,
+    "construct_target_pairs": _construct, "dual_target_constructs": _construct,
+    "sponsors_for_target_in_condition": _targets, "planned_enrollment_per_target": _enrollment,
+    "cell_source_by_platform_year": _cell_source, "allogeneic_by_country": _cell_source,
+    "countries_per_platform": _country, "recruiting_in_country": _country,
+    "phase_by_platform": _phase, "starts_per_year_by_platform": _start,
+    "sponsor_class_by_year": _start, "status_per_platform": _status,
+    "trials_admitting_ecog": _eligibility, "trials_excluding_prior_car_t": _eligibility,
+    "top_sponsors_for_platform": _sponsor,
+}
+"""For each stored question, the fact whose absence leaves trials or products out of it."""
+
+
+def coverage(name: str, graph: TrialGraph) -> Coverage | None:
+    """What stored question ``name`` cannot count on ``graph`` (None: it counts no such fact)."""
+    fact = FACTS.get(name)
+    return fact(graph) if fact is not None else None
