@@ -29,6 +29,7 @@ from celltx.models import Reject, TrialRecord, UnreadableFileError
 from celltx.ontology.annotate import annotate
 from celltx.ontology.scope import SCOPES, in_scope, may_be_in_scope
 from celltx.parallel_annotate import annotate_all
+from celltx.queries.coverage import all_coverage
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
         "sources": per_source,
         "nodes": graph.node_counts(),
         "edges": graph.edge_counts(),
+        "coverage": all_coverage(graph),
     }
     if records_read != trials + len(rejects) + duplicates + out_of_scope:  # pragma: no cover
         raise AssertionError(f"lost records: {stats}")

@@ -24,6 +24,7 @@ import networkx as nx
 
 from celltx.graph.trial_graph import TrialGraph
 from celltx.ontology.display import target_label
+from celltx.queries.coverage import FACTS
 from celltx.queries.python_answers import condition_matches
 from celltx.queries.run import run_query
 
@@ -308,7 +309,20 @@ def view_charts(graph: TrialGraph) -> list[Chart]:
     c.legend = {s: _color(s, SOURCE_COLORS, extra) for s in sources}
     c.note = "Products whose cell source is stated, and trials with a start year."
     charts.append(c)
+    _add_coverage(charts, graph)
     return charts
+
+
+def _add_coverage(charts: list[Chart], graph: TrialGraph) -> None:
+    """Under each chart, how many of its view's trials or products lack the fact it counts."""
+    seen: dict[Any, str] = {}
+    for chart in charts:
+        fact = next((FACTS[n] for n, _ in chart.queries if n in FACTS), None)
+        if fact is None:
+            continue
+        if fact not in seen:
+            seen[fact] = fact(graph).text()
+        chart.note = " ".join(x for x in (chart.note, f"Coverage: {seen[fact]}.") if x)
 
 
 def _by_order(items: list[tuple[str, int]], order: list[str]) -> list[tuple[str, int]]:

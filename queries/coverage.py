@@ -127,3 +127,14 @@ def coverage(name: str, graph: TrialGraph) -> Coverage | None:
     """What stored question ``name`` cannot count on ``graph`` (None: it counts no such fact)."""
     fact = FACTS.get(name)
     return fact(graph) if fact is not None else None
+
+
+def all_coverage(graph: TrialGraph) -> dict[str, dict[str, Any]]:
+    """Every stored question's coverage on ``graph`` (each fact counted once), as JSON."""
+    done: dict[Callable[[TrialGraph], Coverage], Coverage] = {}
+    out = {}
+    for name, fact in sorted(FACTS.items()):
+        if fact not in done:
+            done[fact] = fact(graph)
+        out[name] = {**done[fact].to_json(), "text": done[fact].text()}
+    return out

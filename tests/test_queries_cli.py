@@ -39,7 +39,8 @@ def test_json_output_has_the_documented_shape(mini_dir: Path, mini_graph: Any) -
                                  "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"query", "engine", "columns", "rows"}
+    assert set(data) == {"query", "engine", "columns", "rows", "coverage"}
+    assert data["coverage"] is None  # trials per platform counts no fact that can be missing
     assert data["engine"] == "embedded" and data["columns"] == ["platform", "trials"]
     products = [d for _, d in mini_graph.nodes("Product")]
     assert sum(r[1] for r in data["rows"]) >= len({p["platform"] for p in products})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +20,7 @@ from celltx.cli.common import (
     graph_dir,
     print_json,
 )
+from celltx.graph import store
 from celltx.graph.neo4j_connection import ServerError
 from celltx.graph.store import GraphDirError
 from celltx.ontology.display import target_label
@@ -50,6 +52,15 @@ def _displayed(value: Any) -> Any:
     if isinstance(value, list):
         return [_displayed(v) for v in value]
     return target_label(value) if isinstance(value, str) else value
+
+
+def _coverage(name: str, graph: Path | None) -> dict[str, Any] | None:
+    """The question's coverage recorded by ``celltx build`` in the graph's stats, if any."""
+    try:
+        cover = store.load_stats(graph_dir(graph)).get("coverage") or {}
+    except GraphDirError:
+        return None
+    return cover.get(name)  # type: ignore[no-any-return]
 
 
 def _cell(value: Any) -> str:
@@ -123,8 +134,10 @@ def query_command(
         fail(str(exc))
     except RuntimeError as exc:  # the embedded engine failed to start or a query failed
         fail(f"{engine} engine: {exc}")
+    cover = _coverage(name, graph)
     if as_json:
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps({**result.to_json(), "coverage": cover},
+                                    ensure_ascii=False) + "\n")
         return
     if as_csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -141,5 +154,8 @@ def query_command(
         table.add_row(*(_cell(_displayed(v) if is_target else v)
                         for v, is_target in zip(row, targets, strict=True)))
     console.print(table)
+    if cover:
+        console.print(f"coverage: {cover['text']} in the graph",
+                      highlight=False)
     if not result.rows:
         err_console.print("(no rows)")
