@@ -31,6 +31,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from celltx.graph.schema import NODE_LABELS
 from celltx.graph.trial_graph import TRIAL_IRI, TrialGraph
+from celltx.ontology.display import target_label
 
 DEFAULT_BASE = "https://w3id.org/celltx/"
 VOCAB = "https://w3id.org/celltx/vocab#"
@@ -380,6 +381,8 @@ def _fallback_label(data: Mapping[str, Any]) -> str:
 
 
 def node_label(data: Mapping[str, Any]) -> str:
+    if data["label"] == "Target":  # the field's name with the symbol: "BCMA (TNFRSF17)"
+        return target_label(str(data["id"]))
     return str(data.get("title") or data.get("name") or _fallback_label(data))
 
 
