@@ -302,6 +302,27 @@ def sponsor_class_by_year(graph: TrialGraph) -> list[Row]:
     return sorted(_rows(counts), key=lambda r: (r[0], _nulls_last(r[1])))
 
 
+def new_entrants_by_year(graph: TrialGraph, *, platform: str | None = None) -> list[Row]:
+    """Lead sponsor × target pairs by the start year of the pair's first trial, optionally for
+    one platform, with the number of distinct sponsors among them.
+
+    Columns: start_year, entrants, sponsors.
+    """
+    first: dict[tuple[str, str], int] = {}
+    for t, tdata, p, pdata in _trial_product_pairs(graph):
+        year = tdata.get("start_year")
+        if year is None or (platform is not None and pdata.get("platform") != platform):
+            continue
+        for o in _lead_sponsors(graph, t):
+            for x in _linked(graph, p, "TARGETS"):
+                key = (o["id"], x["id"])
+                first[key] = min(first.get(key, year), year)
+    years: dict[int, list[str]] = defaultdict(list)
+    for (org, _target), year in first.items():
+        years[year].append(org)
+    return [[y, len(orgs), len(set(orgs))] for y, orgs in sorted(years.items())]
+
+
 def starts_per_year_by_platform(graph: TrialGraph, *, since: int | None = None) -> list[Row]:
     """Distinct trials started per year per platform, optionally from year ``since`` on.
 
@@ -495,7 +516,8 @@ ANSWERS: dict[str, Callable[..., list[Row]]] = {
         trials_per_platform, cell_source_by_platform_year, phase_by_platform,
         countries_per_platform, allogeneic_by_country, sponsors_for_target_in_condition,
         top_sponsors_for_platform,
-        sponsor_class_by_year, starts_per_year_by_platform, targets_first_seen_after,
+        sponsor_class_by_year, new_entrants_by_year, starts_per_year_by_platform,
+        targets_first_seen_after,
         targets_shared_car_t_car_nk, heme_only_targets, status_per_platform,
         planned_enrollment_per_target, trials_in_condition, lymphodepletion_by_platform,
         recruiting_in_country, similar_trials, trials_admitting_ecog,

@@ -95,6 +95,19 @@ def expected(name: str) -> list[list[Any]]:  # noqa: C901 - one small branch per
     if name == "countries_per_platform":
         return _counts(((pl, c), t["id"]) for t in ms for pl in t["platforms"]
                        for c in t["countries"])
+    if name == "new_entrants_by_year":
+        first: dict[tuple[str, str], int] = {}
+        for t in ms:
+            for o in t["lead"]:
+                for p in t["products"]:
+                    for x in p.targets:
+                        if t["year"] is not None:
+                            key = (o.key, x.key)
+                            first[key] = min(first.get(key, t["year"]), t["year"])
+        years: dict[int, list[str]] = defaultdict(list)
+        for (org, _x), year in first.items():
+            years[year].append(org)
+        return [[y, len(v), len(set(v))] for y, v in sorted(years.items())]
     if name == "allogeneic_by_country":
         return _counts(((p.platform, c), t["id"]) for t in ms for p in t["products"]
                        if p.source == "allogeneic" for c in t["countries"])
