@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,20 +50,36 @@ class RecordTooLargeError(Exception):
     """More bytes than the cap were read without a record ending."""
 
 
+class LongNumberError(Exception):
+    """A number too long for the C parser is coming (it crashes the process on one)."""
+
+
+_LONG_NUMBER = re.compile(rb"[0-9]{4000,}")
+"""A run of digits longer than Python converts by default (4,300): yajl2_c, asked to convert
+one inside an API page, kills the process with a segmentation fault."""
+
+
 class _Budget:
     """A byte stream that raises :class:`RecordTooLargeError` once more than ``limit`` bytes
-    are read since the last :meth:`spent` (called as each record ends)."""
+    are read since the last :meth:`spent` (called as each record ends), and, for the C parser,
+    :class:`LongNumberError` before handing it a run of thousands of digits."""
 
-    def __init__(self, raw: BinaryIO, limit: int) -> None:
+    def __init__(self, raw: BinaryIO, limit: int, guard_numbers: bool) -> None:
         self._raw = raw
         self.limit = limit
         self._used = 0
+        self._guard = guard_numbers
+        self._tail = b""
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._raw.read(size if size is not None and size >= 0 else 1 << 16)
         self._used += len(chunk)
         if self._used > self.limit:
             raise RecordTooLargeError
+        if self._guard:
+            if _LONG_NUMBER.search(self._tail + chunk):
+                raise LongNumberError
+            self._tail = (self._tail + chunk)[-4000:]
         return chunk
 
     def spent(self) -> None:
@@ -78,7 +95,7 @@ def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord 
     limit = max_record_bytes()
     while True:
         with open_utf8(source, head) as raw, _long_integers(backend is not ijson):
-            text = _Budget(raw, limit)
+            text = _Budget(raw, limit, guard_numbers=backend is ijson)
             try:
                 for index, study in enumerate(_iter_values(text, head, backend)):
                     text.spent()
@@ -88,6 +105,9 @@ def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord 
                                                             record=index))
                     done = index + 1
                 return
+            except LongNumberError:
+                backend = ijson.get_backend("python")  # reads on from the record after `done`
+                continue
             except RecordTooLargeError:
                 failed_at = done
                 reason = (f"record {done} is larger than {limit >> 20} MiB "
@@ -144,8 +164,11 @@ def _iter_values(text: Any, head: bytes, backend: Any = ijson) -> Iterator[Any]:
 def _is_api_page(head: bytes) -> bool:
     """Whether the first top-level object has a ``studies`` key (in any position, e.g. after
     ``totalCount``), as an API page does; a single study has ``protocolSection`` instead."""
+    # the C parser converts every number of the head it is given: a run of thousands of digits
+    # would crash it, so such a head is read by the Python backend
+    backend: Any = ijson.get_backend("python") if _LONG_NUMBER.search(head) else ijson
     try:
-        for prefix, event, value in ijson.parse(io.BytesIO(head), multiple_values=True):
+        for prefix, event, value in backend.parse(io.BytesIO(head), multiple_values=True):
             if prefix == "" and event == "map_key":
                 if value == "studies":
                     return True
@@ -153,7 +176,7 @@ def _is_api_page(head: bytes) -> bool:
                     return False
             elif prefix == "" and event == "end_map":
                 return False
-    except ijson.JSONError:
+    except (ijson.JSONError, ValueError):
         return False  # the head ends inside the first value: read it as whole values
     return False
 
