@@ -31,6 +31,7 @@ from celltx.cli.common import (
 )
 from celltx.graph import store
 from celltx.graph.trial_graph import describe_trial
+from celltx.ontology.display import target_label
 from celltx.outputs import OutputPathError
 from celltx.pipeline import BuildError, BuildProgress, build
 
@@ -194,6 +195,9 @@ def trial_command(
         if key in ("nct_id", "title") or value in (None, [], ""):
             continue
         if isinstance(value, list) and value and isinstance(value[0], dict):
+            if key == "targets":  # the field's name first: "CLL1 (CLEC12A)"
+                value = [{"name": target_label(str(item.get("id") or item.get("symbol"))),
+                          **item} for item in value]
             value = "\n".join(", ".join(f"{k}={v}" for k, v in item.items() if v not in
                                         (None, [], "")) for item in value)
         table.add_row(key, str(value))
