@@ -5,10 +5,11 @@
     python tests/evaluation/draw_dev.py dev4     # 60 trials + 60 CSV rows, seed 20261205
     python tests/evaluation/draw_dev.py dev5     # 80 trials + 80 CSV rows, seed 20261206
     python tests/evaluation/draw_dev.py dev6     # 80 trials + 80 CSV rows, seed 20261207
+    python tests/evaluation/draw_dev.py dev7     # 80 trials + 80 CSV rows, seed 20261208
 
 Trials at random from the API v2 records of the bundled sample, leaving out ``tests/labelled/``,
 the frozen evaluation set and the earlier development sets; written to ``NAME/sample_draw.json``.
-``dev4`` to ``dev6`` also draw rows of the corpus CSV exports the way ``draw.py`` does (half
+``dev4`` to ``dev7`` also draw rows of the corpus CSV exports the way ``draw.py`` does (half
 among rows with a cell-therapy keyword), into ``NAME/csv_draw/``, because the test part holds
 such rows and the sample-only sets did not.
 Labelled like the first set (``GUIDE.md``); rules may be tuned on them; the test part stays
@@ -27,7 +28,8 @@ from draw import HERE, csv_rows, labelled_ids, sample_studies, write_csv_draw
 SETS = {"dev2": (20261203, 160, (), 0), "dev3": (20261204, 120, ("dev2",), 0),
         "dev4": (20261205, 60, ("dev2", "dev3"), 60),
         "dev5": (20261206, 80, ("dev2", "dev3", "dev4"), 80),
-        "dev6": (20261207, 80, ("dev2", "dev3", "dev4", "dev5"), 80)}
+        "dev6": (20261207, 80, ("dev2", "dev3", "dev4", "dev5"), 80),
+        "dev7": (20261208, 80, ("dev2", "dev3", "dev4", "dev5", "dev6"), 80)}
 """name -> (seed, sample size, earlier development sets to leave out, CSV rows)"""
 
 
