@@ -430,11 +430,14 @@ _CHAIN_SEP = re.compile(r"^\s*\+?\s*(?:/|-|\+|,|&|and|or|and/or|x|×|\\|plus|,\s
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
 _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"  # noqa: E501
-                            r"against|to)|specific (?:for|to)|recogni[sz](?:e|es|ing)|binds?"
+                            r"against|to)|specific (?:for|to)"
+                            r"|recogni[sz](?:e|es|ing)(?: the)?(?: tumou?r)?(?: antigen| protein)?"
+                            r"|binds?"
                             r"|binding|CAR[- ]?T?|CART"
                             r"|CAR[- ]NK)[\s\-.]*(?:the\s+)?$)")
 _ANCHOR_AFTER = re.compile(
-    r"(?i:^[\s\-]*(?:\(\w+\)\s*)?(?:(?:dual|bi|tri)[- ]?(?:target\w*|specific)|tandem|bicistronic|"
+    r"(?i:^[\s\-]*(?:\(\w+\)\s*)?(?:(?:dual|bi|tri|multi)[- ]?(?:target\w*|specific)|tandem|"
+    r"bicistronic|"
     r"targeted|targeting|target|directed|specific|redirected|positive)?[\s\-]*"
     r"(?:(?:autologous|allogeneic|fully human|humani[sz]ed|human|universal|off-the-shelf)[\s\-]+)?"
     r"(?:[.\s-]*(?:CD28|4-?1BB|BB|28)[zζ]?(?=[.\s-]))*[\s\-.]*"
@@ -1310,7 +1313,8 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                         r"|gene therapy (?:delivering|encoding|that delivers)[^.;]{0,40}"
                         r"(?:\bCAR\b|chimeric antigen))"),
         ("observational_summary", r"(?i:\b(?:this|the) (?:study )?is an? (?:\w+,?\s+){0,3}"
-                                  r"observational\b)"),
+                                  r"observational\b|\b(?:this|the) non-?interventional "
+                                  r"(?:study|registry)\b)"),
         ("follow_up", r"(?i:long[- ]term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"
                       r" (?:of|for) (?:patients|subjects|participants))"),
         ("observational", r"(?i:\b(?:collection of (?:\w+ )?samples|biobank\w*|sample collection"

@@ -424,15 +424,18 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("CAR-γδT", r"(?i:\bCAR[- ]?(?:γ ?δ|gamma[- ]?delta|gd)[- ]?T"
                     r"|(?:γ ?δ|gamma[- ]?delta)[- ]?(?:T[- ]?cells? )?CAR\b"
                     r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}(?:γ ?δ|gamma[- ]?delta)[- ]?T\b)"),  # noqa: E501
-        ("CAR-NK", r"(?i:\bCAR[- ]?(?:p|i|ML)?NK\b|\bCAR[- ]?NK[- ]?(?:92|cells?)|\bNK[- ]?CAR\b"
+        ("CAR-NK", r"(?i:\bCAR[- ]?(?:p|i|ML|(?-i:[a-z]{1,3}))?NK\b|\bCAR[- ]?NK[- ]?(?:92|cells?)"
+                   r"|\bNK[- ]?CAR\b"
                    r"|(?:\bCAR\b|chimeric antigen receptor)[^.;]{0,70}?\b(?:NK|natural killer)"
                    r"(?:[- ]?92)?[- ]cells?"
                    r"|\b(?:NK|natural killer)[- ]cells?[^.;]{0,60}(?:\bCAR\b|chimeric antigen)"
                    r"|\bNK-?92[^.;]{0,20}\bCAR\b)"),
         ("other", r"(?i:\bCAR[- ]?DCs?\b|CAR[- ](?:engineered )?dendritic)"),
         ("CAR-T", r"(?i:\bCAR[- ]?T\b|\bCAR[- ]?T[- ]?cells?|\bCAR\s?-?T(?:s)?\b|\bCART\b|\bCAR\b"
-                  r"|CAR-?T|chimeric antigen receptor|\bCAR[- ](?:modified|engineered|transduced)"
-                  r"|\bCARs\b|\bc?CAR[- ]?T|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
+                  r"|CAR-?T(?![a-z])|(?-i:CAR-?T)|chimeric antigen receptor"
+                  r"|\bCAR[- ](?:modified|engineered|transduced)"
+                  r"|\bCARs\b|\bc?CAR[- ]?T(?![a-z])|(?-i:\bc?CAR[- ]?T)"
+                  r"|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
                   r"|\b(?:azer|ronde|anito|cilta|ide|axi|tisa|liso|brexu|obe|zamto|satri|eque"
                   r"|relma|rese|arlo)-cel\b|chimeric (?:T[- ]cell )?receptors?|\bCAR-?CIK"
                   r"|chimeric T[- ]cells?"

@@ -218,6 +218,10 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT04966143", [("CAR-T", ["CLDN18.2"])]), ("NCT06497387", [("CAR-T", ["TNFRSF17"])]),
     # dev6: "donor derived CD19-target T cell"
     ("NCT04336501", [("CAR-T", ["CD19"])]),
+    # dev7: "a CAR capable of recognizing the tumor antigen prostate-specific membrane antigen";
+    # "CD20/CD19/CD22 multi-targeted chimeric antigen receptor T-cell"
+    ("NCT05489991", [("CAR-T", ["FOLH1"])]),
+    ("NCT07093086", [("CAR-T", ["MS4A1", "CD19", "CD22"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -241,7 +245,18 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     ("NCT07637929", "observational"),
     # dev6: "an in vivo Cluster of differentiation 19 (CD19)-targeted CAR-T cell therapy"
     ("NCT07778446", "in_vivo_car"),
+    # dev7: "This non-interventional study will use information already reported to … registry"
+    ("NCT07777120", "observational"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
     assert not ann.is_cell_therapy and not ann.products and ann.modality == modality
+
+
+def test_cue_words_inside_ordinary_words_are_not_platforms() -> None:
+    from celltx.ontology.annotate import _platform
+
+    # dev7: "knee cartilage" read as CAR-T; CAR spellings with a cell prefix still count
+    assert _platform("beneficial effects on knee pain and knee cartilage") is None
+    assert _platform("Anti-5T4 CAR-raNK Cells") == "CAR-NK"
+    assert _platform("CARTemis-1") == "CAR-T" and _platform("CD19 Car-t Cells") == "CAR-T"
