@@ -73,14 +73,17 @@ def check_dir(path: Path) -> None:
 
 
 def check_file(path: Path) -> None:
-    """A file a command will create or replace: not a folder or a device, under a writable
-    folder (missing parent folders are created by :func:`atomic_file`)."""
+    """A file a command will create or replace: not a folder or a device, in an existing,
+    writable folder (a missing folder is a typo more often than a wish: it is not created)."""
     _check_names(path)
     if path.is_dir():
         raise OutputPathError(f"{path} is a folder; give a file name for the output")
     if path.exists() and not path.is_file():
         raise OutputPathError(f"{path} is not a regular file (a device, pipe or socket)")
     _check_parent(path)
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise OutputPathError(f"{path}: the folder {parent} does not exist; create it first")
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputPathError(f"{path}: no permission to replace this file")
 
@@ -112,7 +115,6 @@ def atomic_file(path: Path) -> Iterator[Path]:
     """Yield a temporary file path beside ``path``; when the block ends without an error, it is
     renamed over ``path``."""
     check_file(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     os.close(fd)
     tmp = Path(name)

@@ -133,6 +133,7 @@ def test_guide_command_covers_every_stored_query(tmp_path: Path) -> None:
     graph_dir = tmp_path / "g"
     store.save(build_mini_graph(), graph_dir, stats={}, rejects=[], merges=[])
     out = tmp_path / "guide" / "celltx.html"
+    out.parent.mkdir()
     result = CliRunner().invoke(app, ["export", "neo4j-guide", str(out), "--graph",
                                       str(graph_dir)])
     assert result.exit_code == 0, result.output

@@ -64,12 +64,16 @@ def test_export_report_and_guide_paths(built: Path, tmp_path: Path) -> None:
     one_line_failure(celltx("fetch", str(a_file), "--query-intr", "CAR-NK"), "is a file")
     one_line_failure(celltx("export", "rdf", str(a_file / "x.ttl"), "--graph", str(built)),
                      "is a file, not a folder")
-    # a missing folder is created
-    done = celltx("export", "rdf", str(tmp_path / "new" / "deeper" / "g.nt"), "--graph",
-                  str(built))
+    # a missing folder is named, not created (a typo more often than a wish)
+    one_line_failure(celltx("export", "rdf", str(tmp_path / "new" / "g.nt"), "--graph",
+                            str(built)), "does not exist")
+    one_line_failure(celltx("report", str(tmp_path / "new" / "r.html"), "--graph", str(built)),
+                     "does not exist")
+    (tmp_path / "new").mkdir()
+    done = celltx("export", "rdf", str(tmp_path / "new" / "g.nt"), "--graph", str(built))
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "new" / "deeper" / "g.nt").stat().st_size > 1000
-    assert not [p for p in (tmp_path / "new" / "deeper").iterdir() if p.name.startswith(".")]
+    assert (tmp_path / "new" / "g.nt").stat().st_size > 1000
+    assert not [p for p in (tmp_path / "new").iterdir() if p.name.startswith(".")]
 
 
 def test_a_build_that_finds_nothing_keeps_the_old_graph(built: Path, tmp_path: Path) -> None:

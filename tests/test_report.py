@@ -118,6 +118,7 @@ def test_cli_writes_the_report(tmp_path: Path) -> None:
     gdir = tmp_path / "g"
     store.save(build_mini_graph(), gdir, stats={}, rejects=[], merges=[])
     out = tmp_path / "r" / "landscape.html"
+    out.parent.mkdir()
     res = CliRunner().invoke(app, ["report", str(out), "--graph", str(gdir),
                                    "--condition", "AML"])
     assert res.exit_code == 0, res.output
