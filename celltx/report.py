@@ -24,7 +24,7 @@ import networkx as nx
 
 from celltx.graph.trial_graph import TrialGraph
 from celltx.ontology.display import target_label
-from celltx.queries.coverage import FACTS
+from celltx.queries.coverage import FACTS, coverages
 from celltx.queries.python_answers import condition_matches
 from celltx.queries.run import run_query
 
@@ -315,14 +315,13 @@ def view_charts(graph: TrialGraph) -> list[Chart]:
 
 def _add_coverage(charts: list[Chart], graph: TrialGraph) -> None:
     """Under each chart, how many of its view's trials or products lack the fact it counts."""
-    seen: dict[Any, str] = {}
+    first = {c.id: next((n for n, _ in c.queries if n in FACTS), None) for c in charts}
+    found = coverages(graph, [n for n in first.values() if n])
     for chart in charts:
-        fact = next((FACTS[n] for n, _ in chart.queries if n in FACTS), None)
-        if fact is None:
-            continue
-        if fact not in seen:
-            seen[fact] = fact(graph).text()
-        chart.note = " ".join(x for x in (chart.note, f"Coverage: {seen[fact]}.") if x)
+        name = first[chart.id]
+        if name is not None:
+            text = f"Coverage: {found[name].text()}."
+            chart.note = " ".join(x for x in (chart.note, text) if x)
 
 
 def _by_order(items: list[tuple[str, int]], order: list[str]) -> list[tuple[str, int]]:

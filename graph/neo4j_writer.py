@@ -58,7 +58,8 @@ OWNER_LABELS: tuple[str, ...] = ("Trial", *OWNED_BY_TRIAL)
 REL_TYPES: list[str] = list(RELATIONSHIPS)
 
 HASH_PROPERTY = "content_hash"
-"""The Trial property holding the hash of what was pushed for it (written by the push only)."""
+"""The Trial property holding the hash of what was pushed for it (written by the push only;
+spelled out in the two statements below, which take no formatted text)."""
 HASH_VERSION = "1"
 """Changes when what the hash covers changes, so that every trial is sent again."""
 TRIAL_OUTCOMES = ("created", "updated", "unchanged", "removed")
@@ -232,11 +233,11 @@ def trial_hashes(graph: TrialGraph) -> dict[str, tuple[str, set[str]]]:
 
 
 def read_hashes_cypher() -> str:
-    return f"MATCH (t:Trial) RETURN t.id AS id, t.{HASH_PROPERTY} AS hash"
+    return "MATCH (t:Trial) RETURN t.id AS id, t.content_hash AS hash"
 
 
 def write_hashes_cypher() -> str:
-    return f"UNWIND $rows AS row MATCH (t:Trial {{id: row.id}}) SET t.{HASH_PROPERTY} = row.hash"
+    return "UNWIND $rows AS row MATCH (t:Trial {id: row.id}) SET t.content_hash = row.hash"
 
 
 # ---- I/O: running it ---------------------------------------------------------------------

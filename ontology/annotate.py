@@ -1280,15 +1280,19 @@ def may_name_a_product(record: TrialRecord) -> bool:
     ...                                provenance=prov))
     False
     """
-    words = _product_words_automaton()
-    if words is None:
-        return True
-    text = " ".join(t for t in (
-        record.brief_title, record.official_title, record.acronym, record.brief_summary,
-        record.detailed_description, *record.keywords,
-        *(x for i in record.interventions for x in (i.name, i.description, *i.other_names)),
-        *(a.description for a in record.arms)) if t).lower()
-    return next(words.iter(text), None) is not None
+    return mt.holds_a_word(_product_words_automaton(), record_text(record))
+
+
+def record_text(record: TrialRecord) -> str:
+    """Every free text of a record that a rule may read, joined (what the product prefilter
+    and the scope prefilter look at)."""
+    parts = [record.brief_title, record.official_title, record.acronym, record.brief_summary,
+             record.detailed_description, *record.keywords, *record.conditions]
+    for iv in record.interventions:
+        parts += [iv.name, iv.description, *iv.other_names]
+    parts += [a.description for a in record.arms]
+    parts += [a.label for a in record.arms]
+    return "\n".join(p for p in parts if p)
 
 
 # ---- modality and data quality ----------------------------------------------------------------

@@ -584,6 +584,12 @@ def word_automaton(words: dict[str, Any]) -> Any:
     return automaton
 
 
+def holds_a_word(automaton: Any, text: str) -> bool:
+    """Whether case-folded ``text`` holds one of the words of ``automaton`` (made by
+    :func:`word_automaton`); True when there is no automaton (nothing to rule out with)."""
+    return automaton is None or next(automaton.iter(text.casefold()), None) is not None
+
+
 ENGINEERED = {"CAR-T", "CAR-NK", "CAR-NKT", "CAR-γδT", "CAR-M", "TCR-T"}
 
 DUAL_CUE = Prefiltered(r"(?i:dual[- ]?(?:target|specific|antigen|CAR)\w*|\bdual\b|bi-?specific"

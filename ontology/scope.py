@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 
 from celltx.ontology import matchers as mt
-from celltx.ontology.annotate import product_words
+from celltx.ontology.annotate import product_words, record_text
 from celltx.ontology.terms import TrialAnnotation
 
 from celltx.models import TrialRecord
@@ -33,17 +33,6 @@ CELL_THERAPY_CONTEXT = mt.Prefiltered(
     r"|\bTILs?\b|\bTCR\b|adoptive)")
 """Words by which a related study names a cell therapy (a bispecific trial that never mentions
 one, or an unrelated observational study, is out of scope)."""
-
-
-def record_text(record: TrialRecord) -> str:
-    """Every free text of a record that a rule may read, joined."""
-    parts = [record.brief_title, record.official_title, record.acronym, record.brief_summary,
-             record.detailed_description, *record.keywords, *record.conditions]
-    for iv in record.interventions:
-        parts += [iv.name, iv.description, *iv.other_names]
-    parts += [a.description for a in record.arms]
-    parts += [a.label for a in record.arms]
-    return "\n".join(p for p in parts if p)
 
 
 @cache
@@ -72,10 +61,7 @@ def may_be_in_scope(record: TrialRecord) -> bool:
     ...                             provenance=prov))
     False
     """
-    automaton = _automaton()
-    if automaton is None:
-        return True
-    return next(automaton.iter(record_text(record).casefold()), None) is not None
+    return mt.holds_a_word(_automaton(), record_text(record))
 
 
 def in_scope(record: TrialRecord, annotation: TrialAnnotation) -> bool:

@@ -5,14 +5,12 @@ and under each report chart, computed on the graph the same way whatever engine 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from celltx.graph.trial_graph import TrialGraph
-from celltx.ontology.terms import PLATFORMS
-
-ENGINEERED = frozenset(p for p in PLATFORMS if p.startswith(("CAR-", "TCR-")))
+from celltx.ontology.matchers import ENGINEERED
 
 
 @dataclass(frozen=True)
@@ -129,12 +127,19 @@ def coverage(name: str, graph: TrialGraph) -> Coverage | None:
     return fact(graph) if fact is not None else None
 
 
-def all_coverage(graph: TrialGraph) -> dict[str, dict[str, Any]]:
-    """Every stored question's coverage on ``graph`` (each fact counted once), as JSON."""
+def coverages(graph: TrialGraph, names: Iterable[str] | None = None) -> dict[str, Coverage]:
+    """The coverage of each stored question in ``names`` (default: all that have one), each
+    fact counted once."""
     done: dict[Callable[[TrialGraph], Coverage], Coverage] = {}
     out = {}
-    for name, fact in sorted(FACTS.items()):
+    for name in sorted(FACTS if names is None else set(names) & set(FACTS)):
+        fact = FACTS[name]
         if fact not in done:
             done[fact] = fact(graph)
-        out[name] = {**done[fact].to_json(), "text": done[fact].text()}
+        out[name] = done[fact]
     return out
+
+
+def all_coverage(graph: TrialGraph) -> dict[str, dict[str, Any]]:
+    """Every stored question's coverage on ``graph``, as JSON (kept in ``stats.json``)."""
+    return {name: {**c.to_json(), "text": c.text()} for name, c in coverages(graph).items()}

@@ -46,6 +46,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from celltx.loaders.ctgov_v2 import _long_integers
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CATEGORIES = ("json_type_swap", "json_bytes", "csv", "xml", "page", "container", "query_param",
               "output_path")
@@ -96,20 +98,8 @@ def _json_type_swap(rng: random.Random) -> tuple[dict[str, bytes], set[str]]:
     study = _study()
     bad = _numbered(study, 3)
     path = rng.choice(_paths(bad["protocolSection"]))
-    with _long_integers():
+    with _long_integers(True):  # the loaders' own switch, restored after
         return _json_type_swap_files(rng, study, bad, path)
-
-
-@contextlib.contextmanager
-def _long_integers() -> Any:
-    """Lift Python's 4,300-digit limit while writing a 5,000-digit integer, then restore it
-    (the process-wide setting must not leak into the tests around the fuzz run)."""
-    old = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
-        yield
-    finally:
-        sys.set_int_max_str_digits(old)
 
 
 def _json_type_swap_files(rng: random.Random, study: dict[str, Any], bad: dict[str, Any],
