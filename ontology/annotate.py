@@ -484,6 +484,9 @@ _POSITIVE_BEFORE = re.compile(rf"(?i){_DISEASE}\s+(?:that|which)\s+(?:over)?expr
 """For an engineered product, "tumours that express X" names its target, as "X-positive"."""
 
 
+_SELF_ANCHORED = re.compile(r"(?i)^(?:CAR|CART)[-.]?(?=\w)")
+
+
 def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool = False) -> bool:
     before = text[max(0, chain[0].start - 30):chain[0].start]
     after = text[chain[-1].end:chain[-1].end + 45]
@@ -493,10 +496,16 @@ def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool =
         return False
     if _ANCHOR_BEFORE.search(before) or _ANCHOR_AFTER.match(after):
         return True
+    if _SELF_ANCHORED.search(chain[0].alias):
+        return True  # the alias is itself a CAR name ("CART-BCMA/CS1", "CAR.GD2")
     if positive and (_POSITIVE_AFTER.match(after) or _POSITIVE_BEFORE.search(before)):
         return True  # for an engineered product, "X-positive disease" names its target
     if strict:
         return False
+    if (before.rstrip().endswith("(") and after.lstrip().startswith(")")
+            and re.search(r"\bCAR|CAR-?(?:T|NK)\b|chimeric antigen",
+                          text[max(0, chain[0].start - 80):chain[0].start])):
+        return True  # "Dual-Targeting CAR-NK Cells for Ovarian Cancer (MSLN, FRα, MUC16)"
     # a looser tie: a therapy cue later in the same clause
     clause = re.split(r"[.;:]", text[chain[-1].end:chain[-1].end + 60])[0]
     return bool(re.search(r"\bCAR|CAR\b|\bTCR|chimeric antigen", clause)) and not re.search(
@@ -710,7 +719,8 @@ _ANTIBODY_ENGAGER = re.compile(r"(?i)\bengag(?:er|ing)\b|bispecific antibod\w*|\
 _STUDY_AIM = re.compile(r"(?i)\b(?:stud(?:y|ies)|trial|evaluat\w*|assess\w*|investigat\w*"
                         r"|purpose|objective|aims?\b|research)")
 _NOT_PRODUCT = re.compile(r"(?i)imaging|\bMRI\b|\bPET\b|\bscans?\b|biopsy|\btests?\b|withdrawal"
-                          r"|collection|questionnaire|contrast")
+                          r"|collection|questionnaire|contrast|tomography|echocardiogra\w*"
+                          r"|fludeoxyglucose|\bFDG\b|(?:radio)?tracer|aspiration|leukapheresis")
 """Intervention names that are procedures, never the cell product."""
 _PROCEDURE = re.compile(r"(?i)^(?:\w+\s+)?(?:sample|specimen|biospecimen|blood|tissue|data)"
                         r"\s+(?:collection|sampling|draws?)$|^questionnaires?$|^surveys?$")
@@ -731,6 +741,22 @@ def _opening_statement(summary: str) -> tuple[str, str] | None:
             return sent, platform
         return None
     return None
+
+
+_DRUG_CLASS = re.compile(r"(?i)\b(?:inhibitors?|antibod(?:y|ies)|agonists?|antagonists?"
+                         r"|blockers?)\b")
+_COMBINED = re.compile(r"(?i)\bcombin\w+|\bplus\b|\bwith\b|\+")
+
+
+def _drugs_combined(ivs: list[Intervention], title: str) -> bool:
+    """Whether the title combines a cell therapy with drugs that are the only interventions
+    listed, none of them a lymphodepleting agent ("A Combination Study of CAR-T Therapy" with
+    "BTK inhibitor" and "PD-1 inhibitor"): the drugs are studied, the cells are the setting."""
+    return (bool(ivs) and bool(_COMBINED.search(title))
+            and all((_is_drug_only(i.name) or _DRUG_CLASS.search(i.name))
+                    and _platform(i.name) is None
+                    and not any(vocab.agents()[m.key].role == "lymphodepletion"
+                                for m in mt.find_agents(i.name)) for i in ivs))
 
 
 def _coded_engineered(ivs: list[Intervention], texts: list[str]) -> bool:
@@ -807,7 +833,7 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
         for i in ivs if len(i.name) >= 4 and _platform(i.name) is None and _is_drug_only(i.name))
     procedures_only = bool(ivs) and all(_PROCEDURE.search(i.name) for i in ivs)
     if (not cands and title_given and title_platform is not None and not drug_in_title
-            and not procedures_only
+            and not procedures_only and not _drugs_combined(ivs, titles_only)
             and not (title_platform in _ENGINEERED_OF
                      and _coded_engineered(ivs, texts["descriptions"] + texts["summary"]))):
         # (a generic "NK Cell Therapy" title defers to a coded intervention that the summary
@@ -817,7 +843,8 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
         if not keys and codes:
             keys = list(vocab.product_codes()[codes[0].key].targets)
         code = codes[0].key if codes else next(
-            (c for c in (_code(i.name) for i in ivs) if c), None)
+            (c for c in (_code(i.name) for i in ivs if not _NOT_PRODUCT.search(i.name)) if c),
+            None)
         tfrom = ("title", "antigen tied to a therapy cue in the title")
         if not [k for g in _anchored_targets(title) for k in g] and keys:
             tfrom = ("code", "product code table")

@@ -397,8 +397,9 @@ def condition_index() -> tuple[dict[str, str], re.Pattern[str], dict[str, str]]:
 
 MASKS = Prefiltered(
     r"(?i:NK\s*/\s*T[- ]?cells?[- ]lymphomas?|NK\s*/\s*T[- ]?cell|natural killer\s*/\s*T[- ]?cell"
-    r"|NK-T[- ]cell lymphoma|extranodal NK|(?:T\s*/\s*)?NK[- ]cells?\s+(?:haema|hema)tolog\w*"
-    r"\s+(?:malignanc\w+|neoplasm\w*|tumou?rs?)|NK[- ]cell (?:engager|activity|function|counts?|"
+    r"|NK-T[- ]cell lymphoma|extranodal NK|(?:T\s*/\s*)?NK[- ]cells?\s+(?:(?:haema|hema)tolog\w*"
+    r"\s+)?(?:malignanc\w+|neoplasm\w*|tumou?rs?|lymphoproliferative)"
+    r"|NK[- ]cell (?:engager|activity|function|counts?|"
     r"numbers?|reconstitution|recovery|depletion|leukemia|lymphoma)|NK[- ]cell[- ]engaging"
     r"|natural killer\s*(?:\(NK\)\s*)?cells?[- ]engag\w*"
     r"|large granular lymphocyt\w*|T[- ]cell (?:lymphomas?|leuka?emias?|malignanc\w+|"
@@ -459,8 +460,9 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                r"|memory[- ]like NK|\bCIML[- ]?NK|\bNK\b(?=[- ](?:cell|infusion|therapy|product))"
                r"|natural killer\s*\(NK\)\s*cells?)"),
         ("T cell", r"(?i:virus[- ]specific T|(?:EBV|CMV|BKV?|adenovirus|HPV|HBV|multi-?virus|viral"
-                   r"|pathogen|antigen|tumou?r|leukemia|WT1|peptide)[- ]specific (?:T[- ]cells?"
-                   r"|T[- ]lymphocytes|CTLs?)|\bCTLs?\b|cytotoxic T[- ]lymphocytes?"
+                   r"|pathogen|antigen|tumou?r|leukemia|WT1|peptide|SARS-CoV-?\s?2|COVID-19)"
+                   r"[- ]specific"
+                   r" (?:T[- ]cells?|T[- ]lymphocytes?|CTLs?)|\bCTLs?\b|cytotoxic T[- ]lymphocytes?"
                    r"|donor lymphocyte infusions?|\bDLI\b|activated T[- ]cells?"
                    r"|expanded T[- ]cells?|T[- ]cell infusion|adoptive T[- ]cell|\bVSTs?\b"
                    r"|marrow infiltrating lymphocytes|\bMILs\b|posoleucel|tabelecleucel"

@@ -222,6 +222,17 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     # "CD20/CD19/CD22 multi-targeted chimeric antigen receptor T-cell"
     ("NCT05489991", [("CAR-T", ["FOLH1"])]),
     ("NCT07093086", [("CAR-T", ["MS4A1", "CD19", "CD22"])]),
+    # dev8: an alias that is itself a CAR name anchors its chain ("CART-BCMA/CS1"; the same
+    # class: "iC9/CAR19/IL15 CB-NK cell therapy"); imaging ("Fludeoxyglucose F-18") never
+    # names the product
+    ("NCT05950113", [("CAR-T", ["TNFRSF17", "SLAMF7"])]),
+    ("NCT06967038", [("CAR-NK", ["CD19"])]),
+    # dev8: antigens listed in brackets after a CAR title ("Dual-Targeting CAR-NK Cells for
+    # Recurrent Ovarian Cancer (MSLN, FRα, MUC16)"), in two records of one sponsor
+    ("NCT07617753", [("CAR-NK", ["MSLN", "FOLR1", "MUC16"])]),
+    ("NCT07480954", [("CAR-NK", ["MSLN", "FOLR1", "MUC16"])]),
+    # dev8: "CD94+ T/NK Cell Neoplasms" is the disease, not an NK product
+    ("NCT07382817", [("CAR-T", ["KLRD1"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -247,6 +258,9 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     ("NCT07778446", "in_vivo_car"),
     # dev7: "This non-interventional study will use information already reported to … registry"
     ("NCT07777120", "observational"),
+    # dev8: "A Combination Study of CAR-T Therapy" whose only interventions are a BTK and a
+    # PD-1 inhibitor; the same class: belantamab maintenance after BCMA CAR-T
+    ("NCT05871684", "drug_after_cell_therapy"), ("NCT05117008", "drug_after_cell_therapy"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
@@ -260,3 +274,13 @@ def test_cue_words_inside_ordinary_words_are_not_platforms() -> None:
     assert _platform("beneficial effects on knee pain and knee cartilage") is None
     assert _platform("Anti-5T4 CAR-raNK Cells") == "CAR-NK"
     assert _platform("CARTemis-1") == "CAR-T" and _platform("CD19 Car-t Cells") == "CAR-T"
+
+
+def test_pathogen_specific_t_lymphocytes_are_a_t_cell_product() -> None:
+    from celltx.ontology.annotate import _platform
+
+    # dev8 (a CSV row): "human SARS-CoV 2 specific T lymphocytes"
+    assert _platform("human SARS-CoV 2 specific T lymphocytes") == "T cell"
+    assert _platform("SARS-CoV-2-specific T cells") == "T cell"
+    assert _platform("COVID-19 specific T lymphocyte") == "T cell"
+    assert _platform("CD19-specific CAR T lymphocytes") == "CAR-T"  # a CAR still wins
