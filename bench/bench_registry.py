@@ -1,43 +1,128 @@
-"""The bulk-download layout: a zip of per-study JSON files in NCT-prefix folders, read as a stream.
+"""The bulk-download layout at registry scale: a zip of per-study JSON files, about 1 % of them
+cell therapy, built as a stream.
 
-    python bench/bench_registry.py [--members 50000] [--corpus ../shared/corpus]
+    python bench/bench_registry.py [--size 100000] [--corpus ../shared/corpus] [--ct-share 0.01]
 
-Writes a registry-like zip (``NCT0123xxxx/NCT01234567.json``, one study per member) from renumbered
-copies of the corpus' API v2 studies, then, in one run, times (a) reading and json-parsing every
-member and (b) ``celltx build`` of the zip, and prints the ratio build ÷ parse, records/s and the
-peak RSS of the build (measured in a child process, so the parse pass does not count).
+Makes a registry-like zip (``NCT9000xxxx/NCT90001234.json``, one study per member) from the
+corpus:
+
+- **cell-therapy studies** are the corpus' API v2 studies that a build of the corpus keeps in
+  scope; about ``--ct-share`` of the members (1 %, as in the real registry);
+- **the rest** are the corpus' real out-of-scope records: its API v2 studies as they are, and
+  its CSV-export rows written in the API v2 layout (the CSV columns they have, no more);
+- every member gets a new NCT id, and the members are shuffled with a fixed seed.
+
+In one run it then times (a) reading and json-parsing every member and (b) ``celltx build`` of
+the zip in a child process, and prints the ratio build ÷ parse, records/s, the child's peak RSS,
+the number in scope and whether every injected cell-therapy study is in scope.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
+import random
 import subprocess
 import sys
 import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
+
+from celltx.loaders import iter_sources, read_source
+from celltx.loaders.ctgov_v2 import study_to_record
+from celltx.ontology.annotate import annotate
+from celltx.ontology.scope import in_scope
+
+from celltx.models import Provenance, SourceFormat, TrialRecord
+from celltx.pipeline import build
 
 
-def corpus_studies(corpus: Path) -> list[dict]:  # type: ignore[type-arg]
+def corpus_studies(corpus: Path) -> list[dict[str, Any]]:
     studies = []
     for path in sorted((corpus / "ctgov-v2").rglob("*.json*")):
-        raw = path.read_bytes()
-        data = json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw)
+        data = json.loads(path.read_bytes())
         items = data.get("studies", [data]) if isinstance(data, dict) else data
         studies += [s for s in items if isinstance(s, dict) and "protocolSection" in s]
     return studies
 
 
-def write_zip(out: Path, studies: list[dict], members: int) -> None:  # type: ignore[type-arg]
+def as_v2_study(rec: TrialRecord) -> dict[str, Any]:
+    """A CSV row's record in the API v2 layout, with the fields the row had."""
+    ps: dict[str, Any] = {
+        "identificationModule": {"nctId": rec.nct_id, "briefTitle": rec.brief_title,
+                                 "officialTitle": rec.official_title, "acronym": rec.acronym},
+        "statusModule": {"overallStatus": rec.overall_status,
+                         "startDateStruct": {"date": rec.start_date} if rec.start_date else None},
+        "sponsorCollaboratorsModule": {
+            "leadSponsor": ({"name": rec.lead_sponsor.name, "class": rec.lead_sponsor.sponsor_class}
+                            if rec.lead_sponsor else None)},
+        "descriptionModule": {"briefSummary": rec.brief_summary},
+        "conditionsModule": {"conditions": list(rec.conditions), "keywords": list(rec.keywords)},
+        "designModule": {"studyType": rec.study_type, "phases": list(rec.phases),
+                         "enrollmentInfo": {"count": rec.enrollment} if rec.enrollment else None},
+        "armsInterventionsModule": {"interventions": [
+            {"type": iv.type, "name": iv.name, "description": iv.description}
+            for iv in rec.interventions]},
+    }
+    return {"protocolSection": _pruned(ps)}
+
+
+def _pruned(value: Any) -> Any:
+    """Without the empty values (the API leaves a field out rather than send null)."""
+    if isinstance(value, dict):
+        kept = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, [], {}, "")}
+    if isinstance(value, list):
+        return [_pruned(v) for v in value]
+    return value
+
+
+def _in_scope_alone(study: dict[str, Any]) -> bool:
+    rec = study_to_record(study, Provenance(path="corpus", format=SourceFormat.CTGOV_V2_JSON,
+                                            record=0))
+    return isinstance(rec, TrialRecord) and in_scope(rec, annotate(rec))
+
+
+def split_corpus(corpus: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(cell-therapy studies, out-of-scope studies) of the corpus: an API v2 study is cell
+    therapy when its own record, alone, is in scope; out-of-scope CSV rows are those that a
+    build of the whole corpus does not keep."""
+    kept = {d["id"] for _, d in build([corpus]).graph.nodes("Trial")}
+    v2 = corpus_studies(corpus)
+    ct, other = [], []
+    for study in v2:
+        (ct if _in_scope_alone(study) else other).append(study)
+    seen = {s["protocolSection"]["identificationModule"]["nctId"] for s in v2}
+    for source in iter_sources([corpus / "ctgov-csv"]):
+        for item in read_source(source)[1]:
+            if isinstance(item, TrialRecord) and item.nct_id not in kept | seen:
+                seen.add(item.nct_id)
+                other.append(as_v2_study(item))
+    return ct, other
+
+
+def write_zip(out: Path, ct: list[dict[str, Any]], other: list[dict[str, Any]], size: int,
+              share: float) -> set[str]:
+    """Write ``size`` members; return the NCT ids given to cell-therapy studies."""
+    n_ct = max(1, round(size * share))
+    kinds = [True] * n_ct + [False] * (size - n_ct)
+    random.Random(20261202).shuffle(kinds)
+    injected = set()
+    i_ct = i_other = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for i in range(members):
-            study = studies[i % len(studies)]
+        for i, is_ct in enumerate(kinds):
+            if is_ct:
+                study, i_ct = ct[i_ct % len(ct)], i_ct + 1
+            else:
+                study, i_other = other[i_other % len(other)], i_other + 1
             nct = f"NCT{90000000 + i:08d}"
             study["protocolSection"]["identificationModule"]["nctId"] = nct
+            if is_ct:
+                injected.add(nct)
             z.writestr(f"{nct[:7]}xxxx/{nct}.json", json.dumps(study))
+    return injected
 
 
 def parse_all(path: Path) -> float:
@@ -48,37 +133,46 @@ def parse_all(path: Path) -> float:
     return time.perf_counter() - start
 
 
-def build_child(path: Path, out: Path) -> tuple[float, int, dict]:  # type: ignore[type-arg]
+def build_child(path: Path) -> dict[str, Any]:
     code = ("import json, resource, sys, time; from pathlib import Path;"
             "from celltx.pipeline import build;"
             "t = time.perf_counter(); r = build([Path(sys.argv[1])]);"
-            "print(json.dumps({'seconds': time.perf_counter() - t, 'records_read':"
-            " r.stats['records_read'], 'trials': r.stats['trials'], 'rejects': r.stats['rejects'],"
+            "s = time.perf_counter() - t;"
+            "print(json.dumps({'seconds': s, 'records_read': r.stats['records_read'],"
+            " 'trials': r.stats['trials'], 'rejects': r.stats['rejects'],"
+            " 'out_of_scope': r.stats['out_of_scope'],"
+            " 'ids': sorted(d['id'] for _, d in r.graph.nodes('Trial')),"
             " 'rss_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))")
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                           text=True, check=True)
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result["seconds"], result["rss_kib"], result
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--members", type=int, default=50_000)
+    ap.add_argument("--size", type=int, default=100_000)
+    ap.add_argument("--ct-share", type=float, default=0.01)
     ap.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
     args = ap.parse_args()
-    studies = corpus_studies(args.corpus)
+    ct, other = split_corpus(args.corpus)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ctg-all.zip"
-        write_zip(path, studies, args.members)
+        injected = write_zip(path, ct, other, args.size, args.ct_share)
         parse = parse_all(path)
-        seconds, rss, stats = build_child(path, Path(tmp) / "graph")
-    print(f"members: {args.members:,} ({len(studies):,} corpus studies renumbered)")
+        res = build_child(path)
+    seconds, rss = res["seconds"], res["rss_kib"]
+    missed = injected - set(res["ids"])
+    print(f"members: {args.size:,}; cell therapy injected: {len(injected):,} "
+          f"(from {len(ct):,} corpus studies); the rest from {len(other):,} out-of-scope "
+          f"corpus records")
     print(f"read + json-parse: {parse:.1f} s; build: {seconds:.1f} s; "
           f"build ÷ parse = {seconds / parse:.1f}")
-    print(f"build: {args.members / seconds:,.0f} records/s; peak RSS {rss / 1024:,.0f} MiB "
-          f"({rss * 1024 / args.members / 1024:.1f} KiB per record)")
-    print(f"records read {stats['records_read']:,}, trials {stats['trials']:,}, "
-          f"rejects {stats['rejects']:,}")
+    print(f"build: {args.size / seconds:,.0f} records/s; peak RSS {rss / 1024:,.0f} MiB")
+    print(f"records read {res['records_read']:,} = trials {res['trials']:,} + "
+          f"out of scope {res['out_of_scope']:,} + rejects {res['rejects']:,}")
+    print(f"injected cell-therapy studies in scope: {len(injected) - len(missed):,} of "
+          f"{len(injected):,}" + (f"; MISSED {sorted(missed)[:5]}" if missed else ""))
 
 
 if __name__ == "__main__":

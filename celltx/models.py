@@ -8,6 +8,7 @@ they never normalise to ontology terms (that is ``celltx.ontology``'s job).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
@@ -196,6 +197,16 @@ class TrialRecord(Frozen):
     @property
     def title(self) -> str | None:
         return self.brief_title or self.official_title
+
+
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """A record that its loader's screen ruled out before validating it: its text holds none of
+    the words a kept record needs (``celltx.ontology.scope``), so it counts as out of scope."""
+
+    path: str
+    record: int
+    nct_id: str | None = None
 
 
 class Reject(Frozen):

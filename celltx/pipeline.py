@@ -13,8 +13,9 @@ code-named products whose own text cannot show what they are.
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -23,11 +24,11 @@ from typing import Any
 from celltx.gc_pause import gc_paused
 from celltx.graph.merge import identify_records, merge_records
 from celltx.graph.trial_graph import TrialGraph
-from celltx.loaders import SourceFile, iter_sources, read_source
+from celltx.loaders import SCREENING, Screen, SourceFile, iter_sources, read_source
 from celltx.loaders.sources import DECOMPRESSION_ERRORS, count_sources
-from celltx.models import Reject, TrialRecord, UnreadableFileError
+from celltx.models import Reject, Screened, TrialRecord, UnreadableFileError
 from celltx.ontology.annotate import annotate
-from celltx.ontology.scope import SCOPES, in_scope, may_be_in_scope
+from celltx.ontology.scope import SCOPES, in_scope, may_be_in_scope, may_be_in_scope_text
 from celltx.parallel_annotate import annotate_all
 from celltx.queries.coverage import all_coverage
 
@@ -83,6 +84,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
            progress: ProgressHook | None, scope: str, exclude: list[Path]) -> BuildResult:
     display_root = None
     keep = may_be_in_scope if scope == "cell-therapy" else None
+    screen = may_be_in_scope_text if scope == "cell-therapy" else None
     if not paths:
         paths = sample_paths()
         display_root = str(paths[0])
@@ -101,6 +103,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
         sources = (SourceFile("sample" + s.path[len(root):], s.open)
                    for s in iter_sources(paths))
     done = 0
+    screened = ScreenedLog()
     try:
         for source in sources:
             def tick(n: int, path: str = source.path, before: int = records_read,
@@ -109,7 +112,8 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
                     progress(BuildProgress(path, before + n, done, total))
 
             n = _read_one(source, keep_going, into=(rejects, unidentified, records_by_nct),
-                          per_source=per_source, tick=tick, keep=keep)
+                          per_source=per_source, tick=tick, keep=keep, screen=screen,
+                          screened=screened.at(done))
             records_read += n
             done += 1
             if progress:
@@ -117,8 +121,12 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     except UnreadableFileError as exc:  # a path that is not a regular file
         raise BuildError(str(exc)) from None
 
-    identified, unresolved = identify_records(unidentified, records_by_nct)
     by_path = {entry["path"]: entry for entry in per_source}
+    # a record ruled out alone belongs to a kept trial when another record of it was kept
+    for rec in screened.recover(set(records_by_nct), paths, exclude, display_root):
+        records_by_nct[str(rec.nct_id)].append(rec)
+        by_path[rec.provenance.path]["out_of_scope"] -= 1
+    identified, unresolved = identify_records(unidentified, records_by_nct)
     for rej in unresolved:  # rejected after reading: count them with their source too
         if rej.path in by_path:
             by_path[rej.path]["rejects"] += 1
@@ -183,24 +191,36 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
 def _read_one(source: SourceFile, keep_going: bool, *,
               into: tuple[list[Reject], list[TrialRecord], dict[str, list[TrialRecord]]],
               per_source: list[dict[str, Any]], tick: Callable[[int], None],
-              keep: Callable[[TrialRecord], bool] | None = None) -> int:
+              keep: Callable[[TrialRecord], bool] | None = None,
+              screen: Screen | None = None,
+              screened: Callable[[str | None, int], None] | None = None) -> int:
     """Read one source into rejects, unidentified records and records by NCT number; return
     how many records it held (an unreadable file counts as one reject with ``keep_going``).
-    A record with an NCT number that ``keep`` rules out is only counted (``out_of_scope``)."""
+    A record that the loader's ``screen`` rules out before validation, or one with an NCT
+    number that ``keep`` rules out after it, is only counted (``out_of_scope``) and noted
+    with ``screened`` (its NCT number and index in the source)."""
     rejects, unidentified, records_by_nct = into
     n = n_rej = n_out = 0
     fmt = None
     try:
-        fmt, items = read_source(source)
+        fmt, items = read_source(source, screen)
+        if fmt in SCREENING and screen is not None:
+            keep = None  # screened already, on the same text
         for item in items:
             n += 1
-            if isinstance(item, Reject):
+            if isinstance(item, Screened):
+                n_out += 1
+                if screened:
+                    screened(item.nct_id, item.record)
+            elif isinstance(item, Reject):
                 n_rej += 1
                 rejects.append(item)
             elif item.nct_id is None:
                 unidentified.append(item)
             elif keep is not None and not keep(item):
                 n_out += 1
+                if screened:
+                    screened(item.nct_id, item.provenance.record)
             else:
                 records_by_nct[item.nct_id].append(item)
             if n % 500 == 0:
@@ -220,3 +240,40 @@ def _read_one(source: SourceFile, keep_going: bool, *,
     per_source.append({"path": source.path, "format": str(fmt) if fmt else None,
                        "records": n, "rejects": n_rej, "out_of_scope": n_out})
     return n
+
+
+class ScreenedLog:
+    """Where the records ruled out before merging were (source number, record index), by NCT
+    number, in 12 bytes a record: a record ruled out alone is read again, once all sources are
+    read, when another record of its trial was kept (a sparse CSV row beside a full study)."""
+
+    def __init__(self) -> None:
+        self._ncts = array("I")
+        self._places = array("Q")
+
+    def at(self, source_number: int) -> Callable[[str | None, int], None]:
+        def note(nct_id: str | None, record: int) -> None:
+            if nct_id and len(nct_id) == 11 and nct_id.startswith("NCT") and nct_id[3:].isdigit():
+                self._ncts.append(int(nct_id[3:]))
+                self._places.append(source_number << 32 | record)
+        return note
+
+    def recover(self, kept: set[str], paths: list[Path], exclude: list[Path],
+                display_root: str | None) -> Iterator[TrialRecord]:
+        """The ruled-out records of trials in ``kept``, read again from their sources."""
+        wanted = {int(n[3:]) for n in kept if n[3:].isdigit()}
+        places: dict[int, set[int]] = defaultdict(set)
+        for nct, place in zip(self._ncts, self._places, strict=True):
+            if nct in wanted:
+                places[place >> 32].add(place & 0xFFFFFFFF)
+        if not places:
+            return
+        for number, source in enumerate(iter_sources(paths, exclude)):
+            if number not in places:
+                continue
+            if display_root:
+                source = SourceFile("sample" + source.path[len(display_root):], source.open)
+            for item in read_source(source)[1]:
+                if (isinstance(item, TrialRecord) and item.provenance.record in places[number]
+                        and item.nct_id in kept):
+                    yield item

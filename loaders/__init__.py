@@ -7,13 +7,14 @@ One module per format, each with ``read(source, head) -> Iterator[TrialRecord | 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import overload
 
 from celltx.loaders.detect import detect_format
 from celltx.loaders.sources import SourceFile, iter_sources, read_head
 
-from celltx.models import Reject, SourceFormat, TrialRecord, UnreadableFileError
+from celltx.models import Reject, Screened, SourceFormat, TrialRecord, UnreadableFileError
 
 READERS: dict[SourceFormat, str] = {
     SourceFormat.CTGOV_V2_JSON: "celltx.loaders.ctgov_v2",
@@ -23,11 +24,33 @@ READERS: dict[SourceFormat, str] = {
     SourceFormat.REGISTRY_PAGE: "celltx.loaders.registry_page",
 }
 
-__all__ = ["READERS", "SourceFile", "iter_sources", "read_source", "read_paths"]
+__all__ = ["READERS", "SCREENING", "Screen", "SourceFile", "iter_sources", "read_source",
+           "read_paths"]
 
 
-def read_source(source: SourceFile) -> tuple[SourceFormat, Iterator[TrialRecord | Reject]]:
+Screen = Callable[[str], bool]
+"""Whether a record's free text may belong to a kept record (see ``read_source``)."""
+SCREENING = frozenset({SourceFormat.CTGOV_V2_JSON})
+"""Formats whose readers screen raw records before validating them."""
+
+
+@overload
+def read_source(source: SourceFile) -> tuple[SourceFormat, Iterator[TrialRecord | Reject]]: ...
+
+
+@overload
+def read_source(source: SourceFile, screen: Screen | None
+                ) -> tuple[SourceFormat, Iterator[TrialRecord | Reject | Screened]]: ...
+
+
+def read_source(source: SourceFile, screen: Screen | None = None
+                ) -> tuple[SourceFormat, Iterator[TrialRecord | Reject | Screened]]:
     """Detect the format of one source and return it with its record iterator.
+
+    With ``screen``, a reader of a format in ``SCREENING`` passes each raw record's free text
+    (a superset of what ``annotate.record_text`` reads) to it before validating the record, and
+    yields ``Screened`` for one it rules out; other readers ignore it (their records are
+    screened after validation by the caller).
 
     Raises ``UnreadableFileError`` when the file cannot be read or its format is unknown.
     """
@@ -41,6 +64,8 @@ def read_source(source: SourceFile) -> tuple[SourceFormat, Iterator[TrialRecord 
             "ClinicalTrials.gov JSON, CSV, XML or a registry page saved as text"
         )
     module = importlib.import_module(READERS[fmt])
+    if screen is not None and fmt in SCREENING:
+        return fmt, module.read(source, head, screen=screen)
     return fmt, module.read(source, head)
 
 

@@ -4,17 +4,18 @@ an API page (``{"studies": [...], "nextPageToken": ...}``) or JSON Lines; stream
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
 import ijson
 from celltx.loaders.ctgov_v2_shape import shape_error
 from celltx.loaders.records import RecordError, build_record, parse_field, reject
-from celltx.loaders.sources import SourceFile, open_utf8, read_head
+from celltx.loaders.sources import SNIFF_BYTES, SourceFile, open_utf8, read_head
 from celltx.loaders.values import parse_age, parse_date
 
 from celltx.models import (
@@ -25,6 +26,7 @@ from celltx.models import (
     Outcome,
     Provenance,
     Reject,
+    Screened,
     SourceFormat,
     Sponsor,
     TrialRecord,
@@ -86,9 +88,24 @@ class _Budget:
         self._used = 0
 
 
-def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord | Reject]:
-    """Yield a record or a reject for every study in ``source``."""
+def read(source: SourceFile, head: bytes | None = None,
+         screen: Callable[[str], bool] | None = None) -> Iterator[TrialRecord | Reject | Screened]:
+    """Yield a record or a reject for every study in ``source`` (or, with ``screen``, a
+    ``Screened`` for a study whose free text ``screen`` rules out, before validating it)."""
     head = read_head(source) if head is None else head
+
+    def record(study: Any, index: int) -> TrialRecord | Reject | Screened:
+        if screen is not None and not screen(study_text(study)):
+            nct = _get(study, "protocolSection", "identificationModule", "nctId")
+            return Screened(path=source.path, record=index,
+                            nct_id=nct if isinstance(nct, str) else None)
+        return study_to_record(study, Provenance(path=source.path, format=FORMAT, record=index))
+
+    whole = _whole_file_values(head)
+    if whole is not None:  # a small, clean file: parsed at once, as most bulk-download members
+        for index, study in enumerate(whole):
+            yield record(study, index)
+        return
     index = 0
     done = 0
     backend: Any = ijson
@@ -101,8 +118,7 @@ def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord 
                     text.spent()
                     if index < done:
                         continue  # yielded before the fast parser gave up
-                    yield study_to_record(study, Provenance(path=source.path, format=FORMAT,
-                                                            record=index))
+                    yield record(study, index)
                     done = index + 1
                 return
             except LongNumberError:
@@ -130,6 +146,65 @@ def read(source: SourceFile, head: bytes | None = None) -> Iterator[TrialRecord 
     if failed_at == 0 and not head.strip():
         raise UnreadableFileError(source.path, "empty file")
     yield Reject(path=source.path, format=FORMAT, record=failed_at, reason=reason)
+
+
+def _whole_file_values(head: bytes) -> list[Any] | None:
+    """The studies of a file that ``head`` holds whole, when it is clean UTF-8 JSON (one study,
+    an array of studies or an API page) that the standard parser reads at once; None sends the
+    file down the streaming path, which also explains whatever is wrong with it."""
+    if len(head) >= SNIFF_BYTES:
+        return None  # maybe more than the head
+    try:  # (Python's own parser refuses, and never crashes on, an integer of 5,000 digits)
+        value = json.loads(head.decode("utf-8-sig"), parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict) and "protocolSection" in value:
+        return [value]
+    if isinstance(value, dict) and isinstance(value.get("studies"), list):
+        return list(value["studies"])
+    return None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"not JSON: {name}")  # NaN and Infinity, which ijson refuses too
+
+
+def study_text(study: Any) -> str:
+    """Every free text of a raw study that ``annotate.record_text`` reads of its record (and a
+    little more: any value, whatever its type), joined; what a screen looks at."""
+    ps = study.get("protocolSection") if isinstance(study, dict) else None
+    if not isinstance(ps, dict):
+        return ""
+    parts: list[Any] = [
+        _get(ps, "identificationModule", "briefTitle"),
+        _get(ps, "identificationModule", "officialTitle"),
+        _get(ps, "identificationModule", "acronym"),
+        _get(ps, "descriptionModule", "briefSummary"),
+        _get(ps, "descriptionModule", "detailedDescription"),
+        _get(ps, "conditionsModule", "keywords"),
+        _get(ps, "conditionsModule", "conditions"),
+    ]
+    for key, fields in (("interventions", ("name", "description", "otherNames")),
+                        ("armGroups", ("label", "description"))):
+        items = _get(ps, "armsInterventionsModule", key)
+        for item in items if isinstance(items, list) else [items]:
+            parts += [item.get(f) for f in fields] if isinstance(item, dict) else [item]
+    return "\n".join(_texts(parts))
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _texts(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _texts(v)
+    elif value is not None:
+        yield str(value)
 
 
 @contextmanager

@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any
 
 import pycountry
 from celltx.ontology import matchers as mt
+from celltx.ontology import required_words as rw
 from celltx.ontology import vocab
 from celltx.ontology.terms import (
     AgentUse,
@@ -1277,24 +1277,32 @@ def _agents(record: TrialRecord) -> tuple[AgentUse, ...]:
 
 
 @cache
-def _product_words_automaton() -> Any:
-    words = product_words()
-    return None if words is None else mt.word_automaton({w: w for w in words})
+def _product_rules() -> rw.WordRules | None:
+    rules = product_rules()
+    return None if rules is None else rw.WordRules(rules)
 
 
 @cache
-def product_words() -> tuple[str, ...] | None:
-    """Lower-cased words of which a record that names a product has at least one: the required
-    words of every platform cue and every product code's aliases (None: cannot tell)."""
-    words: set[str] = set()
-    for _name, rx in mt.PLATFORM_CUES:
-        required = mt.required_words(rx.pattern)
+def product_rules() -> tuple[tuple[frozenset[str], ...], ...] | None:
+    """What a record that names a product holds, as word rules (``rw.WordRules``): the required
+    words of each alternative of every pattern by which a product gets its platform, with the
+    word boundaries (``rw.BOUNDARY``, ``rw.EDGE``) and case (``rw.CASED``) the pattern asks for,
+    and those of the product-code matcher (None: cannot tell)."""
+    rules: list[tuple[frozenset[str], ...]] = []
+    # every route by which a product gets a platform: the cues; an antigen-redirected cell
+    # ("MSLN STAR-T cells", _TARGETED_CELLS); a CAR construct on named cells (which needs
+    # _CONSTRUCT_CELLS); a code-named cell product; a product code
+    for rx in (*(rx for _name, rx in mt.PLATFORM_CUES), _TARGETED_CELLS, _CONSTRUCT_CELLS,
+               _CODE_CELLS):
+        required = rw.required_rules(rx.pattern, boundaries=True)
         if required is None:
             return None
-        words |= required
-    for entry in vocab.product_codes().values():
-        words |= {a.lower() for a in (entry.code, *entry.aliases)}
-    return tuple(sorted(words))
+        rules += required
+    codes = rw.required_rules(mt.code_regex()[0].pattern, boundaries=True)
+    if codes is None:
+        return None
+    rules += codes
+    return tuple(rules)
 
 
 def may_name_a_product(record: TrialRecord) -> bool:
@@ -1307,7 +1315,8 @@ def may_name_a_product(record: TrialRecord) -> bool:
     ...                                provenance=prov))
     False
     """
-    return mt.holds_a_word(_product_words_automaton(), record_text(record))
+    rules = _product_rules()
+    return rules is None or rules.holds(record_text(record))
 
 
 def record_text(record: TrialRecord) -> str:

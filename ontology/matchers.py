@@ -9,15 +9,14 @@ masked before anything else is read.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-import ahocorasick
 from celltx.ontology import hgnc_genes, vocab
+from celltx.ontology.required_words import required_words, word_automaton
 
 
 @dataclass(frozen=True)
@@ -94,9 +93,6 @@ _LEFT = r"(?:(?<![A-Za-z0-9])|(?<=anti)|(?<=Anti)|(?<=CAR)|(?<=CART)|(?<=(?<![A-
 _RIGHT = r"(?:(?![A-Za-z0-9])|(?=CAR|CART|Car|TCR|NK|T\b|-?T[- ]cell))"
 
 
-# The regex parser's own tree (Python >= 3.11); private modules without type stubs.
-sre: Any = importlib.import_module("re._constants")
-sre_parser: Any = importlib.import_module("re._parser")
 
 
 @cache
@@ -481,59 +477,6 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 
 
-def required_words(pattern: str) -> frozenset[str] | None:
-    """Lower-cased words of which every match of ``pattern`` contains at least one, or None
-    when the pattern's structure does not say (read from the parsed regex).
-
-    >>> sorted(required_words(r"(?i:\\bCAR[- ]?T\\b|chimeric antigen receptor)"))
-    ['car', 'chimeric antigen receptor']
-    """
-    words = _required_in_sequence(sre_parser.parse(pattern))
-    return frozenset(w.lower() for w in words) if words else None
-
-
-def _required_in_sequence(items: Any) -> set[str] | None:
-    """The best required set of a sequence: any one item's set will do, and a run of
-    literals is one word; the set whose shortest word is longest is kept."""
-    best: set[str] | None = None
-
-    def consider(words: set[str] | None) -> None:
-        nonlocal best
-        if words and (best is None or min(map(len, words)) > min(map(len, best))):
-            best = words
-
-    run = ""
-    for op, av in items:
-        if op is sre.LITERAL:
-            run += chr(av)
-            continue
-        consider({run} if run else None)
-        run = ""
-        if op not in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):  # zero-width: requires nothing
-            consider(_required_in_item(op, av))
-    consider({run} if run else None)
-    return best
-
-
-def _required_in_item(op: Any, av: Any) -> set[str] | None:
-    if op is sre.IN:  # a class of a few single characters
-        chars = [chr(a) for o, a in av if o is sre.LITERAL]
-        return set(chars) if len(chars) == len(av) else None
-    if op is sre.SUBPATTERN:
-        return _required_in_sequence(av[-1])
-    if op is sre.BRANCH:
-        out: set[str] = set()
-        for alternative in av[1]:
-            words = _required_in_sequence(alternative)
-            if words is None:
-                return None
-            out |= words
-        return out
-    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1:
-        return _required_in_sequence(av[2])
-    return None
-
-
 @cache
 def _cue_words() -> tuple[frozenset[str] | None, ...]:
     """Each platform cue's required words (parsed on first use, not at import)."""
@@ -575,21 +518,6 @@ def _cue_automaton() -> tuple[Any, frozenset[int]]:
         for w in words:
             owners.setdefault(w, set()).add(i)
     return word_automaton({w: frozenset(ids) for w, ids in owners.items()}), frozenset(unknown)
-
-
-def word_automaton(words: dict[str, Any]) -> Any:
-    """An Aho-Corasick automaton over ``words`` (lower case), each carrying its value."""
-    automaton = ahocorasick.Automaton()
-    for w, value in words.items():
-        automaton.add_word(w, value)
-    automaton.make_automaton()
-    return automaton
-
-
-def holds_a_word(automaton: Any, text: str) -> bool:
-    """Whether case-folded ``text`` holds one of the words of ``automaton`` (made by
-    :func:`word_automaton`); True when there is no automaton (nothing to rule out with)."""
-    return automaton is None or next(automaton.iter(text.casefold()), None) is not None
 
 
 ENGINEERED = {"CAR-T", "CAR-NK", "CAR-NKT", "CAR-γδT", "CAR-M", "TCR-T"}

@@ -7,8 +7,8 @@ or an observational study) whose own text names a cell therapy. Everything else 
 
 The prefilter looks for words on the record's lower-cased text before anything is merged or
 annotated. Its words are derived from the rules themselves, so it cannot drop a record the
-annotator would keep: every product rule needs one of ``annotate.product_words()`` (the
-annotator skips its product rules without one), and every related study needs a match of
+annotator would keep: every product rule needs what ``annotate.product_rules()`` asks for (the
+annotator skips its product rules without it), and every related study needs a match of
 ``CELL_THERAPY_CONTEXT``, whose required words are added. ``tests/test_scope.py`` checks this on
 the whole corpus and the labelled sets as well.
 """
@@ -16,10 +16,10 @@ the whole corpus and the labelled sets as well.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from celltx.ontology import matchers as mt
-from celltx.ontology.annotate import product_words, record_text
+from celltx.ontology import required_words as rw
+from celltx.ontology.annotate import product_rules, record_text
 from celltx.ontology.terms import TrialAnnotation
 
 from celltx.models import TrialRecord
@@ -36,19 +36,14 @@ one, or an unrelated observational study, is out of scope)."""
 
 
 @cache
-def prefilter_words() -> tuple[str, ...] | None:
-    """Lower-cased words of which every in-scope record holds one (None: cannot tell)."""
-    words = product_words()
-    context = mt.required_words(CELL_THERAPY_CONTEXT.pattern)
-    if words is None or context is None:
+def prefilter_rules() -> rw.WordRules | None:
+    """Word rules of which every in-scope record holds one (None: cannot tell): the product
+    rules and the required words of ``CELL_THERAPY_CONTEXT``."""
+    products = product_rules()
+    context = rw.required_rules(CELL_THERAPY_CONTEXT.pattern, boundaries=True)
+    if products is None or context is None:
         return None
-    return tuple(sorted(set(words) | context))
-
-
-@cache
-def _automaton() -> Any:
-    words = prefilter_words()
-    return None if words is None else mt.word_automaton({w: w for w in words})
+    return rw.WordRules([*products, *context])
 
 
 def may_be_in_scope(record: TrialRecord) -> bool:
@@ -61,7 +56,14 @@ def may_be_in_scope(record: TrialRecord) -> bool:
     ...                             provenance=prov))
     False
     """
-    return mt.holds_a_word(_automaton(), record_text(record))
+    return may_be_in_scope_text(record_text(record))
+
+
+def may_be_in_scope_text(text: str) -> bool:
+    """:func:`may_be_in_scope` of a record's free text (``annotate.record_text``, or more), as
+    loaders screen raw records before validating them."""
+    rules = prefilter_rules()
+    return rules is None or rules.holds(text)
 
 
 def in_scope(record: TrialRecord, annotation: TrialAnnotation) -> bool:

@@ -11,14 +11,6 @@ from celltx.models import TrialRecord
 from celltx.pipeline import sample_paths
 
 
-def test_required_words_of_alternatives_and_optional_parts() -> None:
-    assert mt.required_words(r"(?i:\bCAR[- ]?T\b|chimeric antigen)") == {"car", "chimeric antigen"}
-    # an optional part requires nothing; the literal run around it does
-    assert mt.required_words(r"\bTILs?\b") == {"til"}
-    # an alternative that requires nothing makes the whole pattern unknown
-    assert mt.required_words(r"CAR|\w+") is None
-
-
 def _sample_texts() -> list[str]:
     texts: list[str] = []
     for source in iter_sources(sample_paths()):

@@ -96,3 +96,33 @@ def test_unknown_scope_is_a_build_error(scope: str) -> None:
 
     with pytest.raises(BuildError, match="unknown scope"):
         build(MIXED, scope=scope)
+
+
+@pytest.mark.parametrize(("study_name", "row_name"), [("a.json", "b.csv"), ("b.json", "a.csv")])
+def test_a_record_ruled_out_alone_joins_its_kept_trial(tmp_path: Path, study_name: str,
+                                                       row_name: str) -> None:
+    """A study whose own text names no cell therapy (no interventions listed) is screened out as
+    it is read; when another record of the same trial is kept (an export row that lists the
+    CAR-T), it is read again and merged, whether it was read before that record or after."""
+    study = {"protocolSection": {
+        "identificationModule": {"nctId": "NCT09999991", "briefTitle": "Study XY-1"},
+        "statusModule": {"overallStatus": "RECRUITING",
+                         "lastUpdatePostDateStruct": {"date": "2026-01-05"}},
+        "sponsorCollaboratorsModule": {"leadSponsor": {"name": "Acme Bio", "class": "INDUSTRY"}}}}
+    other = dict(study, protocolSection=dict(
+        study["protocolSection"],
+        identificationModule={"nctId": "NCT09999992", "briefTitle": "Aspirin in stroke"}))
+    (tmp_path / study_name).write_text(json.dumps([study, other]), encoding="utf-8")
+    (tmp_path / row_name).write_text(
+        "NCT Number,Study Title,Interventions\n"
+        "NCT09999991,CD19 CAR-T Cells (XY-1) in Lymphoma,BIOLOGICAL: CD19 CAR-T cells\n",
+        encoding="utf-8")
+    result = build([tmp_path])
+    s = result.stats
+    assert s["records_read"] == 3 and s["trials"] == 1 and s["duplicates_merged"] == 1
+    assert s["out_of_scope"] == 1  # the aspirin study
+    [merge] = result.merges
+    assert merge["nct_id"] == "NCT09999991" and len(merge["sources"]) == 2
+    trial = next(d for _, d in result.graph.nodes("Trial"))
+    assert trial["is_cell_therapy"] and trial["title"] == "Study XY-1"  # the study's own title
+    assert sum(e["out_of_scope"] for e in s["sources"]) == 1

@@ -1,0 +1,416 @@
+"""What a regular expression needs: the words that every match of it holds, read from the
+pattern's parse tree, and word rules that rule texts out in one pass of an automaton.
+
+This is how the annotator's cheap prefilters stay sound by construction: a text that lacks
+the words a pattern needs cannot match it, so the pattern need not run, and a record that
+satisfies none of the product rules' word rules cannot name a product.
+
+- :func:`required_words`: one set of lower-cased words; every match holds one of them.
+- :func:`required_rules`: for each alternative of a pattern, the sets of words it needs all
+  of (one word of each set), with the word boundaries it demands (:data:`BOUNDARY`) and, for
+  case-sensitive parts, the exact case (:data:`CASED`).
+- :class:`WordRules`: whether a text satisfies any of a list of such rules.
+
+A run of a pattern whose every item can match only a few strings (literals, small character
+classes such as ``[- ]`` or ``[A-Z]``, optional parts, small alternations) is expanded into all
+the strings it can match, so ``CAR[- ]?T`` needs one of "car-t", "car t", "cart" rather than
+"car".
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
+
+# The regex parser's own tree (Python >= 3.11); private modules without type stubs.
+sre: Any = importlib.import_module("re._constants")
+sre_parser: Any = importlib.import_module("re._parser")
+
+BOUNDARY = "\x00"
+"""Marks a word boundary (``\\b``) at an end of a required word."""
+CASED = "\x01"
+"""Starts a required word that a case-sensitive part of the pattern needs in this exact case."""
+EDGE = "\x02"
+"""Marks, at an end of a required word, that no ASCII letter or digit may touch it there (the
+pattern's ``(?<![A-Za-z0-9])`` or ``(?![A-Za-z0-9])``). Checked on ASCII texts only, where
+folding keeps what the pattern sees; on others it always holds."""
+_MARKS = BOUNDARY + EDGE
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+DIGIT = "0"
+"""Every decimal digit, in a text and in a word, once folded by :func:`fold`."""
+_DIGITS = str.maketrans({c: DIGIT for c in map(chr, range(0x110000)) if c.isdecimal()})
+"""``\\d`` in a str pattern is exactly the characters ``str.isdecimal`` accepts."""
+_MAX_LANGUAGE = 256
+"""The most strings a run of a pattern may expand to before it is cut (a run may keep a larger
+alternation whole, as long as nothing multiplies it)."""
+_MAX_UNION = 1 << 14
+"""The most strings an alternation of small languages (a table of names) may expand to."""
+_MAX_CLASS = 64
+"""The largest character class that is expanded (``[A-Z0-9]`` is 36)."""
+
+@dataclass(frozen=True)
+class _Mode:
+    boundaries: bool
+    """Keep the word boundaries a pattern demands (:data:`BOUNDARY`)."""
+    folded: bool
+    """Read ``\\d`` as :data:`DIGIT` and white space as one space, for texts so folded
+    (:func:`fold`)."""
+
+
+_Lang = set[tuple[str, bool]]
+"""Strings an item can match, each with whether every character came from a case-sensitive
+part of the pattern (boundary markers count as either)."""
+
+
+def required_words(pattern: str, boundaries: bool = False) -> frozenset[str] | None:
+    """Lower-cased words of which every match of ``pattern`` contains at least one, or None
+    when the pattern's structure does not say. With ``boundaries``, a word boundary the pattern
+    demands at an end of a word is kept there as :data:`BOUNDARY`.
+
+    >>> sorted(required_words(r"(?i:\\bCAR[- ]?T\\b|chimeric antigen receptor)"))
+    ['car t', 'car-t', 'cart', 'chimeric antigen receptor']
+    """
+    mode = _Mode(boundaries=boundaries, folded=False)
+    lang = _required_in_sequence(sre_parser.parse(pattern), _icase(pattern), mode)
+    return _words(lang, cased=False, folded=False) if lang else None
+
+
+def required_rules(pattern: str, boundaries: bool = True,
+                   cased: bool = True) -> list[tuple[frozenset[str], ...]] | None:
+    """For each alternative of ``pattern``, the sets of words that a match of it holds one of
+    each (None: cannot tell). Where an alternative is a sequence, each part that needs words
+    gives a set; nested alternations are flattened. Words from case-sensitive parts start
+    with :data:`CASED` when ``cased``.
+
+    >>> [[sorted(s) for s in r] for r in required_rules(
+    ...     r"(?i:CAR\\w*NK|natural killer)", boundaries=False)]
+    [[['car'], ['nk']], [['natural killer']]]
+    """
+    mode = _Mode(boundaries=boundaries, folded=True)
+    rules = []
+    for alternative, icase in _alternatives(list(sre_parser.parse(pattern)), _icase(pattern)):
+        sets = _sets_of_sequence(alternative, icase, mode)
+        if not sets:
+            return None
+        words = [_words(s, cased, folded=True) for s in sets]
+        # a set of single characters (a space, a digit, a capital) tells almost nothing
+        wide = [ws for ws in words if max(len(w.strip(_MARKS + CASED)) for w in ws) > 1]
+        rules.append(tuple(wide or words))
+    return rules
+
+
+def _icase(pattern: str) -> bool:
+    return bool(sre_parser.parse(pattern).state.flags & sre.SRE_FLAG_IGNORECASE)
+
+
+def _alternatives(items: list[Any], icase: bool) -> Iterator[tuple[list[Any], bool]]:
+    """The alternatives of a sequence that is one alternation (through groups), else itself."""
+    if len(items) == 1 and items[0][0] is sre.SUBPATTERN:
+        _group, add, remove, inner = items[0][1]
+        yield from _alternatives(list(inner), _flagged(icase, add, remove))
+    elif len(items) == 1 and items[0][0] is sre.BRANCH:
+        for alternative in items[0][1][1]:
+            yield from _alternatives(list(alternative), icase)
+    else:
+        yield items, icase
+
+
+def _flagged(icase: bool, add: int, remove: int) -> bool:
+    if add & sre.SRE_FLAG_IGNORECASE:
+        return True
+    if remove & sre.SRE_FLAG_IGNORECASE:
+        return False
+    return icase
+
+
+def _words(lang: _Lang, cased: bool, folded: bool) -> frozenset[str]:
+    """Language strings as words: boundaries only at the ends, case-insensitive ones lower-cased
+    (case-sensitive ones too unless ``cased``), folded as texts are when ``folded``, and none that
+    holds another of the set."""
+    out = set()
+    for text, exact in lang:
+        core = text.strip(_MARKS).replace(BOUNDARY, "").replace(EDGE, "")
+        if folded:
+            core = _fold_word(core)
+        word = _lead(text) + core + _lead(text[::-1])
+        has_letters = any(c.isalpha() for c in core)
+        out.add(CASED + word if cased and exact and has_letters else word.lower())
+    return frozenset(w for w in out if not any(v != w and v in w for v in out))
+
+
+def _lead(text: str) -> str:
+    """The mark at the start of a language string (a boundary wins over an edge)."""
+    marks = text[:len(text) - len(text.lstrip(_MARKS))]
+    return BOUNDARY if BOUNDARY in marks else EDGE if marks else ""
+
+
+def _is_alnum_class(items: Any) -> bool:
+    """Whether a lookaround's pattern is exactly one character of ``[A-Za-z0-9]``."""
+    items = list(items)
+    if len(items) != 1 or items[0][0] is not sre.IN:
+        return False
+    chars: set[str] = set()
+    for o, a in items[0][1]:
+        if o is sre.RANGE:
+            chars |= {chr(c) for c in range(a[0], a[1] + 1)}
+        elif o is sre.LITERAL:
+            chars.add(chr(a))
+        else:
+            return False
+    return chars == _ALNUM
+
+
+def _weight(lang: _Lang) -> int:
+    """How selective a set is: its shortest word's length, a boundary counting as two."""
+    return min(len(t.strip(_MARKS)) + 2 * (t[:1] in _MARKS) + 2 * (t[-1:] in _MARKS)
+               + (2 if exact else 0) for t, exact in lang)
+
+
+def _useful(lang: _Lang | None) -> bool:
+    return bool(lang) and all(t.strip(_MARKS) for t, _ in lang)  # type: ignore[union-attr]
+
+
+def _runs(items: Iterable[Any], icase: bool, mode: _Mode) -> Iterator[_Lang | None]:
+    """The sets a sequence needs: one per maximal run of small-language items (cut where it
+    would grow too large), and one per other item that needs words."""
+    run: _Lang | None = None
+    for op, av in items:
+        lang = _language(op, av, icase, mode)
+        if lang is not None:
+            grown = {(a + b, fa and fb) for a, fa in (run or {("", True)}) for b, fb in lang}
+            if len(grown) <= max(_MAX_LANGUAGE, len(run or ()), len(lang)):  # x 1 grows nothing
+                run = grown
+                continue
+            yield run
+            run = lang
+            continue
+        yield run
+        run = None
+        yield _required_in_item(op, av, icase, mode)
+    yield run
+
+
+def _sets_of_sequence(items: Iterable[Any], icase: bool, mode: _Mode) -> list[_Lang]:
+    return [lang for lang in _runs(items, icase, mode) if lang and _useful(lang)]
+
+
+def _required_in_sequence(items: Iterable[Any], icase: bool, mode: _Mode) -> _Lang | None:
+    """The most selective single set a sequence needs."""
+    sets = _sets_of_sequence(items, icase, mode)
+    return max(sets, key=_weight) if sets else None
+
+
+def _required_in_item(op: Any, av: Any, icase: bool, mode: _Mode) -> _Lang | None:
+    if op is sre.SUBPATTERN:
+        return _required_in_sequence(av[-1], _flagged(icase, av[1], av[2]), mode)
+    if op is sre.BRANCH:
+        out: _Lang = set()
+        for alternative in av[1]:
+            words = _required_in_sequence(alternative, icase, mode)
+            if words is None:
+                return None
+            out |= words
+        return out
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1:
+        return _required_in_sequence(av[2], icase, mode)
+    return None
+
+
+_SPACES = [chr(c) for c in range(0x3001) if re.match(r"\s", chr(c))]
+"""What ``\\s`` matches in a str pattern (Unicode white space; none lies above U+3000)."""
+
+
+def _chars(av: Any, folded: bool) -> list[str] | None:
+    """The characters a class matches, when it is a small set of literals, ranges, ``\\s``
+    and (``folded``) ``\\d``, each digit read as :data:`DIGIT` and each space as " "."""
+    chars: set[str] = set()
+    for o, a in av:
+        if o is sre.LITERAL:
+            chars.add(chr(a))
+        elif o is sre.RANGE and a[1] - a[0] < _MAX_CLASS:
+            chars |= {chr(c) for c in range(a[0], a[1] + 1)}
+        elif o is sre.CATEGORY and a is sre.CATEGORY_SPACE:
+            chars |= set(_SPACES)
+        elif o is sre.CATEGORY and a is sre.CATEGORY_DIGIT and folded:
+            chars.add(DIGIT)
+        else:
+            return None
+    if folded:
+        chars = {_fold_word(c) for c in chars}
+    return sorted(chars) if len(chars) <= _MAX_CLASS else None
+
+
+def _language(op: Any, av: Any, icase: bool, mode: _Mode) -> _Lang | None:
+    """Every string item ``(op, av)`` can match, when they are few (None otherwise)."""
+    if op is sre.LITERAL:
+        return {(chr(av).lower() if icase else chr(av), not icase)}
+    if op is sre.AT:
+        return {(BOUNDARY if mode.boundaries and av is sre.AT_BOUNDARY else "", True)}
+    if op is sre.ASSERT_NOT and mode.boundaries and _is_alnum_class(av[1]):
+        return {(EDGE, True)}
+    if op in (sre.ASSERT, sre.ASSERT_NOT):
+        return {("", True)}  # zero-width: the match holds the rest of the text all the same
+    if op is sre.IN:
+        chars = _chars(av, mode.folded)
+        if chars is None:
+            return None
+        return {(c.lower() if icase else c, not icase) for c in chars}
+    if op is sre.SUBPATTERN:
+        return _sequence_language(av[-1], _flagged(icase, av[1], av[2]), mode)
+    if op is sre.BRANCH:
+        out: _Lang = set()
+        for alternative in av[1]:
+            lang = _sequence_language(alternative, icase, mode)
+            if lang is None or len(out | lang) > _MAX_UNION:
+                return None
+            out |= lang
+        return out
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and mode.folded and {
+            t for t, _ in _sequence_language(av[2], icase, mode) or {("", True)}} == {" "}:
+        return {(" ", True)} if av[0] >= 1 else {("", True), (" ", True)}  # folded white space
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[1] is not sre.MAXREPEAT and av[1] <= 4:
+        inner = _sequence_language(av[2], icase, mode)
+        if inner is None:
+            return None
+        out, power = set(), {("", True)}
+        for k in range(av[1] + 1):
+            if k >= av[0]:
+                out |= power
+            if k < av[1]:
+                power = {(a + b, fa and fb) for a, fa in power for b, fb in inner}
+            if len(power) > _MAX_LANGUAGE or len(out) > _MAX_LANGUAGE:
+                return None
+        return out
+    return None
+
+
+def _sequence_language(items: Iterable[Any], icase: bool, mode: _Mode) -> _Lang | None:
+    out: _Lang = {("", True)}
+    for op, av in items:
+        lang = _language(op, av, icase, mode)
+        if lang is None:
+            return None
+        grown = {(a + b, fa and fb) for a, fa in out for b, fb in lang}
+        if len(grown) > max(_MAX_LANGUAGE, len(out), len(lang)):
+            return None
+        out = grown
+    return out
+
+
+# ---- matching ------------------------------------------------------------------------------
+
+def _fold_word(word: str) -> str:
+    """A word folded as :func:`fold` folds texts, without the padding."""
+    return re.sub(r"\s+", " ", word.translate(_DIGITS))
+
+
+def fold(text: str) -> str:
+    """``text`` with every decimal digit (what ``\\d`` matches) made :data:`DIGIT` and every run
+    of white space (what ``\\s`` matches) made one space, as :class:`WordRules` reads texts.
+
+    The text is padded with a space at each end, which ends words as the text's ends do.
+
+    >>> fold("CD19  CAR\\n\\tT 2nd")
+    ' CD00 CAR T 0nd '
+    """
+    return " " + " ".join(text.translate(_DIGITS).split()) + " "  # str.split: exactly \\s
+
+
+def word_automaton(words: dict[str, Any]) -> Any:
+    """An Aho-Corasick automaton over ``words``, each carrying its value."""
+    automaton = ahocorasick.Automaton()
+    for w, value in words.items():
+        automaton.add_word(w, value)
+    automaton.make_automaton()
+    return automaton
+
+
+class WordRules:
+    """Rules, each a list of word sets of which a text must hold one word of each (words as
+    :func:`required_rules` gives them); :meth:`holds` says whether any rule holds, reading the
+    folded text (:func:`fold`) case-folded and, for case-sensitive words, as it is.
+
+    >>> rules = WordRules([[frozenset({"cell"}), frozenset({"injection"})],
+    ...                    [frozenset({BOUNDARY + "car" + BOUNDARY})],
+    ...                    [frozenset({CASED + "NKX"})], [frozenset({EDGE + "ct000" + EDGE})]])
+    >>> rules.holds("LY011 Cell Injection"), rules.holds("Cell biology"), rules.holds("a CAR")
+    (True, False, True)
+    >>> rules.holds("carcinoma"), rules.holds("NKX019"), rules.holds("nkx019")
+    (False, True, False)
+    >>> rules.holds("CT041 cells"), rules.holds("see NCT04123456")
+    (True, False)
+    """
+
+    def __init__(self, rules: Iterable[Iterable[frozenset[str]]]) -> None:
+        self.rules = [tuple(r) for r in rules]
+        words = {w for rule in self.rules for group in rule for w in group}
+        self._folded = _bounded_automaton(w for w in words if not w.startswith(CASED))
+        self._cased = _bounded_automaton(w[1:] for w in words if w.startswith(CASED))
+        self._single = {w for rule in self.rules if len(rule) == 1 for w in rule[0]}
+        self._rules_of: dict[str, list[tuple[frozenset[str], ...]]] = {}
+        for rule in self.rules:
+            if len(rule) > 1:
+                for w in rule[0]:
+                    self._rules_of.setdefault(w, []).append(rule)
+
+    def found(self, text: str) -> Iterator[str]:
+        """The rules' words in ``text`` (as the rules spell them)."""
+        folded = fold(text)
+        ascii_text = folded.isascii()
+        yield from _found(self._folded, folded.casefold(), "", ascii_text)
+        yield from _found(self._cased, folded, CASED, ascii_text)
+
+    def holds(self, text: str) -> bool:
+        found = set()
+        for word in self.found(text):
+            if word in self._single:
+                return True
+            found.add(word)
+        return any(all(group & found for group in rule)
+                   for w in found for rule in self._rules_of.get(w, ()))
+
+
+def _bounded_automaton(words: Iterable[str]) -> Any:
+    variants: dict[str, list[tuple[str, str, str]]] = {}
+    for w in words:
+        core = w.strip(_MARKS)
+        variants.setdefault(core, []).append((_lead(w), _lead(w[::-1]), w))
+    if not variants:
+        return None
+    return word_automaton({core: (len(core), tuple(v)) for core, v in variants.items()})
+
+
+def _found(automaton: Any, text: str, prefix: str, ascii_text: bool) -> Iterator[str]:
+    if automaton is None:
+        return
+    for end, (size, variants) in automaton.iter(text):
+        start = end - size + 1
+        for left, right, word in variants:
+            if (_edge_holds(left, text, start, start - 1, ascii_text)
+                    and _edge_holds(right, text, end + 1, end + 1, ascii_text)):
+                yield prefix + word
+
+
+def _edge_holds(mark: str, text: str, at: int, outside: int, ascii_text: bool) -> bool:
+    """Whether the mark at a word's end holds: ``at`` is the boundary's position and
+    ``outside`` the character just beyond the word."""
+    if mark == BOUNDARY:
+        return _boundary_at(text, at)
+    if mark == EDGE and ascii_text:
+        return not (0 <= outside < len(text) and text[outside] in _ALNUM)
+    return True
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+def _boundary_at(text: str, i: int) -> bool:
+    before = i > 0 and _is_word_char(text[i - 1])
+    after = i < len(text) and _is_word_char(text[i])
+    return before != after
