@@ -278,8 +278,12 @@ def _platform(text: str) -> str | None:
             if m.group("gd"):
                 return "CAR-γδT"
             return "CAR-NK" if (m.group("nk") or m.group("nk2")) else "CAR-T"
-    if found == "T cell" and any(t.key not in _TCR_ANTIGENS for t in mt.find_targets(masked)):
-        # an antigen-redirected CTL product ("HER2/EBV-CTLs") carries a CAR
+    if found == "T cell" and _TCR_EXPRESSED.search(masked):
+        return "TCR-T"  # "Memory T-cells-expressing HA1-Specific TCR"
+    if found == "T cell" and any(t.key not in _TCR_ANTIGENS and masked[t.end:t.end + 1] != "+"
+                                 for t in mt.find_targets(masked)):
+        # an antigen-redirected CTL product ("HER2/EBV-CTLs") carries a CAR; a subset marker
+        # ("CD4+ and CD8+ T cells") redirects nothing
         return "CAR-T"
     return found
 
@@ -300,6 +304,9 @@ _CELL_INN = re.compile(r"(?i)\b[a-z]{2,8}-cel\b|\b[a-z]+(?:leucel|temcel)\b")
 _CONSTRUCT_CELLS = re.compile(r"(?i)\bT[- ]?(?:cells?|lymphocytes?)\b|(?P<nk>\bNK[- ]?cells?\b"
                               r"|natural killer cells?)")
 _TCR_ANTIGENS = {"WT1", "PRAME", "CTAG1B", "MAGEA4", "AFP"}
+_TCR_EXPRESSED = re.compile(r"(?i)express\w*[^.;]{0,40}\bTCRs?\b|\bTCR[- ](?:transduced|"
+                            r"engineered|modified|expressing)|T[- ]cell receptor[- ](?:transduced"
+                            r"|engineered|modified)")
 
 
 def _platforms(text: str) -> list[str]:
@@ -417,9 +424,16 @@ _PAYLOAD_WORDS = re.compile(r"(?i)trunc|EGFR|CD19|CD20|HER2|NGFR|RQR8|secret|rel
                             r"|IL-?\d|CCL|dominant|\bdn|knock|α")
 
 
+_CLUSTER_OF_DIFFERENTIATION = re.compile(
+    r"(?i)\bcluster of differentiation\s*(?:\(CD\)\s*|-\s*)?(\d{1,3}[a-z]?)\b")
+
+
 @lru_cache(maxsize=1 << 16)
 def _mask(text: str) -> str:
-    """``text`` with non-therapy phrases and payloads blanked (offsets kept)."""
+    """``text`` with non-therapy phrases and payloads blanked and "cluster of differentiation
+    (CD)19" written "CD19" (offsets kept)."""
+    text = _CLUSTER_OF_DIFFERENTIATION.sub(
+        lambda m: f"CD{m.group(1)}".ljust(len(m.group(0))), text)
     masked = mt.MASKS.sub(lambda m: " " * len(m.group(0)), text)
     for _kind, a, b in _payloads(masked):
         masked = masked[:a] + " " * (b - a) + masked[b:]
@@ -431,6 +445,7 @@ _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)
                         r"|escape)")
 _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"  # noqa: E501
                             r"against|to)|specific (?:for|to)"
+                            r"|(?:targeting|targets) (?:both|each of)"
                             r"|recogni[sz](?:e|es|ing)(?: the)?(?: tumou?r)?(?: antigen| protein)?"
                             r"|binds?"
                             r"|binding|CAR[- ]?T?|CART"
@@ -442,7 +457,7 @@ _ANCHOR_AFTER = re.compile(
     r"(?:(?:autologous|allogeneic|fully human|humani[sz]ed|human|universal|off-the-shelf)[\s\-]+)?"
     r"(?:[.\s-]*(?:CD28|4-?1BB|BB|28)[zζ]?(?=[.\s-]))*[\s\-.]*"
     r"(?:CAR|TCR|chimeric|T[- ]cells?|NK[- ]cells?|\w*CAR|iNKT|γδ|engineered|modified|UCAR"
-    r"|universal))|^[A-Za-z]?CAR")
+    r"|universal|STAR[- ]?T))|^[A-Za-z]?CAR")
 
 
 @dataclass
@@ -465,7 +480,8 @@ class _Cand:
 def _chains(text: str, mentions: list[mt.Mention]) -> list[list[mt.Mention]]:
     chains: list[list[mt.Mention]] = []
     for m in mentions:
-        if chains and _CHAIN_SEP.match(text[chains[-1][-1].end:m.start]):
+        if (chains and _CHAIN_SEP.match(text[chains[-1][-1].end:m.start])
+                and not _SELF_ANCHORED.search(m.alias)):  # "CARTmeso CART19": two CARs
             chains[-1].append(m)
         else:
             chains.append([m])
@@ -618,8 +634,9 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
             mentions, mentions[1:], strict=False)) if len(mentions) > 1 else False
     if joined_by_slash:
         return [keys]
-    # "CD19 CAR-T and CD22 CAR-T": every antigen carries its own cue
-    cued = [m for m in mentions if _ANCHOR_AFTER.match(masked[m.end:m.end + 25])]
+    # "CD19 CAR-T and CD22 CAR-T", "CARTmeso CART19": every antigen carries its own cue
+    cued = [m for m in mentions if _ANCHOR_AFTER.match(masked[m.end:m.end + 25])
+            or (_SELF_ANCHORED.search(m.alias) and not re.match(r"\s*[/+&]", masked[m.end:]))]
     if len(cued) == len(mentions):
         return [[k] for k in keys]
     return [keys]
@@ -723,7 +740,8 @@ _NOT_PRODUCT = re.compile(r"(?i)imaging|\bMRI\b|\bPET\b|\bscans?\b|biopsy|\btest
                           r"|fludeoxyglucose|\bFDG\b|(?:radio)?tracer|aspiration|leukapheresis")
 """Intervention names that are procedures, never the cell product."""
 _PROCEDURE = re.compile(r"(?i)^(?:\w+\s+)?(?:sample|specimen|biospecimen|blood|tissue|data)"
-                        r"\s+(?:collection|sampling|draws?)$|^questionnaires?$|^surveys?$")
+                        r"\s+(?:collection|sampling|draws?)$|^questionnaires?$|^surveys?$"
+                        r"|^(?:leuk|leuc)?a?pheresis$")
 """An intervention that only collects samples or data."""
 
 
@@ -881,11 +899,13 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
         near = None
         if code:
             at = summary.find(code)
+            if at < 0 and inn is not None:  # an INN is often capitalised only in the name
+                at = summary.lower().find(code.lower())
             near = summary[max(0, at - 120):at + 160] if at >= 0 else None
             if near is not None and _platform(near) is None:
                 # any sentence that names the code ("a HER2 CAR-NK therapy such as AB-201")
                 near = next((sent for sent in _SENTENCE.split(summary)
-                             if code in sent and _platform(sent)), near)
+                             if code.lower() in sent.lower() and _platform(sent)), near)
         if near is None and coded and re.search(r"(?i)cells?\b", coded[0].name):
             name = re.sub(r"(?i)\s*(?:injection|infusion)$", "", coded[0].name).lower()
             near = next((sent for sent in _SENTENCE.split(summary)
@@ -1065,6 +1085,12 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
 
 _ONE_PRODUCT = re.compile(r"(?i)\bmixture\b|composed of|consist\w* of|\bboth\b|\bdual")
 """Words before an "and" that joins the antigens of one product, not two products."""
+def _one_product(before: str) -> bool:
+    """Whether an "and" after ``before`` joins one product's antigens ("a bispecific CAR
+    targeting CD19 and CD20")."""
+    return bool(_ONE_PRODUCT.search(before) or mt.DUAL_CUE.search(before))
+
+
 _COMPARATOR = re.compile(r"(?i)\b(?:versus|vs\.?|compared|or|and|with|then|followed)\b"
                          r"|\.(?=\s|$)|;")
 
@@ -1078,8 +1104,7 @@ def _after_name(text: str, name: str) -> list[str]:
     while at >= 0:
         rest = text[at + len(key):at + len(key) + 150]
         m = next((c for c in _COMPARATOR.finditer(rest)
-                  if not (c.group(0).lower() == "and" and _ONE_PRODUCT.search(rest[:c.start()]))),
-                 None)
+                  if not (c.group(0).lower() == "and" and _one_product(rest[:c.start()]))), None)
         out.append(rest[:m.start()] if m else rest)
         at = low.find(key, at + 1)
     return out
@@ -1354,7 +1379,8 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                         r"(?:\bCAR\b|chimeric antigen))"),
         ("observational_summary", r"(?i:\b(?:this|the) (?:study )?is an? (?:\w+,?\s+){0,3}"
                                   r"observational\b|\b(?:this|the) non-?interventional "
-                                  r"(?:study|registry)\b)"),
+                                  r"(?:study|registry)\b"
+                                  r"|\bthis (?:will be|is) an? (?:\w+,?\s+){0,2}cohort study\b)"),
         ("follow_up", r"(?i:long[- ]term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"
                       r" (?:of|for) (?:patients|subjects|participants))"),
         ("observational", r"(?i:\b(?:collection of (?:\w+ )?samples|biobank\w*|sample collection"

@@ -95,13 +95,21 @@ _RIGHT = r"(?:(?![A-Za-z0-9])|(?=CAR|CART|Car|TCR|NK|T\b|-?T[- ]cell))"
 
 
 
+def _alias_forms(alias: str) -> tuple[str, ...]:
+    """An alias and, for a CAR name written with a hyphen ("CART-meso"), the same run together
+    ("CARTmeso"), as product names often are."""
+    if re.match(r"(?i)CART?-[A-Za-z]", alias):
+        return alias, alias.replace("-", "", 1)
+    return (alias,)
+
+
 @cache
 def _target_matcher() -> tuple[re.Pattern[str], dict[str, str]]:
     """One regex over every target alias, and its group names mapped to target keys."""
     parts: list[tuple[str, str, str]] = []
     for key, entry in vocab.targets().items():
         gid = f"t_{len(parts)}"
-        ci = _alternation(list(entry.aliases))
+        ci = _alternation([v for a in entry.aliases for v in _alias_forms(a)])
         cs = _alternation(list(entry.exact_case) + list(entry.context_only))
         alts = []
         if ci:
@@ -420,7 +428,9 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                     r"|\bi?NK[- ]?T[- ]cells?[^.;]{0,40}(?:\bCAR\b|chimeric antigen))"),
         ("CAR-γδT", r"(?i:\bCAR[- ]?(?:γ ?δ|gamma[- ]?delta|gd)[- ]?T"
                     r"|(?:γ ?δ|gamma[- ]?delta)[- ]?(?:T[- ]?cells? )?CAR\b"
-                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}(?:γ ?δ|gamma[- ]?delta)[- ]?T\b)"),  # noqa: E501
+                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}(?:γ ?δ|gamma[- ]?delta)[- ]?T\b"
+                    r"|(?:γ ?δ|gamma[- ]?delta)[- ]chimeric (?:antigen )?receptor[^.;]{0,20}"
+                    r"\bV[δd][12][- ]?T\b)"),
         ("CAR-NK", r"(?i:\bCAR[- ]?(?:p|i|ML|(?-i:[a-z]{1,3}))?NK\b|\bCAR[- ]?NK[- ]?(?:92|cells?)"
                    r"|\bNK[- ]?CAR\b"
                    r"|(?:\bCAR\b|chimeric antigen receptor)[^.;]{0,70}?\b(?:NK|natural killer)"

@@ -233,6 +233,14 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT07480954", [("CAR-NK", ["MSLN", "FOLR1", "MUC16"])]),
     # dev8: "CD94+ T/NK Cell Neoplasms" is the disease, not an NK product
     ("NCT07382817", [("CAR-T", ["KLRD1"])]),
+    # dev9: "CARTmeso CART19", two CAR names run together, one construct each
+    ("NCT03497819", [("CAR-T", ["MSLN"]), ("CAR-T", ["CD19"])]),
+    # dev9: "a bispecific CAR targeting cluster of differentiation (CD)19 and CD20"
+    ("NCT06153095", [("CAR-T", ["CD19", "MS4A1"])]),
+    # dev9: "an Engineered gamma-delta Chimeric Receptor [CAR] Vδ1 T Cell product"
+    ("NCT06480565", [("CAR-γδT", ["CD70"])]),
+    # dev9: "CAR-T Cells Targeting Both BCMA and GPRC5D" in the title
+    ("NCT05325801", [("CAR-T", ["GPRC5D"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -261,6 +269,8 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     # dev8: "A Combination Study of CAR-T Therapy" whose only interventions are a BTK and a
     # PD-1 inhibitor; the same class: belantamab maintenance after BCMA CAR-T
     ("NCT05871684", "drug_after_cell_therapy"), ("NCT05117008", "drug_after_cell_therapy"),
+    # dev9: "This will be a cohort study of all patients receiving … CAR T cell therapy"
+    ("NCT05130489", "observational"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
@@ -284,3 +294,41 @@ def test_pathogen_specific_t_lymphocytes_are_a_t_cell_product() -> None:
     assert _platform("SARS-CoV-2-specific T cells") == "T cell"
     assert _platform("COVID-19 specific T lymphocyte") == "T cell"
     assert _platform("CD19-specific CAR T lymphocytes") == "CAR-T"  # a CAR still wins
+
+
+def test_dev9_platform_and_target_classes() -> None:
+    from celltx.ontology.annotate import _anchored_targets, _platform
+
+    # T cells that express a TCR are TCR-T; CD4+ and CD8+ name the cells, not a target
+    assert _platform("CD8+ and CD4+ Donor Memory T-cells-expressing HA1-Specific TCR") == "TCR-T"
+    assert _platform("CD4+ and CD8+ memory T cells") == "T cell"
+    # "LILRB4 STAR-T cells": a STAR (synthetic TCR and antigen receptor) names its antigen
+    assert _anchored_targets("LILRB4 STAR-T cells") == [["LILRB4"]]
+    # "targeting both X and Y" and "targeting cluster of differentiation (CD)19"
+    assert _anchored_targets("CAR-T Cells Targeting Both BCMA and GPRC5D") == [
+        ["TNFRSF17", "GPRC5D"]]
+    assert _anchored_targets("a CAR targeting cluster of differentiation (CD)19") == [["CD19"]]
+
+
+def test_leukapheresis_only_study_gives_no_product(dev4_classes: dict) -> None:
+    # dev9: "CAR-NK Cells Production and Expansion From Patients …" whose only interventions
+    # are leukapheresis and a blood collection
+    ann = dev4_classes["NCT06727383"]
+    assert not ann.is_cell_therapy and not ann.products
+
+
+def test_cell_inn_named_in_lower_case_in_the_summary() -> None:
+    # dev9 (a CSV row): "BIOLOGICAL: Rivogenlecleucel"; the summary says "Donor T-cell therapy
+    # (rivogenlecleucel)"
+    from celltx.models import Intervention, Provenance, SourceFormat, TrialRecord
+
+    rec = TrialRecord(
+        nct_id="NCT00000009", provenance=Provenance(path="x", format=SourceFormat.CTGOV_CSV,
+                                                    record=0),
+        brief_title="Rivogenlecleucel Donor Lymphocyte Immunotherapy in Recurrent Blood Cancers",
+        brief_summary="This phase I trial studies the best dose of rivogenlecleucel. Donor T-cell"
+                      " therapy (rivogenlecleucel) may help control infections after transplant.",
+        interventions=(Intervention(type="BIOLOGICAL", name="Rivogenlecleucel"),
+                       Intervention(type="DRUG", name="Rimiducid")))
+    ann = annotate(rec)
+    assert [(p.platform, p.name) for p in ann.products] == [("T cell", "Rivogenlecleucel")]
