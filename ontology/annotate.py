@@ -514,7 +514,9 @@ def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool =
         return True
     if _SELF_ANCHORED.search(chain[0].alias):
         return True  # the alias is itself a CAR name ("CART-BCMA/CS1", "CAR.GD2")
-    if positive and (_POSITIVE_AFTER.match(after) or _POSITIVE_BEFORE.search(before)):
+    if positive and (_POSITIVE_AFTER.match(after) or _POSITIVE_BEFORE.search(before)
+                     or (re.search(r"(?i)\bpositive\s+$", before)
+                         and re.match(r"(?i)\s*expression\b", after))):
         return True  # for an engineered product, "X-positive disease" names its target
     if strict:
         return False
@@ -628,7 +630,10 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
             return groups
     if mt.SEPARATE_CUE.search(masked):
         return [[k] for k in keys]
-    mentions = [m for m in mt.find_targets(masked) if m.key in keys]
+    mentions = list({(m.start, m.end): m for m in mt.find_targets(masked)
+                     if m.key in keys}.values())  # a ligand naming two receptors is one
+    if len(mentions) == 1:
+        return [keys]
     joined_by_slash = all(
         re.match(r"^\s*[/\-x×]\s*$", masked[a.end:b.start]) for a, b in zip(
             mentions, mentions[1:], strict=False)) if len(mentions) > 1 else False
@@ -741,7 +746,8 @@ _NOT_PRODUCT = re.compile(r"(?i)imaging|\bMRI\b|\bPET\b|\bscans?\b|biopsy|\btest
 """Intervention names that are procedures, never the cell product."""
 _PROCEDURE = re.compile(r"(?i)^(?:\w+\s+)?(?:sample|specimen|biospecimen|blood|tissue|data)"
                         r"\s+(?:collection|sampling|draws?)$|^questionnaires?$|^surveys?$"
-                        r"|^(?:leuk|leuc)?a?pheresis$")
+                        r"|^(?:leuk|leuc)?a?pheresis$|^non-?interventional(?: study)?$"
+                        r"|^no intervention$")
 """An intervention that only collects samples or data."""
 
 
@@ -761,6 +767,8 @@ def _opening_statement(summary: str) -> tuple[str, str] | None:
     return None
 
 
+_DOSAGE_FORM = re.compile(r"(?i)\s+(?:pills?|tablets?|capsules?|oral(?: solution)?)$")
+"""A dosage form after a drug's name ("Tazemetostat Pill")."""
 _DRUG_CLASS = re.compile(r"(?i)\b(?:inhibitors?|antibod(?:y|ies)|agonists?|antagonists?"
                          r"|blockers?)\b")
 _COMBINED = re.compile(r"(?i)\bcombin\w+|\bplus\b|\bwith\b|\+")
@@ -846,9 +854,10 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     title_platform = _platform(titles_only)
     title_given = title_platform is not None and not _title_context_only(titles_only)
     drug_in_title = bool(ivs) and any(
-        re.search(rf"(?i){re.escape(i.name)}\s*(?:\+|plus\b|with\b|combined with\b)"
-                  rf"|(?:\+|plus\b|with\b|combined with\b)\s*{re.escape(i.name)}", title)
-        for i in ivs if len(i.name) >= 4 and _platform(i.name) is None and _is_drug_only(i.name))
+        re.search(rf"(?i){re.escape(name)}\s*(?:\+|plus\b|with\b|combined with\b)"
+                  rf"|(?:\+|plus\b|with\b|combined with\b)\s*{re.escape(name)}", title)
+        for name in (_DOSAGE_FORM.sub("", i.name) for i in ivs)
+        if len(name) >= 4 and _platform(name) is None and _is_drug_only(name))
     procedures_only = bool(ivs) and all(_PROCEDURE.search(i.name) for i in ivs)
     if (not cands and title_given and title_platform is not None and not drug_in_title
             and not procedures_only and not _drugs_combined(ivs, titles_only)
@@ -1188,7 +1197,9 @@ _UNKNOWN_ANTIGEN = re.compile(r"(?<![A-Za-z0-9(])([A-Z][A-Za-z0-9]{1,9})[- ]CAR\
 _NOT_ANTIGEN = {"CD19CAR", "Anti", "The", "A", "Novel", "Universal", "Allogeneic", "Autologous",
                 "Allogenic", "Dual", "Tandem", "Bispecific", "Armored", "Specific", "Targeted"}
 _DRUGLIKE = re.compile(r"(?i)(?:mab|nib|platin|rubicin|taxel|mide|stine|abine|phamide|cillin"
-                       r"|zole|sone|lone|relin|ulin)\b")
+                       r"|zole|sone|lone|relin|ulin|stat|parib|lisib|ciclib|zomib|limus|mycin"
+                       r"|degib|tecan)\b")
+"""Stems of drug INNs (-mab antibodies, -nib kinase inhibitors, -stat enzyme inhibitors…)."""
 
 
 def _is_drug_only(name: str) -> bool:
@@ -1358,7 +1369,7 @@ def record_text(record: TrialRecord) -> str:
 
 # ---- modality and data quality ----------------------------------------------------------------
 
-_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle", "body", "gene therapy")}
+_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle", "body", "gene therapy", "vector")}
 """Words a cue needs, where the regex parser's own choice is too weak ("car")."""
 _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
     (name, mt.Prefiltered(rx, words=_CUE_WORDS.get(name))) for name, rx in (
@@ -1376,11 +1387,15 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                         r"(?:\bCAR|chimeric antigen receptor)[^.;]{0,60}\b(?:inside|within) the "
                         r"(?:patient'?s?\s+)?body"
                         r"|gene therapy (?:delivering|encoding|that delivers)[^.;]{0,40}"
-                        r"(?:\bCAR\b|chimeric antigen))"),
+                        r"(?:\bCAR\b|chimeric antigen)"
+                        r"|(?:\bCAR\b|CAR-?T|chimeric antigen receptor)[^.;]{0,20}(?:lentiviral"
+                        r"|lentivirus|retroviral|viral|AAV)[- ]vector (?:drug|injection|product))"),
         ("observational_summary", r"(?i:\b(?:this|the) (?:study )?is an? (?:\w+,?\s+){0,3}"
                                   r"observational\b|\b(?:this|the) non-?interventional "
                                   r"(?:study|registry)\b"
                                   r"|\bthis (?:will be|is) an? (?:\w+,?\s+){0,2}cohort study\b)"),
+        ("observational_intervention", r"(?i:^(?:non-?interventional|observational)"
+                                       r"(?: study| cohort)?$|^no intervention)"),
         ("follow_up", r"(?i:long[- ]term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"
                       r" (?:of|for) (?:patients|subjects|participants))"),
         ("observational", r"(?i:\b(?:collection of (?:\w+ )?samples|biobank\w*|sample collection"
@@ -1410,6 +1425,8 @@ def _modality(record: TrialRecord, fielded: dict[str, Fielded],
     for name, rx in _MODALITY_CUES:
         where = {"in_vivo_car": heads + fielded["summary"],
                  "observational_summary": fielded["summary"],
+                 "observational_intervention": [("intervention", i.name.strip())
+                                                for i in record.interventions],
                  "observational": fielded["title"]}.get(name, heads)
         for fld, text in where:
             m = rx.search(text)
@@ -1417,7 +1434,7 @@ def _modality(record: TrialRecord, fielded: dict[str, Fielded],
                 if name == "in_vivo_car" and re.search(r"(?i)ex[- ]vivo", text[
                         max(0, m.start() - 60):m.end() + 60]):
                     continue
-                kind = name.removesuffix("_summary")
+                kind = name.removesuffix("_summary").removesuffix("_intervention")
                 return kind, Evidence(field=fld, text=_snippet(text, m.start(), m.end()),
                                       rule=f"{name.replace('_', ' ')} cue")
     if has_products:

@@ -166,7 +166,8 @@ def _find_targets(text: str) -> tuple[Mention, ...]:
     out.extend(m for m in _car_number_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _clone_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _cd_pair_mentions(text) if not _overlaps(m, out))
-    out.extend(m for m in _ligand_mentions(text) if not _overlaps(m, out))
+    # (a ligand can name two receptors at one span, "APRIL": both stay)
+    out.extend([m for m in _ligand_mentions(text) if not _overlaps(m, out)])
     out.extend(m for m in _gene_mentions(text, out) if not _overlaps(m, out))
     return tuple(sorted(out, key=lambda m: (m.start, -m.end)))
 
@@ -428,7 +429,8 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                     r"|\bi?NK[- ]?T[- ]cells?[^.;]{0,40}(?:\bCAR\b|chimeric antigen))"),
         ("CAR-γδT", r"(?i:\bCAR[- ]?(?:γ ?δ|gamma[- ]?delta|gd)[- ]?T"
                     r"|(?:γ ?δ|gamma[- ]?delta)[- ]?(?:T[- ]?cells? )?CAR\b"
-                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}(?:γ ?δ|gamma[- ]?delta)[- ]?T\b"
+                    r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}"
+                    r"(?:γ ?δ|gamma[- ]?delta|\bgd)[- ]?T\b"
                     r"|(?:γ ?δ|gamma[- ]?delta)[- ]chimeric (?:antigen )?receptor[^.;]{0,20}"
                     r"\bV[δd][12][- ]?T\b)"),
         ("CAR-NK", r"(?i:\bCAR[- ]?(?:p|i|ML|(?-i:[a-z]{1,3}))?NK\b|\bCAR[- ]?NK[- ]?(?:92|cells?)"

@@ -241,6 +241,12 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT06480565", [("CAR-γδT", ["CD70"])]),
     # dev9: "CAR-T Cells Targeting Both BCMA and GPRC5D" in the title
     ("NCT05325801", [("CAR-T", ["GPRC5D"])]),
+    # dev10: "APRIL CAR-T cells": the ligand binds both BCMA and TACI, one product
+    ("NCT04657861", [("CAR-T", ["TNFRSF17", "TNFRSF13B"])]),
+    # dev10: "CAR gene modified gdT cell injection"; the same class: "CAR+gdT" doses
+    ("NCT05731219", [("CAR-γδT", ["CD276"])]), ("NCT06372236", [("CAR-γδT", [])]),
+    # dev10: "Allogeneic CAR-T Cells in … Gliomas With Positive CD70 Expression"
+    ("NCT06828341", [("CAR-T", ["CD70"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -271,6 +277,11 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     ("NCT05871684", "drug_after_cell_therapy"), ("NCT05117008", "drug_after_cell_therapy"),
     # dev9: "This will be a cohort study of all patients receiving … CAR T cell therapy"
     ("NCT05130489", "observational"),
+    # dev10: "Tazemetostat Plus CAR T Cell Therapy" with "Tazemetostat Pill" the only
+    # intervention; "CD19/BCMA-targeted CAR-T lentiviral vector drug" is made in the body;
+    # an intervention named "Non-Interventional Study" is no product, and says what it is
+    ("NCT05934838", "drug_after_cell_therapy"), ("NCT07490951", "in_vivo_car"),
+    ("NCT07594496", "observational"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
