@@ -91,7 +91,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     records_by_nct: dict[str, list[TrialRecord]] = defaultdict(list)
     unidentified: list[TrialRecord] = []
     rejects: list[Reject] = []
-    per_source: list[dict[str, Any]] = []
+    per_source = SourceTally()
     records_read = 0
     for path in paths:  # a missing path fails the build before anything is read
         if not path.exists():
@@ -121,15 +121,13 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     except UnreadableFileError as exc:  # a path that is not a regular file
         raise BuildError(str(exc)) from None
 
-    by_path = {entry["path"]: entry for entry in per_source}
     # a record ruled out alone belongs to a kept trial when another record of it was kept
     for rec in screened.recover(set(records_by_nct), paths, exclude, display_root):
         records_by_nct[str(rec.nct_id)].append(rec)
-        by_path[rec.provenance.path]["out_of_scope"] -= 1
+        per_source.of(rec.provenance.path)["out_of_scope"] -= 1
     identified, unresolved = identify_records(unidentified, records_by_nct)
     for rej in unresolved:  # rejected after reading: count them with their source too
-        if rej.path in by_path:
-            by_path[rej.path]["rejects"] += 1
+        per_source.of(rej.path)["rejects"] += 1
     merges_evidence: dict[str, list[str]] = defaultdict(list)
     for rec, nct, evidence in identified:
         records_by_nct[nct].append(rec)
@@ -145,7 +143,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     for (merged, recs), ann in zip(merged_trials, annotations, strict=True):
         if scope == "cell-therapy" and not in_scope(merged.record, ann):
             for rec in recs:
-                by_path[rec.provenance.path]["out_of_scope"] += 1
+                per_source.of(rec.provenance.path)["out_of_scope"] += 1
             continue
         merged.evidence.extend(merges_evidence.get(merged.record.nct_id, []))
         trials += 1
@@ -155,11 +153,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
                            "sources": [p.ref for p in merged.sources],
                            "evidence": merged.evidence, "conflicts": merged.conflicts})
         graph.add_trial(merged, ann, recs)
-    out_of_scope = sum(s["out_of_scope"] for s in per_source)
-
-    per_format: Counter[str] = Counter()
-    for s in per_source:
-        per_format[s["format"] or "unreadable"] += s["records"]
+    out_of_scope = sum(s["out_of_scope"] for s in per_source.entries.values())
     cell_therapy = sum(1 for _, d in graph.nodes("Trial") if d.get("is_cell_therapy"))
     modalities = Counter(d.get("modality") or "other" for _, d in graph.nodes("Trial"))
     flags: dict[str, list[str]] = defaultdict(list)
@@ -176,9 +170,9 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
         "quality_flags": {k: sorted(v) for k, v in sorted(flags.items())},
         "rejects": len(rejects),
         "duplicates_merged": duplicates,
-        "files": len(per_source),
-        "records_per_format": dict(sorted(per_format.items())),
-        "sources": per_source,
+        "files": per_source.files,
+        "records_per_format": dict(sorted(per_source.per_format.items())),
+        "sources": list(per_source.entries.values()),
         "nodes": graph.node_counts(),
         "edges": graph.edge_counts(),
         "coverage": all_coverage(graph),
@@ -190,7 +184,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
 
 def _read_one(source: SourceFile, keep_going: bool, *,
               into: tuple[list[Reject], list[TrialRecord], dict[str, list[TrialRecord]]],
-              per_source: list[dict[str, Any]], tick: Callable[[int], None],
+              per_source: SourceTally, tick: Callable[[int], None],
               keep: Callable[[TrialRecord], bool] | None = None,
               screen: Screen | None = None,
               screened: Callable[[str | None, int], None] | None = None) -> int:
@@ -237,9 +231,42 @@ def _read_one(source: SourceFile, keep_going: bool, *,
         n_rej += 1
         rejects.append(Reject(path=source.path, format=fmt, record=None,
                               reason=f"unreadable file: {exc.reason}"))
-    per_source.append({"path": source.path, "format": str(fmt) if fmt else None,
-                       "records": n, "rejects": n_rej, "out_of_scope": n_out})
+    per_source.add(source.path, str(fmt) if fmt else None, n, n_rej, n_out)
     return n
+
+
+class SourceTally:
+    """Records, rejects and out-of-scope records of each source file, for ``stats.sources``;
+    the members of an archive are tallied together under the archive (a bulk download has
+    500,000 of them), with their number in ``members``."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.files = 0
+        self.per_format: Counter[str] = Counter()
+
+    def add(self, path: str, fmt: str | None, records: int, rejects: int,
+            out_of_scope: int) -> None:
+        self.files += 1
+        self.per_format[fmt or "unreadable"] += records
+        archive, member = path.split("!", 1) if "!" in path else (path, None)
+        entry = self.entries.get(archive)
+        if entry is None:
+            entry = self.entries[archive] = {"path": archive, "format": fmt, "records": 0,
+                                             "rejects": 0, "out_of_scope": 0}
+            if member is not None:
+                entry["members"] = 0
+        elif entry["format"] != fmt:
+            entry["format"] = "mixed"
+        entry["records"] += records
+        entry["rejects"] += rejects
+        entry["out_of_scope"] += out_of_scope
+        if member is not None:
+            entry["members"] += 1
+
+    def of(self, path: str) -> dict[str, Any]:
+        """The entry that counts the records of source ``path``."""
+        return self.entries[path.split("!", 1)[0]]
 
 
 class ScreenedLog:
