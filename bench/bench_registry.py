@@ -2,6 +2,7 @@
 cell therapy, built as a stream.
 
     python bench/bench_registry.py [--size 100000] [--corpus ../shared/corpus] [--ct-share 0.01]
+                                   [--zip /tmp/ctg-all-100000.zip]
 
 Makes a registry-like zip (``NCT9000xxxx/NCT90001234.json``, one study per member) from the
 corpus:
@@ -103,12 +104,22 @@ def split_corpus(corpus: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any
     return ct, other
 
 
-def write_zip(out: Path, ct: list[dict[str, Any]], other: list[dict[str, Any]], size: int,
-              share: float) -> set[str]:
-    """Write ``size`` members; return the NCT ids given to cell-therapy studies."""
+def _kinds(size: int, share: float) -> list[bool]:
+    """Which members are cell therapy (the same for the same size and share)."""
     n_ct = max(1, round(size * share))
     kinds = [True] * n_ct + [False] * (size - n_ct)
     random.Random(20261202).shuffle(kinds)
+    return kinds
+
+
+def _injected(size: int, share: float) -> set[str]:
+    return {f"NCT{90000000 + i:08d}" for i, is_ct in enumerate(_kinds(size, share)) if is_ct}
+
+
+def write_zip(out: Path, ct: list[dict[str, Any]], other: list[dict[str, Any]], size: int,
+              share: float) -> set[str]:
+    """Write ``size`` members; return the NCT ids given to cell-therapy studies."""
+    kinds = _kinds(size, share)
     injected = set()
     i_ct = i_other = 0
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
@@ -154,11 +165,15 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=100_000)
     ap.add_argument("--ct-share", type=float, default=0.01)
     ap.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
+    ap.add_argument("--zip", type=Path, default=None,
+                    help="keep the registry-like zip here (made once; reused when it exists)")
     args = ap.parse_args()
     ct, other = split_corpus(args.corpus)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "ctg-all.zip"
-        injected = write_zip(path, ct, other, args.size, args.ct_share)
+        path = args.zip or Path(tmp) / "ctg-all.zip"
+        injected = _injected(args.size, args.ct_share)
+        if not path.exists():
+            injected = write_zip(path, ct, other, args.size, args.ct_share)
         parse = parse_all(path)
         res = build_child(path)
     seconds, rss = res["seconds"], res["rss_kib"]

@@ -13,9 +13,8 @@ code-named products whose own text cannot show what they are.
 
 from __future__ import annotations
 
-from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -24,13 +23,14 @@ from typing import Any
 from celltx.gc_pause import gc_paused
 from celltx.graph.merge import identify_records, merge_records
 from celltx.graph.trial_graph import TrialGraph
-from celltx.loaders import SCREENING, Screen, SourceFile, iter_sources, read_source
-from celltx.loaders.sources import DECOMPRESSION_ERRORS, count_sources
-from celltx.models import Reject, Screened, TrialRecord, UnreadableFileError
+from celltx.loaders import SourceFile, iter_sources
+from celltx.loaders.sources import count_sources
+from celltx.models import Reject, TrialRecord, UnreadableFileError
 from celltx.ontology.annotate import annotate
-from celltx.ontology.scope import SCOPES, in_scope, may_be_in_scope, may_be_in_scope_text
+from celltx.ontology.scope import SCOPES, in_scope
 from celltx.parallel_annotate import annotate_all
 from celltx.queries.coverage import all_coverage
+from celltx.reading import ScreenedLog, SourceTally, read_all
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,6 @@ def build(paths: list[Path] | None = None, *, keep_going: bool = False,
 def _build(paths: list[Path] | None, *, keep_going: bool,
            progress: ProgressHook | None, scope: str, exclude: list[Path]) -> BuildResult:
     display_root = None
-    keep = may_be_in_scope if scope == "cell-therapy" else None
-    screen = may_be_in_scope_text if scope == "cell-therapy" else None
     if not paths:
         paths = sample_paths()
         display_root = str(paths[0])
@@ -96,28 +94,34 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     for path in paths:  # a missing path fails the build before anything is read
         if not path.exists():
             raise BuildError(str(UnreadableFileError(str(path), "no such file or directory")))
-    total = count_sources(paths, exclude) if progress else 0
+    total = count_sources(paths, exclude)
     sources = iter_sources(paths, exclude)  # lazily: a bulk download has 500,000 members
     if display_root:
         root = display_root
         sources = (SourceFile("sample" + s.path[len(root):], s.open)
                    for s in iter_sources(paths))
-    done = 0
     screened = ScreenedLog()
-    try:
-        for source in sources:
-            def tick(n: int, path: str = source.path, before: int = records_read,
-                     done: int = done) -> None:
-                if progress:
-                    progress(BuildProgress(path, before + n, done, total))
 
-            n = _read_one(source, keep_going, into=(rejects, unidentified, records_by_nct),
-                          per_source=per_source, tick=tick, keep=keep, screen=screen,
-                          screened=screened.at(done))
-            records_read += n
-            done += 1
+    def tick(path: str, n: int) -> None:
+        if progress:
+            progress(BuildProgress(path, records_read + n, per_source.files, total))
+
+    try:
+        for number, result in enumerate(read_all(sources, total, keep_going, scope, tick)):
+            if result.error:
+                raise BuildError(result.error)
+            for rec in result.kept:
+                if rec.nct_id is None:
+                    unidentified.append(rec)
+                else:
+                    records_by_nct[rec.nct_id].append(rec)
+            rejects.extend(result.rejects)
+            for nct, index in result.screened:
+                screened.add(number, nct, index)
+            per_source.add(result)
+            records_read += result.records
             if progress:
-                progress(BuildProgress(source.path, records_read, done, total))
+                progress(BuildProgress(result.path, records_read, per_source.files, total))
     except UnreadableFileError as exc:  # a path that is not a regular file
         raise BuildError(str(exc)) from None
 
@@ -180,127 +184,3 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     if records_read != trials + len(rejects) + duplicates + out_of_scope:  # pragma: no cover
         raise AssertionError(f"lost records: {stats}")
     return BuildResult(graph=graph, stats=stats, rejects=rejects, merges=merges)
-
-
-def _read_one(source: SourceFile, keep_going: bool, *,
-              into: tuple[list[Reject], list[TrialRecord], dict[str, list[TrialRecord]]],
-              per_source: SourceTally, tick: Callable[[int], None],
-              keep: Callable[[TrialRecord], bool] | None = None,
-              screen: Screen | None = None,
-              screened: Callable[[str | None, int], None] | None = None) -> int:
-    """Read one source into rejects, unidentified records and records by NCT number; return
-    how many records it held (an unreadable file counts as one reject with ``keep_going``).
-    A record that the loader's ``screen`` rules out before validation, or one with an NCT
-    number that ``keep`` rules out after it, is only counted (``out_of_scope``) and noted
-    with ``screened`` (its NCT number and index in the source)."""
-    rejects, unidentified, records_by_nct = into
-    n = n_rej = n_out = 0
-    fmt = None
-    try:
-        fmt, items = read_source(source, screen)
-        if fmt in SCREENING and screen is not None:
-            keep = None  # screened already, on the same text
-        for item in items:
-            n += 1
-            if isinstance(item, Screened):
-                n_out += 1
-                if screened:
-                    screened(item.nct_id, item.record)
-            elif isinstance(item, Reject):
-                n_rej += 1
-                rejects.append(item)
-            elif item.nct_id is None:
-                unidentified.append(item)
-            elif keep is not None and not keep(item):
-                n_out += 1
-                if screened:
-                    screened(item.nct_id, item.provenance.record)
-            else:
-                records_by_nct[item.nct_id].append(item)
-            if n % 500 == 0:
-                tick(n)
-    except (UnreadableFileError, *DECOMPRESSION_ERRORS) as exc:
-        if not isinstance(exc, UnreadableFileError):
-            # damaged compressed data part-way through: the records before it are kept
-            exc = UnreadableFileError(source.path, f"corrupt or truncated data after "
-                                                   f"record {n}: {exc}")
-        if not keep_going:
-            raise BuildError(f"{exc} (use --keep-going to record it as a reject and go on)") \
-                from None
-        n += 1
-        n_rej += 1
-        rejects.append(Reject(path=source.path, format=fmt, record=None,
-                              reason=f"unreadable file: {exc.reason}"))
-    per_source.add(source.path, str(fmt) if fmt else None, n, n_rej, n_out)
-    return n
-
-
-class SourceTally:
-    """Records, rejects and out-of-scope records of each source file, for ``stats.sources``;
-    the members of an archive are tallied together under the archive (a bulk download has
-    500,000 of them), with their number in ``members``."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, dict[str, Any]] = {}
-        self.files = 0
-        self.per_format: Counter[str] = Counter()
-
-    def add(self, path: str, fmt: str | None, records: int, rejects: int,
-            out_of_scope: int) -> None:
-        self.files += 1
-        self.per_format[fmt or "unreadable"] += records
-        archive, member = path.split("!", 1) if "!" in path else (path, None)
-        entry = self.entries.get(archive)
-        if entry is None:
-            entry = self.entries[archive] = {"path": archive, "format": fmt, "records": 0,
-                                             "rejects": 0, "out_of_scope": 0}
-            if member is not None:
-                entry["members"] = 0
-        elif entry["format"] != fmt:
-            entry["format"] = "mixed"
-        entry["records"] += records
-        entry["rejects"] += rejects
-        entry["out_of_scope"] += out_of_scope
-        if member is not None:
-            entry["members"] += 1
-
-    def of(self, path: str) -> dict[str, Any]:
-        """The entry that counts the records of source ``path``."""
-        return self.entries[path.split("!", 1)[0]]
-
-
-class ScreenedLog:
-    """Where the records ruled out before merging were (source number, record index), by NCT
-    number, in 12 bytes a record: a record ruled out alone is read again, once all sources are
-    read, when another record of its trial was kept (a sparse CSV row beside a full study)."""
-
-    def __init__(self) -> None:
-        self._ncts = array("I")
-        self._places = array("Q")
-
-    def at(self, source_number: int) -> Callable[[str | None, int], None]:
-        def note(nct_id: str | None, record: int) -> None:
-            if nct_id and len(nct_id) == 11 and nct_id.startswith("NCT") and nct_id[3:].isdigit():
-                self._ncts.append(int(nct_id[3:]))
-                self._places.append(source_number << 32 | record)
-        return note
-
-    def recover(self, kept: set[str], paths: list[Path], exclude: list[Path],
-                display_root: str | None) -> Iterator[TrialRecord]:
-        """The ruled-out records of trials in ``kept``, read again from their sources."""
-        wanted = {int(n[3:]) for n in kept if n[3:].isdigit()}
-        places: dict[int, set[int]] = defaultdict(set)
-        for nct, place in zip(self._ncts, self._places, strict=True):
-            if nct in wanted:
-                places[place >> 32].add(place & 0xFFFFFFFF)
-        if not places:
-            return
-        for number, source in enumerate(iter_sources(paths, exclude)):
-            if number not in places:
-                continue
-            if display_root:
-                source = SourceFile("sample" + source.path[len(display_root):], source.open)
-            for item in read_source(source)[1]:
-                if (isinstance(item, TrialRecord) and item.provenance.record in places[number]
-                        and item.nct_id in kept):
-                    yield item

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import os
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -81,6 +82,22 @@ class _Archive:
 
     def opener(self, name: str) -> Callable[[], BinaryIO]:
         return lambda: self._zip.open(name)  # type: ignore[return-value]
+
+
+_REOPENED: dict[tuple[int, str], _Archive] = {}
+
+
+def reopen(path: str) -> SourceFile:
+    """The source that ``iter_sources`` named ``path`` (an archive member is
+    ``archive!member``), opened anew: in another process, which must not share the first
+    process's open archive. Each process keeps its archives open."""
+    archive, _, member = path.partition("!")
+    if member and Path(archive).is_file() and zipfile.is_zipfile(archive):
+        key = (os.getpid(), archive)
+        if key not in _REOPENED:
+            _REOPENED[key] = _Archive(Path(archive))
+        return _gz_aware(path, _REOPENED[key].opener(member))
+    return _gz_aware(path, lambda: open(path, "rb"))  # noqa: SIM115
 
 
 def count_sources(paths: list[Path], exclude: list[Path] | None = None) -> int:

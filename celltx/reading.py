@@ -1,0 +1,197 @@
+"""The build's first stage: every source read into records, rejects and out-of-scope counts.
+
+Each source is read by :func:`read_one` into a :class:`SourceResult` that holds only what the
+build keeps: the records in scope (or all, with ``scope="all"``), the rejects, and for each
+record ruled out its NCT number and place (for :class:`ScreenedLog`). Sources are read in the
+calling process or, for a bulk download of thousands of files, by :func:`read_all` in several
+forked worker processes that reopen the files by name; the results come back in the sources'
+order either way, so a build is the same.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from celltx.loaders import SCREENING, SourceFile, iter_sources, read_source
+from celltx.loaders.sources import DECOMPRESSION_ERRORS, reopen
+from celltx.models import Reject, Screened, TrialRecord, UnreadableFileError
+from celltx.ontology.scope import may_be_in_scope, may_be_in_scope_text
+from celltx.parallel_annotate import workers
+
+PARALLEL_MIN_SOURCES = 2000
+"""Below this many sources, forking readers costs more than it saves."""
+BATCH = 500
+"""Sources a worker reads per task."""
+
+
+class ReadError(Exception):
+    """A source that cannot be read, in a build without ``keep_going``."""
+
+
+@dataclass
+class SourceResult:
+    """What one source gave the build."""
+
+    path: str
+    fmt: str | None = None
+    records: int = 0
+    out_of_scope: int = 0
+    kept: list[TrialRecord] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    screened: list[tuple[str | None, int]] = field(default_factory=list)
+    """(NCT number, record index) of each record ruled out before merging."""
+    error: str | None = None
+    """Why the source could not be read, when ``keep_going`` is off."""
+
+
+def read_one(source: SourceFile, keep_going: bool, scope: str,
+             tick: Callable[[int], None] | None = None) -> SourceResult:
+    """Read one source. With ``scope="cell-therapy"``, a record that the loader screens out
+    before validation, or one with an NCT number that the prefilter rules out after it, is
+    only counted (``out_of_scope``) and noted in ``screened``. An unreadable file is one reject
+    with ``keep_going``, else ``error``."""
+    screen = may_be_in_scope_text if scope == "cell-therapy" else None
+    keep: Callable[[TrialRecord], bool] | None = (
+        may_be_in_scope if scope == "cell-therapy" else None)
+    out = SourceResult(path=source.path)
+    fmt = None
+    try:
+        fmt, items = read_source(source, screen)
+        if fmt in SCREENING and screen is not None:
+            keep = None  # screened already, on the same text
+        for item in items:
+            out.records += 1
+            if isinstance(item, Screened):
+                out.out_of_scope += 1
+                out.screened.append((item.nct_id, item.record))
+            elif isinstance(item, Reject):
+                out.rejects.append(item)
+            elif item.nct_id is not None and keep is not None and not keep(item):
+                out.out_of_scope += 1
+                out.screened.append((item.nct_id, item.provenance.record))
+            else:
+                out.kept.append(item)
+            if tick and out.records % 500 == 0:
+                tick(out.records)
+    except (UnreadableFileError, *DECOMPRESSION_ERRORS) as exc:
+        if not isinstance(exc, UnreadableFileError):
+            # damaged compressed data part-way through: the records before it are kept
+            exc = UnreadableFileError(source.path, f"corrupt or truncated data after "
+                                                   f"record {out.records}: {exc}")
+        if not keep_going:
+            out.error = f"{exc} (use --keep-going to record it as a reject and go on)"
+            return out
+        out.records += 1
+        out.rejects.append(Reject(path=source.path, format=fmt, record=None,
+                                  reason=f"unreadable file: {exc.reason}"))
+    out.fmt = str(fmt) if fmt else None
+    return out
+
+
+def read_all(sources: Iterable[SourceFile], total: int, keep_going: bool, scope: str,
+             tick: Callable[[str, int], None] | None = None) -> Iterator[SourceResult]:
+    """:func:`read_one` of every source, in order: in worker processes when there are at
+    least ``PARALLEL_MIN_SOURCES`` of them and more than one core, else here."""
+    n = workers()
+    if (n < 2 or total < PARALLEL_MIN_SOURCES
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        for source in sources:
+            yield read_one(source, keep_going, scope, _ticker(tick, source.path))
+        return
+    batches = _batches((s.path for s in sources), BATCH)
+    with multiprocessing.get_context("fork").Pool(n) as pool:
+        for results in pool.imap(_read_batch, ((b, keep_going, scope) for b in batches)):
+            yield from results
+
+
+def _ticker(tick: Callable[[str, int], None] | None,
+            path: str) -> Callable[[int], None] | None:
+    if tick is None:
+        return None
+    return lambda n: tick(path, n)
+
+
+def _batches(paths: Iterator[str], size: int) -> Iterator[list[str]]:
+    while batch := list(islice(paths, size)):
+        yield batch
+
+
+def _read_batch(task: tuple[list[str], bool, str]) -> list[SourceResult]:
+    paths, keep_going, scope = task
+    return [read_one(reopen(p), keep_going, scope) for p in paths]
+
+
+class SourceTally:
+    """Records, rejects and out-of-scope records of each source file, for ``stats.sources``;
+    the members of an archive are tallied together under the archive (a bulk download has
+    500,000 of them), with their number in ``members``."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.files = 0
+        self.per_format: Counter[str] = Counter()
+
+    def add(self, result: SourceResult) -> None:
+        self.files += 1
+        self.per_format[result.fmt or "unreadable"] += result.records
+        archive, member = (result.path.split("!", 1) if "!" in result.path
+                           else (result.path, None))
+        entry = self.entries.get(archive)
+        if entry is None:
+            entry = self.entries[archive] = {"path": archive, "format": result.fmt, "records": 0,
+                                             "rejects": 0, "out_of_scope": 0}
+            if member is not None:
+                entry["members"] = 0
+        elif entry["format"] != result.fmt:
+            entry["format"] = "mixed"
+        entry["records"] += result.records
+        entry["rejects"] += len(result.rejects)
+        entry["out_of_scope"] += result.out_of_scope
+        if member is not None:
+            entry["members"] += 1
+
+    def of(self, path: str) -> dict[str, Any]:
+        """The entry that counts the records of source ``path``."""
+        return self.entries[path.split("!", 1)[0]]
+
+
+class ScreenedLog:
+    """Where the records ruled out before merging were (source number, record index), by NCT
+    number, in 12 bytes a record: a record ruled out alone is read again, once all sources are
+    read, when another record of its trial was kept (a sparse CSV row beside a full study)."""
+
+    def __init__(self) -> None:
+        self._ncts = array("I")
+        self._places = array("Q")
+
+    def add(self, source_number: int, nct_id: str | None, record: int) -> None:
+        if nct_id and len(nct_id) == 11 and nct_id.startswith("NCT") and nct_id[3:].isdigit():
+            self._ncts.append(int(nct_id[3:]))
+            self._places.append(source_number << 32 | record)
+
+    def recover(self, kept: set[str], paths: list[Path], exclude: list[Path],
+                display_root: str | None) -> Iterator[TrialRecord]:
+        """The ruled-out records of trials in ``kept``, read again from their sources."""
+        wanted = {int(n[3:]) for n in kept if n[3:].isdigit()}
+        places: dict[int, set[int]] = defaultdict(set)
+        for nct, place in zip(self._ncts, self._places, strict=True):
+            if nct in wanted:
+                places[place >> 32].add(place & 0xFFFFFFFF)
+        if not places:
+            return
+        for number, source in enumerate(iter_sources(paths, exclude)):
+            if number not in places:
+                continue
+            if display_root:
+                source = SourceFile("sample" + source.path[len(display_root):], source.open)
+            for item in read_source(source)[1]:
+                if (isinstance(item, TrialRecord) and item.provenance.record in places[number]
+                        and item.nct_id in kept):
+                    yield item
