@@ -191,20 +191,28 @@ def study_text(study: Any) -> str:
         items = _get(ps, "armsInterventionsModule", key)
         for item in items if isinstance(items, list) else [items]:
             parts += [item.get(f) for f in fields] if isinstance(item, dict) else [item]
-    return "\n".join(_texts(parts))
+    out: list[str] = []
+    _add_texts(parts, out)
+    study_type = _get(ps, "designModule", "studyType")
+    if study_type:
+        out.append(f"study type: {study_type}")  # as annotate.record_text writes it
+    return "\n".join(out)
 
 
-def _texts(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _texts(v)
+def _add_texts(value: Any, out: list[str]) -> None:
+    """Every string in ``value`` (and any other value, as a string), into ``out``."""
+    if type(value) is str:
+        out.append(value)
     elif isinstance(value, list):
         for v in value:
-            yield from _texts(v)
+            if type(v) is str:
+                out.append(v)
+            elif v is not None:
+                _add_texts(v, out)
+    elif isinstance(value, dict):
+        _add_texts(list(value.values()), out)
     elif value is not None:
-        yield str(value)
+        out.append(str(value))
 
 
 @contextmanager

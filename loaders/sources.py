@@ -92,10 +92,11 @@ def reopen(path: str) -> SourceFile:
     ``archive!member``), opened anew: in another process, which must not share the first
     process's open archive. Each process keeps its archives open."""
     archive, _, member = path.partition("!")
-    if member and Path(archive).is_file() and zipfile.is_zipfile(archive):
-        key = (os.getpid(), archive)
-        if key not in _REOPENED:
-            _REOPENED[key] = _Archive(Path(archive))
+    key = (os.getpid(), archive)
+    if member and key not in _REOPENED and Path(archive).is_file() and zipfile.is_zipfile(
+            archive):
+        _REOPENED[key] = _Archive(Path(archive))
+    if member and key in _REOPENED:
         return _gz_aware(path, _REOPENED[key].opener(member))
     return _gz_aware(path, lambda: open(path, "rb"))  # noqa: SIM115
 

@@ -1364,7 +1364,29 @@ def record_text(record: TrialRecord) -> str:
         parts += [iv.name, iv.description, *iv.other_names]
     parts += [a.description for a in record.arms]
     parts += [a.label for a in record.arms]
+    if record.study_type:
+        parts.append(f"{STUDY_TYPE_WORD} {record.study_type}")
     return "\n".join(p for p in parts if p)
+
+
+STUDY_TYPE_WORD = "study type:"
+"""Heads the study type in ``record_text``, so that word rules can require it."""
+
+
+@cache
+def related_study_rules() -> tuple[tuple[frozenset[str], ...], ...] | None:
+    """What the text of a study of a cell therapy that gives none holds (in-vivo CAR,
+    follow-up, observational, engager, a drug around CAR-T), as word rules: the required words
+    of each alternative of every pattern by which ``_modality`` finds such a study, and the
+    observational study type (None: cannot tell)."""
+    rules: list[tuple[frozenset[str], ...]] = [
+        (frozenset({f"{STUDY_TYPE_WORD} observational"}),)]
+    for rx in (*(rx for _name, rx in _MODALITY_CUES), _ENGAGER, _AROUND_CT):
+        required = rw.required_rules(rx.pattern, boundaries=True)
+        if required is None:
+            return None
+        rules += required
+    return tuple(rules)
 
 
 # ---- modality and data quality ----------------------------------------------------------------

@@ -42,7 +42,13 @@ folding keeps what the pattern sees; on others it always holds."""
 _MARKS = BOUNDARY + EDGE
 _ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 DIGIT = "0"
-"""Every decimal digit, in a text and in a word, once folded by :func:`fold`."""
+"""Every decimal digit, in a text and in a word that a pattern's ``\\d`` is part of, once folded
+by :func:`fold_digits`."""
+_DIGIT_CLASS = "\x04"
+"""Where a pattern's ``\\d`` stands in a language string (literal digits stay as they are)."""
+DIGITS = "\x05"
+"""Starts a required word that holds a ``\\d``: matched on the text with its digits folded."""
+_KINDS = CASED + DIGITS
 _DIGITS = str.maketrans({c: DIGIT for c in map(chr, range(0x110000)) if c.isdecimal()})
 """``\\d`` in a str pattern is exactly the characters ``str.isdecimal`` accepts."""
 _MAX_LANGUAGE = 256
@@ -99,7 +105,7 @@ def required_rules(pattern: str, boundaries: bool = True,
             return None
         words = [_words(s, cased, folded=True) for s in sets]
         # a set of single characters (a space, a digit, a capital) tells almost nothing
-        wide = [ws for ws in words if max(len(w.strip(_MARKS + CASED)) for w in ws) > 1]
+        wide = [ws for ws in words if max(len(w.strip(_MARKS + _KINDS)) for w in ws) > 1]
         rules.append(tuple(wide or words))
     return rules
 
@@ -137,10 +143,24 @@ def _words(lang: _Lang, cased: bool, folded: bool) -> frozenset[str]:
         core = text.strip(_MARKS).replace(BOUNDARY, "").replace(EDGE, "")
         if folded:
             core = _fold_word(core)
+        if _DIGIT_CLASS in core:  # matched on folded digits, whatever the case
+            core = core.translate(_DIGITS).replace(_DIGIT_CLASS, DIGIT)
+            out.add(DIGITS + (_lead(text) + core + _lead(text[::-1])).lower())
+            continue
         word = _lead(text) + core + _lead(text[::-1])
         has_letters = any(c.isalpha() for c in core)
         out.add(CASED + word if cased and exact and has_letters else word.lower())
-    return frozenset(w for w in out if not any(v != w and v in w for v in out))
+    return _minimal(out)
+
+
+def _minimal(words: set[str]) -> frozenset[str]:
+    """Without a word that holds another of the set read the same way ("t cells" beside "t
+    cell"): either is enough."""
+    def kind(w: str) -> str:
+        return w[:1] if w[:1] in _KINDS else ""
+
+    return frozenset(w for w in words if not any(
+        v != w and kind(v) == kind(w) and v[len(kind(v)):] in w[len(kind(w)):] for v in words))
 
 
 def _lead(text: str) -> str:
@@ -237,7 +257,7 @@ def _chars(av: Any, folded: bool) -> list[str] | None:
         elif o is sre.CATEGORY and a is sre.CATEGORY_SPACE:
             chars |= set(_SPACES)
         elif o is sre.CATEGORY and a is sre.CATEGORY_DIGIT and folded:
-            chars.add(DIGIT)
+            chars.add(_DIGIT_CLASS)
         else:
             return None
     if folded:
@@ -305,20 +325,28 @@ def _sequence_language(items: Iterable[Any], icase: bool, mode: _Mode) -> _Lang 
 # ---- matching ------------------------------------------------------------------------------
 
 def _fold_word(word: str) -> str:
-    """A word folded as :func:`fold` folds texts, without the padding."""
-    return re.sub(r"\s+", " ", word.translate(_DIGITS))
+    """A word's white space folded as :func:`fold` folds texts, without the padding."""
+    return re.sub(r"\s+", " ", word)
 
 
 def fold(text: str) -> str:
-    """``text`` with every decimal digit (what ``\\d`` matches) made :data:`DIGIT` and every run
-    of white space (what ``\\s`` matches) made one space, as :class:`WordRules` reads texts.
-
-    The text is padded with a space at each end, which ends words as the text's ends do.
+    """``text`` with every run of white space (what ``\\s`` matches) made one space, as
+    :class:`WordRules` reads texts; padded with a space at each end, which ends words as the
+    text's ends do.
 
     >>> fold("CD19  CAR\\n\\tT 2nd")
-    ' CD00 CAR T 0nd '
+    ' CD19 CAR T 2nd '
     """
-    return " " + " ".join(text.translate(_DIGITS).split()) + " "  # str.split: exactly \\s
+    return " " + " ".join(text.split()) + " "  # str.split: exactly what \\s matches
+
+
+def fold_digits(text: str) -> str:
+    """``text`` with every decimal digit (what ``\\d`` matches) made :data:`DIGIT`.
+
+    >>> fold_digits("CAR19 ١٩")
+    'CAR00 00'
+    """
+    return text.translate(_DIGITS)
 
 
 def word_automaton(words: dict[str, Any]) -> Any:
@@ -337,7 +365,7 @@ class WordRules:
 
     >>> rules = WordRules([[frozenset({"cell"}), frozenset({"injection"})],
     ...                    [frozenset({BOUNDARY + "car" + BOUNDARY})],
-    ...                    [frozenset({CASED + "NKX"})], [frozenset({EDGE + "ct000" + EDGE})]])
+    ...                    [frozenset({CASED + "NKX"})], [frozenset({EDGE + "ct041" + EDGE})]])
     >>> rules.holds("LY011 Cell Injection"), rules.holds("Cell biology"), rules.holds("a CAR")
     (True, False, True)
     >>> rules.holds("carcinoma"), rules.holds("NKX019"), rules.holds("nkx019")
@@ -349,8 +377,19 @@ class WordRules:
     def __init__(self, rules: Iterable[Iterable[frozenset[str]]]) -> None:
         self.rules = [tuple(r) for r in rules]
         words = {w for rule in self.rules for group in rule for w in group}
-        self._folded = _bounded_automaton(w for w in words if not w.startswith(CASED))
-        self._cased = _bounded_automaton(w[1:] for w in words if w.startswith(CASED))
+        cased = {w[1:] for w in words if w.startswith(CASED)}
+        digits = {w[1:] for w in words if w.startswith(DIGITS)}
+        # a case-sensitive word, and a word with a folded digit, is first looked for in the
+        # case-folded pass as a probe (its longest part without a digit, no boundaries): only
+        # a text that holds one is read again, with its case or with its digits folded
+        probes = {_PROBE + w.strip(_MARKS).casefold() for w in cased}
+        digit_probes = {_DIGIT_PROBE + max(w.strip(_MARKS).split(DIGIT), key=len)
+                        for w in digits}
+        self._always_digits = any(len(p) < 3 for p in digit_probes)
+        self._folded = _bounded_automaton(
+            [w for w in words if w[:1] not in (CASED, DIGITS)] + sorted(probes | digit_probes))
+        self._cased = _bounded_automaton(cased)
+        self._digits = _bounded_automaton(digits)
         self._single = {w for rule in self.rules if len(rule) == 1 for w in rule[0]}
         self._rules_of: dict[str, list[tuple[frozenset[str], ...]]] = {}
         for rule in self.rules:
@@ -361,9 +400,20 @@ class WordRules:
     def found(self, text: str) -> Iterator[str]:
         """The rules' words in ``text`` (as the rules spell them)."""
         folded = fold(text)
+        low = folded.casefold()
         ascii_text = folded.isascii()
-        yield from _found(self._folded, folded.casefold(), "", ascii_text)
-        yield from _found(self._cased, folded, CASED, ascii_text)
+        probed, digit_probed = False, self._always_digits
+        for word in _found(self._folded, low, "", ascii_text):
+            if word.startswith(_PROBE):
+                probed = True
+            elif word.startswith(_DIGIT_PROBE):
+                digit_probed = True
+            else:
+                yield word
+        if probed:
+            yield from _found(self._cased, folded, CASED, ascii_text)
+        if digit_probed and self._digits is not None:
+            yield from _found(self._digits, fold_digits(low), DIGITS, ascii_text)
 
     def holds(self, text: str) -> bool:
         found = set()
@@ -375,10 +425,14 @@ class WordRules:
                    for w in found for rule in self._rules_of.get(w, ()))
 
 
+_PROBE = "\x03"
+_DIGIT_PROBE = "\x06"
+
+
 def _bounded_automaton(words: Iterable[str]) -> Any:
     variants: dict[str, list[tuple[str, str, str]]] = {}
     for w in words:
-        core = w.strip(_MARKS)
+        core = w.strip(_MARKS + _PROBE + _DIGIT_PROBE)
         variants.setdefault(core, []).append((_lead(w), _lead(w[::-1]), w))
     if not variants:
         return None

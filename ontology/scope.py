@@ -19,7 +19,7 @@ from functools import cache
 
 from celltx.ontology import matchers as mt
 from celltx.ontology import required_words as rw
-from celltx.ontology.annotate import product_rules, record_text
+from celltx.ontology.annotate import product_rules, record_text, related_study_rules
 from celltx.ontology.terms import TrialAnnotation
 
 from celltx.models import TrialRecord
@@ -38,12 +38,15 @@ one, or an unrelated observational study, is out of scope)."""
 @cache
 def prefilter_rules() -> rw.WordRules | None:
     """Word rules of which every in-scope record holds one (None: cannot tell): the product
-    rules and the required words of ``CELL_THERAPY_CONTEXT``."""
+    rules, and for a related study both the words of ``CELL_THERAPY_CONTEXT`` and those of
+    its kind (``annotate.related_study_rules``)."""
     products = product_rules()
     context = rw.required_rules(CELL_THERAPY_CONTEXT.pattern, boundaries=True)
-    if products is None or context is None:
+    related = related_study_rules()
+    if products is None or context is None or related is None:
         return None
-    return rw.WordRules([*products, *context])
+    # a related study needs both a cell-therapy word and one of its kind's words
+    return rw.WordRules([*products, *(c + r for c in context for r in related)])
 
 
 def may_be_in_scope(record: TrialRecord) -> bool:
