@@ -14,8 +14,10 @@ corpus:
 - every member gets a new NCT id, and the members are shuffled with a fixed seed.
 
 In one run it then times (a) reading and json-parsing every member and (b) ``celltx build`` of
-the zip in a child process, and prints the ratio build ÷ parse, records/s, the child's peak RSS,
-the number in scope and whether every injected cell-therapy study is in scope.
+the zip in a child process, and prints the ratio build ÷ parse, records/s, the child's peak RSS
+and that of the largest of its worker processes (the readers and annotators it forks; shared
+pages count in each), the number in scope and whether every injected cell-therapy study is in
+scope.
 """
 
 from __future__ import annotations
@@ -153,7 +155,8 @@ def build_child(path: Path) -> dict[str, Any]:
             " 'trials': r.stats['trials'], 'rejects': r.stats['rejects'],"
             " 'out_of_scope': r.stats['out_of_scope'],"
             " 'ids': sorted(d['id'] for _, d in r.graph.nodes('Trial')),"
-            " 'rss_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))")
+            " 'rss_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+            " 'workers_rss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                           text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -183,7 +186,8 @@ def main() -> None:
           f"corpus records")
     print(f"read + json-parse: {parse:.1f} s; build: {seconds:.1f} s; "
           f"build ÷ parse = {seconds / parse:.1f}")
-    print(f"build: {args.size / seconds:,.0f} records/s; peak RSS {rss / 1024:,.0f} MiB")
+    print(f"build: {args.size / seconds:,.0f} records/s; peak RSS {rss / 1024:,.0f} MiB "
+          f"(the largest worker process: {res['workers_rss_kib'] / 1024:,.0f} MiB)")
     print(f"records read {res['records_read']:,} = trials {res['trials']:,} + "
           f"out of scope {res['out_of_scope']:,} + rejects {res['rejects']:,}")
     print(f"injected cell-therapy studies in scope: {len(injected) - len(missed):,} of "
