@@ -115,6 +115,7 @@ FACTS: dict[str, Callable[[TrialGraph], Coverage]] = {
     "countries_per_platform": _country, "recruiting_in_country": _country,
     "phase_by_platform": _phase, "starts_per_year_by_platform": _start,
     "sponsor_class_by_year": _start, "status_per_platform": _status,
+    "target_momentum": _start,
     "trials_admitting_ecog": _eligibility, "trials_excluding_prior_car_t": _eligibility,
     "top_sponsors_for_platform": _sponsor,
 }

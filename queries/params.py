@@ -80,7 +80,7 @@ def check_values(query: str, values: dict[str, Any],
             if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
                 raise ParamError(f"{where}: {value!r} is not a two-letter ISO country code "
                                  "(CN, US, DE …)")
-        elif key == "since":
+        elif key in ("since", "until"):
             if isinstance(value, bool) or not isinstance(value, int) or value not in YEAR:
                 raise ParamError(f"{where}: {value!r} is not a year (e.g. 2020)")
         elif key == "date":

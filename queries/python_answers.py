@@ -323,6 +323,26 @@ def new_entrants_by_year(graph: TrialGraph, *, platform: str | None = None) -> l
     return [[y, len(orgs), len(set(orgs))] for y, orgs in sorted(years.items())]
 
 
+def target_momentum(graph: TrialGraph, *, until: int) -> list[Row]:
+    """Distinct trials of each target that started in ``until``-2 … ``until`` (recent) and in
+    ``until``-5 … ``until``-3 (earlier), for targets with a recent trial, by growth.
+
+    Columns: target, symbol, recent, earlier, growth.
+    """
+    recent: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    earlier: dict[tuple[str, str | None], set[str]] = defaultdict(set)
+    for t, tdata, p, _ in _trial_product_pairs(graph):
+        year = tdata.get("start_year")
+        if year is None or not until - 5 <= year <= until:
+            continue
+        for x in _targets(graph, p):
+            (recent if year >= until - 2 else earlier)[(x["id"], x.get("symbol"))].add(t)
+    rows = [[target, symbol, len(ts), len(earlier.get((target, symbol), ())),
+             len(ts) - len(earlier.get((target, symbol), ()))]
+            for (target, symbol), ts in recent.items()]
+    return sorted(rows, key=lambda r: (-r[4], -r[2], r[0]))
+
+
 def starts_per_year_by_platform(graph: TrialGraph, *, since: int | None = None) -> list[Row]:
     """Distinct trials started per year per platform, optionally from year ``since`` on.
 
@@ -517,7 +537,7 @@ ANSWERS: dict[str, Callable[..., list[Row]]] = {
         countries_per_platform, allogeneic_by_country, sponsors_for_target_in_condition,
         top_sponsors_for_platform,
         sponsor_class_by_year, new_entrants_by_year, starts_per_year_by_platform,
-        targets_first_seen_after,
+        targets_first_seen_after, target_momentum,
         targets_shared_car_t_car_nk, heme_only_targets, status_per_platform,
         planned_enrollment_per_target, trials_in_condition, lymphodepletion_by_platform,
         recruiting_in_country, similar_trials, trials_admitting_ecog,

@@ -5,6 +5,7 @@ directly from the hand annotations in tests/mini_graph.TRIALS (not from the grap
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import date
 from itertools import combinations
 from typing import Any
 
@@ -173,6 +174,17 @@ def expected(name: str) -> list[list[Any]]:  # noqa: C901 - one small branch per
     if name == "trials_admitting_ecog":
         return [[t["id"], t["title"], t["ecog_max"]] for t in ms
                 if t["cell"] and t.get("ecog_max", -1) >= 2 and _in(t, "AML")]
+    if name == "target_momentum":
+        until = date.today().year - 1
+        symbols = {x.key: x.symbol for t in ms for p in t["products"] for x in p.targets}
+        recent: dict[str, set[str]] = defaultdict(set)
+        earlier: dict[str, set[str]] = defaultdict(set)
+        for t in ms:
+            if t["year"] is not None and until - 5 <= t["year"] <= until:
+                for x in t["targets"]:
+                    (recent if t["year"] >= until - 2 else earlier)[x].add(t["id"])
+        return [[x, symbols[x], len(r), len(earlier[x]), len(r) - len(earlier[x])]
+                for x, r in recent.items()]
     if name == "trials_excluding_prior_car_t":
         return [[t["id"], t["title"]] for t in ms if t["cell"] and t.get("excludes_prior_car_t")]
     raise AssertionError(f"no expectation written for {name}")
@@ -246,6 +258,7 @@ def test_sample_platform_and_target_counts_match_a_direct_count(embedded_engine:
     ("sponsors_for_target_in_condition", {"target": "CD19", "condition": None}),
     ("top_sponsors_for_platform", {"platform": "CAR-T", "limit": 1}),
     ("starts_per_year_by_platform", {"since": 2021}),
+    ("target_momentum", {"until": 2022}),
     ("targets_first_seen_after", {"date": "2016"}),
     ("recruiting_in_country", {"country": "CN", "condition": "SCLC"}),
     ("recruiting_in_country", {"country": "CN", "condition": "AML"}),
