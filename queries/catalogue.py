@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -155,6 +154,4 @@ def coerce_params(query: StoredQuery, raw: Mapping[str, Any] | None) -> dict[str
             raise ParamError(f"unknown parameter {key!r} for {query.name}; "
                              f"its parameters: {known}")
         params[key] = _convert(query, key, value)
-    if "until" in params and params["until"] is None:
-        params["until"] = date.today().year - 1  # the last complete year
     return params

@@ -323,7 +323,7 @@ def new_entrants_by_year(graph: TrialGraph, *, platform: str | None = None) -> l
     return [[y, len(orgs), len(set(orgs))] for y, orgs in sorted(years.items())]
 
 
-def target_momentum(graph: TrialGraph, *, until: int) -> list[Row]:
+def target_momentum(graph: TrialGraph, *, until: int = 2025) -> list[Row]:
     """Distinct trials of each target that started in ``until``-2 … ``until`` (recent) and in
     ``until``-5 … ``until``-3 (earlier), for targets with a recent trial, by growth.
 

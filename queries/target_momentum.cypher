@@ -1,7 +1,7 @@
 // name: target_momentum
 // title: Target momentum
-// description: Targets whose trial starts grew most: distinct trials of each target that started in the three years up to `until` (default: the last complete year) against the three years before, for targets with a trial in the recent three.
-// param: until = null
+// description: Targets whose trial starts grew most: distinct trials of each target that started in the three years up to `until` (default 2025, the last complete year at this release) against the three years before, for targets with a trial in the recent three.
+// param: until = 2025
 // columns: target, symbol, recent, earlier, growth
 MATCH (t:Trial)-[:HAS_PRODUCT]->(:Product)-[:TARGETS]->(x:Target)
 WHERE t.start_year IS NOT NULL AND t.start_year >= $until - 5 AND t.start_year <= $until
