@@ -736,17 +736,22 @@ def _naming_windows(tries: list[set[str]], texts: dict[str, list[str]]
                             yield level, window
 
 
+_PLACEHOLDER_ARM = re.compile(r"(?i)(?:dose|dosage)?\s*(?:level|cohort|group|arm|part)\s*"
+                              r"[A-Z]?\d+[A-Z]?(?:\s+(?:group|cohort|arm|dose))?$")
+"""An intervention named only as a dose level or cohort ("Dose level 1 group")."""
 _ANTIBODY_ENGAGER = re.compile(r"(?i)\bengag(?:er|ing)\b|bispecific antibod\w*|\bBiTE\b")
 """An antibody that engages cells (a "bispecific CAR-T" is still cells)."""
 _STUDY_AIM = re.compile(r"(?i)\b(?:stud(?:y|ies)|trial|evaluat\w*|assess\w*|investigat\w*"
                         r"|purpose|objective|aims?\b|research)")
 _NOT_PRODUCT = re.compile(r"(?i)imaging|\bMRI\b|\bPET\b|\bscans?\b|biopsy|\btests?\b|withdrawal"
                           r"|collection|questionnaire|contrast|tomography|echocardiogra\w*"
-                          r"|fludeoxyglucose|\bFDG\b|(?:radio)?tracer|aspiration|leukapheresis")
+                          r"|fludeoxyglucose|\bFDG\b|(?:radio)?tracer|aspiration|leukapheresis"
+                          r"|monitoring")
 """Intervention names that are procedures, never the cell product."""
 _PROCEDURE = re.compile(r"(?i)^(?:\w+\s+)?(?:sample|specimen|biospecimen|blood|tissue|data)"
                         r"\s+(?:collection|sampling|draws?)$|^questionnaires?$|^surveys?$"
                         r"|^(?:leuk|leuc)?a?pheresis$|^non-?interventional(?: study)?$"
+                        r"|^(?:peripheral )?blood(?: samples?)?$"
                         r"|^no intervention$")
 """An intervention that only collects samples or data."""
 
@@ -809,6 +814,8 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     transplant = any(_TRANSPLANT.search(i.name) for i in record.interventions)
     early_title_platform = _platform(titles_only)
     for iv in ivs:
+        if _NOT_PRODUCT.search(iv.name) and not mt.find_codes(iv.name):
+            continue  # "CAR-T cells monitoring", "PET imaging": a procedure about the cells
         phrase = " ; ".join((iv.name, *iv.other_names))
         codes = mt.find_codes(phrase)
         platforms = _platforms(phrase)
@@ -942,6 +949,22 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                                name=coded[0].name, as_written=coded[0].name,
                                phrase=_phrase_fielded(coded[0]),
                                platform_from=("summary", "platform cue beside the product code")))
+    if not cands and ivs and all(_PLACEHOLDER_ARM.match(i.name.strip()) for i in ivs):
+        # interventions named only as dose levels or cohorts ("Dose level 1 group"), and a
+        # summary that opens with what is studied ("… the safety … of BCMA CAR-T（S103）")
+        opening = _opening_statement(" ".join(texts["summary"]))
+        if opening is not None:
+            sent, platform = opening
+            groups = _anchored_targets(sent)
+            keys = groups[0] if groups else []
+            codes = [c for c in (_code(w) for w in re.split(r"[\s（()）,]+", sent)) if c]
+            cands.append(_Cand(platform=platform, targets=list(keys),
+                               code=codes[0] if codes else None, name=codes[0] if codes else None,
+                               as_written=sent,
+                               platform_from=("summary", "the summary opens with the product; "
+                                                         "the interventions are dose levels"),
+                               target_from={k: ("summary", "antigen tied to a therapy cue in the "
+                                                           "summary's opening") for k in keys}))
     if not cands and ivs and not drug_in_title:
         # a generic intervention ("T4 immunotherapy") whose cells the summary says are engineered
         # ("T-cells will be engineered to express a ... chimeric antigen receptor")
@@ -1415,7 +1438,9 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
         ("observational_summary", r"(?i:\b(?:this|the) (?:study )?is an? (?:\w+,?\s+){0,3}"
                                   r"observational\b|\b(?:this|the) non-?interventional "
                                   r"(?:study|registry)\b"
-                                  r"|\bthis (?:will be|is) an? (?:\w+,?\s+){0,2}cohort study\b)"),
+                                  r"|\bthis (?:will be|is) an? (?:\w+,?\s+){0,2}cohort study\b"
+                                  r"|\b(?:evaluat|assess|investigat|describ|collect)\w*[^.;]{0,120}"
+                                  r"\bin (?:the |a )?real[- ]world\b)"),
         ("observational_intervention", r"(?i:^(?:non-?interventional|observational)"
                                        r"(?: study| cohort)?$|^no intervention)"),
         ("follow_up", r"(?i:long[- ]term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"

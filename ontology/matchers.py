@@ -162,12 +162,14 @@ def _find_targets(text: str) -> tuple[Mention, ...]:
             continue  # letters inside a product code ("CS1" in CM-CS1)
         out.append(Mention(key, m.start(), m.end(), alias,
                            context_only=alias in entry.context_only))
+    ligands = _ligand_mentions(text)  # "BAFF CAR": the receptor, not the ligand's own entry
+    out = [m for m in out if not _overlaps(m, ligands)]
     out.extend(m for m in _sibling_mentions(text, out) if not _overlaps(m, out))
     out.extend(m for m in _car_number_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _clone_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _cd_pair_mentions(text) if not _overlaps(m, out))
     # (a ligand can name two receptors at one span, "APRIL": both stay)
-    out.extend([m for m in _ligand_mentions(text) if not _overlaps(m, out)])
+    out.extend([m for m in ligands if not _overlaps(m, out)])
     out.extend(m for m in _gene_mentions(text, out) if not _overlaps(m, out))
     return tuple(sorted(out, key=lambda m: (m.start, -m.end)))
 
@@ -244,7 +246,7 @@ def _overlaps(m: Mention, others: list[Mention]) -> bool:
 
 # ---- ligand-based receptors and HGNC genes in a targeting context ---------------------------
 
-_RECEPTOR_AFTER = r"(?=[\s-]*(?:\([^)]{0,20}\)[\s-]*)?(?:based\b|zetakine|mutein|CAR\b|CAR-?T|CAR[- ]NK|chimeric|\w*CAR\b))"  # noqa: E501
+_RECEPTOR_AFTER = r"(?=[\s-]*(?:\([^)]{0,20}\)[\s-]*)?(?:(?i:targeted|targeting|directed)[\s-]+)?(?:based\b|zetakine|mutein|CAR\b|CAR-?T|CAR[- ]NK|chimeric|\w*CAR\b))"  # noqa: E501
 LIGAND_RECEPTORS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
     (re.compile(rx + _RECEPTOR_AFTER), keys) for rx, keys in (
         (r"(?<![A-Za-z0-9])IL-?13(?:\s?\(?E12Y\)?|\s?\(?E13Y\)?)?(?![0-9Rr])", ("IL13RA2",)),

@@ -247,6 +247,11 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT05731219", [("CAR-γδT", ["CD276"])]), ("NCT06372236", [("CAR-γδT", [])]),
     # dev10: "Allogeneic CAR-T Cells in … Gliomas With Positive CD70 Expression"
     ("NCT06828341", [("CAR-T", ["CD70"])]),
+    # dev11: "CD19-BAFF Targeted CAR T-cells": the BAFF ligand names its receptor, BAFF-R
+    ("NCT06279923", [("CAR-T", ["CD19", "TNFRSF13C"])]),
+    ("NCT06346912", [("CAR-T", ["CD19", "TNFRSF13C"])]),
+    # dev11: interventions "Dose level 1 group" … and a summary opening with "BCMA CAR-T（S103）"
+    ("NCT06958939", [("CAR-T", ["TNFRSF17"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -282,10 +287,21 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     # an intervention named "Non-Interventional Study" is no product, and says what it is
     ("NCT05934838", "drug_after_cell_therapy"), ("NCT07490951", "in_vivo_car"),
     ("NCT07594496", "observational"),
+    # dev11: "… in the treatment of adult patients … in real-world"
+    ("NCT06142188", "observational"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
     assert not ann.is_cell_therapy and not ann.products and ann.modality == modality
+
+
+@pytest.mark.parametrize("nct", [
+    # dev11: "Production of Clinical-grade Anti-CD19 CAR T Cells" from "peripheral blood";
+    # "CAR-T cells monitoring" of ctDNA in patients treated with CAR-T
+    "NCT03624686", "NCT05675982",
+])
+def test_procedures_about_the_cells_are_no_product(dev4_classes: dict, nct: str) -> None:
+    assert not dev4_classes[nct].products and not dev4_classes[nct].is_cell_therapy
 
 
 def test_cue_words_inside_ordinary_words_are_not_platforms() -> None:
