@@ -150,3 +150,32 @@ def test_a_page_rejected_at_identification_counts_with_its_source(tmp_path: Path
     assert result.stats["trials"] == 0 and len(result.rejects) == 1
     assert [s["rejects"] for s in result.stats["sources"]] == [1]
     assert result.rejects[0].path == result.stats["sources"][0]["path"]
+
+
+def test_help_and_version_follow_the_usual_conventions(sample_build) -> None:
+    short = celltx("-h").stdout
+    assert "Usage: " in short and short == celltx("--help").stdout
+    assert celltx("--version").stdout.strip().startswith("celltx ")
+    trial = celltx("trial", "-h").stdout
+    assert "NCT_ID" in trial and "nct_id" not in trial
+    build = celltx("build", "--help").stdout
+    flag_line = next(line for line in build.splitlines() if "--keep-going" in line)
+    assert "<bool>" not in flag_line  # flags carry no type
+    query = celltx("query", "--help").stdout
+    assert "target_momentum" in query and "Example: celltx query" in query
+
+
+def test_merges_show_their_conflicts(sample_build) -> None:
+    out, _ = sample_build
+    shown = celltx("merges", "--graph", str(out)).stdout
+    merges = json.loads(celltx("merges", "--graph", str(out), "--json").stdout)
+    conflicting = [m for m in merges if m["conflicts"]]
+    assert conflicting
+    field = sorted(conflicting[0]["conflicts"])[0]
+    assert f"conflict in {field}:" in shown
+
+
+def test_vocab_lookup_of_nothing_is_an_error() -> None:
+    proc = celltx("vocab", "lookup", "  ", check=False)
+    assert proc.returncode == 2 and "give a text to look up" in proc.stderr
+    assert "Traceback" not in proc.stderr

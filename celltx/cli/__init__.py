@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from importlib import metadata
+from typing import Annotated, Any
+
 import typer
+from typer.core import TyperArgument, TyperOption
 
 from celltx.cli import core, explain, fetch, landscape, neo4j, query, rdf, report, vocab
 from celltx.cli.export import export_app
@@ -13,7 +17,32 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"celltx {metadata.version('celltx')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(ctx: typer.Context, version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", callback=_print_version,
+        is_eager=True)] = False) -> None:
+    _tidy(ctx.command)
+
+
+def _tidy(command: Any) -> None:
+    """Help in the usual conventions: flags without a type, arguments as NCT_ID."""
+    for param in command.params:
+        if isinstance(param, TyperOption) and param.is_flag:
+            param.metavar = ""
+        elif isinstance(param, TyperArgument) and param.metavar is None and param.name:
+            param.metavar = param.name.upper()
+    for sub in getattr(command, "commands", {}).values():
+        _tidy(sub)
 core.register(app)
 explain.register(app)
 landscape.register(app)

@@ -223,7 +223,13 @@ def merges_command(graph: GraphOption = None, as_json: JsonOption = False) -> No
     if as_json:
         print_json(merges)
         return
+    conflicted = 0
     for m in merges:
         console.print(f"[bold]{m['nct_id']}[/] ← {', '.join(m['sources'])} "
                       f"({'; '.join(m['evidence'])})", highlight=False, soft_wrap=True)
-    console.print(f"{len(merges)} merged trials")
+        for name, values in sorted((m.get("conflicts") or {}).items()):
+            conflicted += 1
+            said = "; ".join(f"{v['value']!r} ({v['source']})" for v in values)
+            console.print(f"  conflict in {name}: {said}", highlight=False, soft_wrap=True)
+    console.print(f"{len(merges)} merged trials, {conflicted} conflicting fields "
+                  "(the first value is the one kept: the newest record's)")

@@ -30,7 +30,13 @@ from celltx.queries.run import ENGINES, run_query
 
 
 def register(app: typer.Typer) -> None:
-    app.command("query")(query_command)
+    app.command("query", epilog=_epilog())(query_command)
+
+
+def _epilog() -> str:
+    names = ", ".join(sorted(load_catalogue()))
+    return (f"Questions: {names}.\n\n"
+            "Example: celltx query targets_in_condition_by_platform -p condition=AML")
 
 
 def _parse_params(pairs: list[str]) -> dict[str, str]:

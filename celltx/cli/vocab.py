@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from celltx.cli.common import JsonOption, console, print_json
+from celltx.cli.common import JsonOption, console, fail, print_json
 from celltx.ontology.vocab import lookup
 
 
@@ -22,6 +22,8 @@ def lookup_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show what TEXT normalises to: table, row, alias or rule."""
+    if not text.strip():
+        fail("give a text to look up, e.g. celltx vocab lookup 'anti-BCMA CAR-T'", code=2)
     result = lookup(text)
     if as_json:
         print_json(result)
