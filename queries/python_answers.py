@@ -260,16 +260,19 @@ def allogeneic_by_country(graph: TrialGraph, *, since: int | None = None) -> lis
 
 
 def sponsors_for_target_in_condition(graph: TrialGraph, *, target: str | None = "CD33",
-                                     condition: str | None = "AML") -> list[Row]:
-    """Sponsors (any role) of trials in a condition with a product targeting the target.
+                                     condition: str | None = "AML",
+                                     platform: str | None = None) -> list[Row]:
+    """Sponsors (any role) of trials in a condition with a product targeting the target,
+    optionally a product of one platform.
 
     Columns: sponsor, sponsor_class, trials.
     """
+    trials = {t for t, _, p, pdata in _trial_product_pairs(graph)
+              if target is not None
+              and (platform is None or pdata.get("platform") == platform)
+              and any(target_matches(x, target) for x in _targets(graph, p))}
     counts = _count_trials(((o.get("name"), o.get("org_class")), t)
-                           for t, _ in _trials(graph)
-                           if target is not None
-                           and any(target_matches(x, target) for x in _trial_targets(graph, t))
-                           and in_condition(graph, t, condition)
+                           for t in trials if in_condition(graph, t, condition)
                            for o in _linked(graph, t, "SPONSORED_BY"))
     return sorted(_rows(counts), key=lambda r: (-r[2], _nulls_last(r[0]), _nulls_last(r[1])))
 

@@ -1,12 +1,14 @@
 // name: sponsors_for_target_in_condition
 // title: Sponsors pursuing a target in a condition
-// description: Sponsors (lead or collaborator) of trials in a condition with a product targeting the target (id, symbol or synonym such as BCMA or CLL1), with sponsor class and distinct trials.
+// description: Sponsors (lead or collaborator) of trials in a condition with a product targeting the target (id, symbol or synonym such as BCMA or CLL1), optionally a product of one platform, with sponsor class and distinct trials.
 // param: target = "CD33"
 // param: condition = "AML"
+// param: platform = null
 // columns: sponsor, sponsor_class, trials
-MATCH (t:Trial)-[:HAS_PRODUCT]->(:Product)-[:TARGETS]->(x:Target)
-WHERE toLower(x.id) = toLower($target) OR toLower(x.symbol) = toLower($target)
-   OR any(syn IN coalesce(x.synonyms, []) WHERE toLower(syn) = toLower($target))
+MATCH (t:Trial)-[:HAS_PRODUCT]->(p:Product)-[:TARGETS]->(x:Target)
+WHERE ($platform IS NULL OR p.platform = $platform)
+  AND (toLower(x.id) = toLower($target) OR toLower(x.symbol) = toLower($target)
+       OR any(syn IN coalesce(x.synonyms, []) WHERE toLower(syn) = toLower($target)))
 WITH DISTINCT t
 WITH t, [(t)-[:STUDIES]->(c:Condition)
        WHERE c.id = $condition OR toLower(c.name) = toLower($condition)
