@@ -19,6 +19,9 @@ from typing import Any
 from celltx.graph.trial_graph import TrialGraph
 from celltx.ontology.terms import PLATFORMS
 
+CATEGORIES = ("solid", "haematological", "autoimmune", "other")
+"""The condition categories of ``ontology/conditions.tsv``."""
+
 NCT = re.compile(r"NCT\d{8}")
 DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 YEAR = range(1900, 2101)
@@ -87,6 +90,11 @@ def check_values(query: str, values: dict[str, Any],
             if not isinstance(value, str) or not DATE.fullmatch(value.strip()):
                 raise ParamError(f"{where}: {value!r} is not a date (YYYY, YYYY-MM or "
                                  "YYYY-MM-DD)")
+        elif key == "category":
+            if value not in CATEGORIES:
+                hint = _near(str(value), CATEGORIES)
+                raise ParamError(f"{where}: unknown condition category {value!r}{hint}; "
+                                 f"categories: {', '.join(CATEGORIES)}")
         elif key in ("limit", "ecog"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ParamError(f"{where}: {value!r} is not a whole number >= 0")

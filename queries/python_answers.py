@@ -147,15 +147,25 @@ def targets_in_condition_by_platform(graph: TrialGraph, *,
     return sorted(_rows(counts), key=lambda r: (_nulls_last(r[0]), -r[2], r[1]))
 
 
-def dual_target_constructs(graph: TrialGraph) -> list[Row]:
-    """Products with a dual construct: their trial, name, platform and sorted target ids.
+def dual_target_constructs(graph: TrialGraph, *, condition: str | None = None,
+                           category: str | None = None) -> list[Row]:
+    """Products with a dual construct: their trial, name, platform and sorted target ids;
+    optionally only trials with a condition that matches ``condition`` and/or is of
+    ``category``.
 
     Columns: nct_id, product, platform, targets.
     """
+    def studied(t: str) -> bool:
+        if condition is None and category is None:
+            return True
+        return any((condition is None or condition_matches(c, condition))
+                   and (category is None or c.get("category") == category)
+                   for c in _linked(graph, t, "STUDIES"))
+
     rows = [[tdata["id"], pdata.get("name"), pdata.get("platform"),
              sorted(x["id"] for x in _targets(graph, p))]
             for t, tdata, p, pdata in _trial_product_pairs(graph)
-            if pdata.get("construct") == "dual"]
+            if pdata.get("construct") == "dual" and studied(t)]
     return sorted(rows, key=lambda r: (r[0], _nulls_last(r[1])))
 
 

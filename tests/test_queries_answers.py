@@ -261,6 +261,8 @@ def test_sample_platform_and_target_counts_match_a_direct_count(embedded_engine:
     ("top_sponsors_for_platform", {"platform": "CAR-T", "limit": 1}),
     ("starts_per_year_by_platform", {"since": 2021}),
     ("target_momentum", {"until": 2022}),
+    ("dual_target_constructs", {"category": "solid"}),
+    ("dual_target_constructs", {"condition": "AML", "category": "haematological"}),
     ("targets_first_seen_after", {"date": "2016"}),
     ("recruiting_in_country", {"country": "CN", "condition": "SCLC"}),
     ("recruiting_in_country", {"country": "CN", "condition": "AML"}),
@@ -301,3 +303,10 @@ def test_counts_stay_integers(embedded_engine: Any) -> None:
     rows = run_query("planned_enrollment_per_target", embedded=embedded_engine,
                      graph_name="mini").rows
     assert rows and all(type(r[1]) is int and type(r[2]) is int for r in rows)
+
+
+def test_condition_categories_are_the_vocabulary_s() -> None:
+    from celltx.ontology import vocab
+    from celltx.queries.params import CATEGORIES
+
+    assert set(CATEGORIES) == {c.category for c in vocab.conditions().values()}
