@@ -439,23 +439,42 @@ class KnowledgeGraph:
         result = run_query(name, merged, engine="python", graph=self.graph)
         return Answer(question, merged, "python", [list(r) for r in result.rows])
 
-    def report(self, path: str | Path | None = None, *, conditions: Sequence[str] | None = None,
-               title: str = "Cell-therapy trial landscape") -> str:
-        """The HTML landscape report (``celltx report``); written to ``path`` when given.
+    def report(self, path: str | Path = "celltx-report.html", *,
+               conditions: Sequence[str] | None = None,
+               title: str = "Cell-therapy trial landscape") -> Path:
+        """Write the HTML landscape report (``celltx report``) to ``path`` (checked first, then
+        written beside it and renamed into place) and return the path; ``report_html`` gives
+        the page itself.
 
+        >>> import tempfile
         >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
         >>> kg = KnowledgeGraph(build_mini_graph())
-        >>> page = kg.report(conditions=["AML", "SCLC"])
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     written = kg.report(Path(tmp) / "landscape.html", conditions=["AML"])
+        ...     written.name, written.stat().st_size > 1000
+        ('landscape.html', True)
+        """
+        from celltx.outputs import atomic_file
+
+        target = Path(path)
+        page = self.report_html(conditions=conditions, title=title)
+        with atomic_file(target) as tmp:
+            tmp.write_text(page, encoding="utf-8")
+        return target
+
+    def report_html(self, *, conditions: Sequence[str] | None = None,
+                    title: str = "Cell-therapy trial landscape") -> str:
+        """The HTML landscape report as text (for a notebook or a web app).
+
+        >>> from tests.mini_graph import build_mini_graph
+        >>> page = KnowledgeGraph(build_mini_graph()).report_html(conditions=["AML", "SCLC"])
         >>> page.count('<section class="view"'), 'data-query="target_platform_matrix"' in page
         (3, True)
         """
         from celltx.report import render_report
 
-        page = render_report(self.graph, conditions=conditions, title=title,
+        return render_report(self.graph, conditions=conditions, title=title,
                              source=str(self.directory) if self.directory else None)
-        if path is not None:
-            Path(path).write_text(page, encoding="utf-8")
-        return page
 
 
 @cache

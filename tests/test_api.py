@@ -263,3 +263,16 @@ def test_trial_filters_for_the_slices_analysts_ask_for(sample_graph) -> None:  #
         kg.trials(cell_source="allo")
     with pytest.raises(ValueError, match="unknown construct"):
         kg.trials(construct="tandem")
+
+
+def test_report_writes_the_file_and_returns_its_path(tmp_path: Path) -> None:
+    from celltx.outputs import OutputPathError
+    from tests.mini_graph import build_mini_graph
+
+    kg = KnowledgeGraph(build_mini_graph())
+    written = kg.report(tmp_path / "landscape.html", conditions=["AML"])
+    assert written == tmp_path / "landscape.html"
+    assert written.read_text(encoding="utf-8") == kg.report_html(conditions=["AML"])
+    assert [p.name for p in tmp_path.iterdir()] == ["landscape.html"]  # no temporary left
+    with pytest.raises(OutputPathError, match="does not exist"):
+        kg.report(tmp_path / "missing" / "landscape.html")
