@@ -477,17 +477,23 @@ def _ticks(top: int) -> list[int]:
 
 
 def construct_table(rows: list[list[Any]], limit: int = 25) -> str:
+    """Every dual-target product: the first ``limit`` shown, the rest behind "show all"."""
     if not rows:
         return ""
-    body = "".join(
-        f'<tr class="mark-row"><td><a href="https://clinicaltrials.gov/study/{_esc(nct)}">'
-        f'{_esc(nct)}</a></td><td>{_esc(product or "")}</td><td>{_esc(_name(platform))}</td>'
-        f'<td>{_esc(" + ".join(_target(t) for t in targets))}</td></tr>'
-        for nct, product, platform, targets in rows[:limit])
-    more = (f'<p class="note">… and {len(rows) - limit} more dual-target products.</p>'
+
+    def table(part: list[list[Any]]) -> str:
+        body = "".join(
+            f'<tr class="mark-row"><td><a href="https://clinicaltrials.gov/study/{_esc(nct)}">'
+            f'{_esc(nct)}</a></td><td>{_esc(product or "")}</td><td>{_esc(_name(platform))}'
+            f'</td><td>{_esc(" + ".join(_target(t) for t in targets))}</td></tr>'
+            for nct, product, platform, targets in part)
+        return ('<table class="constructs"><thead><tr><th>Trial</th><th>Product</th>'
+                f'<th>Platform</th><th>Targets</th></tr></thead><tbody>{body}</tbody></table>')
+
+    more = (f'<details class="more"><summary>Show all {len(rows)} dual-target products '
+            f'({len(rows) - limit} more)</summary>{table(rows[limit:])}</details>'
             if len(rows) > limit else "")
-    return ('<table class="constructs"><thead><tr><th>Trial</th><th>Product</th>'
-            f'<th>Platform</th><th>Targets</th></tr></thead><tbody>{body}</tbody></table>{more}')
+    return table(rows[:limit]) + more
 
 
 def _empty() -> str:

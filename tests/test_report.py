@@ -333,3 +333,13 @@ def test_category_families_do_not_share_colours() -> None:
 
     colours = [*PLATFORM_COLORS.values(), *CLASS_COLORS.values(), *SOURCE_COLORS.values()]
     assert len(colours) == len(set(c.upper() for c in colours))
+
+
+def test_the_whole_dual_construct_table_is_there() -> None:
+    from celltx.report import construct_table
+
+    rows = [[f"NCT{i:08d}", f"P{i}", "CAR-T", ["CD19", "CD22"]] for i in range(30)]
+    html = construct_table(rows)
+    assert all(f"NCT{i:08d}" in html for i in range(30))
+    assert "<details" in html and "Show all 30 dual-target products (5 more)" in html
+    assert "<details" not in construct_table(rows[:25])
