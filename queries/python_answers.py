@@ -155,28 +155,35 @@ def dual_target_constructs(graph: TrialGraph, *, condition: str | None = None,
 
     Columns: nct_id, product, platform, targets.
     """
-    def studied(t: str) -> bool:
-        if condition is None and category is None:
-            return True
-        return any((condition is None or condition_matches(c, condition))
-                   and (category is None or c.get("category") == category)
-                   for c in _linked(graph, t, "STUDIES"))
-
     rows = [[tdata["id"], pdata.get("name"), pdata.get("platform"),
              sorted(x["id"] for x in _targets(graph, p))]
             for t, tdata, p, pdata in _trial_product_pairs(graph)
-            if pdata.get("construct") == "dual" and studied(t)]
+            if pdata.get("construct") == "dual" and _studies(graph, t, condition, category)]
     return sorted(rows, key=lambda r: (r[0], _nulls_last(r[1])))
 
 
-def construct_target_pairs(graph: TrialGraph) -> list[Row]:
-    """Pairs of targets (``target_a < target_b``) combined in one dual construct, with trials.
+def _studies(graph: TrialGraph, trial: str, condition: str | None,
+             category: str | None) -> bool:
+    """Whether a trial studies a condition that matches ``condition`` and is of ``category``
+    (true when both are None: no filter)."""
+    if condition is None and category is None:
+        return True
+    return any((condition is None or condition_matches(c, condition))
+               and (category is None or c.get("category") == category)
+               for c in _linked(graph, trial, "STUDIES"))
+
+
+def construct_target_pairs(graph: TrialGraph, *, condition: str | None = None,
+                           category: str | None = None) -> list[Row]:
+    """Pairs of targets (``target_a < target_b``) combined in one dual construct, with trials;
+    optionally only trials with a condition that matches ``condition`` and/or is of
+    ``category``.
 
     Columns: target_a, target_b, trials.
     """
     def pairs() -> Iterator[tuple[tuple[str, str], str]]:
         for t, _, p, pdata in _trial_product_pairs(graph):
-            if pdata.get("construct") != "dual":
+            if pdata.get("construct") != "dual" or not _studies(graph, t, condition, category):
                 continue
             ids = sorted(x["id"] for x in _targets(graph, p))
             for i, a in enumerate(ids):

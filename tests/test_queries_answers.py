@@ -263,6 +263,7 @@ def test_sample_platform_and_target_counts_match_a_direct_count(embedded_engine:
     ("target_momentum", {"until": 2022}),
     ("dual_target_constructs", {"category": "solid"}),
     ("dual_target_constructs", {"condition": "AML", "category": "haematological"}),
+    ("construct_target_pairs", {"category": "solid"}),
     ("targets_first_seen_after", {"date": "2016"}),
     ("recruiting_in_country", {"country": "CN", "condition": "SCLC"}),
     ("recruiting_in_country", {"country": "CN", "condition": "AML"}),
