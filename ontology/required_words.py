@@ -23,6 +23,7 @@ import importlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import ahocorasick
@@ -49,8 +50,6 @@ _DIGIT_CLASS = "\x04"
 DIGITS = "\x05"
 """Starts a required word that holds a ``\\d``: matched on the text with its digits folded."""
 _KINDS = CASED + DIGITS
-_DIGITS = str.maketrans({c: DIGIT for c in map(chr, range(0x110000)) if c.isdecimal()})
-"""``\\d`` in a str pattern is exactly the characters ``str.isdecimal`` accepts."""
 _MAX_LANGUAGE = 256
 """The most strings a run of a pattern may expand to before it is cut (a run may keep a larger
 alternation whole, as long as nothing multiplies it)."""
@@ -144,7 +143,7 @@ def _words(lang: _Lang, cased: bool, folded: bool) -> frozenset[str]:
         if folded:
             core = _fold_word(core)
         if _DIGIT_CLASS in core:  # matched on folded digits, whatever the case
-            core = core.translate(_DIGITS).replace(_DIGIT_CLASS, DIGIT)
+            core = fold_digits(core).replace(_DIGIT_CLASS, DIGIT)
             out.add(DIGITS + (_lead(text) + core + _lead(text[::-1])).lower())
             continue
         word = _lead(text) + core + _lead(text[::-1])
@@ -202,7 +201,7 @@ def _runs(items: Iterable[Any], icase: bool, mode: _Mode) -> Iterator[_Lang | No
     for op, av in items:
         lang = _language(op, av, icase, mode)
         if lang is not None:
-            grown = {(a + b, fa and fb) for a, fa in (run or {("", True)}) for b, fb in lang}
+            grown = _concat(run or {("", True)}, lang)
             if len(grown) <= max(_MAX_LANGUAGE, len(run or ()), len(lang)):  # x 1 grows nothing
                 run = grown
                 continue
@@ -229,20 +228,34 @@ def _required_in_item(op: Any, av: Any, icase: bool, mode: _Mode) -> _Lang | Non
     if op is sre.SUBPATTERN:
         return _required_in_sequence(av[-1], _flagged(icase, av[1], av[2]), mode)
     if op is sre.BRANCH:
-        out: _Lang = set()
-        for alternative in av[1]:
-            words = _required_in_sequence(alternative, icase, mode)
-            if words is None:
-                return None
-            out |= words
-        return out
+        return _union(_required_in_sequence(alt, icase, mode) for alt in av[1])
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1:
         return _required_in_sequence(av[2], icase, mode)
     return None
 
 
-_SPACES = [chr(c) for c in range(0x3001) if re.match(r"\s", chr(c))]
-"""What ``\\s`` matches in a str pattern (Unicode white space; none lies above U+3000)."""
+@cache
+def _spaces() -> frozenset[str]:
+    """What ``\\s`` matches in a str pattern (Unicode white space; none lies above U+3000)."""
+    return frozenset(chr(c) for c in range(0x3001) if re.match(r"\s", chr(c)))
+
+
+def _concat(left: _Lang, right: _Lang) -> _Lang:
+    """Every string of ``left`` followed by every string of ``right``."""
+    return {(a + b, fa and fb) for a, fa in left for b, fb in right}
+
+
+def _union(parts: Iterable[_Lang | None], cap: int | None = None) -> _Lang | None:
+    """The union of the alternatives' sets, or None when one is unknown (or it outgrows
+    ``cap``)."""
+    out: _Lang = set()
+    for part in parts:
+        if part is None:
+            return None
+        out |= part
+        if cap is not None and len(out) > cap:
+            return None
+    return out
 
 
 def _chars(av: Any, folded: bool) -> list[str] | None:
@@ -255,7 +268,7 @@ def _chars(av: Any, folded: bool) -> list[str] | None:
         elif o is sre.RANGE and a[1] - a[0] < _MAX_CLASS:
             chars |= {chr(c) for c in range(a[0], a[1] + 1)}
         elif o is sre.CATEGORY and a is sre.CATEGORY_SPACE:
-            chars |= set(_SPACES)
+            chars |= _spaces()
         elif o is sre.CATEGORY and a is sre.CATEGORY_DIGIT and folded:
             chars.add(_DIGIT_CLASS)
         else:
@@ -283,13 +296,7 @@ def _language(op: Any, av: Any, icase: bool, mode: _Mode) -> _Lang | None:
     if op is sre.SUBPATTERN:
         return _sequence_language(av[-1], _flagged(icase, av[1], av[2]), mode)
     if op is sre.BRANCH:
-        out: _Lang = set()
-        for alternative in av[1]:
-            lang = _sequence_language(alternative, icase, mode)
-            if lang is None or len(out | lang) > _MAX_UNION:
-                return None
-            out |= lang
-        return out
+        return _union((_sequence_language(alt, icase, mode) for alt in av[1]), _MAX_UNION)
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and mode.folded and {
             t for t, _ in _sequence_language(av[2], icase, mode) or {("", True)}} == {" "}:
         return {(" ", True)} if av[0] >= 1 else {("", True), (" ", True)}  # folded white space
@@ -302,7 +309,7 @@ def _language(op: Any, av: Any, icase: bool, mode: _Mode) -> _Lang | None:
             if k >= av[0]:
                 out |= power
             if k < av[1]:
-                power = {(a + b, fa and fb) for a, fa in power for b, fb in inner}
+                power = _concat(power, inner)
             if len(power) > _MAX_LANGUAGE or len(out) > _MAX_LANGUAGE:
                 return None
         return out
@@ -315,7 +322,7 @@ def _sequence_language(items: Iterable[Any], icase: bool, mode: _Mode) -> _Lang 
         lang = _language(op, av, icase, mode)
         if lang is None:
             return None
-        grown = {(a + b, fa and fb) for a, fa in out for b, fb in lang}
+        grown = _concat(out, lang)
         if len(grown) > max(_MAX_LANGUAGE, len(out), len(lang)):
             return None
         out = grown
@@ -327,6 +334,13 @@ def _sequence_language(items: Iterable[Any], icase: bool, mode: _Mode) -> _Lang 
 def _fold_word(word: str) -> str:
     """A word's white space folded as :func:`fold` folds texts, without the padding."""
     return re.sub(r"\s+", " ", word)
+
+
+@cache
+def _digit_table() -> dict[int, str]:
+    """``\\d`` in a str pattern is exactly the characters ``str.isdecimal`` accepts (built on
+    first use: it scans every code point)."""
+    return str.maketrans({c: DIGIT for c in map(chr, range(0x110000)) if c.isdecimal()})
 
 
 def fold(text: str) -> str:
@@ -346,7 +360,7 @@ def fold_digits(text: str) -> str:
     >>> fold_digits("CAR19 ١٩")
     'CAR00 00'
     """
-    return text.translate(_DIGITS)
+    return text.translate(_digit_table())
 
 
 def word_automaton(words: dict[str, Any]) -> Any:
