@@ -94,7 +94,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     for path in paths:  # a missing path fails the build before anything is read
         if not path.exists():
             raise BuildError(str(UnreadableFileError(str(path), "no such file or directory")))
-    total = count_sources(paths, exclude)
+    total = count_sources(paths, exclude) if progress else 0
     sources = iter_sources(paths, exclude)  # lazily: a bulk download has 500,000 members
     if display_root:
         root = display_root
@@ -107,7 +107,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
             progress(BuildProgress(path, records_read + n, per_source.files, total))
 
     try:
-        for number, result in enumerate(read_all(sources, total, keep_going, scope, tick)):
+        for number, result in enumerate(read_all(sources, keep_going, scope, tick)):
             if result.error:
                 raise BuildError(result.error)
             for rec in result.kept:

@@ -15,7 +15,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -95,17 +95,20 @@ def read_one(source: SourceFile, keep_going: bool, scope: str,
     return out
 
 
-def read_all(sources: Iterable[SourceFile], total: int, keep_going: bool, scope: str,
+def read_all(sources: Iterable[SourceFile], keep_going: bool, scope: str,
              tick: Callable[[str, int], None] | None = None) -> Iterator[SourceResult]:
     """:func:`read_one` of every source, in order: in worker processes when there are at
-    least ``PARALLEL_MIN_SOURCES`` of them and more than one core, else here."""
+    least ``PARALLEL_MIN_SOURCES`` of them and more than one core, else here (the first
+    sources are held back until it is known which)."""
+    sources = iter(sources)
+    first = list(islice(sources, PARALLEL_MIN_SOURCES))
     n = workers()
-    if (n < 2 or total < PARALLEL_MIN_SOURCES
+    if (n < 2 or len(first) < PARALLEL_MIN_SOURCES
             or "fork" not in multiprocessing.get_all_start_methods()):
-        for source in sources:
+        for source in chain(first, sources):
             yield read_one(source, keep_going, scope, _ticker(tick, source.path))
         return
-    batches = _batches((s.path for s in sources), BATCH)
+    batches = _batches((s.path for s in chain(first, sources)), BATCH)
     with multiprocessing.get_context("fork").Pool(n) as pool:
         for results in pool.imap(_read_batch, ((b, keep_going, scope) for b in batches)):
             yield from results
