@@ -199,6 +199,11 @@ class TrialRecord(Frozen):
         return self.brief_title or self.official_title
 
 
+STUDY_TYPE_WORD = "study type:"
+"""Heads the study type in a record's screened text (``annotate.record_text`` and the API v2
+loader's ``study_text``), so that word rules can require it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Screened:
     """A record that its loader's screen ruled out before validating it: its text holds none of

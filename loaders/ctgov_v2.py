@@ -19,6 +19,7 @@ from celltx.loaders.sources import SNIFF_BYTES, SourceFile, open_utf8, read_head
 from celltx.loaders.values import parse_age, parse_date
 
 from celltx.models import (
+    STUDY_TYPE_WORD,
     Arm,
     Eligibility,
     Intervention,
@@ -195,7 +196,7 @@ def study_text(study: Any) -> str:
     _add_texts(parts, out)
     study_type = _get(ps, "designModule", "studyType")
     if study_type:
-        out.append(f"study type: {study_type}")  # as annotate.record_text writes it
+        out.append(f"{STUDY_TYPE_WORD} {study_type}")  # as annotate.record_text writes it
     return "\n".join(out)
 
 

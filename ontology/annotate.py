@@ -28,7 +28,7 @@ from celltx.ontology.terms import (
     TrialAnnotation,
 )
 
-from celltx.models import Intervention, TrialRecord
+from celltx.models import STUDY_TYPE_WORD, Intervention, TrialRecord
 
 # ---- countries ------------------------------------------------------------------------------
 
@@ -1392,8 +1392,6 @@ def record_text(record: TrialRecord) -> str:
     return "\n".join(p for p in parts if p)
 
 
-STUDY_TYPE_WORD = "study type:"
-"""Heads the study type in ``record_text``, so that word rules can require it."""
 
 
 @cache
