@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 import pycountry
+from celltx.ontology import hgnc_genes, vocab
 from celltx.ontology import matchers as mt
 from celltx.ontology import required_words as rw
-from celltx.ontology import vocab
 from celltx.ontology.terms import (
     AgentUse,
     ConditionMatch,
@@ -309,6 +309,9 @@ _TCR_EXPRESSED = re.compile(r"(?i)express\w*[^.;]{0,40}\bTCRs?\b|\bTCR[- ](?:tra
                             r"|engineered|modified)")
 
 
+_CAR_T_WORD = re.compile(r"(?i)CAR[- ]?T\b|CAR-?Ts\b|\bCART\b")
+
+
 def _platforms(text: str) -> list[str]:
     """Every platform a phrase names ("CAR-T/TCR-T cells"), the most specific kept."""
     first = _platform(text)
@@ -321,8 +324,8 @@ def _platforms(text: str) -> list[str]:
     drop = {"T cell"}
     if engineered_other or first in mt.ENGINEERED:
         drop |= {"NK", "iNKT", "γδT"}
-    if engineered_other:
-        drop.add("CAR-T")
+    if engineered_other and not _CAR_T_WORD.search(masked):
+        drop.add("CAR-T")  # a generic CAR cue inside "CAR-NK", unless T cells are named too
     if not re.search(r"/|\bor\b|,|\band\b", masked):
         return [first]
     return [p for p in dict.fromkeys(found) if p == first or p not in drop]
@@ -586,7 +589,7 @@ _NOT_CODE = re.compile(
     r"|HIV-\d|HPV-?\d+|EBV|CMV|GD-?2|B7-?H\d|CTX|TAE|TACE|IL\d+|ICAM-\d"
     r"|\d*-?(?:BB|28)[-.]?(?:z|ζ|zeta)[\w-]*|[\w-]*costimulatory|\d*-?1BB[\w-]*"
     r"|(?:bi-?)?\d?S?CAR\d*|anti-?[\w-]+|PD-?L?1|TGFBR\d[\w-]*|CTLA-?4|CD\d+[A-Za-z]?"
-    r"|\w*CAR-?T|\w*CART-?\d+|IL-?\d+[\w-]*)$")
+    r"|\w*CAR-?T|\w*CART-?\d+|IL-?\d+[\w-]*|\d+(?:\.\d+)?[x×]\d+\w*)$")
 
 
 def _code(name: str) -> str | None:
@@ -595,8 +598,8 @@ def _code(name: str) -> str | None:
         token = m.group(1).rstrip(".-")
         if not (re.search(r"\d", token) and re.search(r"[A-Za-z]", token)) or len(token) < 4:
             continue
-        if _NOT_CODE.match(token):
-            continue
+        if _NOT_CODE.match(token) or hgnc_genes.gene(token) is not None:
+            continue  # (a gene the product carries, "CXCR4 CCR9 CAR-T", is not its code)
         rest = mt.target_regex().sub("", token)
         rest = re.sub(r"(?i)CAR|CART|TCR|NK|anti|cells?|[-./]", "", rest)
         if not (re.search(r"\d", rest) and re.search(r"[A-Za-z]", rest)):
@@ -695,6 +698,7 @@ def _fielded(record: TrialRecord) -> dict[str, Fielded]:
         "descriptions": [("intervention_description", i.description) for i in ivs
                          if i.description]
         + [("arm_description", a.description) for a in record.arms if a.description]
+        + [("arm_label", a.label) for a in record.arms if a.label]
         + [("keyword", k) for k in record.keywords],
         "summary": [(f, t) for f, t in (("summary", record.brief_summary),
                                         ("detailed_description", record.detailed_description))
@@ -983,7 +987,8 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     if not cands:
         return [], False
     # refine generic CAR platform from the title or summary ("CAR cells" + NK elsewhere)
-    if title_platform is not None and title_platform in mt.ENGINEERED - {"CAR-T", "TCR-T"}:
+    if (title_platform is not None and title_platform in mt.ENGINEERED - {"CAR-T", "TCR-T"}
+            and "CAR-T" not in _platforms(titles_only)):  # (not "CAR-T/CAR-NK Cells")
         for c in cands:
             if c.platform == "CAR-T":
                 c.platform = title_platform
@@ -1005,6 +1010,22 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             if _ENGINEERED_OF.get(c.platform) == title_platform and not c.targets:
                 c.platform = str(title_platform)
                 c.platform_from = ("title", "the title names the engineered form of the cells")
+    # a generic "iPSC-NK cells" intervention in a trial whose summary opens with the engineered
+    # form of the same cells ("… of CLL1 or CD33 target Chimeric antigen receptor (CAR)-induced
+    # pluripotent stem cells derived NK cells")
+    opening = (_opening_statement(" ".join(texts["summary"]))
+               if any(c.platform in _ENGINEERED_OF and not c.targets for c in cands) else None)
+    if opening is not None:
+        sent, engineered = opening
+        for c in cands:
+            if _ENGINEERED_OF.get(c.platform) == engineered and not c.targets:
+                c.platform = engineered
+                c.platform_from = ("summary", "the summary opens with the engineered form of "
+                                              "the cells")
+                keys = [k for g in _anchored_targets(sent) for k in g]
+                c.targets = keys
+                c.target_from = {k: ("summary", "antigen tied to a therapy cue in the "
+                                                "summary's opening") for k in keys}
     # a CAR named without its cell ("CAR.70", "UCAR cells") on NK cells named elsewhere
     everything = " ".join(texts["title"] + texts["descriptions"] + texts["summary"]
                           + [i.name for i in ivs])
@@ -1237,10 +1258,21 @@ def _title_context_only(title: str) -> bool:
     for _name, rx in mt.platform_cues(masked):
         m = rx.search(masked)
         if m:
-            before = masked[max(0, m.start() - 40):m.start()]
+            start = m.start()
+            lead = _CUE_LEAD.search(masked[max(0, start - 80):start])
+            if lead:  # "following CD19-directed chimeric antigen (CAR)-T": from "CD19-directed"
+                start -= len(lead.group(0))
+            before = masked[max(0, start - 40):start]
             after = masked[m.end():m.end() + 30]
             return bool(mt.CONTEXT_NOT_GIVEN.search(before) or mt.RELATED_AFTER.match(after))
     return False
+
+
+_CUE_LEAD = re.compile(r"(?i:(?:(?:[\w.+/-]+-(?:directed|targeted|targeting|specific|redirected)"
+                       r"|anti-[\w.+/-]+|chimeric antigen(?: receptor)?|autologous|allogeneic"
+                       r"|commercial|approved|standard[- ]of[- ]care|(?-i:CD\d+\w*))[\s(-]*)+$)")
+"""Words that belong to a platform cue's name and stand before it ("CD19-directed chimeric
+antigen (CAR)-T"): a context word before them still governs the cue."""
 
 
 def _evidence(where: str, rule: str, c: _Cand, fielded: dict[str, Fielded],
@@ -1437,11 +1469,17 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                                   r"observational\b|\b(?:this|the) non-?interventional "
                                   r"(?:study|registry)\b"
                                   r"|\bthis (?:will be|is) an? (?:\w+,?\s+){0,2}cohort study\b"
+                                  r"|\b(?:goal|aim|purpose|objective)s? of (?:this|the) "
+                                  r"(?:\w+,?\s+){0,2}observational (?:study|cohort|registry)\b"
+                                  r"|\bdata (?:will be|are|were|is) (?:extracted|collected"
+                                  r"|retrieved|obtained) (?:retrospectively )?from (?:the )?"
+                                  r"(?:patients'? |participants'? )?"
+                                  r"(?:medical|health|clinical|hospital) records\b"
                                   r"|\b(?:evaluat|assess|investigat|describ|collect)\w*[^.;]{0,120}"
                                   r"\bin (?:the |a )?real[- ]world\b)"),
         ("observational_intervention", r"(?i:^(?:non-?interventional|observational)"
                                        r"(?: study| cohort)?$|^no intervention)"),
-        ("follow_up", r"(?i:long[- ]term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"
+        ("follow_up", r"(?i:long[- ]?term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"
                       r" (?:of|for) (?:patients|subjects|participants))"),
         ("observational", r"(?i:\b(?:collection of (?:\w+ )?samples|biobank\w*|sample collection"
                           r"|predictab\w+|predictive (?:value|factors?|markers?)|correlat\w+"
@@ -1482,6 +1520,14 @@ def _modality(record: TrialRecord, fielded: dict[str, Fielded],
                 kind = name.removesuffix("_summary").removesuffix("_intervention")
                 return kind, Evidence(field=fld, text=_snippet(text, m.start(), m.end()),
                                       rule=f"{name.replace('_', ' ')} cue")
+    if (record.interventions and all(_ASSESSMENT.search(i.name) and _platform(i.name) is None
+                                     for i in record.interventions)
+            and any(_CONTEXT_WORDS.search(t) or mt.find_codes(t)
+                    for _f, t in fielded["title"] + fielded["summary"])):
+        # (patients given a cell therapy elsewhere, measured here)
+        first = record.interventions[0].name
+        return "observational", Evidence(field="intervention", text=first,
+                                         rule="every intervention is an assessment")
     if has_products:
         return "cell_therapy", None
     around = [(f, t) for f, t in heads + fielded["summary"] if _CONTEXT_WORDS.search(t)]
@@ -1499,6 +1545,11 @@ def _modality(record: TrialRecord, fielded: dict[str, Fielded],
     return "other", None
 
 
+_ASSESSMENT = re.compile(r"(?i)questionnaire|assessment|\bsurveys?\b|\btests?\b(?! product)"
+                         r"|\bmeasures?\b|\bscores?\b|\bscales?\b|\binventory\b|\binterviews?\b|\bPROMIS\b"
+                         r"|\bEQ-5D|quality of life")
+"""An intervention that only measures the participant (questionnaires, neuropsychological
+tests): a trial whose interventions are all such gives nothing."""
 _CONTEXT_WORDS = re.compile(r"(?i:engager|bispecific|cell therap)|\bBiTE\b|\bTCE\b|\bCAR|CAR-?T\b")
 _PLACEHOLDER = mt.Prefiltered(r"(?i:\bthis (?:is an? )?example (?:study|record|trial)"
                               r"|\bexample study"

@@ -215,18 +215,23 @@ def _car_number_mentions(text: str) -> list[Mention]:
 _CLONE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{3,}[A-Za-z])(\d{2,4})(?=[-\s])")
 
 
-_CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./](\d{1,3})"
-                      r"(?=[\s-]*(?:CAR|T\b|-T\b))")
+_CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./](\d{1,3})"
+                      r"(?=[\s-]*(?:CAR|T\b|-T\b))"
+                      r"|CAR-?T?[\s-]?(\d{2,3})[./](\d{2,3})(?:[./](\d{2,3}))?(?![\dA-Za-z]))")
+"""Two CD numbers after a letter code and before "CAR"/"T" ("LV20.19 CAR"), or two or three
+after "CAR" or "CART" itself ("CAR19/20 engineered T cells", "CART 19/20", "CAR20.19.22")."""
 
 
 def _cd_pair_mentions(text: str) -> list[Mention]:
-    """A tandem CAR named by the CD numbers of its antigens: "LV20.19 CAR" (CD20, CD19)."""
+    """A tandem CAR named by the CD numbers of its antigens: "LV20.19 CAR" (CD20, CD19),
+    "CAR20.19.22" (CD20, CD19, CD22)."""
     out: list[Mention] = []
     for m in _CD_PAIR.finditer(text):
-        hits = [_find_targets(f"CD{m.group(g)}") for g in (1, 2)]
+        groups = (1, 2) if m.group(1) else (3, 4, 5) if m.group(5) else (3, 4)
+        hits = [_find_targets(f"CD{m.group(g)}") for g in groups]
         if all(len(h) == 1 and h[0].source == "table" for h in hits):
             out.extend(Mention(h[0].key, m.start(g), m.end(g), m.group(g))
-                       for g, h in zip((1, 2), hits, strict=True))
+                       for g, h in zip(groups, hits, strict=True))
     return out
 
 
@@ -279,12 +284,21 @@ _TARGETING_WORDS = re.compile(r"(?i:anti|target|specific|directed|against|recogn
                               r"|expressing)|CAR|TCR")
 _HUMANISED = re.compile(r"(?<![A-Za-z0-9])(?:h|hu)(?=[A-Z][A-Z0-9]{2,}(?![A-Za-z0-9]))")
 NOT_ANTIGEN_GENES = re.compile(
-    r"^(?:IL\d+\w*|CCL\d+|CXCL\d+|CCR\d+|CXCR\d+|IFN\w+|TNF|TGFB\w*|CASP\d+|CD3[DEGZ]|CD247|CD28"
+    r"^(?:IL\d+[AB]?|CCL\d+|CXCL\d+|IFN\w+|TNF|TGFB\w*|CASP\d+|CD3[DEGZ]|CD247|CD28"
     r"|CD8[AB]|TNFRSF9|TNFRSF4|TNFRSF18|CD27|ICOS|MYD88|CD40|CD40LG|PDCD1|CTLA4|HLA-\w+|B2M"
-    r"|TRAC|TRBC2|CIITA|FCGR\w+|KLRK1|NCR\d|CD16|TK\d?|PTPN\w+|CISH|DGK\w|TET2|REG1|NR4A\w+"
-    r"|SPPL3|CD2AP|GZM\w+|PRF1|MKI67|ALB|INS|GAST|CAR\w*|TCR\w*|NK\w*)$")
-"""Genes a product carries or edits rather than aims at (cytokines and their receptors,
-costimulatory and signalling domains, knock-outs, safety switches)."""
+    r"|TRAC|TRBC2|CIITA|FCGR[23]\w*|KLRK1|NCR\d|CD16|TK\d?|PTPN\w+|CISH|DGK\w|TET2|REG1"
+    r"|NR4A\w+|SPPL3|CD2AP|GZM\w+|PRF1|MKI67|ALB|INS|GAST|CAR\w*|TCR\w*|NK\w*)$")
+"""Genes a product carries or edits rather than aims at (cytokines, costimulatory and signalling
+domains, knock-outs, safety switches)."""
+CARRIED_RECEPTOR_GENES = re.compile(r"^(?:IL\d+R\w*|CCR\d+|CXCR\d+|FCGR1\w*)$")
+"""Receptors that a product often carries (a homing chemokine receptor, "CXCR4-enabled"; a
+cytokine receptor, "IL-7Rα") but that are also antigens ("anti-CCR4 CAR", "CD64 CAR T",
+"targets IL-1RAP"): taken only where the targeting word is written right beside them."""
+_DIRECT_BEFORE = re.compile(r"(?i:(?:\banti|targeting|targets?|against)[\s\-]*$)")
+_DIRECT_AFTER = re.compile(
+    r"(?i:^(?:[\s\-]*(?:targeted|targeting|specific|directed|redirected)\b"
+    r"|[\s\-.]*(?:CAR\b|CAR-?T|CAR-?NK|CARs\b|chimeric)))")
+_AND = re.compile(r"\s?(?:,\s?|\s(?:and|&)\s)(?:and\s)?")
 
 
 def _windowed(text: str, spans: list[tuple[int, int]], reach: int = 90) -> list[Any]:
@@ -324,9 +338,18 @@ def _gene_mentions(text: str, found: list[Mention]) -> list[Mention]:
             continue
         before = text[max(0, g.start - 30):g.start]
         after = text[g.end:g.end + 25]
+        if CARRIED_RECEPTOR_GENES.match(g.symbol):
+            # (after an antigen, "B7H3 IL-7Ra CAR T", the receptor is what the CAR carries)
+            armour = any(re.fullmatch(r"[\s\-]{1,2}", text[m.end:g.start]) for m in found)
+            if not armour and (_DIRECT_BEFORE.search(before) or _DIRECT_AFTER.match(after)):
+                out.append(Mention(g.symbol, g.start, g.end, text[g.start:g.end], source="hgnc"))
+            continue
         paired = any(re.fullmatch(r"\s?[/+]\s?", text[g.end:m.start]) or re.fullmatch(
             r"\s?[/+]\s?", text[m.end:g.start]) for m in found)
-        if _GENE_BEFORE.search(before) or _GENE_AFTER.match(after) or paired:
+        # "targeting AXL and CD73": a list that a targeting word opens
+        listed = any(_AND.fullmatch(text[m.end:g.start]) and _GENE_BEFORE.search(
+            text[max(0, m.start - 30):m.start]) for m in found)
+        if _GENE_BEFORE.search(before) or _GENE_AFTER.match(after) or paired or listed:
             out.append(Mention(g.symbol, g.start, g.end, text[g.start:g.end], source="hgnc"))
     return out
 
@@ -553,6 +576,6 @@ RELATED_AFTER = re.compile(
     r"|treated patients|CRS|cytokine release|ICANS|neurotox\w*|failure|relapse)\b)")
 NOT_THERAPY_TITLE = Prefiltered(
     r"(?i:cytokine release syndrome|\bCRS\b|\bICANS\b|neurotoxicity|real[- ]world|registry"
-    r"|retrospective|long[- ]term follow[- ]?up|survey|questionnaire|quality of life"
+    r"|retrospective|long[- ]?term follow[- ]?up|survey|questionnaire|quality of life"
     r"|biomarker|imaging|diagnostic|prophyla\w+ (?:of|for|against)|vaccin\w+ response"
     r"|observational)")

@@ -243,8 +243,9 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT05325801", [("CAR-T", ["GPRC5D"])]),
     # dev10: "APRIL CAR-T cells": the ligand binds both BCMA and TACI, one product
     ("NCT04657861", [("CAR-T", ["TNFRSF17", "TNFRSF13B"])]),
-    # dev10: "CAR gene modified gdT cell injection"; the same class: "CAR+gdT" doses
-    ("NCT05731219", [("CAR-γδT", ["CD276"])]), ("NCT06372236", [("CAR-γδT", [])]),
+    # dev10: "CAR gene modified gdT cell injection"; the same class: "CAR+gdT" doses, whose
+    # antigen is in an arm's label ("Targeted B7-H3 chimeric antigen receptor gdT cell")
+    ("NCT05731219", [("CAR-γδT", ["CD276"])]), ("NCT06372236", [("CAR-γδT", ["CD276"])]),
     # dev10: "Allogeneic CAR-T Cells in … Gliomas With Positive CD70 Expression"
     ("NCT06828341", [("CAR-T", ["CD70"])]),
     # dev11: "CD19-BAFF Targeted CAR T-cells": the BAFF ligand names its receptor, BAFF-R
@@ -252,6 +253,29 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT06346912", [("CAR-T", ["CD19", "TNFRSF13C"])]),
     # dev11: interventions "Dose level 1 group" … and a summary opening with "BCMA CAR-T（S103）"
     ("NCT06958939", [("CAR-T", ["TNFRSF17"])]),
+    # dev12: a receptor that products often carry is the antigen where the targeting word stands
+    # beside it ("Anti-CCR9 CAR T", "CCR4 CAR T Cells", "CD64 CAR T", "CCTx-001 targets
+    # IL-1RAP"); beside another antigen or as a modification it is carried ("CXCR4-enabled CCR9
+    # chimeric antigen receptor", "B7H3 IL-7Ra CAR T", "CXCR4 Modified Anti-BCMA CAR T",
+    # "ATLCAR.CD30.CCR4", "CD19-IL7Ra CAR-T")
+    ("NCT07300683", [("CAR-T", ["CCR9"])]), ("NCT07055477", [("CAR-T", ["CCR4"])]),
+    ("NCT07347418", [("CAR-T", ["FCGR1A"])]), ("NCT06281847", [("CAR-T", ["IL1RAP"])]),
+    ("NCT07350863", [("CAR-T", ["CCR9"])]), ("NCT06221553", [("CAR-T", ["CD276"])]),
+    ("NCT04727008", [("CAR-T", ["TNFRSF17"])]), ("NCT06090864", [("CAR-T", ["TNFRSF8"])]),
+    ("NCT07078929", [("CAR-T", ["CD19"])]),
+    # dev12: "Targeting AXL and CD73": a list that a targeting word opens
+    ("NCT07333573", [("CAR-T", ["AXL", "NT5E"])]),
+    # dev12: CD numbers after "CAR"/"CART" itself ("Tandem CAR19/20", "CART 19/20",
+    # "CAR20.19.22")
+    ("NCT04697940", [("CAR-T", ["CD19", "MS4A1"])]),
+    ("NCT04553393", [("CAR-T", ["CD19", "MS4A1"])]),
+    ("NCT05094206", [("CAR-T", ["MS4A1", "CD19", "CD22"])]),
+    # dev12: an "iPSC-NK cells" intervention whose summary opens with "CLL1 or CD33 target
+    # Chimeric antigen receptor (CAR)-induced pluripotent stem cells derived NK cells"
+    ("NCT06367673", [("CAR-NK", ["CLEC12A", "CD33"])]),
+    # dev12: "CAR-T/CAR-NK cell injection" is both; "CD19 CARNK and 7x19 CAR-T" in sequence
+    ("NCT06572956", [("CAR-NK", []), ("CAR-T", [])]),
+    ("NCT06464861", [("CAR-NK", ["CD19"]), ("CAR-T", ["CD19"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -289,6 +313,16 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     ("NCT07594496", "observational"),
     # dev11: "… in the treatment of adult patients … in real-world"
     ("NCT06142188", "observational"),
+    # dev12: "NKTR-255 following CD19-directed chimeric antigen (CAR)-T cell therapy": the
+    # context word governs the cue's whole name
+    ("NCT05664217", "drug_after_cell_therapy"),
+    # dev12: every intervention is a questionnaire or test of patients given commercial axi-cel
+    ("NCT04319237", "observational"),
+    # dev12: "The goal of this observational study is …", "Data will be extracted from patients
+    # medical records"; the same class: a long-term study of GF-CART01
+    ("NCT07623655", "observational"), ("NCT06985576", "observational"),
+    # "Longterm Follow-up of Subjects Treated With bb2121", written as one word
+    ("NCT02786511", "follow_up"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
