@@ -503,6 +503,10 @@ _POSITIVE_BEFORE = re.compile(rf"(?i){_DISEASE}\s+(?:that|which)\s+(?:over)?expr
 """For an engineered product, "tumours that express X" names its target, as "X-positive"."""
 
 
+_WITH_BEFORE = re.compile(r"(?i)\bwith\s+(?:(?:high|positive|strong)\s+)?$")
+_EXPRESSION_AFTER = re.compile(
+    r"(?i)\s*(?:(?:cell[- ])?surface\s+|protein\s+)?(?:over)?expression\b")
+"""For an engineered product, "sarcoma with GPNMB surface expression" names its target."""
 _SELF_ANCHORED = re.compile(r"(?i)^(?:CAR|CART)[-.]?(?=\w)")
 
 
@@ -519,7 +523,8 @@ def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool =
         return True  # the alias is itself a CAR name ("CART-BCMA/CS1", "CAR.GD2")
     if positive and (_POSITIVE_AFTER.match(after) or _POSITIVE_BEFORE.search(before)
                      or (re.search(r"(?i)\bpositive\s+$", before)
-                         and re.match(r"(?i)\s*expression\b", after))):
+                         and re.match(r"(?i)\s*expression\b", after))
+                     or (_WITH_BEFORE.search(before) and _EXPRESSION_AFTER.match(after))):
         return True  # for an engineered product, "X-positive disease" names its target
     if strict:
         return False

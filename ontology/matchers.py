@@ -168,6 +168,7 @@ def _find_targets(text: str) -> tuple[Mention, ...]:
     out.extend(m for m in _car_number_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _clone_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _cd_pair_mentions(text) if not _overlaps(m, out))
+    out.extend(m for m in _suffixed_mentions(text) if not _overlaps(m, out))
     # (a ligand can name two receptors at one span, "APRIL": both stay)
     out.extend([m for m in ligands if not _overlaps(m, out)])
     out.extend(m for m in _gene_mentions(text, out) if not _overlaps(m, out))
@@ -213,6 +214,21 @@ def _car_number_mentions(text: str) -> list[Mention]:
 
 
 _CLONE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{3,}[A-Za-z])(\d{2,4})(?=[-\s])")
+
+
+_SUFFIXED = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]{1,8}\d)[A-Z](?=[\s-]?CAR)")
+
+
+def _suffixed_mentions(text: str) -> list[Mention]:
+    """An antigen with a one-letter version suffix right before "CAR": "CD19X CAR-T",
+    "ROR1R-CAR-T"."""
+    out = []
+    for m in _SUFFIXED.finditer(text):
+        hit = _find_targets(m.group(1))
+        if len(hit) == 1 and hit[0].source == "table" and hit[0].end - hit[0].start == len(
+                m.group(1)):
+            out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(1)))
+    return out
 
 
 _CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./](\d{1,3})"
@@ -281,7 +297,7 @@ _GENE_AFTER = re.compile(
     r"(?i:^(?:[\s\-]*(?:targeted|targeting|specific|directed|redirected|positive|expressing)\b"
     r"|[\s\-.]*(?:[A-Z]{1,4}[\s\-])?(?:CAR\b|CAR-?T|CAR-?NK|CARs\b|chimeric|TCR\b|TCR-?T)))")
 _TARGETING_WORDS = re.compile(r"(?i:anti|target|specific|directed|against|recogni|positive"
-                              r"|expressing)|CAR|TCR")
+                              r"|express)|CAR|TCR")
 _HUMANISED = re.compile(r"(?<![A-Za-z0-9])(?:h|hu)(?=[A-Z][A-Z0-9]{2,}(?![A-Za-z0-9]))")
 NOT_ANTIGEN_GENES = re.compile(
     r"^(?:IL\d+[AB]?|CCL\d+|CXCL\d+|IFN\w+|TNF|TGFB\w*|CASP\d+|CD3[DEGZ]|CD247|CD28"
@@ -349,7 +365,13 @@ def _gene_mentions(text: str, found: list[Mention]) -> list[Mention]:
         # "targeting AXL and CD73": a list that a targeting word opens
         listed = any(_AND.fullmatch(text[m.end:g.start]) and _GENE_BEFORE.search(
             text[max(0, m.start - 30):m.start]) for m in found)
-        if _GENE_BEFORE.search(before) or _GENE_AFTER.match(after) or paired or listed:
+        # "sarcoma with GPNMB surface expression": the antigen-positive disease (an engineered
+        # product's annotation decides whether it names the target)
+        expressed = bool(re.search(r"(?i)\bwith\s+(?:(?:high|positive|strong)\s+)?$", before)
+                         and re.match(r"(?i)\s*(?:(?:cell[- ])?surface\s+)?(?:over)?expression\b",
+                                      after))
+        if (_GENE_BEFORE.search(before) or _GENE_AFTER.match(after) or paired or listed
+                or expressed):
             out.append(Mention(g.symbol, g.start, g.end, text[g.start:g.end], source="hgnc"))
     return out
 

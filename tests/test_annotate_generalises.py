@@ -276,6 +276,13 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     # dev12: "CAR-T/CAR-NK cell injection" is both; "CD19 CARNK and 7x19 CAR-T" in sequence
     ("NCT06572956", [("CAR-NK", []), ("CAR-T", [])]),
     ("NCT06464861", [("CAR-NK", ["CD19"]), ("CAR-T", ["CD19"])]),
+    # dev2: an antigen with a one-letter version suffix right before "CAR" ("CD19X CAR-T",
+    # "ROR1R-CAR-T"); an engineered product for a disease "with GPNMB surface expression"
+    ("NCT07447726", [("CAR-T", ["CD19"])]), ("NCT02194374", [("CAR-T", ["ROR1"])]),
+    ("NCT06813417", [("CAR-T", ["GPNMB"])]),
+    # dose levels ("3x10(6) CART-38 cells", "7x10(5) CART-38 cells") are not product codes:
+    # one product
+    ("NCT05442580", [("CAR-T", ["CD38"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
