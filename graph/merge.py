@@ -20,6 +20,8 @@ from celltx.models import Eligibility, Provenance, Reject, SourceFormat, TrialRe
 FORMAT_RANK = {
     SourceFormat.CTGOV_V2_JSON: 4, SourceFormat.CTGOV_XML: 3, SourceFormat.CTGOV_CSV: 2,
     SourceFormat.CTGOV_LEGACY_CSV: 1, SourceFormat.REGISTRY_PAGE: 0,
+    SourceFormat.CHICTR_XML: 3, SourceFormat.CTIS_CSV: 2, SourceFormat.ICTRP_XML: 1,
+    SourceFormat.ICTRP_CSV: 1, SourceFormat.ICTRP_XLSX: 1,
 }
 COMPARED_FIELDS = ("brief_title", "overall_status", "phases", "start_date", "enrollment",
                    "study_type")
