@@ -94,9 +94,9 @@ def _table_format(text: bytes) -> SourceFormat | None:
 def _registry_table(text: bytes) -> SourceFormat | None:
     """A WHO ICTRP list or a CTIS search export, told by its header row.
 
-    >>> _registry_table(b"TrialID,Last Refreshed on,Public title,Source Register\n")
+    >>> _registry_table(b"TrialID,Last Refreshed on,Public title,Source Register\\n")
     <SourceFormat.ICTRP_CSV: 'ictrp-csv'>
-    >>> _registry_table(b"Trial number,Title of the trial,Overall trial status\n")
+    >>> _registry_table(b"Trial number,Title of the trial,Overall trial status\\n")
     <SourceFormat.CTIS_CSV: 'ctis-csv'>
     """
     from celltx.loaders.ctis_csv import is_ctis_header
