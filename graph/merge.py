@@ -137,8 +137,9 @@ def link_registries(
 
     A record whose secondary id names, once canonical, the id of another group in the build
     (an EU CTR record listing ``NCT05697861``, an ICTRP ``Secondary_ID`` with a EudraCT
-    number) links the two groups. Linked groups become one, under the id of the best-ranked
-    registry (``_REGISTRY_RANK``). Returns the groups, per joined group the evidence (which
+    number) links the two groups; so do two groups whose records name the same other
+    registry's id (a jRCT and an NL-OMON record both listing ``NCT04136184``). Linked groups
+    become one, under the id of the best-ranked registry (``_REGISTRY_RANK``). Returns the groups, per joined group the evidence (which
     record's secondary id named which trial), and the new id of every group that was renamed.
     Ids of one registry are never linked (an NCT alias is ClinicalTrials.gov's business).
     """
@@ -152,15 +153,24 @@ def link_registries(
 
     evidence: dict[str, list[str]] = defaultdict(list)
     links: list[tuple[str, str, str]] = []
+    naming: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for key, recs in groups.items():
         for rec in recs:
             for sid in rec.secondary_ids:
                 other = canonical_id(sid)
-                if (other is None or other not in groups
-                        or registry_of(other) == registry_of(key)):
+                if other is None or other == key or registry_of(other) == registry_of(key):
                     continue  # within one registry, ids are the registry's own business
-                links.append((key, other, f"secondary id {sid!r} of {rec.provenance.ref} "
-                                          f"({key}) names {other}"))
+                if other in groups:
+                    links.append((key, other, f"secondary id {sid!r} of {rec.provenance.ref} "
+                                              f"({key}) names {other}"))
+                else:
+                    naming[other].append((key, rec.provenance.ref))
+    for other, named_by in naming.items():  # two registrations naming one absent trial
+        first_key, first_ref = named_by[0]
+        for key, ref in named_by[1:]:
+            if key != first_key:
+                links.append((key, first_key, f"{ref} ({key}) and {first_ref} ({first_key}) "
+                                              f"both name {other} as a secondary id"))
     if not links:
         return groups, {}, {}
     for a, b, _ in links:

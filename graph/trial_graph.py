@@ -344,6 +344,8 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
         "nct_id": nct_id,
         "iri": t.get("iri"),
         "url": t.get("url"),
+        "registry": t.get("registry"),
+        "registry_ids": t.get("registry_ids") or [nct_id],
         "title": t.get("title"),
         "official_title": t.get("official_title"),
         "status": t.get("status"),
