@@ -139,9 +139,10 @@ def link_registries(
     (an EU CTR record listing ``NCT05697861``, an ICTRP ``Secondary_ID`` with a EudraCT
     number) links the two groups; so do two groups whose records name the same other
     registry's id (a jRCT and an NL-OMON record both listing ``NCT04136184``). Linked groups
-    become one, under the id of the best-ranked registry (``_REGISTRY_RANK``). Returns the groups, per joined group the evidence (which
-    record's secondary id named which trial), and the new id of every group that was renamed.
-    Ids of one registry are never linked (an NCT alias is ClinicalTrials.gov's business).
+    become one, under the id of the best-ranked registry (``_REGISTRY_RANK``). Returns the
+    groups, per joined group the evidence (which record's secondary id named which trial),
+    and the new id of every group that was renamed. Ids of one registry are never linked (an
+    NCT alias is ClinicalTrials.gov's business).
     """
     parent: dict[str, str] = {k: k for k in groups}
 
