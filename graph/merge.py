@@ -166,7 +166,11 @@ def link_registries(
                                               f"({key}) names {other}"))
                 else:
                     naming[other].append((key, rec.provenance.ref))
-    for other, named_by in naming.items():  # two registrations naming one absent trial
+    for other, named_by in naming.items():  # registrations in two registries naming one trial
+        keys = list(dict.fromkeys(k for k, _ in named_by))
+        per_registry = Counter(registry_of(k) for k in keys)
+        if len(keys) < 2 or max(per_registry.values()) > 1:
+            continue  # two trials of one registry naming it: a parent study, not one trial
         first_key, first_ref = named_by[0]
         for key, ref in named_by[1:]:
             if key != first_key:

@@ -270,6 +270,17 @@ def test_ids_of_one_registry_are_not_linked() -> None:
     b = TrialRecord(nct_id="NCT00000002", provenance=prov.model_copy(update={"record": 1}))
     groups, evidence, renamed = link_registries({"NCT00000001": [a], "NCT00000002": [b]})
     assert set(groups) == {"NCT00000001", "NCT00000002"} and not evidence and not renamed
+    # two ClinicalTrials.gov trials naming one absent EudraCT trial (a parent study) stay two
+    c = b.model_copy(update={"secondary_ids": ("2019-001698-10",)})
+    d = TrialRecord(nct_id="NCT00000003", provenance=prov, secondary_ids=("2019-001698-10",))
+    groups, evidence, _ = link_registries({"NCT00000002": [c], "NCT00000003": [d]})
+    assert len(groups) == 2 and not evidence
+    # a jRCT and a ClinicalTrials.gov record naming it are one trial
+    j = TrialRecord(nct_id="JPRN-jRCT2071210009", provenance=prov,
+                    secondary_ids=("2019-001698-10",))
+    groups, evidence, renamed = link_registries({"NCT00000002": [c], "JPRN-jRCT2071210009": [j]})
+    assert list(groups) == ["NCT00000002"] and renamed == {"JPRN-jRCT2071210009": "NCT00000002"}
+    assert any("both name EUCTR2019-001698-10" in e for e in evidence["NCT00000002"])
 
 
 def test_registry_parameter_agrees_on_all_three_engines() -> None:
