@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+
+from celltx.registries import canonical_id, registry_of
 
 NCT_RE = re.compile(r"^NCT\d{8}$")
 PARTIAL_DATE_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -43,16 +45,23 @@ def _check_date(value: str | None) -> str | None:
     return value
 
 
-def _check_nct(value: str | None) -> str | None:
-    if value is not None and not NCT_RE.fullmatch(value):
+def _check_trial_id(value: str | None) -> str | None:
+    """A canonical trial id of a known registry (``celltx.registries``); NCT numbers as before."""
+    if value is None:
+        return value
+    if value[:3].upper() == "NCT" and not NCT_RE.fullmatch(value):
         raise ValueError(f"not an NCT number: {value!r}")
+    if canonical_id(value) != value:
+        raise ValueError(f"not a trial id of a known registry: {value!r}")
     return value
 
 
 PartialDate = Annotated[str | None, AfterValidator(_check_date)]
 """An ISO date keeping the registry's precision: ``2023``, ``2023-12`` or ``2023-12-01``."""
 
-NctId = Annotated[str | None, AfterValidator(_check_nct)]
+TrialId = Annotated[str | None, AfterValidator(_check_trial_id)]
+"""A trial's id in its registry, canonical (``NCT04324996``, ``ChiCTR2000029817``, …)."""
+NctId = TrialId  # the name the field had when every trial was a ClinicalTrials.gov one
 
 
 class SourceFormat(StrEnum):
@@ -61,6 +70,11 @@ class SourceFormat(StrEnum):
     CTGOV_LEGACY_CSV = "ctgov-legacy-csv"
     CTGOV_XML = "ctgov-xml"
     REGISTRY_PAGE = "registry-page"
+    ICTRP_XML = "ictrp-xml"
+    ICTRP_CSV = "ictrp-csv"
+    ICTRP_XLSX = "ictrp-xlsx"
+    CTIS_CSV = "ctis-csv"
+    CHICTR_XML = "chictr-xml"
 
 
 class Frozen(BaseModel):
@@ -134,9 +148,16 @@ class Eligibility(Frozen):
 
 
 class TrialRecord(Frozen):
-    """One source's account of one trial."""
+    """One source's account of one trial.
 
-    nct_id: NctId
+    ``nct_id`` holds the trial's id in the registry the record comes from: an NCT number for
+    ClinicalTrials.gov, else the other registry's canonical id (``ChiCTR2000029817``,
+    ``EUCTR2004-001298-24``, ``2023-507820-22-00`` …; see ``celltx.registries``). The field
+    kept its historical name; ``trial_id`` is its alias (also accepted when constructing), and
+    ``registry`` is derived from it.
+    """
+
+    nct_id: TrialId
     provenance: Provenance
     secondary_ids: tuple[str, ...] = ()
     brief_title: str | None = None
@@ -194,9 +215,28 @@ class TrialRecord(Frozen):
             raise ValueError(f"unknown study type {value!r}")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _trial_id_alias(cls, data: object) -> object:
+        if isinstance(data, dict) and "trial_id" in data:
+            data = dict(data)
+            data.setdefault("nct_id", data.pop("trial_id"))
+            data.pop("trial_id", None)
+        return data
+
     @property
     def title(self) -> str | None:
         return self.brief_title or self.official_title
+
+    @property
+    def trial_id(self) -> str | None:
+        """The trial's id in this record's registry (the same value as ``nct_id``)."""
+        return self.nct_id
+
+    @property
+    def registry(self) -> str | None:
+        """The registry of the trial id (``ClinicalTrials.gov``, ``ChiCTR``, ``EU CTR``, …)."""
+        return registry_of(self.nct_id)
 
 
 STUDY_TYPE_WORD = "study type:"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from celltx.gc_pause import gc_paused
-from celltx.graph.merge import identify_records, merge_records
+from celltx.graph.merge import identify_records, link_registries, merge_records
 from celltx.graph.trial_graph import TrialGraph
 from celltx.loaders import SourceFile, iter_sources
 from celltx.loaders.sources import count_sources
@@ -137,11 +137,17 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
         records_by_nct[nct].append(rec)
         merges_evidence[nct].append(evidence)
     rejects.extend(unresolved)
+    # one trial registered in several registries: its groups joined by secondary ids
+    records_by_nct, registry_links, renamed = link_registries(records_by_nct)
+    for old, new in renamed.items():
+        merges_evidence[new].extend(merges_evidence.pop(old, []))
+    for trial_id, why in registry_links.items():
+        merges_evidence[trial_id].extend(why)
 
     graph = TrialGraph()
     merges: list[dict[str, Any]] = []
     duplicates = trials = 0
-    merged_trials = [(merge_records(records_by_nct[nct]), records_by_nct[nct])
+    merged_trials = [(merge_records(records_by_nct[nct], nct), records_by_nct[nct])
                      for nct in sorted(records_by_nct)]
     annotations = annotate_all([m.record for m, _ in merged_trials], annotate)
     for (merged, recs), ann in zip(merged_trials, annotations, strict=True):
@@ -154,12 +160,14 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
         duplicates += len(recs) - 1
         if len(recs) > 1:
             merges.append({"nct_id": merged.record.nct_id,
+                           "registry_ids": merged.registry_ids,
                            "sources": [p.ref for p in merged.sources],
                            "evidence": merged.evidence, "conflicts": merged.conflicts})
         graph.add_trial(merged, ann, recs)
     out_of_scope = sum(s["out_of_scope"] for s in per_source.entries.values())
     cell_therapy = sum(1 for _, d in graph.nodes("Trial") if d.get("is_cell_therapy"))
     modalities = Counter(d.get("modality") or "other" for _, d in graph.nodes("Trial"))
+    registries = Counter(r for _, d in graph.nodes("Trial") for r in d.get("registries") or ())
     flags: dict[str, list[str]] = defaultdict(list)
     for _, d in graph.nodes("Trial"):
         for flag in d.get("quality_flags") or ():
@@ -171,6 +179,9 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
         "out_of_scope": out_of_scope,
         "cell_therapy_trials": cell_therapy,
         "modalities": dict(sorted(modalities.items())),
+        "registries": dict(sorted(registries.items())),
+        "trials_in_several_registries": sum(
+            1 for _, d in graph.nodes("Trial") if len(d.get("registries") or ()) > 1),
         "quality_flags": {k: sorted(v) for k, v in sorted(flags.items())},
         "rejects": len(rejects),
         "duplicates_merged": duplicates,

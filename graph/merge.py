@@ -16,10 +16,13 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from celltx.models import Eligibility, Provenance, Reject, SourceFormat, TrialRecord
+from celltx.registries import REGISTRY_NAMES, canonical_id, registry_of
 
 FORMAT_RANK = {
     SourceFormat.CTGOV_V2_JSON: 4, SourceFormat.CTGOV_XML: 3, SourceFormat.CTGOV_CSV: 2,
     SourceFormat.CTGOV_LEGACY_CSV: 1, SourceFormat.REGISTRY_PAGE: 0,
+    SourceFormat.CHICTR_XML: 3, SourceFormat.CTIS_CSV: 2, SourceFormat.ICTRP_XML: 1,
+    SourceFormat.ICTRP_CSV: 1, SourceFormat.ICTRP_XLSX: 1,
 }
 COMPARED_FIELDS = ("brief_title", "overall_status", "phases", "start_date", "enrollment",
                    "study_type")
@@ -35,6 +38,8 @@ class MergedTrial:
     """field -> [{value, source}] where sources disagree (first is the current value)."""
     evidence: list[str] = field(default_factory=list)
     """Why records were merged: ``nct_id`` or other evidence added by other matchers."""
+    registry_ids: list[str] = field(default_factory=list)
+    """Every registry id of the trial, its own (``nct_id``) first."""
 
 
 def _recency(rec: TrialRecord) -> tuple[str, int, str]:
@@ -45,26 +50,36 @@ def _empty(value: Any) -> bool:
     return value is None or value == () or value == ""
 
 
-def merge_records(records: Iterable[TrialRecord]) -> MergedTrial:
+def merge_records(records: Iterable[TrialRecord], trial_id: str | None = None) -> MergedTrial:
     """Merge one trial's records: the newest is primary, gaps are filled, conflicts kept.
 
     Records identified without an NCT number of their own (a registry page matched by title)
-    take the trial's number from the records that state it.
+    take the trial's number from the records that state it. With ``trial_id``, the records may
+    come from several registries (``link_registries`` found them to be one trial): the merged
+    record is named ``trial_id`` and lists the other registries' ids among its secondary ids.
     """
     ordered = sorted(records, key=_recency, reverse=True)
     only = ordered[0] if len(ordered) == 1 else None
     if only is not None and only.nct_id:  # most trials: nothing to fill or compare
-        return MergedTrial(nct_id=only.nct_id, record=only, sources=[only.provenance])
+        return MergedTrial(nct_id=only.nct_id, record=only, sources=[only.provenance],
+                           registry_ids=[only.nct_id])
     stated = [r.nct_id for r in ordered if r.nct_id]
     if not stated:
         raise ValueError("merge_records needs at least one record with an NCT number")
-    if len(set(stated)) > 1:
+    if len(set(stated)) > 1 and trial_id is None:
         raise ValueError(f"records of different trials cannot be merged: {sorted(set(stated))}")
-    nct = stated[0]
+    nct = trial_id or stated[0]
+    ids = [nct, *sorted(set(stated) - {nct})]
     primary = ordered[0]
     updates: dict[str, Any] = {}
+    if primary.nct_id != nct:
+        updates["nct_id"] = nct
+    others = tuple(i for i in ids[1:] if i not in primary.secondary_ids)
+    if others:
+        updates["secondary_ids"] = primary.secondary_ids + others
     for name in TrialRecord.model_fields:
-        if name in ("provenance", "eligibility") or not _empty(getattr(primary, name)):
+        if (name in ("provenance", "eligibility") or name in updates
+                or not _empty(getattr(primary, name))):
             continue
         for other in ordered[1:]:
             value = getattr(other, name)
@@ -98,8 +113,82 @@ def merge_records(records: Iterable[TrialRecord]) -> MergedTrial:
         nct_id=nct, record=merged,
         sources=[r.provenance for r in sorted(ordered, key=lambda r: r.provenance.ref)],
         conflicts=conflicts,
-        evidence=["nct_id"] if len(stated) > 1 else [],
+        evidence=["nct_id"] if len(stated) > 1 and len(ids) == 1 else [],
+        registry_ids=ids,
     )
+
+
+# ---- one trial in several registries ------------------------------------------------------------
+
+_REGISTRY_RANK = {name: i for i, name in enumerate(REGISTRY_NAMES)}
+"""Which id names a trial known in several registries: ClinicalTrials.gov's, then ChiCTR's,
+EU CTR's, CTIS's … (the order of ``celltx.registries.REGISTRIES``), so that a trial keeps the
+id (and IRI) it had before its other registrations were read."""
+
+
+def _id_rank(trial_id: str) -> tuple[int, str]:
+    return (_REGISTRY_RANK.get(registry_of(trial_id) or "", len(_REGISTRY_RANK)), trial_id)
+
+
+def link_registries(
+    groups: dict[str, list[TrialRecord]],
+) -> tuple[dict[str, list[TrialRecord]], dict[str, list[str]], dict[str, str]]:
+    """Join the record groups (by registry id) of one trial registered in several registries.
+
+    A record whose secondary id names, once canonical, the id of another group in the build
+    (an EU CTR record listing ``NCT05697861``, an ICTRP ``Secondary_ID`` with a EudraCT
+    number) links the two groups; so do two groups whose records name the same other
+    registry's id (a jRCT and an NL-OMON record both listing ``NCT04136184``). Linked groups
+    become one, under the id of the best-ranked registry (``_REGISTRY_RANK``). Returns the
+    groups, per joined group the evidence (which record's secondary id named which trial),
+    and the new id of every group that was renamed. Ids of one registry are never linked (an
+    NCT alias is ClinicalTrials.gov's business).
+    """
+    parent: dict[str, str] = {k: k for k in groups}
+
+    def find(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    evidence: dict[str, list[str]] = defaultdict(list)
+    links: list[tuple[str, str, str]] = []
+    naming: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key, recs in groups.items():
+        for rec in recs:
+            for sid in rec.secondary_ids:
+                other = canonical_id(sid)
+                if other is None or other == key or registry_of(other) == registry_of(key):
+                    continue  # within one registry, ids are the registry's own business
+                if other in groups:
+                    links.append((key, other, f"secondary id {sid!r} of {rec.provenance.ref} "
+                                              f"({key}) names {other}"))
+                else:
+                    naming[other].append((key, rec.provenance.ref))
+    for other, named_by in naming.items():  # registrations in two registries naming one trial
+        keys = list(dict.fromkeys(k for k, _ in named_by))
+        per_registry = Counter(registry_of(k) for k in keys)
+        if len(keys) < 2 or max(per_registry.values()) > 1:
+            continue  # two trials of one registry naming it: a parent study, not one trial
+        first_key, first_ref = named_by[0]
+        for key, ref in named_by[1:]:
+            if key != first_key:
+                links.append((key, first_key, f"{ref} ({key}) and {first_ref} ({first_key}) "
+                                              f"both name {other} as a secondary id"))
+    if not links:
+        return groups, {}, {}
+    for a, b, _ in links:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb, key=_id_rank)] = min(ra, rb, key=_id_rank)
+    joined: dict[str, list[TrialRecord]] = defaultdict(list)
+    for key in sorted(groups, key=_id_rank):
+        joined[find(key)].extend(groups[key])
+    for a, _, why in links:
+        evidence[find(a)].append(why)
+    renamed = {k: find(k) for k in groups if find(k) != k}
+    return dict(joined), {k: sorted(set(v)) for k, v in evidence.items()}, renamed
 
 
 # ---- identifying records that have no NCT number ------------------------------------------------

@@ -30,8 +30,10 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 from celltx.graph.schema import NODE_LABELS
-from celltx.graph.trial_graph import TRIAL_IRI, TrialGraph
+from celltx.graph.trial_graph import TrialGraph
 from celltx.ontology.display import target_label
+
+from celltx.registries import trial_iri
 
 DEFAULT_BASE = "https://w3id.org/celltx/"
 VOCAB = "https://w3id.org/celltx/vocab#"
@@ -54,6 +56,9 @@ PREFIXES: dict[str, str] = {
     "dcterms": DCTERMS, "schema": SCHEMA, "void": VOID, "dcat": DCAT, "prov": PROV, "pav": PAV,
     "obo": "http://purl.obolibrary.org/obo/", "hgnc": "https://identifiers.org/hgnc:",
     "nct": "https://identifiers.org/clinicaltrials:",
+    "eudract": "https://identifiers.org/euclinicaltrials:",
+    "bioregistry": "https://bioregistry.io/",
+    "ctxreg": "https://w3id.org/celltx/registry/",
 }
 
 FORMATS: dict[str, ox.RdfFormat] = {
@@ -136,6 +141,9 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("max_age_years", ctx("maxAgeYears"), "decimal"),
         ("healthy_volunteers", ctx("healthyVolunteers"), "bool"),
         ("secondary_ids", ctx("secondaryId"), "multi"),
+        ("registry", ctx("registry"), "str"),
+        ("registries", ctx("inRegistry"), "multi"),
+        ("registry_ids", ctx("registryId"), "multi"),
         ("keywords", ctx("keyword"), "multi"),
         ("brief_summary", _n(DCTERMS + "description"), "str"),
         ("eligibility_criteria", ctx("eligibilityCriteria"), "str"),
@@ -351,7 +359,7 @@ def assign_iris(graph: TrialGraph, base: str) -> dict[str, str]:
         label = data["label"]
         public = data.get("iri")
         if label == "Trial":
-            iri = public or TRIAL_IRI.format(data["id"])
+            iri = public or trial_iri(str(data["id"]))
         elif (label in PUBLIC_IRI_LABELS and public and public not in taken
               and data.get("kind") != "variant"):
             iri = public

@@ -21,8 +21,10 @@ from celltx.ontology.eligibility import structure_criteria, summarise
 from celltx.ontology.terms import Term, TrialAnnotation
 
 from celltx.models import TrialRecord
+from celltx.registries import registry_of, trial_iri, trial_url
 
 TRIAL_IRI = "https://identifiers.org/clinicaltrials:{}"
+"""The IRI of a ClinicalTrials.gov trial; other registries' in ``celltx.registries.trial_iri``."""
 
 
 def _slug(text: str) -> str:
@@ -118,10 +120,14 @@ class TrialGraph:
             return [ref for ref, values in stated[fact] if want in values] or primary
 
         elig = rec.eligibility
+        ids = merged.registry_ids or [merged.nct_id]
         trial = self._node(
             "Trial", merged.nct_id,
-            iri=TRIAL_IRI.format(merged.nct_id),
-            url=f"https://clinicaltrials.gov/study/{merged.nct_id}",
+            iri=trial_iri(merged.nct_id),
+            url=trial_url(merged.nct_id),
+            registry=registry_of(merged.nct_id),
+            registries=list(dict.fromkeys(r for i in ids if (r := registry_of(i)))),
+            registry_ids=ids,
             title=rec.title, brief_title=rec.brief_title, official_title=rec.official_title,
             acronym=rec.acronym, status=rec.overall_status,
             status_label=ann.status.label if ann.status else None,
@@ -338,6 +344,8 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
         "nct_id": nct_id,
         "iri": t.get("iri"),
         "url": t.get("url"),
+        "registry": t.get("registry"),
+        "registry_ids": t.get("registry_ids") or [nct_id],
         "title": t.get("title"),
         "official_title": t.get("official_title"),
         "status": t.get("status"),

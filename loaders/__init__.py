@@ -22,6 +22,11 @@ READERS: dict[SourceFormat, str] = {
     SourceFormat.CTGOV_LEGACY_CSV: "celltx.loaders.ctgov_legacy_csv",
     SourceFormat.CTGOV_XML: "celltx.loaders.ctgov_xml",
     SourceFormat.REGISTRY_PAGE: "celltx.loaders.registry_page",
+    SourceFormat.ICTRP_XML: "celltx.loaders.ictrp_xml",
+    SourceFormat.ICTRP_CSV: "celltx.loaders.ictrp_table",
+    SourceFormat.ICTRP_XLSX: "celltx.loaders.ictrp_xlsx",
+    SourceFormat.CTIS_CSV: "celltx.loaders.ctis_csv",
+    SourceFormat.CHICTR_XML: "celltx.loaders.chictr_xml",
 }
 
 __all__ = ["READERS", "SCREENING", "Screen", "SourceFile", "iter_sources", "read_source",
@@ -61,7 +66,8 @@ def read_source(source: SourceFile, screen: Screen | None = None
     if fmt is None:
         raise UnreadableFileError(
             source.path, "not a recognised format (binary or unknown content); expected "
-            "ClinicalTrials.gov JSON, CSV, XML or a registry page saved as text"
+            "ClinicalTrials.gov JSON, CSV, XML, a WHO ICTRP export (XML, CSV, XLSX), a CTIS "
+            "CSV, a ChiCTR XML or a registry page saved as text"
         )
     module = importlib.import_module(READERS[fmt])
     if screen is not None and fmt in SCREENING:

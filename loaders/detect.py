@@ -32,6 +32,8 @@ def detect_format(head: bytes) -> SourceFormat | None:
     True
     """
     sample = head[:8192]
+    if head.startswith(b"PK\x03\x04") and b"xl/" in head and b"[Content_Types].xml" in head:
+        return SourceFormat.ICTRP_XLSX  # an Excel workbook; its reader checks the header
     if sample.count(b"\x00") > len(sample) // 100 + 1:
         return None  # binary (or UTF-16); a stray NUL in a text file does not make it binary
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -39,6 +41,13 @@ def detect_format(head: bytes) -> SourceFormat | None:
         return SourceFormat.CTGOV_V2_JSON
     if text[:1] == b"<" and (b"<clinical_study" in head or b"<clinical_studies" in head):
         return SourceFormat.CTGOV_XML
+    if text[:1] == b"<" and b"<Trials_downloaded_from_ICTRP" in head[:4096]:
+        return SourceFormat.ICTRP_XML
+    if text[:1] == b"<" and b"<Triall>" in head[:4096] and b"<trials" in head[:4096]:
+        return SourceFormat.CHICTR_XML
+    registry_table = _registry_table(text)
+    if registry_table is not None:
+        return registry_table
     table = _table_format(text)
     if table is not None:
         return table
@@ -80,6 +89,29 @@ def _table_format(text: bytes) -> SourceFormat | None:
     if known < 2 and not _has_nct_column(rows[0], rows[1:]):
         return None
     return SourceFormat.CTGOV_LEGACY_CSV if legacy > current else SourceFormat.CTGOV_CSV
+
+
+def _registry_table(text: bytes) -> SourceFormat | None:
+    """A WHO ICTRP list or a CTIS search export, told by its header row.
+
+    >>> _registry_table(b"TrialID,Last Refreshed on,Public title,Source Register\\n")
+    <SourceFormat.ICTRP_CSV: 'ictrp-csv'>
+    >>> _registry_table(b"Trial number,Title of the trial,Overall trial status\\n")
+    <SourceFormat.CTIS_CSV: 'ctis-csv'>
+    """
+    from celltx.loaders.ctis_csv import is_ctis_header
+    from celltx.loaders.ictrp_table import is_ictrp_header
+
+    first = text.split(b"\n", 1)[0]
+    try:
+        header = next(csv.reader(io.StringIO(first.decode("utf-8", "replace"))), [])
+    except csv.Error:
+        return None
+    if is_ictrp_header(header):
+        return SourceFormat.ICTRP_CSV
+    if is_ctis_header(header):
+        return SourceFormat.CTIS_CSV
+    return None
 
 
 def _has_nct_column(header: list[str], rows: list[list[str]]) -> bool:

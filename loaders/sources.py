@@ -59,10 +59,20 @@ def iter_sources(paths: list[Path], exclude: list[Path] | None = None) -> Iterat
         elif not path.is_file():
             # a FIFO would hang the build, /dev/zero never ends: only regular files are read
             raise UnreadableFileError(str(path), "not a regular file (a pipe, device or socket)")
-        elif zipfile.is_zipfile(path):
+        elif zipfile.is_zipfile(path) and not is_workbook(path):
             yield from _zip_members(path)
         else:
             yield _gz_aware(str(path), lambda p=path: open(p, "rb"))  # type: ignore[misc]  # noqa: SIM115
+
+
+def is_workbook(path: Path) -> bool:
+    """An Office Open XML workbook (XLSX) is a zip read as one file, not as an archive."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist()[:50])
+    except DECOMPRESSION_ERRORS:
+        return False
+    return "[Content_Types].xml" in names and "xl/workbook.xml" in names
 
 
 class _Archive:
@@ -109,7 +119,7 @@ def count_sources(paths: list[Path], exclude: list[Path] | None = None) -> int:
     for path in paths:
         if path.is_dir():
             total += sum(count_sources([p]) for p in _children(path, skip))
-        elif path.is_file() and zipfile.is_zipfile(path):
+        elif path.is_file() and zipfile.is_zipfile(path) and not is_workbook(path):
             total += len(_Archive(path).names())
         else:
             total += 1

@@ -19,6 +19,8 @@ from typing import Any
 from celltx.graph.trial_graph import TrialGraph
 from celltx.ontology.terms import PLATFORMS
 
+from celltx.registries import REGISTRY_NAMES
+
 CATEGORIES = ("solid", "haematological", "autoimmune", "other")
 """The condition categories of ``ontology/conditions.tsv``."""
 
@@ -75,6 +77,11 @@ def check_values(query: str, values: dict[str, Any],
                 hint = _near(str(value), PLATFORMS)
                 raise ParamError(f"{where}: unknown platform {value!r}{hint}; platforms: "
                                  f"{', '.join(PLATFORMS)}")
+        elif key == "registry":
+            if value not in REGISTRY_NAMES:
+                hint = _near(str(value), REGISTRY_NAMES)
+                raise ParamError(f"{where}: unknown registry {value!r}{hint}; registries: "
+                                 f"{', '.join(REGISTRY_NAMES)}")
         elif key == "nct_id":
             if not isinstance(value, str) or not NCT.fullmatch(value.strip().upper()):
                 raise ParamError(f"{where}: {value!r} is not an NCT number (NCT followed by "

@@ -207,13 +207,14 @@ def multi_candidate_trials(graph: TrialGraph) -> list[Row]:
     return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
-def trials_per_platform(graph: TrialGraph) -> list[Row]:
-    """Distinct trials per platform.
+def trials_per_platform(graph: TrialGraph, *, registry: str | None = None) -> list[Row]:
+    """Distinct trials per platform; optionally only trials registered in ``registry``.
 
     Columns: platform, trials.
     """
     counts = _count_trials((pdata.get("platform"), t)
-                           for t, _, _, pdata in _trial_product_pairs(graph))
+                           for t, tdata, _, pdata in _trial_product_pairs(graph)
+                           if registry is None or registry in (tdata.get("registries") or ()))
     return sorted(_rows(counts), key=lambda r: (-r[1], _nulls_last(r[0])))
 
 

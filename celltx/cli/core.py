@@ -34,6 +34,7 @@ from celltx.graph.trial_graph import describe_trial
 from celltx.ontology.display import target_label
 from celltx.outputs import OutputPathError
 from celltx.pipeline import BuildError, BuildProgress, build
+from celltx.registries import canonical_id
 
 
 class Scope(StrEnum):
@@ -138,6 +139,11 @@ def _print_stats(stats: dict) -> None:  # type: ignore[type-arg]
         f" + out of scope [bold]{stats.get('out_of_scope', 0)}[/]; cell-therapy trials "
         f"[bold]{stats['cell_therapy_trials']}[/]"
     )
+    if stats.get("registries"):
+        several = stats.get("trials_in_several_registries") or 0
+        console.print("trials per registry: " + ", ".join(
+            f"{k} {v}" for k, v in stats["registries"].items())
+            + (f" ({several} trials in several registries)" if several else ""), highlight=False)
     if stats.get("modalities"):
         console.print("modality: " + ", ".join(f"{k} {v}" for k, v in stats["modalities"].items()),
                       highlight=False)
@@ -171,7 +177,7 @@ def stats_command(graph: GraphOption = None, as_json: JsonOption = False) -> Non
 def trial_view(nct_id: str, graph: Path | None) -> dict:  # type: ignore[type-arg]
     """``describe_trial`` of one trial, or a one-line error naming the trial."""
     g = load_graph(graph)
-    view = describe_trial(g, nct_id.strip().upper())
+    view = describe_trial(g, canonical_id(nct_id) or nct_id.strip().upper())
     if view is None:
         fail(f"no trial {nct_id} in the graph ({sum(1 for _ in g.nodes('Trial'))} trials); "
              "check the number or build with the file that holds it")
@@ -179,7 +185,8 @@ def trial_view(nct_id: str, graph: Path | None) -> dict:  # type: ignore[type-ar
 
 
 def trial_command(
-    nct_id: Annotated[str, typer.Argument(help="An NCT number, e.g. NCT05008575.")],
+    nct_id: Annotated[str, typer.Argument(
+        help="A trial's registry id, e.g. NCT05008575 or ChiCTR2000029817.")],
     graph: GraphOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -44,7 +44,8 @@ def explanation(view: dict[str, Any]) -> list[str]:
 
 
 def explain_command(
-    nct_id: Annotated[str, typer.Argument(help="An NCT number, e.g. NCT06880354.")],
+    nct_id: Annotated[str, typer.Argument(
+        help="A trial's registry id, e.g. NCT06880354 or ChiCTR2000029817.")],
     graph: GraphOption = None,
     as_json: JsonOption = False,
 ) -> None:

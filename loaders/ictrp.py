@@ -1,0 +1,369 @@
+"""WHO ICTRP fields mapped to a ``TrialRecord``: shared by the XML export (``ictrp_xml``), the CSV
+and XLSX lists (``ictrp_table``) and the ChiCTR per-trial XML (``chictr_xml``), whose fields
+are ICTRP's under other names.
+
+Every registry feeds ICTRP its own conventions, so values are read leniently: dates as
+``2020-02-17``, ``28/06/2004`` (day first), ``April 25, 2024``, ``17 February 2020``, Excel
+dates and serial numbers; phases as ``Phase 2/Phase 3``, ``1-2``, ``Phase III`` or EudraCT's
+yes/no block; HTML line breaks (``<br>``, escaped or raw) and carriage returns (``&#x0D;``,
+``_x000D_``) become newlines; padding is dropped. A value that fits no vocabulary becomes None,
+never a reject: only a record without a usable trial id is rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from celltx.loaders.records import RecordError, build_record, reject
+from celltx.loaders.values import parse_age, parse_date, parse_phases
+
+from celltx.models import (
+    Eligibility,
+    Intervention,
+    Location,
+    Outcome,
+    Provenance,
+    Reject,
+    Sponsor,
+    TrialRecord,
+)
+from celltx.registries import canonical_id
+
+_BR = re.compile(r"(?:<|&lt;)\s*br\s*/?\s*(?:>|&gt;)", re.IGNORECASE)
+_CR = re.compile(r"_x000[dD]_|&#x0[dD];|\r\n?")
+_NULLS = frozenset({"", "none", "null", "n/a", "na", "nil", "not applicable", "not available"})
+_CANCELLED = re.compile(r"^(Cancelled (?:by the investigator|due to lack of patients?))\s+(.*)$",
+                        re.IGNORECASE | re.DOTALL)
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2})?$")
+_YMD8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def text(value: Any) -> str | None:
+    """A cell or element as clean text: line breaks as newlines, lines stripped, blank runs
+    dropped; None when empty.
+
+    >>> text("&lt;br&gt;Female: yes&lt;br&gt;Male: yes&lt;br&gt;")
+    'Female: yes\\nMale: yes'
+    >>> text("\\n    Recruiting\\n    "), text("_x000D_<br>  Inclusion:_x000D_<br>_x000D_<br> - a")
+    ('Recruiting', 'Inclusion:\\n- a')
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raw = _BR.sub("\n", _CR.sub("\n", str(value)))
+    lines = [" ".join(line.split()) for line in raw.split("\n")]
+    out = "\n".join(line for line in lines if line)
+    return out or None
+
+
+def one_line(value: Any) -> str | None:
+    """Text on one line, spaces collapsed (titles, names)."""
+    t = text(value)
+    return " ".join(t.split()) if t else None
+
+
+def _null(value: str | None) -> str | None:
+    return None if value is None or value.strip().casefold() in _NULLS else value
+
+
+def ictrp_date(value: Any) -> str | None:
+    """A date as any registry wrote it, as an ISO partial date; None when unreadable.
+
+    >>> ictrp_date("28/06/2004"), ictrp_date("April 25, 2024"), ictrp_date("20 March 2020")
+    ('2004-06-28', '2024-04-25', '2020-03-20')
+    >>> ictrp_date(43900), ictrp_date("20200217"), ictrp_date("2020-06-07 17:53:51")
+    ('2020-03-10', '2020-02-17', '2020-06-07')
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        if 10000 <= value <= 80000:  # an Excel serial day number (1927 to 2119)
+            return (_EXCEL_EPOCH + timedelta(days=int(value))).isoformat()
+        value = str(int(value))
+    t = _null(one_line(value))
+    if t is None:
+        return None
+    try:
+        if m := _DMY.match(t):
+            return parse_date(f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}")
+        if m := _ISO_TIME.match(t):
+            return parse_date(m.group(1))
+        if m := _YMD8.match(t):
+            return parse_date(f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
+        return parse_date(t)
+    except ValueError:
+        return None
+
+
+_STATUS = {
+    "recruiting": "RECRUITING", "not yet recruiting": "NOT_YET_RECRUITING",
+    "pending": "NOT_YET_RECRUITING", "authorised, recruitment pending": "NOT_YET_RECRUITING",
+    "authorised, recruiting": "RECRUITING", "ongoing, recruiting": "RECRUITING",
+    "ongoing, recruitment ended": "ACTIVE_NOT_RECRUITING", "active, not recruiting":
+    "ACTIVE_NOT_RECRUITING", "completed": "COMPLETED", "ended": "COMPLETED",
+    "complete": "COMPLETED", "suspended": "SUSPENDED", "temporarily halted": "SUSPENDED",
+    "terminated": "TERMINATED", "withdrawn": "WITHDRAWN", "cancelled": "WITHDRAWN",
+    "enrolling by invitation": "ENROLLING_BY_INVITATION",
+}
+"""Statuses that name one API v2 status. ICTRP's ``Not recruiting`` (closed, finished or not
+yet open) and EU CTR's ``Authorised`` say too little and become None."""
+
+
+def status(value: Any) -> str | None:
+    t = one_line(value)
+    return _STATUS.get(t.casefold()) if t else None
+
+
+def study_type(value: Any) -> str | None:
+    """``Interventional clinical trial of medicinal product`` -> INTERVENTIONAL; ChiCTR's
+    ``Observational study``, ``Epidemilogical research``, ``Prognosis study`` -> OBSERVATIONAL;
+    what could be either (``Diagnostic test``, ``Basic Science``) -> None."""
+    t = (one_line(value) or "").casefold()
+    if "expanded access" in t:
+        return "EXPANDED_ACCESS"
+    if "interventional" in t or t.startswith(("treatment", "prevention")):
+        return "INTERVENTIONAL"
+    if any(w in t for w in ("observational", "epidemi", "prognosis", "health services",
+                            "cohort", "case control", "cross-sectional")):
+        return "OBSERVATIONAL"
+    return None
+
+
+_ROMAN = {"IV": "4", "III": "3", "II": "2", "I": "1"}
+_EUDRACT_PHASE = re.compile(r"\(Phase (IV|III|II|I)\)\s*:\s*(yes|no)", re.IGNORECASE)
+
+
+def phases(value: Any) -> tuple[str, ...]:
+    """Phases as API v2 enums; what names no phase gives ().
+
+    >>> phases("Human pharmacology (Phase I): no\\nTherapeutic exploratory (Phase II): yes")
+    ('PHASE2',)
+    >>> phases("1-2"), phases("Phase III"), phases("Phase1/Phase2"), phases("Retrospective study")
+    (('PHASE1', 'PHASE2'), ('PHASE3',), ('PHASE1', 'PHASE2'), ())
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return ()  # an Excel date where a phase was (``2-3`` read as 2 March)
+    t = one_line(value) or ""
+    block = _EUDRACT_PHASE.findall(t)
+    if block:
+        return tuple(f"PHASE{_ROMAN[p.upper()]}" for p, yes in block if yes.lower() == "yes")
+    if t in ("0", ""):
+        return ()  # ChiCTR's "0" is its form's default, not phase 0
+    t = re.sub(r"\b(IV|III|II|I)\b", lambda m: _ROMAN[m.group(1)], t)
+    t = re.sub(r"(?i)phase\s*(\d)", r"Phase \1", t)
+    if m := re.fullmatch(r"(\d)\s*-\s*(\d)", t):
+        t = f"Phase {m.group(1)}/Phase {m.group(2)}"
+    elif re.fullmatch(r"\d", t):
+        t = f"Phase {t}"
+    t = re.sub(r"(?i)\s+and\s+", "/", re.sub(r"\((integrated|combined)\).*$", "", t)).strip()
+    try:
+        return parse_phases(t)
+    except ValueError:  # a phase named inside words: CTIS "Therapeutic exploratory (Phase II)"
+        return tuple(dict.fromkeys(f"PHASE{n}" for n in re.findall(r"(?i)phase (\d)", t)
+                                   if n in "1234"))
+
+
+def sex(value: Any) -> str | None:
+    t = (one_line(value) or "").casefold()
+    if not t:
+        return None
+    if "female: yes" in t or "male: yes" in t:
+        female, male = "female: yes" in t, re.search(r"(?<!fe)male: yes", t) is not None
+        return "ALL" if female and male else "FEMALE" if female else "MALE" if male else None
+    if t in ("all", "both") or t.startswith("both") or ("female" in t and re.search(
+            r"(?<!fe)male", t)):
+        return "ALL"
+    if t.startswith("female"):
+        return "FEMALE"
+    if t.startswith("male"):
+        return "MALE"
+    return None
+
+
+def age(value: Any) -> tuple[str | None, float | None]:
+    """An age as written and in years (``18`` is 18 years; ``>= 20age old`` is read too)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(int(value))
+    t = _null(one_line(value))
+    if t is None or t.casefold() in ("no limit", "no maximum age", "none"):
+        return None, None
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(years?|yrs?|months?|weeks?|days?|age)?", t,
+                  re.IGNORECASE)
+    if not m:
+        return t, None
+    unit = m.group(2) or "years"
+    try:
+        years = parse_age(f"{m.group(1)} {'years' if unit.lower() == 'age' else unit}")
+    except ValueError:
+        years = None
+    return t, years
+
+
+def enrollment(value: Any) -> int | None:
+    """``90`` -> 90; ChiCTR's per-group sizes ``Experimental group:30;Control group:30;`` ->
+    their sum; anything else None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value >= 0 else None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    t = one_line(value)
+    if not t:
+        return None
+    if t.isdigit():
+        return int(t)
+    parts = [p for p in t.split(";") if p.strip()]
+    sizes = [re.fullmatch(r".*:\s*(\d+)\s*", p) for p in parts]
+    if parts and all(sizes):
+        return sum(int(m.group(1)) for m in sizes if m)
+    return None
+
+
+def split_list(value: Any) -> tuple[str, ...]:
+    """A ``;``- or line-separated list, nulls and repeats dropped."""
+    t = text(value)
+    if not t:
+        return ()
+    out = (one_line(p) for p in re.split(r"[;\n]", t))
+    return tuple(dict.fromkeys(p for p in out if p and _null(p)))
+
+
+_TYPED = re.compile(
+    r"^(Drug|Biological|Device|Procedure|Procedure/Surgery|Radiation|Behavioral|Genetic|"
+    r"Dietary Supplement|Combination Product|Diagnostic Test|Other)\s*:\s*(.+)$", re.IGNORECASE)
+_NUMBERED = re.compile(r"\s*Intervention \d+\s*:\s*", re.IGNORECASE)
+_GROUP = re.compile(r"^([^:]{1,80}):(.+)$", re.DOTALL)
+
+
+def interventions(value: Any) -> tuple[Intervention, ...]:
+    """ICTRP's one free-text Intervention field as interventions.
+
+    Parts are split on ``;``, line breaks and IRCT's ``Intervention N:``; a ClinicalTrials.gov
+    ``Drug: a,b`` part gives a typed intervention per name (ICTRP joins the names with a bare
+    comma); ChiCTR's ``group:treatment`` keeps the group as the arm label.
+
+    >>> [(i.type, i.name) for i in interventions("Biological: NK cells,ACE2 CAR-NK cells")]
+    [('BIOLOGICAL', 'NK cells'), ('BIOLOGICAL', 'ACE2 CAR-NK cells')]
+    >>> [(i.name, i.arm_labels) for i in interventions("Case series:Nil;High dose:NK cells;")]
+    [('NK cells', ('High dose',))]
+    """
+    t = text(value)
+    if not t:
+        return ()
+    parts = [p for chunk in re.split(r"[;\n]", t) for p in _NUMBERED.split(chunk)]
+    out: dict[tuple[str | None, str], Intervention] = {}
+    for part in (one_line(p) for p in parts):
+        if not part or _null(part) is None:
+            continue
+        if m := _TYPED.match(part):
+            kind = re.sub(r"[^A-Z]+", "_", m.group(1).upper().split("/")[0]).strip("_")
+            for name in re.split(r",(?=\S)", m.group(2)):
+                name = name.strip()
+                if name and _null(name):
+                    out.setdefault((kind, name.casefold()), Intervention(type=kind, name=name))
+            continue
+        label: tuple[str, ...] = ()
+        if (g := _GROUP.match(part)) and not re.search(r"https?$", g.group(1)):
+            label, part = (g.group(1).strip(),), g.group(2).strip()
+        if not part or _null(part.rstrip(".")) is None:
+            continue
+        key = (None, part.casefold())
+        if key in out:
+            prev = out[key]
+            out[key] = prev.model_copy(update={"arm_labels": prev.arm_labels + label})
+        else:
+            out[key] = Intervention(name=part, arm_labels=label)
+    return tuple(out.values())
+
+
+def outcomes(value: Any) -> tuple[Outcome, ...]:
+    return tuple(Outcome(measure=m) for m in split_list(value))
+
+
+def title(value: Any) -> tuple[str | None, bool]:
+    """A public title less ChiCTR's padded ``Cancelled by the investigator`` prefix, and whether
+    the prefix was there (the trial was withdrawn)."""
+    t = one_line(value)
+    if not t:
+        return None, False
+    if m := _CANCELLED.match(t):
+        return (m.group(2).strip() or None), True
+    if _CANCELLED.match(t + " "):
+        return None, True
+    return t, False
+
+
+Fields = Mapping[str, Any]
+"""An ICTRP record's values by field key: the XML element name or CSV column lower-cased with
+spaces as underscores (``public_title``, ``date_enrollement``, ``secondary_id``)."""
+
+
+def key(name: str) -> str:
+    """``Public title`` / ``Public_title`` -> ``public_title``."""
+    return re.sub(r"[\s_]+", "_", name.strip().casefold())
+
+
+def to_record(values: Fields, prov: Provenance) -> TrialRecord | Reject:
+    """One ICTRP record as a ``TrialRecord``; a record without a known registry id is a reject
+    naming the ``TrialID`` field."""
+    raw_id = one_line(values.get("trialid"))
+    trial_id = canonical_id(raw_id)
+    if trial_id is None:
+        reason = ("record has no trial id" if not raw_id
+                  else f"not a trial id of a known registry: {raw_id!r}")
+        return reject(prov, reason, field="TrialID")
+    try:
+        fields = _fields(values, trial_id, raw_id or trial_id)
+    except RecordError as exc:
+        return reject(prov, exc.reason, field=exc.field, nct_id=trial_id)
+    prov = prov.model_copy(update={"last_update": fields["last_update"]})
+    return build_record(prov, fields)
+
+
+def _fields(v: Fields, trial_id: str, raw_id: str) -> dict[str, Any]:
+    brief, cancelled = title(v.get("public_title"))
+    official = one_line(v.get("scientific_title"))
+    secondary = [raw_id] if raw_id != trial_id else []
+    secondary += split_list(v.get("secondary_id")) + split_list(v.get("secondaryids"))
+    min_age, min_years = age(v.get("inclusion_agemin"))
+    max_age, max_years = age(v.get("inclusion_agemax"))
+    criteria = "\n".join(t for t in (text(v.get("inclusion_criteria")),
+                                     text(v.get("exclusion_criteria"))) if t) or None
+    sponsor = one_line(v.get("primary_sponsor"))
+    countries = split_list(v.get("countries"))
+    return {
+        "nct_id": trial_id,
+        "secondary_ids": tuple(dict.fromkeys(s for s in secondary if s != trial_id)),
+        "brief_title": brief or official,
+        "official_title": official,
+        "acronym": _null(one_line(v.get("acronym"))),
+        "overall_status": "WITHDRAWN" if cancelled else status(v.get("recruitment_status")),
+        "start_date": ictrp_date(v.get("date_enrollement") or v.get("date_enrolment")),
+        "first_posted": ictrp_date(v.get("date_registration"))
+        or ictrp_date(v.get("date_registration3")),
+        "last_update": ictrp_date(v.get("last_refreshed_on")),
+        "phases": phases(v.get("phase")),
+        "study_type": study_type(v.get("study_type")),
+        "enrollment": enrollment(v.get("target_size")),
+        "conditions": split_list(v.get("condition")),
+        "interventions": interventions(v.get("intervention")),
+        "lead_sponsor": Sponsor(name=sponsor) if sponsor and _null(sponsor) else None,
+        "collaborators": tuple(Sponsor(name=s) for s in split_list(v.get("secondary_sponsor"))),
+        "eligibility": Eligibility(criteria=criteria, sex=sex(v.get("inclusion_gender")),
+                                   min_age=min_age, max_age=max_age, min_age_years=min_years,
+                                   max_age_years=max_years),
+        "primary_outcomes": outcomes(v.get("primary_outcome")),
+        "secondary_outcomes": outcomes(v.get("secondary_outcome")),
+        "locations": tuple(Location(country=c) for c in countries),
+    }
