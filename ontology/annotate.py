@@ -443,7 +443,8 @@ def _mask(text: str) -> str:
     return masked
 
 
-_CHAIN_SEP = re.compile(r"^\s*\+?\s*(?:/|-|\+|,|&|and|or|and/or|x|×|\\|plus|,\s*and)?\s*$", re.I)
+_CHAIN_SEP = re.compile(r"^(?:\.|\s*\+?\s*(?:/|-|\+|,|&|and|or|and/or|x|×|\\|plus|,\s*and)?\s*)$",
+                        re.I)  # ("CAR20.19.22": a dot with no space joins too)
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
 _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"  # noqa: E501
@@ -452,15 +453,23 @@ _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets
                             r"|recogni[sz](?:e|es|ing)(?: the)?(?: tumou?r)?(?: antigen| protein)?"
                             r"|binds?"
                             r"|binding|CAR[- ]?T?|CART"
-                            r"|CAR[- ]NK)[\s\-.]*(?:the\s+)?$)")
+                            r"|CAR[- ]NK)[\s\-.]*(?:the\s+)?"
+                            r"(?:(?:(?:cleaved|truncated|mutant|mutated|extracellular|soluble)\s+)?"
+                            r"(?:form|domain|epitope|isoform)s?\s+of\s+(?:the\s+)?)?$)")
+"""A targeting word before an antigen, also through "targeting cleaved form of MUC1"."""
 _ANCHOR_AFTER = re.compile(
-    r"(?i:^[\s\-]*(?:\(\w+\)\s*)?(?:(?:dual|bi|tri|multi)[- ]?(?:target\w*|specific)|tandem|"
+    r"(?i:^\)?[\s\-]*(?:\(\w+\)\s*)?(?:(?:protein|antigen)[\s-]+(?=target|direct|specific))?"
+    r"(?:(?:dual|bi|tri|multi)[- ]?(?:target\w*|specific)|tandem|"
     r"bicistronic|"
     r"targeted|targeting|target|directed|specific|redirected|positive)?[\s\-]*"
     r"(?:(?:autologous|allogeneic|fully human|humani[sz]ed|human|universal|off-the-shelf)[\s\-]+)?"
     r"(?:[.\s-]*(?:CD28|4-?1BB|BB|28)[zζ]?(?=[.\s-]))*[\s\-.]*"
     r"(?:CAR|TCR|chimeric|T[- ]cells?|NK[- ]cells?|\w*CAR|iNKT|γδ|engineered|modified|UCAR"
-    r"|universal|STAR[- ]?T))|^[A-Za-z]?CAR")
+    r"|universal|STAR[- ]?T))|^[A-Za-z]?CAR"
+    r"|(?i:^\)?[\s\-]*(?:\(\w+\)\s*)?(?:(?:protein|antigen)[\s-]+)?"
+    r"(?:targeted|targeting|directed|specific)[\s-]+(?:immune[- ]cell|cell[- ]therap))")
+"""A therapy cue after an antigen ("MUC1-targeted CAR T", "(MUC16) Protein Targeting Immune Cell
+Therapy")."""
 
 
 @dataclass
@@ -1327,7 +1336,7 @@ def _to_product(c: _Cand, record: TrialRecord, fielded: dict[str, Fielded]) -> P
                                 fielded, key=k) for k in keys)
     source, source_ev = _source_evidence(record, c, fielded)
     construct = c.construct if c.construct in ("single", "dual", "multi") else _construct(
-        "", c.targets)
+        "", keys)  # (one antigen named twice, "NexCAR19 … (NexCAR19)", is a single target)
     construct_ev = None
     if construct in ("dual", "multi") and target_ev:
         construct_ev = Evidence(field=target_ev[0].field, text=target_ev[0].text,

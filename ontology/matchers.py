@@ -181,11 +181,11 @@ _SIBLING = re.compile(r"\s?/\s?(\d{1,3}(?:\.\d)?[A-Za-z]?)(?![A-Za-z0-9])")
 
 def _sibling_mentions(text: str, found: list[Mention]) -> list[Mention]:
     """Shorthand for a second antigen of the same family: "CD19/79b" (CD79b),
-    "Claudin18.2/6" (Claudin 6)."""
+    "Claudin18.2/6" (Claudin 6), "CD79b-19 CAR T" (CD19)."""
     out = []
     for m in found:
         prefix = re.match(r"^(.*?[A-Za-z])[- ]?\d", m.alias)
-        tail = _SIBLING.match(text, m.end)
+        tail = _SIBLING.match(text, m.end) or _SIBLING_BEFORE_CAR.match(text, m.end)
         if not prefix or not tail:
             continue
         hit = _find_targets(prefix.group(1) + tail.group(1))
@@ -194,10 +194,16 @@ def _sibling_mentions(text: str, found: list[Mention]) -> list[Mention]:
     return out
 
 
+_SIBLING_BEFORE_CAR = re.compile(r"-(\d{1,3})(?=[\s-]*(?:CAR|T[- ]cells?\b))")
+"""A hyphenated sibling right before the CAR: "CD79b-19 CAR T" (CD19); not a domain, "CD19-28z"."""
+
+
 _CAR_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Z]{0,4})CAR(?:T(?=[-.]?[1-9]\d))?(?:[-.]?|\s(?=\d{1,3}-[A-Za-z]))"
-    r"([1-9]\d{0,2})"
-    r"(?=v\d|[^0-9A-Za-z]|$)(?![-.]?1?BB|-1)")
+    r"(?<![A-Za-z0-9])(?:[A-Z]{0,4}|[a-z]{1,3}|[A-Z][a-z]{1,3})CAR(?:T(?=[-.]?[1-9]\d))?"
+    r"(?:[-.]?|\s(?=\d{1,3}-[A-Za-z]))([1-9]\d{0,2})"
+    r"(?=v\d|[A-Z]?(?:[^0-9A-Za-z]|$))(?![-.]?1?BB|-1)")
+"""A CAR or CART named by a CD number, after a short prefix ("UCART123", "ssCART-19",
+"ThisCART19A", "EB-CAR30-NK"); the number is not a version ("CAR2 Anti-CEA", "CAR-41BB")."""
 
 
 def _car_number_mentions(text: str) -> list[Mention]:
@@ -207,6 +213,8 @@ def _car_number_mentions(text: str) -> list[Mention]:
     for m in _CAR_NUMBER.finditer(text):
         if re.match(r"(?i)\s+anti\b", text[m.end():]):
             continue  # "CAR2 Anti-CEA": a version of the CAR, the antigen follows
+        if re.search(r"[A-Za-z]*\d[A-Za-z0-9]*-$", text[max(0, m.start() - 12):m.start()]):
+            continue  # "huMNC2-CAR44": a version of the CAR built on the clone MNC2
         hit = _find_targets(f"CD{m.group(1)}")
         if len(hit) == 1 and hit[0].source == "table":
             out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(0)))
@@ -233,9 +241,11 @@ def _suffixed_mentions(text: str) -> list[Mention]:
 
 _CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./](\d{1,3})"
                       r"(?=[\s-]*(?:CAR|T\b|-T\b))"
-                      r"|CAR-?T?[\s-]?(\d{2,3})[./](\d{2,3})(?:[./](\d{2,3}))?(?![\dA-Za-z]))")
+                      r"|(?:[A-Z]{0,4}|[a-z]{1,3}|[A-Z][a-z]{1,3})CAR-?T?[\s-]?(\d{2,3})[./]"
+                      r"(\d{2,3})(?:[./](\d{2,3}))?(?![\dA-Za-z]))")
 """Two CD numbers after a letter code and before "CAR"/"T" ("LV20.19 CAR"), or two or three
-after "CAR" or "CART" itself ("CAR19/20 engineered T cells", "CART 19/20", "CAR20.19.22")."""
+after "CAR" or "CART" itself, with the prefixes of ``_CAR_NUMBER`` ("CAR19/20 engineered T cells",
+"CART 19/20", "CAR20.19.22", "tanCART19/20", "DuoCAR20.19.22")."""
 
 
 def _cd_pair_mentions(text: str) -> list[Mention]:
@@ -314,6 +324,8 @@ _DIRECT_BEFORE = re.compile(r"(?i:(?:\banti|targeting|targets?|against)[\s\-]*$)
 _DIRECT_AFTER = re.compile(
     r"(?i:^(?:[\s\-]*(?:targeted|targeting|specific|directed|redirected)\b"
     r"|[\s\-.]*(?:CAR\b|CAR-?T|CAR-?NK|CARs\b|chimeric)))")
+_LIST_CLOSER = re.compile(r"(?i)[\s\-]*(?:(?:dual|bi|tri|multi)[- ]?(?:target\w*|specific)"
+                          r"|targeted|targeting|directed)\b|[\s\-]*(?:CAR\b|CAR-?T|CAR-?NK|chimeric)")
 _AND = re.compile(r"\s?(?:,\s?|\s(?:and|&)\s)(?:and\s)?")
 
 
@@ -364,7 +376,10 @@ def _gene_mentions(text: str, found: list[Mention]) -> list[Mention]:
             r"\s?[/+]\s?", text[m.end:g.start]) for m in found)
         # "targeting AXL and CD73": a list that a targeting word opens
         listed = any(_AND.fullmatch(text[m.end:g.start]) and _GENE_BEFORE.search(
-            text[max(0, m.start - 30):m.start]) for m in found)
+            text[max(0, m.start - 30):m.start]) for m in found) or any(
+            # "TRAIL-R2 and HER2 Bi-Specific CAR": a list that a targeting word closes
+            _AND.fullmatch(text[g.end:m.start]) and _LIST_CLOSER.match(text[m.end:m.end + 30])
+            for m in found)
         # "sarcoma with GPNMB surface expression": the antigen-positive disease (an engineered
         # product's annotation decides whether it names the target)
         expressed = bool(re.search(r"(?i)\bwith\s+(?:(?:high|positive|strong)\s+)?$", before)
@@ -473,7 +488,9 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"[- ](?:engineered |modified )?macrophage|CAR-engineered macrophage)"),
         ("CAR-NKT", r"(?i:\bCAR[- ]?i?NKT\b|\bCAR[- ]?NK[- ]?T[- ]?cells?"
                     r"|(?:CAR|chimeric antigen receptor)[^.;]{0,60}\bi?NKT\b"
-                    r"|\bi?NK[- ]?T[- ]cells?[^.;]{0,40}(?:\bCAR\b|chimeric antigen))"),
+                    r"|\bi?NK[- ]?T[- ]cells?[^.;]{0,40}(?:\bCAR\b|chimeric antigen)"
+                    r"|(?:\bCAR\b|chimeric antigen receptor)[^.;]{0,60}natural killer T[- ]cells?"
+                    r"|natural killer T[- ]cells?[^.;]{0,40}(?:\bCAR\b|chimeric antigen))"),
         ("CAR-γδT", r"(?i:\bCAR[- ]?(?:γ ?δ|gamma[- ]?delta|gd)[- ]?T"
                     r"|(?:γ ?δ|gamma[- ]?delta)[- ]?(?:T[- ]?cells? )?CAR\b"
                     r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}"
@@ -499,7 +516,8 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"|(?<!TCR)(?<!TCR[- ])\bre-?directed T[- ]cells?"
                   r"|\bCAR\d{1,3}(?:v\d)?\b|[A-Za-z]CAR\d{0,3}-T\b)|\b[A-Z]{2,5}CAR\b"
                   r"|CART[-‐ ]?\d|\bCART[A-Z0-9]|[A-Z0-9]CAR[- ]?T\b|[0-9]CAR\b"
-                  r"|[A-Z0-9]CAR[A-Z]?-?\d|\b\d?[A-Za-z]{0,4}CAR-[A-Z0-9]"),
+                  r"|[A-Z0-9]CAR[A-Z]?-?\d|\b\d?[A-Za-z]{0,4}CAR-[A-Z0-9]"
+                  r"|\b(?-i:[A-Z][a-z]{1,3}|[a-z]{1,3})CAR-?T?\d{2,3}(?![a-z])"),
         ("TCR-T", r"(?i:\bTCR[- ]?T\b|\bTCR[- ]?T[- ]?cells?|\bTCR[- ](?:engineered|transduced|"
                   r"modified|redirected|gene)|T[- ]cell receptor[- ](?:engineered|transduced|"
                   r"modified|gene|T)|engineered (?:T[- ]cell receptor|TCR)|\bTCR\b[^.;]{0,30}"

@@ -283,6 +283,23 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     # dose levels ("3x10(6) CART-38 cells", "7x10(5) CART-38 cells") are not product codes:
     # one product
     ("NCT05442580", [("CAR-T", ["CD38"])]),
+    # dev13: a CAR on "NATURAL KILLER T-CELLS" is CAR-NKT
+    ("NCT02439788", [("CAR-NKT", ["GD2"])]),
+    # dev13: a CAR named by a CD number after a short lower- or mixed-case prefix ("ssCART-19",
+    # "ThisCART19A", "PBCAR20A", "PBCAR269A"), or several ("tanCART19/20", "DuoCAR20.19.22")
+    ("NCT06987916", [("CAR-T", ["CD19"])]), ("NCT05340829", [("CAR-T", ["CD19"])]),
+    ("NCT06212154", [("CAR-T", ["CD19"])]), ("NCT04030195", [("CAR-T", ["MS4A1"])]),
+    ("NCT04171843", [("CAR-T", ["TNFRSF17"])]),
+    ("NCT03605238", [("CAR-T", ["CD19", "MS4A1"])]),
+    ("NCT06879340", [("CAR-T", ["MS4A1", "CD19", "CD22"])]),
+    # dev13: ... but not after a clone name ("huMNC2-CAR44 or huMNC2-CAR22", two products
+    # "Targeting Cleaved Form of MUC1")
+    ("NCT04020575", [("CAR-T", ["MUC1"]), ("CAR-T", ["MUC1"])]),
+    # dev13: "CD79b-19 CAR T" (CD19 beside CD79b); "TRAIL-R2 and HER2 Bi-Specific CAR";
+    # "a Mucin-16 (MUC16) Protein Targeting Immune Cell Therapy"
+    ("NCT06026319", [("CAR-T", ["CD79B", "CD19"])]),
+    ("NCT06251544", [("CAR-T", ["TNFRSF10B", "ERBB2"])]),
+    ("NCT06469281", [("CAR-T", ["MUC16"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -400,3 +417,10 @@ def test_cell_inn_named_in_lower_case_in_the_summary() -> None:
                        Intervention(type="DRUG", name="Rimiducid")))
     ann = annotate(rec)
     assert [(p.platform, p.name) for p in ann.products] == [("T cell", "Rivogenlecleucel")]
+
+
+def test_one_antigen_named_twice_is_a_single_construct(dev4_classes: dict) -> None:
+    # dev10: "NexCAR19 (Talikabtagene Autoleucel) … (NexCAR19)" names CD19 twice: one target
+    ann = dev4_classes["NCT07502118"]
+    assert [(p.construct_kind, [t.key for t in p.targets]) for p in ann.products] == [
+        ("single", ["CD19"])]
