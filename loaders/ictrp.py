@@ -261,6 +261,8 @@ def interventions(value: Any) -> tuple[Intervention, ...]:
     t = text(value)
     if not t:
         return ()
+    if _EUDRACT_KEY.search(t):
+        return _eudract_products(t)
     parts = [p for chunk in re.split(r"[;\n]", t) for p in _NUMBERED.split(chunk)]
     out: dict[tuple[str | None, str], Intervention] = {}
     for part in (one_line(p) for p in parts):
@@ -284,6 +286,50 @@ def interventions(value: Any) -> tuple[Intervention, ...]:
             out[key] = prev.model_copy(update={"arm_labels": prev.arm_labels + label})
         else:
             out[key] = Intervention(name=part, arm_labels=label)
+    return tuple(out.values())
+
+
+_EUDRACT_KEY = re.compile(r"^(?:Trade Name|Product Name|INN or Proposed INN):", re.MULTILINE)
+_EUDRACT_NAMES = ("INN or Proposed INN", "Product Name", "Trade Name", "Current Sponsor code",
+                  "Product Code", "Other descriptive name")
+"""The fields of an EU CTR product block that name it, the best first."""
+
+
+_NOT_A_NAME = re.compile(r"(?i)^(?:not (?:yet )?(?:available|applicable|known|assigned)|n/?a"
+                         r"|none|unknown|-+)\.?$")
+
+
+def _eudract_products(t: str) -> tuple[Intervention, ...]:
+    r"""EU CTR's Intervention field: one ``Key: value`` block per product ("Trade Name: Sutent",
+    "Pharmaceutical Form: …", "INN or Proposed INN: Sunitinib", …), a block starting again where
+    a key repeats; each product is named by its INN, else its product or trade name or code.
+
+    >>> [(i.name, i.other_names) for i in _eudract_products(
+    ...     "Trade Name: Sutent\nPharmaceutical Form: Capsule, hard\nINN or Proposed INN: "
+    ...     "Sunitinib\nTrade Name: Endoxan\nINN or Proposed INN: CYCLOPHOSPHAMIDE\n"
+    ...     "Trade Name: Sutent\nINN or Proposed INN: Sunitinib")]
+    [('Sunitinib', ('Sutent',)), ('CYCLOPHOSPHAMIDE', ('Endoxan',))]
+    """
+    blocks: list[dict[str, str]] = [{}]
+    for line in t.splitlines():
+        key, sep, val = line.partition(":")
+        key, val = key.strip(), val.strip()
+        if not sep or not val:
+            continue
+        if key in blocks[-1]:
+            blocks.append({})
+        blocks[-1][key] = val
+    out: dict[str, Intervention] = {}
+    for b in blocks:
+        names = list(dict.fromkeys(b[k] for k in _EUDRACT_NAMES if _null(b.get(k))
+                                   and not _NOT_A_NAME.match(b[k])))
+        if not names or names[0].casefold() in out:
+            continue
+        detail = "; ".join(f"{k}: {v}" for k, v in b.items() if k not in _EUDRACT_NAMES)
+        out[names[0].casefold()] = Intervention(
+            name=names[0], other_names=tuple(n for n in names[1:]
+                                             if n.casefold() != names[0].casefold()),
+            description=detail or None)
     return tuple(out.values())
 
 

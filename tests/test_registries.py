@@ -144,6 +144,18 @@ def test_ictrp_2024_layout_padded_elements_and_eudract_phase_block() -> None:
     assert "\r" not in nct.eligibility.criteria
 
 
+def test_eu_ctr_product_blocks_are_one_intervention_per_product() -> None:
+    # "Trade Name: …<br>Pharmaceutical Form: …<br>INN or Proposed INN: …" per product, not one
+    # intervention per line; an INN "not yet available" names nothing
+    recs = _records("ictrp_2014.xml")
+    epo = recs["EUCTR2004-001298-24"].interventions
+    assert epo[0].name == "cera" and "RO 0503821" in epo[0].other_names
+    assert "Epoetin beta" in [i.name for i in epo] and "not yet available" not in str(epo)
+    assert all(i.description and "Concentration" in i.description for i in epo)
+    assert all(not i.name.startswith(("Pharmaceutical Form", "CAS Number", "Concentration"))
+               for r in recs.values() for i in r.interventions)
+
+
 def test_ictrp_csv_raw_br_and_a_bad_id_rejected_with_file_record_field() -> None:
     _, items = _read("ictrp_covid.csv")
     recs = {r.nct_id: r for r in items if isinstance(r, TrialRecord)}
