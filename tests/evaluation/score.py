@@ -22,8 +22,13 @@ EXTRA_DEV = ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9",
 rows in ``csv_draw/``)."""
 
 
+REGISTRY_SETS = ("registries",)
+"""Sets of other registries' records (WHO ICTRP, EU CTR, CTIS, ChiCTR, …), each with its
+``labels.tsv`` and the loaders' ``records.jsonl``: scored, never tuned on."""
+
+
 def _extra() -> list[str]:
-    return [d for d in EXTRA_DEV if (HERE / d / "labels.tsv").exists()]
+    return [d for d in (*EXTRA_DEV, *REGISTRY_SETS) if (HERE / d / "labels.tsv").exists()]
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,12 @@ def records() -> dict[str, object]:
         for rec in it:
             assert isinstance(rec, TrialRecord), rec
             out[rec.nct_id or ""] = rec
+    for name in REGISTRY_SETS:
+        jsonl = HERE / name / "records.jsonl"
+        if jsonl.exists():
+            for line in jsonl.read_text(encoding="utf-8").splitlines():
+                rec = TrialRecord.model_validate_json(line)
+                out[rec.nct_id or ""] = rec
     return out
 
 
