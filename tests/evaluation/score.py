@@ -24,7 +24,8 @@ rows in ``csv_draw/``)."""
 
 REGISTRY_SETS = ("registries",)
 """Sets of other registries' records (WHO ICTRP, EU CTR, CTIS, ChiCTR, …), each with its
-``labels.tsv`` and the loaders' ``records.jsonl``: scored, never tuned on."""
+``labels.tsv`` and the loaders' ``records.jsonl``: a development set (its first score, before
+any rule saw it, is in the evaluation README)."""
 
 
 def _extra() -> list[str]:
