@@ -326,7 +326,7 @@ def _platforms(text: str) -> list[str]:
         drop |= {"NK", "iNKT", "γδT"}
     if engineered_other and not _CAR_T_WORD.search(masked):
         drop.add("CAR-T")  # a generic CAR cue inside "CAR-NK", unless T cells are named too
-    if not re.search(r"/|\bor\b|,|\band\b", masked):
+    if not re.search(r"(?i)/|\bor\b|,|\band\b|\bfollowed by\b|\bthen\b|\bplus\b|\+", masked):
         return [first]
     return [p for p in dict.fromkeys(found) if p == first or p not in drop]
 
@@ -428,13 +428,13 @@ _PAYLOAD_WORDS = re.compile(r"(?i)trunc|EGFR|CD19|CD20|HER2|NGFR|RQR8|secret|rel
 
 
 _CLUSTER_OF_DIFFERENTIATION = re.compile(
-    r"(?i)\bcluster of differentiation\s*(?:\(CD\)\s*|-\s*)?(\d{1,3}[a-z]?)\b")
+    r"(?i)\bcluster of differentiation\s*(?:\(CD\)\s*|-\s*)?(?:CD[\s-]?)?(\d{1,3}[a-z]?)\b")
 
 
 @lru_cache(maxsize=1 << 16)
 def _mask(text: str) -> str:
     """``text`` with non-therapy phrases and payloads blanked and "cluster of differentiation
-    (CD)19" written "CD19" (offsets kept)."""
+    (CD)19" or "cluster of differentiation (CD) CD20" written "CD19", "CD20" (offsets kept)."""
     text = _CLUSTER_OF_DIFFERENTIATION.sub(
         lambda m: f"CD{m.group(1)}".ljust(len(m.group(0))), text)
     masked = mt.MASKS.sub(lambda m: " " * len(m.group(0)), text)
@@ -464,6 +464,7 @@ _ANCHOR_AFTER = re.compile(
     r"targeted|targeting|target|directed|specific|redirected|positive)?[\s\-]*"
     r"(?:(?:autologous|allogeneic|fully human|humani[sz]ed|human|universal|off-the-shelf)[\s\-]+)?"
     r"(?:[.\s-]*(?:CD28|4-?1BB|BB|28)[zζ]?(?=[.\s-]))*[\s\-.]*"
+    r"(?:(?:m?RNA|DNA|gene|genetically)[\s-]+(?=engineered|modified))?"
     r"(?:CAR|TCR|chimeric|T[- ]cells?|NK[- ]cells?|\w*CAR|iNKT|γδ|engineered|modified|UCAR"
     r"|universal|STAR[- ]?T))|^[A-Za-z]?CAR"
     r"|(?i:^\)?[\s\-]*(?:\(\w+\)\s*)?(?:(?:protein|antigen)[\s-]+)?"
@@ -883,7 +884,10 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                   rf"|(?:\+|plus\b|with\b|combined with\b)\s*{re.escape(name)}", title)
         for name in (_DOSAGE_FORM.sub("", i.name) for i in ivs)
         if len(name) >= 4 and _platform(name) is None and _is_drug_only(name))
-    procedures_only = bool(ivs) and all(_PROCEDURE.search(i.name) for i in ivs)
+    # (only a transplant listed, "Allogeneic hematological stem cell transplantation" in "CAR-T
+    # Therapy Bridging to HSCT": the CAR-T was given before, the transplant is studied)
+    procedures_only = bool(ivs) and all(_PROCEDURE.search(i.name) or (
+        _TRANSPLANT.search(i.name) and not _CELL_WORD.search(i.name)) for i in ivs)
     if (not cands and title_given and title_platform is not None and not drug_in_title
             and not procedures_only and not _drugs_combined(ivs, titles_only)
             and not (title_platform in _ENGINEERED_OF
@@ -1093,17 +1097,20 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
              if c.target_from.get(k, ("",))[0] in ("phrase", "code")}
     if not unknown and any(not c.targets and c.platform in mt.ENGINEERED for c in cands):
         for level in ("title", "interventions", "descriptions", "summary"):
-            anchored = [g for text in texts[level]
+            # (another group's trial in the summary names its antigens, not this trial's)
+            here = ([_without_others_trials(t) for t in texts[level]] if level == "summary"
+                    else texts[level])
+            anchored = [g for text in here
                         for g in _anchored_targets(text, strict=level == "summary") if g]
             anchored = [[k for k in g if k not in taken] for g in anchored]
             anchored = [g for g in anchored if g]
             rule = f"antigen tied to a therapy cue in the {level}"
             if not anchored and level in ("title", "summary"):
-                anchored = [g for text in texts[level]
+                anchored = [g for text in here
                             for g in _anchored_targets(text, strict=True, positive=True) if g]
                 rule = f"'antigen-positive' disease in the {level} of an engineered product"
             if anchored:
-                fill = _fill_groups(anchored, " ".join(texts[level]))
+                fill = _fill_groups(anchored, " ".join(here))
                 for c in cands:
                     if not c.targets and c.platform in mt.ENGINEERED:
                         c.targets = list(fill[0]) if len(fill) == 1 else []
@@ -1249,6 +1256,18 @@ def _dedupe(cands: list[_Cand]) -> list[_Cand]:
     return out
 
 
+_OTHERS_TRIAL = re.compile(r"(?i)\b(?:conducted|performed|reported|published) by\b|\bet al\b"
+                           r"|\b(?:team|group) (?:at|from|of) the\b")
+"""A sentence about another group's trial ("trial of NY-ESO-1-specific TCR-T … conducted by the
+Rosenberg team … showed"): its antigens are not this trial's."""
+
+
+def _without_others_trials(text: str) -> str:
+    """``text`` without the sentences that report another group's trial."""
+    return " ".join(s for s in _SENTENCE.split(text) if not _OTHERS_TRIAL.search(s))
+
+
+_CELL_WORD = re.compile(r"(?i)T[- ]cells?|lymphocyte|\bNK\b|natural killer|\bCAR|\bDLI\b|immun")
 _TRANSPLANT = re.compile(r"(?i)transplant|\bHSCT\b|\bBMT\b|\bHCT\b|stem cell")
 _DLI = re.compile(r"(?i)donor lymphocyte|\bDLI\b")
 _UNKNOWN_ANTIGEN = re.compile(r"(?<![A-Za-z0-9(])([A-Z][A-Za-z0-9]{1,9})[- ]CAR\b")
@@ -1493,12 +1512,18 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                                   r"\bin (?:the |a )?real[- ]world\b)"),
         ("observational_intervention", r"(?i:^(?:non-?interventional|observational)"
                                        r"(?: study| cohort)?$|^no intervention)"),
-        ("follow_up", r"(?i:long[- ]?term follow[- ]?up|\bLTFU\b|follow[- ]?up (?:study|protocol)"
+        ("follow_up", r"(?i:long[- ]?term follow[- ]?up|\bLTFU\b|follow[- ]?up$"
+                      r"|long[- ]?term (?:study|safety|evaluation)[^.;|]{0,60}"
+                      r"(?:participants|patients|subjects)[^.;|]{0,30}"
+                      r"(?:previously|already) (?:treated|administered|dosed)"
+                      r"|follow[- ]?up (?:study|protocol)"
                       r" (?:of|for) (?:patients|subjects|participants))"),
         ("observational", r"(?i:\b(?:collection of (?:\w+ )?samples|biobank\w*|sample collection"
                           r"|predictab\w+|predictive (?:value|factors?|markers?)|correlat\w+"
                           r"|registry|real[- ]world|retrospective\w*|observational|natural history"
                           r"|survey|questionnaire|biomarker study|immune monitoring study"
+                          r"|data collection|database|(?:side|delayed|late|long[- ]term) effects of"
+                          r" (?:\w+[ -]){0,3}(?:CAR|cell therap)"
                           r"|chart review|non-?interventional)\b)"),
     ))
 _ENGAGER = mt.Prefiltered(r"(?i:engager|bispecific antibod\w*|\bBiTE\b|bi-?specific T[- ]cell"

@@ -610,6 +610,7 @@ SEPARATE_CUE = Prefiltered(r"(?i:sequential\w*|cocktail|mixed|co-?administ\w*|co
 CONTEXT_NOT_GIVEN = Prefiltered(
     r"(?i:\b(?:after|following|post|prior(?: to)?|receiving|received|recipients?|treated with"
     r"|undergoing|underwent|before|bridging|previous(?:ly)?|failed|failure|relapsed? after"
+    r"|(?:side|delayed|late|long[- ]term) effects of|complications (?:of|after)"
     r"|refractory to|resistant to|exposed|eligible for)\b[^.;:]{0,25}$)")
 RELATED_AFTER = re.compile(
     r"(?i:^[^.;:]{0,12}\b(?:related|associated|induced|mediated|toxicit\w*|recipients?"

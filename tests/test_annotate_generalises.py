@@ -300,6 +300,16 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT06026319", [("CAR-T", ["CD79B", "CD19"])]),
     ("NCT06251544", [("CAR-T", ["TNFRSF10B", "ERBB2"])]),
     ("NCT06469281", [("CAR-T", ["MUC16"])]),
+    # dev14: "targeting both cluster of differentiation (CD) CD20 and CD19"; "BCMA-targeting
+    # RNA-engineered CAR T-cell therapy"; "NKG2D CAR-NK Cells Followed by … NKG2D CAR-T Cells"
+    ("NCT05421663", [("CAR-T", ["MS4A1", "CD19"])]),
+    ("NCT06304636", [("CAR-T", ["TNFRSF17"])]),
+    ("NCT07021534", [("CAR-NK", ["NKG2DL"]), ("CAR-T", ["NKG2DL"])]),
+    # dev14: a sentence about another group's trial ("NY-ESO-1-specific TCR-T … conducted by the
+    # Rosenberg team … showed") names no target of this trial's EBV TCR-T; where the trial's own
+    # title names the antigen ("NY-ESO-1 TCR"), or the sentence cites no other group, it stays
+    ("NCT03648697", [("TCR-T", [])]), ("NCT03029273", [("TCR-T", ["CTAG1B"])]),
+    ("NCT07153289", [("CAR-T", ["CDCP1"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -347,6 +357,15 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     ("NCT07623655", "observational"), ("NCT06985576", "observational"),
     # "Longterm Follow-up of Subjects Treated With bb2121", written as one word
     ("NCT02786511", "follow_up"),
+    # dev14: "A Long-term Study for Participants Previously Treated With Ciltacabtagene
+    # Autoleucel"; "Long-term Safety of Patients … Previously Administered With UCART19"
+    ("NCT05201781", "follow_up"), ("NCT02735083", "follow_up"),
+    # dev14: the only intervention is a transplant after CAR-T given in an earlier trial ("CAR-T
+    # Therapy Bridging to HSCT")
+    ("NCT03366350", "drug_after_cell_therapy"),
+    # dev14: "… Cellular Immunotherapy … Data Collection"; "Prospective Evaluation Of Delayed
+    # Effects Of Pediatric Car T Cell Therapy", with no intervention
+    ("NCT06541327", "observational"), ("NCT06579469", "observational"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
