@@ -526,7 +526,7 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                  r"[- ]cells?|\bNK[- ]T[- ]cells?)"),
         ("γδT", r"(?i:(?:γ ?δ|gamma[- ]?delta|gammadelta|Vγ9Vδ2|V[gγ]9V[dδ]2|Vδ[12])[- ]?T\b"
                 r"|(?:γ ?δ|gamma[- ]?delta|gammadelta|Vγ9Vδ2|Vδ[12])[- ]T[- ]?cells?)"),
-        ("TIL", r"(?i:\bTILs?\b|tumou?r[- ]infiltrating lymphocytes?|lifileucel|\bLN-14[45]\b"
+        ("TIL", r"(?i:(?-i:\bTILs?\b)|tumou?r[- ]infiltrating lymphocytes?|lifileucel|\bLN-14[45]\b"
                 r"|Amtagvi)"),
         ("CIK", r"(?i:\bCIKs?\b|cytokine[- ]induced killer|\bDC-?CIK\b)"),
         ("NK", r"(?i:\bNK[- ]?cells?\b|natural killer[- ]cells?|\bNK-?92(?:MI)?\b|\bhaNK\b"
@@ -546,6 +546,9 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"|(?:peptide|antigen|tumou?r|lysate|neoantigen)[- ](?:specific|pulsed|loaded)"
                   r"[- ]dendritic cells?|dendritic cells? (?:pulsed|loaded)"
                   r"|(?:activated|matured?|targeted)\s+dendritic cells?"
+                  r"|(?:loaded|pulsed|autologous|allogeneic|tolerogenic|monocyte[- ]derived)\s+"
+                  r"(?:\w+\s+)?dendritic cells?"
+                  r"|dendritic cells?[- ](?:therapy|injection|infusion|immunotherapy)"
                   r"|\bCAR[- ]?DC\b|\bCAR-?Treg|lymphokine[- ]activated killer|\bLAK\b"
                   r"|\bDCVAC)"),
     )
@@ -619,4 +622,4 @@ NOT_THERAPY_TITLE = Prefiltered(
     r"(?i:cytokine release syndrome|\bCRS\b|\bICANS\b|neurotoxicity|real[- ]world|registry"
     r"|retrospective|long[- ]?term follow[- ]?up|survey|questionnaire|quality of life"
     r"|biomarker|imaging|diagnostic|prophyla\w+ (?:of|for|against)|vaccin\w+ response"
-    r"|observational)")
+    r"|observational|immuno-?monitoring|immune monitoring|prognostic markers?)")

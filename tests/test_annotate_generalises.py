@@ -12,7 +12,7 @@ from celltx.loaders.ctgov_v2 import study_to_record
 from celltx.ontology.annotate import annotate
 from celltx.ontology.terms import TrialAnnotation
 
-from celltx.models import Provenance, SourceFormat
+from celltx.models import Provenance, SourceFormat, TrialRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "normalise"
 
@@ -443,3 +443,25 @@ def test_one_antigen_named_twice_is_a_single_construct(dev4_classes: dict) -> No
     ann = dev4_classes["NCT07502118"]
     assert [(p.construct_kind, [t.key for t in p.targets]) for p in ann.products] == [
         ("single", ["CD19"])]
+
+
+def _registry_records() -> dict[str, TrialRecord]:
+    path = Path(__file__).parent / "evaluation" / "registries" / "records.jsonl"
+    recs = (TrialRecord.model_validate_json(line)
+            for line in path.read_text(encoding="utf-8").splitlines())
+    return {r.nct_id: r for r in recs}
+
+
+@pytest.mark.parametrize(("trial", "platforms"), [
+    # registries: dendritic cells given as the product ("loaded autologous dendritic cell
+    # injection", "Dendritic cells therapy … TolDec") are a cell therapy of platform 'other'
+    ("ChiCTR2000033003", ["other"]), ("ChiCTR2000034076", ["other"]),
+    ("2024-519975-24-00", ["other"]),
+    # a Danish/Norwegian "til" ("to") is not TIL; virus-specific T cells measured
+    # ("Immunomonitoring by virus-specific T cells … as a prognostic marker") are no product
+    ("EUCTR2005-005972-34", []), ("2024-510630-40-00", []), ("EUCTR2009-012436-32", []),
+])
+def test_registry_record_classes(trial: str, platforms: list[str]) -> None:
+    ann = annotate(_registry_records()[trial])
+    assert [p.platform for p in ann.products] == platforms
+    assert ann.is_cell_therapy == bool(platforms)
