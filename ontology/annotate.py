@@ -465,6 +465,7 @@ _ANCHOR_AFTER = re.compile(
     r"(?:(?:autologous|allogeneic|fully human|humani[sz]ed|human|universal|off-the-shelf)[\s\-]+)?"
     r"(?:[.\s-]*(?:CD28|4-?1BB|BB|28)[zζ]?(?=[.\s-]))*[\s\-.]*"
     r"(?:(?:m?RNA|DNA|gene|genetically)[\s-]+(?=engineered|modified))?"
+    r"(?:(?-i:[A-Z][A-Za-z]{1,5}-?\d{1,4}[A-Za-z]?)[\s-]+(?=chimeric|CAR))?"
     r"(?:CAR|TCR|chimeric|T[- ]cells?|NK[- ]cells?|\w*CAR|iNKT|γδ|engineered|modified|UCAR"
     r"|universal|STAR[- ]?T))|^[A-Za-z]?CAR"
     r"|(?i:^\)?[\s\-]*(?:\(\w+\)\s*)?(?:(?:protein|antigen)[\s-]+)?"
@@ -767,8 +768,9 @@ _NOT_PRODUCT = re.compile(r"(?i)imaging|\bMRI\b|\bPET\b|\bscans?\b|biopsy|\btest
                           r"|fludeoxyglucose|\bFDG\b|(?:radio)?tracer|aspiration|leukapheresis"
                           r"|monitoring")
 """Intervention names that are procedures, never the cell product."""
-_PROCEDURE = re.compile(r"(?i)^(?:\w+\s+)?(?:sample|specimen|biospecimen|blood|tissue|data)"
-                        r"\s+(?:collection|sampling|draws?)$|^questionnaires?$|^surveys?$"
+_PROCEDURE = re.compile(r"(?i)^(?:[\w,]+\s+){0,4}(?:samples?|specimens?|biospecimens?|blood|tissue"
+                        r"|marrow|data)\s+(?:collection|sampling|draws?)$|^questionnaires?$"
+                        r"|^surveys?$"
                         r"|^(?:leuk|leuc)?a?pheresis$|^non-?interventional(?: study)?$"
                         r"|^(?:peripheral )?blood(?: samples?)?$"
                         r"|^no intervention$")
@@ -887,7 +889,9 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     # (only a transplant listed, "Allogeneic hematological stem cell transplantation" in "CAR-T
     # Therapy Bridging to HSCT": the CAR-T was given before, the transplant is studied)
     procedures_only = bool(ivs) and all(_PROCEDURE.search(i.name) or (
-        _TRANSPLANT.search(i.name) and not _CELL_WORD.search(i.name)) for i in ivs)
+        (_TRANSPLANT.search(i.name) or _RADIOTHERAPY.search(i.name))
+        and not _CELL_WORD.search(i.name)) for i in ivs) or _lymphodepletion_studied(
+            ivs, titles_only)
     if (not cands and title_given and title_platform is not None and not drug_in_title
             and not procedures_only and not _drugs_combined(ivs, titles_only)
             and not (title_platform in _ENGINEERED_OF
@@ -1085,8 +1089,12 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
         m.key for t in texts["title"] + texts["summary"]
         if any(not c.targets for c in cands) for m in mt.find_codes(t)
         if vocab.product_codes()[m.key].targets))
-    if len(named_codes) == 1:
-        entry = vocab.product_codes()[named_codes[0]]
+    entries = [vocab.product_codes()[c] for c in named_codes]
+    if len(named_codes) == 1 or (entries and len({(e.platform, tuple(sorted(e.targets)))
+                                                  for e in entries}) == 1):
+        # (one product, or several of the same platform and antigens: "either
+        # axicabtagene-ciloleucel or lisocabtagene maraleucel")
+        entry = entries[0]
         for c in cands:
             if not c.targets and c.platform == entry.platform:
                 c.targets = list(entry.targets)
@@ -1265,6 +1273,20 @@ Rosenberg team … showed"): its antigens are not this trial's."""
 def _without_others_trials(text: str) -> str:
     """``text`` without the sentences that report another group's trial."""
     return " ".join(s for s in _SENTENCE.split(text) if not _OTHERS_TRIAL.search(s))
+
+
+_RADIOTHERAPY = re.compile(r"(?i)radiotherapy|radiation|irradiation|\bRT\b")
+_LYMPHODEPLETION_TITLE = re.compile(r"(?i)\b(?:for|as|of) lymphodepletion|lymphodeplet\w* "
+                                    r"(?:regimens?|chemotherapy|strateg\w*)\b")
+
+
+def _lymphodepletion_studied(ivs: list[Intervention], title: str) -> bool:
+    """Whether the trial compares lymphodepletion ("Bendamustine Versus Fludarabine/
+    Cyclophosphamide for Lymphodepletion in … CAR-T"): only lymphodepleting agents are listed
+    and the title names lymphodepletion as its subject, so the CAR-T is the setting."""
+    return (bool(ivs) and bool(_LYMPHODEPLETION_TITLE.search(title)) and all(
+        any(vocab.agents()[m.key].role == "lymphodepletion" for m in mt.find_agents(i.name))
+        for i in ivs))
 
 
 _CELL_WORD = re.compile(r"(?i)T[- ]cells?|lymphocyte|\bNK\b|natural killer|\bCAR|\bDLI\b|immun")
@@ -1528,7 +1550,9 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
     ))
 _ENGAGER = mt.Prefiltered(r"(?i:engager|bispecific antibod\w*|\bBiTE\b|bi-?specific T[- ]cell"
                       r"|\bTCE\b|bispecific)")
-_AROUND_CT = mt.Prefiltered(r"(?i:(?:after|following|post|receiving|received|prior|before"
+_AROUND_CT = mt.Prefiltered(r"(?i:(?:priming|bridging|lymphodeplet\w*) (?:for|before|in|prior to)"
+                            r"[^.;]{0,60}(?:CAR[- ]?T|CART|chimeric antigen|cell therap)"
+                            r"|(?:after|following|post|receiving|received|prior|before"
                             r"|treated with"
                         r"|undergoing|eligible for|planned)[^.;]{0,40}"
                         r"(?:CAR[- ]?T|CART|cell therap)"

@@ -169,6 +169,8 @@ def _find_targets(text: str) -> tuple[Mention, ...]:
     out.extend(m for m in _clone_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _cd_pair_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _suffixed_mentions(text) if not _overlaps(m, out))
+    out.extend(m for m in _domain_named_mentions(text) if not _overlaps(m, out))
+    out.extend(m for m in _car_alias_mentions(text) if not _overlaps(m, out))
     # (a ligand can name two receptors at one span, "APRIL": both stay)
     out.extend([m for m in ligands if not _overlaps(m, out)])
     out.extend(m for m in _gene_mentions(text, out) if not _overlaps(m, out))
@@ -222,6 +224,35 @@ def _car_number_mentions(text: str) -> list[Mention]:
 
 
 _CLONE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{3,}[A-Za-z])(\d{2,4})(?=[-\s])")
+
+
+_DOMAIN_NAMED = re.compile(r"(?<![A-Za-z0-9.\-/])(\d{2,3})-?(?:28|BB|41BB)[zζ](?![A-Za-z0-9])")
+
+
+def _domain_named_mentions(text: str) -> list[Mention]:
+    """A CAR named by its antigen's CD number and its costimulatory domain: "19-28z", "1928z",
+    "19-BBz" (CD19)."""
+    out = []
+    for m in _DOMAIN_NAMED.finditer(text):
+        hit = _find_targets(f"CD{m.group(1)}")
+        if len(hit) == 1 and hit[0].source == "table":
+            out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(1)))
+    return out
+
+
+_CAR_ALIAS = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,4}-)?CAR-?([A-Z][A-Za-z0-9]{2,9}?)"
+                        r"(?=-(?:NK|T)\b|[\s-](?:cells?|T[- ]cells?)\b)")
+
+
+def _car_alias_mentions(text: str) -> list[Mention]:
+    """An antigen glued to "CAR" in a product name: "EB-CARMSLN-NK" (mesothelin)."""
+    out = []
+    for m in _CAR_ALIAS.finditer(text):
+        hit = _find_targets(m.group(1))
+        if len(hit) == 1 and hit[0].source == "table" and hit[0].end - hit[0].start == len(
+                m.group(1)):
+            out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(1)))
+    return out
 
 
 _SUFFIXED = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]{1,8}\d)[A-Z](?=[\s-]?CAR)")
@@ -311,7 +342,7 @@ _TARGETING_WORDS = re.compile(r"(?i:anti|target|specific|directed|against|recogn
 _HUMANISED = re.compile(r"(?<![A-Za-z0-9])(?:h|hu)(?=[A-Z][A-Z0-9]{2,}(?![A-Za-z0-9]))")
 NOT_ANTIGEN_GENES = re.compile(
     r"^(?:IL\d+[AB]?|CCL\d+|CXCL\d+|IFN\w+|TNF|TGFB\w*|CASP\d+|CD3[DEGZ]|CD247|CD28"
-    r"|CD8[AB]|TNFRSF9|TNFRSF4|TNFRSF18|CD27|ICOS|MYD88|CD40|CD40LG|PDCD1|CTLA4|HLA-\w+|B2M"
+    r"|CD8[AB]|TNFRSF9|TNFSF9|TNFRSF4|TNFRSF18|CD27|ICOS|MYD88|CD40|CD40LG|PDCD1|CTLA4|HLA-\w+|B2M"
     r"|TRAC|TRBC2|CIITA|FCGR[23]\w*|KLRK1|NCR\d|CD16|TK\d?|PTPN\w+|CISH|DGK\w|TET2|REG1"
     r"|NR4A\w+|SPPL3|CD2AP|GZM\w+|PRF1|MKI67|ALB|INS|GAST|CAR\w*|TCR\w*|NK\w*)$")
 """Genes a product carries or edits rather than aims at (cytokines, costimulatory and signalling
@@ -463,7 +494,8 @@ def condition_index() -> tuple[dict[str, str], re.Pattern[str], dict[str, str]]:
 # ---- masks and cues -------------------------------------------------------------------------
 
 MASKS = Prefiltered(
-    r"(?i:NK\s*/\s*T[- ]?cells?[- ]lymphomas?|NK\s*/\s*T[- ]?cell|natural killer\s*/\s*T[- ]?cell"
+    r"(?i:\bTCR[- ](?:genes?[- ]?)?(?:knock(?:ed)?[- ]?out|KO\b|deleted|disrupted)|"
+    r"NK\s*/\s*T[- ]?cells?[- ]lymphomas?|NK\s*/\s*T[- ]?cell|natural killer\s*/\s*T[- ]?cell"
     r"|NK-T[- ]cell lymphoma|extranodal NK|(?:T\s*/\s*)?NK[- ]cells?\s+(?:(?:haema|hema)tolog\w*"
     r"\s+)?(?:malignanc\w+|neoplasm\w*|tumou?rs?|lymphoproliferative)"
     r"|NK[- ]cell (?:engager|activity|function|counts?|"
@@ -502,7 +534,7 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|(?:\bCAR\b|chimeric antigen receptor)[^.;]{0,70}?\b(?:NK|natural killer)"
                    r"(?:[- ]?92)?[- ]cells?"
                    r"|\b(?:NK|natural killer)[- ]cells?[^.;]{0,60}(?:\bCAR\b|chimeric antigen)"
-                   r"|\bNK-?92[^.;]{0,20}\bCAR\b)"),
+                   r"|\bNK-?92[^.;]{0,20}\bCAR\b|(?-i:CAR[A-Z0-9]{1,8})-NK\b)"),
         ("other", r"(?i:\bCAR[- ]?DCs?\b|CAR[- ](?:engineered )?dendritic)"),
         ("CAR-T", r"(?i:\bCAR[- ]?T\b|\bCAR[- ]?T[- ]?cells?|\bCAR\s?-?T(?:s)?\b|\bCART\b|\bCAR\b"
                   r"|CAR-?T(?![a-z])|(?-i:CAR-?T)|chimeric antigen receptor"

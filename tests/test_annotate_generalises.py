@@ -310,6 +310,21 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     # title names the antigen ("NY-ESO-1 TCR"), or the sentence cites no other group, it stays
     ("NCT03648697", [("TCR-T", [])]), ("NCT03029273", [("TCR-T", ["CTAG1B"])]),
     ("NCT07153289", [("CAR-T", ["CDCP1"])]),
+    # dev15: a CAR named by CD number and costimulatory domain ("EGFRt/19-28z/4-1BBL", "19-28z/
+    # IL-18"); the 4-1BB ligand it carries is armour, not a target
+    ("NCT03085173", [("CAR-T", ["CD19"])]), ("NCT06287528", [("CAR-T", ["CD19"])]),
+    # dev15: "TCR Gene-knocked Out … CAR-T Cells" is an edit, not a TCR-T product
+    ("NCT03545815", [("CAR-T", ["MSLN"])]),
+    # dev15: "NKG2D-based CYAD-101 Chimeric Antigen Receptor T-cells"; "NG2 and DLL3 CAR-T"
+    # (NG2 = CSPG4, an ambiguous HGNC alias, now in the target table)
+    ("NCT03692429", [("CAR-T", ["NKG2DL"])]), ("NCT07193966", [("CAR-T", ["CSPG4", "DLL3"])]),
+    # dev15: "CAR T-cell therapy (either axicabtagene-ciloleucel or lisocabtagene maraleucel)":
+    # two codes of one platform and antigen fill the generic product
+    ("NCT05934448", [("CAR-T", ["CD19"])]),
+    # dev15: "Sequential CD146 and GPC3 CAR-T" is two products; "EB-CARMSLN-NK" is a CAR-NK
+    # against mesothelin beside "EB-CAR30-NK" and "EB-CAR5-NK"
+    ("NCT07067255", [("CAR-T", ["GPC3"]), ("CAR-T", ["MCAM"])]),
+    ("NCT07598955", [("CAR-NK", ["TNFRSF8"]), ("CAR-NK", ["CD5"]), ("CAR-NK", ["MSLN"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -366,6 +381,12 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     # dev14: "… Cellular Immunotherapy … Data Collection"; "Prospective Evaluation Of Delayed
     # Effects Of Pediatric Car T Cell Therapy", with no intervention
     ("NCT06541327", "observational"), ("NCT06579469", "observational"),
+    # dev15: only radiotherapy before tisagenlecleucel ("RadiothErapy priMIng for CAR-T"); only
+    # lymphodepleting agents compared ("Bendamustine Versus Fludarabine/Cyclophosphamide for
+    # Lymphodepletion in … CAR-T")
+    ("NCT04726787", "drug_after_cell_therapy"), ("NCT07593482", "drug_after_cell_therapy"),
+    # dev15: "Bone marrow and blood sampling" is the only intervention
+    ("NCT07455500", "other"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
