@@ -27,6 +27,7 @@ from celltx.ontology.display import target_label
 from celltx.queries.coverage import FACTS, coverages
 from celltx.queries.python_answers import condition_matches
 from celltx.queries.run import run_query
+from celltx.registries import trial_url
 
 PLATFORM_COLORS = {
     "CAR-T": "#0072B2", "CAR-NK": "#E69F00", "CAR-NKT": "#CC79A7", "CAR-γδT": "#009E73",
@@ -511,7 +512,7 @@ def construct_table(rows: list[list[Any]], limit: int = 25) -> str:
 
     def table(part: list[list[Any]]) -> str:
         body = "".join(
-            f'<tr class="mark-row"><td><a href="https://clinicaltrials.gov/study/{_esc(nct)}">'
+            f'<tr class="mark-row"><td><a href="{_esc(trial_url(nct))}">'
             f'{_esc(nct)}</a></td><td>{_esc(product or "")}</td><td>{_esc(_name(platform))}'
             f'</td><td>{_esc(" + ".join(_target(t) for t in targets))}</td></tr>'
             for nct, product, platform, targets in part)

@@ -380,3 +380,13 @@ def test_umbrella_conditions_are_not_views(sample_graph: Any) -> None:
     assert "Not offered as condition views, being umbrella terms: neoplasm (" in page
     # asked for by name, an umbrella term is still a view
     assert [v.label for v in condition_views(sample_graph, ["neoplasm"])] == ["neoplasm"]
+
+
+def test_construct_links_go_to_each_trial_s_registry() -> None:
+    from celltx.report import construct_table
+
+    page = construct_table([["ChiCTR2000029817", "x", "CAR-T", ["CD19", "CD22"]],
+                            ["NCT06880354", "y", "CAR-T", ["CD38", "CLEC12A"]]])
+    assert 'href="https://www.chictr.org.cn/searchprojEN.html?regno=ChiCTR2000029817"' in page
+    assert 'href="https://clinicaltrials.gov/study/NCT06880354"' in page
+    assert "CLL1 (CLEC12A)" in page
