@@ -11,6 +11,7 @@ See ``celltx.api`` for the helpers.
 from __future__ import annotations
 
 from pathlib import Path as _Path
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -20,15 +21,20 @@ _checkout = _Path(__file__).resolve().parent.parent
 if (_checkout / "pyproject.toml").is_file() and (_checkout / "graph" / "__init__.py").is_file():
     __path__.append(str(_checkout))
 
-from celltx.api import (  # noqa: E402
-    Answer,
-    KnowledgeGraph,
-    Question,
-    Results,
-    Trial,
-    build,
-    open,
-)
+if TYPE_CHECKING:
+    from celltx.api import Answer, KnowledgeGraph, Question, Results, Trial, build, open
+
+_API = frozenset({"Answer", "KnowledgeGraph", "Question", "Results", "Trial", "build", "open"})
+
+
+def __getattr__(name: str) -> Any:
+    """The API's names, imported on first use (``celltx --help`` needs none of it)."""
+    if name in _API:
+        from celltx import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'celltx' has no attribute {name!r}")
+
 
 __all__ = ["Answer", "KnowledgeGraph", "Question", "Results", "Trial", "build", "open",
            "__version__"]

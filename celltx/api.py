@@ -34,6 +34,7 @@ from celltx.models import OVERALL_STATUSES, Frozen
 from celltx.ontology import vocab
 from celltx.ontology.terms import PLATFORMS
 from celltx.pipeline import build as run_build
+from celltx.registries import REGISTRY_NAMES
 
 if TYPE_CHECKING:
     import pandas
@@ -91,6 +92,8 @@ class Trial(Frozen):
     url: str | None = None
     status: str | None = None
     """ClinicalTrials.gov API v2 enum, e.g. ``RECRUITING``."""
+    registries: tuple[str, ...] = ()
+    """The registries the trial is registered in (``ClinicalTrials.gov``, ``ChiCTR`` …)."""
     phase: str | None = None
     """Phase name, e.g. ``Phase 1/Phase 2``."""
     phase_id: str | None = None
@@ -294,6 +297,7 @@ class KnowledgeGraph:
         phase: Many = None,
         country: Many = None,
         status: Many = None,
+        registry: Many = None,
         started_after: str | int | date | None = None,
         started_before: str | int | date | None = None,
         cell_therapy: bool | None = None,
@@ -312,8 +316,10 @@ class KnowledgeGraph:
         ``condition`` matches a condition id (``MONDO:0018874``), name or synonym (``AML``),
         case-insensitively; ``phase`` a phase id (``PHASE1|PHASE2``) or name (``Phase 1``);
         ``country`` a site's ISO alpha-2 code (or country name); ``status`` the registry's
-        status (``RECRUITING``; case and spaces forgiven). ``started_after`` keeps trials
-        that started on or after a date (``2021``, ``2021-06``, ``2021-06-01``, a ``date``),
+        status (``RECRUITING``; case and spaces forgiven); ``registry`` a registry the trial is
+        registered in (``ClinicalTrials.gov``, ``ChiCTR``, ``EU CTR``, ``CTIS`` …).
+        ``started_after`` keeps trials that started on or after a date (``2021``, ``2021-06``,
+        ``2021-06-01``, a ``date``),
         ``started_before`` those that started strictly before one. ``cell_source``
         (``autologous``, ``allogeneic``, …) and ``construct`` (``single``, ``dual``, ``multi``)
         hold for the same product as ``platform`` and ``target``; ``condition_category``
@@ -349,6 +355,7 @@ class KnowledgeGraph:
         phases = _folded(phase)
         countries = _countries(country)
         statuses = _statuses(status)
+        registries = _checked(registry, REGISTRY_NAMES, "registry")
         after = _date_text(started_after, "started_after")
         before = _date_text(started_before, "started_before")
         out = []
@@ -387,6 +394,8 @@ class KnowledgeGraph:
                 continue
             if statuses and t.status not in statuses:
                 continue
+            if registries and not registries.intersection(t.registries):
+                continue
             if after and not (t.start_date and t.start_date >= after):
                 continue
             if before and not (t.start_date and t.start_date < before):
@@ -404,8 +413,8 @@ class KnowledgeGraph:
         >>> qs = kg.questions()
         >>> "dual_target_constructs" in [q.name for q in qs]
         True
-        >>> next(q for q in qs if q.name == "trials_per_target").params
-        {'condition': None, 'platform': None}
+        >>> list(next(q for q in qs if q.name == "trials_per_target").params)
+        ['condition', 'platform', 'registry', 'status', 'since', 'until', 'cell_source']
         """
         return Results(sorted(_questions().values(), key=lambda q: q.name))
 
@@ -418,10 +427,13 @@ class KnowledgeGraph:
         ['NCT06880354', 'CLL1/CD38 dual-target CAR-T', 'CAR-T', ['CD38', 'CLL1']]
         >>> [(r.target, r.trials) for r in kg.ask("trials_per_target", condition="AML")]
         [('CD33', 2), ('CD38', 1), ('CLL1', 1)]
+        >>> [(r.target, r.trials) for r in kg.ask("trials_per_target", condition="AML",
+        ...                                        status="RECRUITING", since=2021)]
+        [('CD33', 1), ('CD38', 1), ('CLL1', 1)]
         >>> kg.ask("trials_per_target", disease="AML")
         Traceback (most recent call last):
         ...
-        ValueError: trials_per_target takes no parameter 'disease'; its parameters: condition, platform
+        ValueError: trials_per_target takes no parameter 'disease'; its parameters: condition, platform, registry, status, since, until, cell_source
         """  # noqa: E501
         questions = _questions()
         if name not in questions:
@@ -584,6 +596,7 @@ def _trial_view(graph: TrialGraph, nid: str, t: dict[str, Any]) -> Trial:
     phase = next((nodes[p] for p, _ in graph.out(nid, "HAS_PHASE")), None)
     return Trial(
         nct_id=t["id"], title=t.get("title"), url=t.get("url"), status=t.get("status"),
+        registries=tuple(t.get("registries") or ()),
         phase=phase.get("name") if phase else None, phase_id=phase["id"] if phase else None,
         start_date=t.get("start_date"), start_year=t.get("start_year"),
         last_update=t.get("last_update"), enrollment=t.get("enrollment"),

@@ -27,6 +27,7 @@ from celltx.ontology.display import target_label
 from celltx.queries.coverage import FACTS, coverages
 from celltx.queries.python_answers import condition_matches
 from celltx.queries.run import run_query
+from celltx.registries import trial_url
 
 PLATFORM_COLORS = {
     "CAR-T": "#0072B2", "CAR-NK": "#E69F00", "CAR-NKT": "#CC79A7", "CAR-γδT": "#009E73",
@@ -44,9 +45,19 @@ FALLBACK = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#
             "#117733", "#882255", "#DDCC77")
 PHASE_ORDER = ("Early Phase 1", "Phase 1", "Phase 1/Phase 2", "Phase 2", "Phase 2/Phase 3",
                "Phase 3", "Phase 4", "Not Applicable")
+FLAG_LABELS = {"placeholder_record": "placeholder record",
+               "condition_is_outcome": "a condition that is an outcome name",
+               "impossible_date": "impossible date"}
 CATEGORY_LABELS = {"haematological": "Haematological conditions", "solid": "Solid tumours",
                    "autoimmune": "Autoimmune conditions"}
 NONE_LABEL = "(unstated)"
+UMBRELLA_CONDITIONS = frozenset({"MONDO:0005070", "MONDO:0004992", "MONDO:0007179"})
+"""Conditions too broad to be a view of their own (neoplasm, cancer, autoimmune disease): a
+trial that names only these is in "All trials" (and its category, if it has one)."""
+UMBRELLA_NAMES = frozenset({"neoplasm", "neoplasms", "cancer", "malignant neoplasm", "tumor",
+                            "tumour", "malignancy", "malignant tumor", "solid tumor",
+                            "solid tumour", "autoimmune disease", "hematologic malignancy",
+                            "haematological malignancy"})
 
 
 # ---- views ----------------------------------------------------------------------------------
@@ -82,6 +93,21 @@ def _conditions_of(graph: TrialGraph) -> dict[str, tuple[dict[str, Any], set[str
     return out
 
 
+def is_umbrella(data: dict[str, Any]) -> bool:
+    """Whether a condition is an umbrella term that says nothing a category does not
+    ("neoplasm", "cancer", "autoimmune disease")."""
+    return (data.get("id") in UMBRELLA_CONDITIONS
+            or str(data.get("name") or "").strip().casefold() in UMBRELLA_NAMES)
+
+
+def umbrella_conditions(graph: TrialGraph) -> list[tuple[str, int]]:
+    """The umbrella conditions studied by trials with a product, with their trials, most
+    first: left out of the condition views (:func:`condition_views`)."""
+    found = [(_condition_label(d), len(t)) for d, t in _conditions_of(graph).values()
+             if is_umbrella(d)]
+    return sorted(found, key=lambda x: (-x[1], x[0]))
+
+
 def _condition_label(data: dict[str, Any]) -> str:
     name = str(data.get("name") or data["id"])
     syn = [s for s in data.get("synonyms") or ()  # abbreviations only: AML, B-ALL, SLE
@@ -91,8 +117,9 @@ def _condition_label(data: dict[str, Any]) -> str:
 
 def condition_views(graph: TrialGraph, conditions: Sequence[str] | None = None, *,
                     top: int = 12) -> list[View]:
-    """The report's views: all trials, each condition category and the top conditions; or,
-    when ``conditions`` are given, the trials in any of them and each of them.
+    """The report's views: all trials, each condition category and the top conditions
+    (umbrella terms such as "neoplasm" left out, see :func:`is_umbrella`); or, when
+    ``conditions`` are given, the trials in any of them and each of them.
 
     >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
     >>> [v.label for v in condition_views(build_mini_graph())][:3]
@@ -135,10 +162,12 @@ def condition_views(graph: TrialGraph, conditions: Sequence[str] | None = None, 
     for cat, label in CATEGORY_LABELS.items():
         if by_category.get(cat):
             add(f"category:{cat}", label, by_category[cat])
-    ranked = sorted(conds.items(), key=lambda kv: (-len(kv[1][1]), _condition_label(kv[1][0])))
-    for cid, (data, trials) in ranked[:top]:
-        if not cid.startswith("Condition:text:") or len(trials) > 1:
-            add(f"condition:{data['id']}", _condition_label(data), trials)
+    ranked = sorted(((cid, (data, trials)) for cid, (data, trials) in conds.items()
+                     if not is_umbrella(data)
+                     and (not cid.startswith("Condition:text:") or len(trials) > 1)),
+                    key=lambda kv: (-len(kv[1][1]), _condition_label(kv[1][0])))
+    for _cid, (data, trials) in ranked[:top]:
+        add(f"condition:{data['id']}", _condition_label(data), trials)
     return views
 
 
@@ -483,7 +512,7 @@ def construct_table(rows: list[list[Any]], limit: int = 25) -> str:
 
     def table(part: list[list[Any]]) -> str:
         body = "".join(
-            f'<tr class="mark-row"><td><a href="https://clinicaltrials.gov/study/{_esc(nct)}">'
+            f'<tr class="mark-row"><td><a href="{_esc(trial_url(nct))}">'
             f'{_esc(nct)}</a></td><td>{_esc(product or "")}</td><td>{_esc(_name(platform))}'
             f'</td><td>{_esc(" + ".join(_target(t) for t in targets))}</td></tr>'
             for nct, product, platform, targets in part)
@@ -520,13 +549,26 @@ def _figure(chart: Chart) -> str:
             f'{"<p class=note>" + _esc(chart.note) + "</p>" if chart.note else ""}</figure>')
 
 
+def registry_counts(graph: TrialGraph) -> list[tuple[str, int]]:
+    """Trials with a product per registry they are registered in, most first (a trial in
+    several registries counts in each)."""
+    counts: dict[str, int] = defaultdict(int)
+    for t, d in graph.nodes("Trial"):
+        if any(True for _ in graph.out(t, "HAS_PRODUCT")):
+            for r in d.get("registries") or (d.get("registry") or "unknown",):
+                counts[r] += 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def _counts(view: View) -> str:
     g = view.graph
     n = {label: sum(1 for _ in g.nodes(label))
          for label in ("Product", "Target", "Organization", "Country")}
+    registries = " · ".join(f"{_esc(r)} <b>{k:,}</b>" for r, k in registry_counts(g))
     return (f'<p class="counts"><b>{view.trials}</b> trials with a cell product · '
             f'<b>{n["Product"]}</b> products · <b>{n["Target"]}</b> targets · '
-            f'<b>{n["Organization"]}</b> sponsors · <b>{n["Country"]}</b> countries</p>')
+            f'<b>{n["Organization"]}</b> sponsors · <b>{n["Country"]}</b> countries</p>'
+            f'<p class="counts registries">Trials per registry: {registries or "none"}</p>')
 
 
 STYLE = """
@@ -613,7 +655,24 @@ def render_report(graph: TrialGraph, *, conditions: Sequence[str] | None = None,
             f'<h2>{_esc(view.label)}</h2>{_counts(view)}<div class="grid">{figures}</div>'
             '</section>')
     trials = sum(1 for _ in graph.nodes("Trial"))
+    flags: dict[str, int] = defaultdict(int)
+    for _, d in graph.nodes("Trial"):
+        for flag in d.get("quality_flags") or ():
+            flags[flag] += 1
     flagged = sum(1 for _, d in graph.nodes("Trial") if d.get("quality_flags"))
+    flag_text = (f"{flagged} trial{'s' if flagged != 1 else ''} carry a data-quality flag ("
+                 + ", ".join(f"{_esc(FLAG_LABELS.get(f, f))} {n}"
+                             for f, n in sorted(flags.items(), key=lambda kv: (-kv[1], kv[0])))
+                 + "; <code>celltx stats</code> lists them)." if flagged
+                 else "No trial carries a data-quality flag.")
+    umbrellas = umbrella_conditions(graph) if not conditions else []
+    umbrella_text = ("<p class=note>Not offered as condition views, being umbrella terms: "
+                     + ", ".join(f"{_esc(name)} ({n})" for name, n in umbrellas)
+                     + "; their trials are in All trials, and in a category or condition "
+                     "view when they name a more specific condition too.</p>"
+                     if umbrellas else "")
+    registries = [r for r, _ in registry_counts(graph)]
+    data_text = ", ".join(_esc(r) for r in registries) or "ClinicalTrials.gov"
     from_text = f" from {_esc(source)}" if source else ""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -623,11 +682,11 @@ def render_report(graph: TrialGraph, *, conditions: Sequence[str] | None = None,
         f'<header><h1>{_esc(title)}</h1><p>{trials} trials in the graph{from_text}; '
         f'generated {when} by celltx. Each chart names the stored question behind it '
         '(<code>celltx query NAME</code>). '
-        f'{flagged} trials carry a data-quality flag (placeholder text, a condition that is an '
-        'outcome name, an impossible date; <code>celltx stats</code> lists them).</p>'
+        f'<span class="flags">{flag_text}</span></p>'
         f'<label class="filter">Condition<select id="view">{options}</select></label></header>'
-        f'<main>{"".join(sections)}</main>'
-        '<footer>Data: ClinicalTrials.gov (a US-government work in the public domain). '
+        f'<main>{umbrella_text}{"".join(sections)}</main>'
+        f'<footer>Data: {data_text} (ClinicalTrials.gov records are a US-government work in '
+        'the public domain; other registries under their own terms). '
         'A trial counts once per bar; a trial with products of several platforms counts once '
         'for each platform.</footer>'
         f'<script>{SCRIPT}</script></body></html>\n')

@@ -15,6 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 GUIDE_FILE = "celltx.html"
+DISPLAY_NAMES = (
+    "MATCH (n) WHERE n:Target OR n:Condition OR n:CellType\n"
+    "RETURN labels(n)[0] AS kind, n.id AS id,\n"
+    "       CASE WHEN n.name IS NULL OR toLower(n.name) = toLower(n.id) THEN n.id\n"
+    "            ELSE n.name + ' (' + n.id + ')' END AS display\n"
+    "ORDER BY kind, display")
+"""Every target, condition and cell type as the field names it ("BCMA (TNFRSF17)")."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,11 @@ def guide_html(queries: Iterable[GuideQuery], node_counts: Mapping[str, int],
         "<p>Check the counts on the server:</p>\n"
         "<pre class=\"pre-scrollable code runnable\">MATCH (n) RETURN labels(n)[0] AS label, "
         "count(*) AS nodes ORDER BY label</pre>\n"
+        "<p>Answers give identifiers (HGNC symbols, MONDO and CL CURIEs), the keys of the "
+        "graph; each Target, Condition and CellType node carries the name the field uses in "
+        "<code>name</code> (the graph view's caption: BCMA, not TNFRSF17). The display names "
+        "beside their identifiers:</p>\n"
+        f"<pre class=\"pre-scrollable code runnable\">{html.escape(DISPLAY_NAMES)}</pre>\n"
         f"<p>{len(qs)} stored questions follow, one per slide:</p>\n<ol>{index}</ol>\n"
         "</div>\n</slide>"
     ]

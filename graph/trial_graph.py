@@ -328,6 +328,7 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
                                     "evidence": ev})
         products.append({
             "name": p.get("name"), "platform": p.get("platform"),
+            "cell_type": cell.get("name") if cell else None,
             "cell_type_iri": cell.get("iri") if cell else None, "receptor": p.get("receptor"),
             "targets": sorted(tg.get("symbol") for tg in p_targets), "source": p.get("cell_source"),
             "construct": p.get("construct"), "payloads": p.get("payloads") or [],

@@ -48,6 +48,13 @@ def _targets(graph: TrialGraph) -> Coverage:
     return Coverage("target", "engineered products", missing, len(engineered))
 
 
+def _platform(graph: TrialGraph) -> Coverage:
+    products = [d for _, _, d in _products(graph)]
+    return Coverage("specific platform", "products",
+                    sum(1 for p in products if p.get("platform") in (None, "other")),
+                    len(products))
+
+
 def _cell_source(graph: TrialGraph) -> Coverage:
     products = [d for _, _, d in _products(graph)]
     return Coverage("cell source", "products",
@@ -117,7 +124,7 @@ FACTS: dict[str, Callable[[TrialGraph], Coverage]] = {
     "sponsor_class_by_year": _start, "status_per_platform": _status,
     "target_momentum": _start,
     "trials_admitting_ecog": _eligibility, "trials_excluding_prior_car_t": _eligibility,
-    "top_sponsors_for_platform": _sponsor,
+    "top_sponsors_for_platform": _sponsor, "trials_per_platform": _platform,
 }
 """For each stored question, the fact whose absence leaves trials or products out of it."""
 

@@ -19,6 +19,7 @@ from typing import Any
 from celltx.graph.trial_graph import TrialGraph
 from celltx.ontology.terms import PLATFORMS
 
+from celltx.models import OVERALL_STATUSES
 from celltx.registries import REGISTRY_NAMES
 
 CATEGORIES = ("solid", "haematological", "autoimmune", "other")
@@ -27,6 +28,13 @@ CATEGORIES = ("solid", "haematological", "autoimmune", "other")
 NCT = re.compile(r"NCT\d{8}")
 DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 YEAR = range(1900, 2101)
+
+
+def cell_sources() -> tuple[str, ...]:
+    """The cell sources of ``ontology/cell_sources.tsv`` (autologous, allogeneic, …)."""
+    from celltx.ontology import vocab
+
+    return tuple(vocab.cell_sources())
 
 
 class ParamError(ValueError):
@@ -82,6 +90,17 @@ def check_values(query: str, values: dict[str, Any],
                 hint = _near(str(value), REGISTRY_NAMES)
                 raise ParamError(f"{where}: unknown registry {value!r}{hint}; registries: "
                                  f"{', '.join(REGISTRY_NAMES)}")
+        elif key == "status":
+            if value not in OVERALL_STATUSES:
+                hint = _near(str(value).strip().replace(" ", "_"), OVERALL_STATUSES)
+                raise ParamError(f"{where}: unknown overall status {value!r}{hint}; statuses: "
+                                 f"{', '.join(sorted(OVERALL_STATUSES))}")
+        elif key == "cell_source":
+            sources = cell_sources()
+            if value not in sources:
+                hint = _near(str(value), sources)
+                raise ParamError(f"{where}: unknown cell source {value!r}{hint}; cell sources: "
+                                 f"{', '.join(sources)}")
         elif key == "nct_id":
             if not isinstance(value, str) or not NCT.fullmatch(value.strip().upper()):
                 raise ParamError(f"{where}: {value!r} is not an NCT number (NCT followed by "
@@ -93,6 +112,11 @@ def check_values(query: str, values: dict[str, Any],
         elif key in ("since", "until"):
             if isinstance(value, bool) or not isinstance(value, int) or value not in YEAR:
                 raise ParamError(f"{where}: {value!r} is not a year (e.g. 2020)")
+            since, until = values.get("since"), values.get("until")
+            if (key == "until" and isinstance(since, int) and isinstance(until, int)
+                    and since in YEAR and since > until):
+                raise ParamError(f"parameters of {query}: since={since} is after "
+                                 f"until={until}; the start-year range is empty")
         elif key == "date":
             if not isinstance(value, str) or not DATE.fullmatch(value.strip()):
                 raise ParamError(f"{where}: {value!r} is not a date (YYYY, YYYY-MM or "

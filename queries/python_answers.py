@@ -79,6 +79,21 @@ def in_condition(graph: TrialGraph, trial: str, wanted: str | None) -> bool:
                                  for c in _linked(graph, trial, "STUDIES"))
 
 
+def in_slice(tdata: dict[str, Any], pdata: dict[str, Any] | None = None, *,
+             registry: str | None = None, status: str | None = None, since: int | None = None,
+             until: int | None = None, cell_source: str | None = None) -> bool:
+    """Whether a trial (and its product ``pdata``) is in a landscape slice: registered in
+    ``registry``, of overall ``status``, started in ``since`` … ``until`` (inclusive; a trial
+    without a start year is outside any year range) and, for the product, of ``cell_source``.
+    ``None`` is no filter."""
+    year = tdata.get("start_year")
+    return ((registry is None or registry in (tdata.get("registries") or ()))
+            and (status is None or tdata.get("status") == status)
+            and (since is None or (year is not None and year >= since))
+            and (until is None or (year is not None and year <= until))
+            and (cell_source is None or (pdata or {}).get("cell_source") == cell_source))
+
+
 def _count_trials(pairs: Iterable[tuple[Hashable, str]]) -> dict[Any, int]:
     """Distinct trials per key from (key, trial) pairs."""
     groups: dict[Any, set[str]] = defaultdict(set)
@@ -106,14 +121,21 @@ def _trial_product_pairs(graph: TrialGraph) -> Iterator[tuple[str, dict[str, Any
 # ---- the questions ----------------------------------------------------------------------------
 
 def trials_per_target(graph: TrialGraph, *, condition: str | None = None,
-                      platform: str | None = None) -> list[Row]:
-    """Distinct trials per target, optionally in a condition and/or for one platform.
+                      platform: str | None = None, registry: str | None = None,
+                      status: str | None = None, since: int | None = None,
+                      until: int | None = None, cell_source: str | None = None) -> list[Row]:
+    """Distinct trials per target, optionally in a condition and/or for one platform;
+    ``registry``, ``status``, ``since`` … ``until`` (start years) and ``cell_source`` (of the
+    product) slice the landscape (:func:`in_slice`).
 
     Columns: target, symbol, trials.
     """
     counts: dict[tuple[str, str | None], set[str]] = defaultdict(set)
-    for t, _, p, pdata in _trial_product_pairs(graph):
+    for t, tdata, p, pdata in _trial_product_pairs(graph):
         if platform is not None and pdata.get("platform") != platform:
+            continue
+        if not in_slice(tdata, pdata, registry=registry, status=status, since=since,
+                        until=until, cell_source=cell_source):
             continue
         if not in_condition(graph, t, condition):
             continue
@@ -134,15 +156,20 @@ def target_platform_matrix(graph: TrialGraph) -> list[Row]:
     return sorted(_rows(counts), key=lambda r: (-r[2], r[0], _nulls_last(r[1])))
 
 
-def targets_in_condition_by_platform(graph: TrialGraph, *,
-                                     condition: str | None = "AML") -> list[Row]:
-    """Targets pursued in a condition, with distinct trials per platform and target.
+def targets_in_condition_by_platform(graph: TrialGraph, *, condition: str | None = "AML",
+                                     registry: str | None = None, status: str | None = None,
+                                     since: int | None = None, until: int | None = None,
+                                     cell_source: str | None = None) -> list[Row]:
+    """Targets pursued in a condition, with distinct trials per platform and target; sliced
+    as :func:`trials_per_target`.
 
     Columns: platform, target, trials.
     """
     counts = _count_trials(((pdata.get("platform"), x["id"]), t)
-                           for t, _, p, pdata in _trial_product_pairs(graph)
-                           if in_condition(graph, t, condition)
+                           for t, tdata, p, pdata in _trial_product_pairs(graph)
+                           if in_slice(tdata, pdata, registry=registry, status=status,
+                                       since=since, until=until, cell_source=cell_source)
+                           and in_condition(graph, t, condition)
                            for x in _targets(graph, p))
     return sorted(_rows(counts), key=lambda r: (_nulls_last(r[0]), -r[2], r[1]))
 
@@ -207,14 +234,18 @@ def multi_candidate_trials(graph: TrialGraph) -> list[Row]:
     return sorted(rows, key=lambda r: (-r[2], r[0]))
 
 
-def trials_per_platform(graph: TrialGraph, *, registry: str | None = None) -> list[Row]:
-    """Distinct trials per platform; optionally only trials registered in ``registry``.
+def trials_per_platform(graph: TrialGraph, *, registry: str | None = None,
+                        status: str | None = None, since: int | None = None,
+                        until: int | None = None, cell_source: str | None = None) -> list[Row]:
+    """Distinct trials per platform; optionally only trials registered in ``registry``, of
+    ``status``, started ``since`` … ``until``, counting products of ``cell_source``.
 
     Columns: platform, trials.
     """
     counts = _count_trials((pdata.get("platform"), t)
                            for t, tdata, _, pdata in _trial_product_pairs(graph)
-                           if registry is None or registry in (tdata.get("registries") or ()))
+                           if in_slice(tdata, pdata, registry=registry, status=status,
+                                       since=since, until=until, cell_source=cell_source))
     return sorted(_rows(counts), key=lambda r: (-r[1], _nulls_last(r[0])))
 
 
@@ -230,25 +261,36 @@ def cell_source_by_platform_year(graph: TrialGraph) -> list[Row]:
     return sorted(_rows(counts), key=lambda r: (_nulls_last(r[0]), r[2], r[1]))
 
 
-def phase_by_platform(graph: TrialGraph) -> list[Row]:
-    """Distinct trials per platform and phase name.
+def phase_by_platform(graph: TrialGraph, *, registry: str | None = None,
+                      status: str | None = None, since: int | None = None,
+                      until: int | None = None, cell_source: str | None = None) -> list[Row]:
+    """Distinct trials per platform and phase name; sliced as :func:`trials_per_platform`.
 
     Columns: platform, phase, trials.
     """
     counts = _count_trials(((pdata.get("platform"), ph.get("name")), t)
-                           for t, _, _, pdata in _trial_product_pairs(graph)
+                           for t, tdata, _, pdata in _trial_product_pairs(graph)
+                           if in_slice(tdata, pdata, registry=registry, status=status,
+                                       since=since, until=until, cell_source=cell_source)
                            for ph in _linked(graph, t, "HAS_PHASE"))
     return sorted(_rows(counts), key=lambda r: (_nulls_last(r[0]), _nulls_last(r[1])))
 
 
-def countries_per_platform(graph: TrialGraph, *, platform: str | None = None) -> list[Row]:
-    """Distinct trials per platform and site country (ISO alpha-2), optionally one platform.
+def countries_per_platform(graph: TrialGraph, *, platform: str | None = None,
+                           registry: str | None = None, status: str | None = None,
+                           since: int | None = None, until: int | None = None,
+                           cell_source: str | None = None) -> list[Row]:
+    """Distinct trials per platform and site country (ISO alpha-2), optionally one platform;
+    sliced as :func:`trials_per_platform`.
 
     Columns: platform, country, trials.
     """
     def pairs() -> Iterator[tuple[tuple[Any, str], str]]:
-        for t, _, _, pdata in _trial_product_pairs(graph):
+        for t, tdata, _, pdata in _trial_product_pairs(graph):
             if platform is not None and pdata.get("platform") != platform:
+                continue
+            if not in_slice(tdata, pdata, registry=registry, status=status, since=since,
+                            until=until, cell_source=cell_source):
                 continue
             for site, _ in graph.out(t, "HAS_SITE"):
                 for country in _linked(graph, site, "LOCATED_IN"):
@@ -257,18 +299,19 @@ def countries_per_platform(graph: TrialGraph, *, platform: str | None = None) ->
     return sorted(_rows(_count_trials(pairs())), key=lambda r: (_nulls_last(r[0]), -r[2], r[1]))
 
 
-def allogeneic_by_country(graph: TrialGraph, *, since: int | None = None) -> list[Row]:
+def allogeneic_by_country(graph: TrialGraph, *, since: int | None = None,
+                          until: int | None = None, registry: str | None = None,
+                          status: str | None = None) -> list[Row]:
     """Distinct trials with an allogeneic product, per platform and site country (ISO
-    alpha-2); ``since`` keeps trials that started that year or later.
+    alpha-2); ``since`` … ``until`` keeps trials that started in those years; ``registry``
+    and ``status`` as in :func:`trials_per_platform`.
 
     Columns: platform, country, trials.
     """
     def pairs() -> Iterator[tuple[tuple[Any, str], str]]:
         for t, tdata, _, pdata in _trial_product_pairs(graph):
-            if pdata.get("cell_source") != "allogeneic":
-                continue
-            if since is not None and (tdata.get("start_year") is None
-                                      or tdata["start_year"] < since):
+            if not in_slice(tdata, pdata, registry=registry, status=status, since=since,
+                            until=until, cell_source="allogeneic"):
                 continue
             for site, _ in graph.out(t, "HAS_SITE"):
                 for country in _linked(graph, site, "LOCATED_IN"):
@@ -296,15 +339,23 @@ def sponsors_for_target_in_condition(graph: TrialGraph, *, target: str | None = 
 
 
 def top_sponsors_for_platform(graph: TrialGraph, *, platform: str | None = "CAR-T",
-                              limit: int = 10) -> list[Row]:
-    """Lead sponsors with the most distinct trials of a platform; ties by name; first ``limit``.
+                              limit: int = 10, registry: str | None = None,
+                              status: str | None = None, since: int | None = None,
+                              until: int | None = None,
+                              cell_source: str | None = None) -> list[Row]:
+    """Lead sponsors with the most distinct trials of a platform; ties by name; first ``limit``;
+    sliced as :func:`trials_per_platform` (``cell_source`` of the platform's product).
 
     Columns: sponsor, sponsor_class, trials.
     """
     counts = _count_trials(((o.get("name"), o.get("org_class")), t)
-                           for t, _ in _trials(graph)
+                           for t, tdata in _trials(graph)
                            if platform is not None
-                           and any(p.get("platform") == platform for _, p in _products(graph, t))
+                           and any(p.get("platform") == platform
+                                   and in_slice(tdata, p, registry=registry, status=status,
+                                                since=since, until=until,
+                                                cell_source=cell_source)
+                                   for _, p in _products(graph, t))
                            for o in _lead_sponsors(graph, t))
     rows = sorted(_rows(counts), key=lambda r: (-r[2], _nulls_last(r[0]), _nulls_last(r[1])))
     return rows[:limit]
@@ -364,15 +415,20 @@ def target_momentum(graph: TrialGraph, *, until: int = 2025) -> list[Row]:
     return sorted(rows, key=lambda r: (-r[4], -r[2], r[0]))
 
 
-def starts_per_year_by_platform(graph: TrialGraph, *, since: int | None = None) -> list[Row]:
-    """Distinct trials started per year per platform, optionally from year ``since`` on.
+def starts_per_year_by_platform(graph: TrialGraph, *, since: int | None = None,
+                                until: int | None = None, registry: str | None = None,
+                                status: str | None = None,
+                                cell_source: str | None = None) -> list[Row]:
+    """Distinct trials started per year per platform, optionally in years ``since`` …
+    ``until``; ``registry``, ``status`` and ``cell_source`` as in :func:`trials_per_platform`.
 
     Columns: start_year, platform, trials.
     """
     counts = _count_trials(((tdata["start_year"], pdata.get("platform")), t)
                            for t, tdata, _, pdata in _trial_product_pairs(graph)
                            if tdata.get("start_year") is not None
-                           and (since is None or tdata["start_year"] >= since))
+                           and in_slice(tdata, pdata, registry=registry, status=status,
+                                        since=since, until=until, cell_source=cell_source))
     return sorted(_rows(counts), key=lambda r: (r[0], _nulls_last(r[1])))
 
 
@@ -426,13 +482,18 @@ def heme_only_targets(graph: TrialGraph) -> list[Row]:
     return sorted(rows, key=lambda r: (-r[1], r[0]))
 
 
-def status_per_platform(graph: TrialGraph) -> list[Row]:
-    """Distinct trials per platform and overall status.
+def status_per_platform(graph: TrialGraph, *, registry: str | None = None,
+                        since: int | None = None, until: int | None = None,
+                        cell_source: str | None = None) -> list[Row]:
+    """Distinct trials per platform and overall status; sliced as :func:`trials_per_platform`
+    (no status filter: status is what it counts).
 
     Columns: platform, status, trials.
     """
     counts = _count_trials(((pdata.get("platform"), tdata.get("status")), t)
-                           for t, tdata, _, pdata in _trial_product_pairs(graph))
+                           for t, tdata, _, pdata in _trial_product_pairs(graph)
+                           if in_slice(tdata, pdata, registry=registry, since=since,
+                                       until=until, cell_source=cell_source))
     return sorted(_rows(counts), key=lambda r: (_nulls_last(r[0]), -r[2], _nulls_last(r[1])))
 
 

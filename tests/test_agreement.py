@@ -22,7 +22,11 @@ VARIANTS: dict[str, list[Any]] = {
     "platform": [None, "CAR-NK", "CAR-T", "iNKT"],
     "target": ["CLL-1", "clec12a", "CLL1", "GD2", "cd19", "BCMA"],
     "country": ["US", "FR"],
-    "since": [None, 2020],
+    "since": [2020, None],
+    "until": [2021, 2024],
+    "registry": ["ClinicalTrials.gov", "ChiCTR"],
+    "status": ["RECRUITING", "COMPLETED", None],
+    "cell_source": ["allogeneic", "autologous", None],
     "date": ["2020-01-01", "2016", None],
     "limit": [1, 100],
     "nct_id": ["NCT06880354", "NCT00000000", None],
@@ -84,3 +88,46 @@ def test_the_sample_answers_are_not_all_empty(sample_graph: Any) -> None:
     empty = [name for name, q in CATALOGUE.items()
              if not run_query(name, None, engine="sparql", graph=sample_graph).rows]
     assert len(empty) < len(CATALOGUE) // 3, empty
+
+
+SLICED = sorted(name for name, q in CATALOGUE.items()
+                if {"registry", "since", "until", "cell_source"} <= set(q.params))
+SLICES: list[dict[str, Any]] = [
+    {"status": "RECRUITING"},
+    {"status": "COMPLETED", "cell_source": "autologous"},
+    {"since": 2016, "until": 2021},
+    {"until": 2019},
+    {"cell_source": "allogeneic"},
+    {"registry": "ClinicalTrials.gov", "since": 2021},
+]
+
+
+def test_the_landscape_questions_take_the_slices() -> None:
+    assert {"trials_per_platform", "trials_per_target", "targets_in_condition_by_platform",
+            "phase_by_platform", "countries_per_platform", "status_per_platform",
+            "starts_per_year_by_platform", "top_sponsors_for_platform"} <= set(SLICED)
+    assert "status" not in CATALOGUE["status_per_platform"].params
+    assert "status" in CATALOGUE["allogeneic_by_country"].params
+
+
+@pytest.mark.parametrize("name", SLICED)
+def test_slices_agree_and_select_a_part(name: str, mini_graph: Any, embedded_engine: Any,
+                                        sample_graph: Any) -> None:
+    """Each slice gives one answer on all three engines; on the mini graph or the sample
+    most slices select a non-empty part of the unsliced answer, so a slice ignored by one
+    engine would fail."""
+    from celltx.queries.compare import normalise_rows
+
+    selective = 0
+    for graph, graph_name in ((mini_graph, "mini"), (sample_graph, "sample")):
+        everything = normalise_rows(run_query(name, None, engine="python", graph=graph).rows)
+        for sl in SLICES:
+            params = {k: v for k, v in sl.items() if k in CATALOGUE[name].params}
+            if not params:
+                continue
+            answers = _answers(name, {**CATALOGUE[name].params, **params}, graph, graph_name,
+                               embedded_engine)
+            _check(name, params, answers)
+            rows = normalise_rows(answers["python"])
+            selective += bool(rows) and rows != everything
+    assert selective >= 4, f"{name}: the slices select too little to test anything"

@@ -27,3 +27,13 @@ def test_landscape_answers_every_headline_and_the_engines_agree(sample_graph_dir
 def test_landscape_without_a_graph_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["landscape", "--graph", str(tmp_path / "none")])
     assert result.exit_code == 1 and "celltx build" in result.output
+
+
+def test_landscape_tables_name_targets_as_the_field_does(sample_graph_dir: Path) -> None:
+    result = CliRunner().invoke(app, ["landscape", "--graph", str(sample_graph_dir),
+                                      "--engines", "python"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "BCMA (TNFRSF17)" in result.output  # trials_per_target: the name, the symbol beside
+    trial = CliRunner().invoke(app, ["trial", "NCT05008575", "--graph", str(sample_graph_dir)],
+                               env={"COLUMNS": "200"})
+    assert "cell_type=natural killer cell" in trial.output

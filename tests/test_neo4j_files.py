@@ -6,6 +6,7 @@ import csv
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from celltx.graph import store
@@ -121,8 +122,21 @@ def test_guide_lists_queries_as_runnable_blocks_with_the_counts() -> None:
     assert f"<b>{graph.g.number_of_edges()}</b>" in text
     assert "A &lt;question&gt;" in text and "t.x &lt; $condition" in text
     assert ':params {condition: &quot;AML&quot;}' in text
-    assert text.count('class="pre-scrollable code runnable"') == 1 + 2 + 1
+    assert text.count('class="pre-scrollable code runnable"') == 1 + 1 + 2 + 1
     assert "// name" not in text
+
+
+def test_guide_shows_display_names_beside_identifiers(embedded_engine: Any) -> None:
+    from celltx.graph.neo4j_guide import DISPLAY_NAMES
+
+    graph = build_mini_graph()
+    assert DISPLAY_NAMES.split("\n")[0] in guide_html([], graph.node_counts(), graph.edge_counts())
+    _, rows = embedded_engine.run(DISPLAY_NAMES, graph="mini")
+    display = {r[1]: r[2] for r in rows}
+    assert display["CD19"] == "CD19"  # name and id the same: once
+    assert display["CD56"] == "NCAM1 (CD56)"  # the mini graph names targets by symbol
+    assert display["MONDO:0018874"] == "acute myeloid leukemia (MONDO:0018874)"
+    assert display["CL:0000623"] == "natural killer cell (CL:0000623)"
 
 
 def test_guide_command_covers_every_stored_query(tmp_path: Path) -> None:

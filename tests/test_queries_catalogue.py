@@ -42,10 +42,11 @@ def test_header_columns_and_defaults_follow_the_spec(name: str) -> None:
 
 def test_parameters_take_the_type_of_their_default() -> None:
     query = get_query("top_sponsors_for_platform")
-    assert coerce_params(query, {"limit": "3"}) == {"platform": "CAR-T", "limit": 3}
+    none = dict.fromkeys(("registry", "status", "since", "until", "cell_source"))
+    assert coerce_params(query, {"limit": "3"}) == {"platform": "CAR-T", "limit": 3, **none}
     assert coerce_params(query, {"platform": "null"})["platform"] is None
     assert coerce_params(get_query("starts_per_year_by_platform"), {"since": "2020"}) == {
-        "since": 2020}
+        **none, "since": 2020}
     assert coerce_params(get_query("trials_per_target"), {"platform": "CAR-NK"})[
         "platform"] == "CAR-NK"
 

@@ -92,6 +92,10 @@ def test_bad_parameter_names_the_accepted_ones(mini_dir: Path) -> None:
     ("similar_trials", "nct_id=NCT123", ["not an NCT number"]),
     ("recruiting_in_country", "country=China!", ["ISO country code"]),
     ("top_sponsors_for_platform", "limit=-3", [">= 0"]),
+    ("trials_per_platform", "status=recruting", ["unknown overall status", "'RECRUITING'"]),
+    ("phase_by_platform", "cell_source=allogenic", ["unknown cell source", "'allogeneic'"]),
+    ("status_per_platform", "registry=clinicaltrials.gov", ["'ClinicalTrials.gov'"]),
+    ("countries_per_platform", "until=soon", ["not a year"]),
 ])
 @pytest.mark.parametrize("engine", ["python", "embedded"])
 def test_bad_parameter_values_exit_2_with_a_suggestion(mini_dir: Path, query: str, param: str,
@@ -138,3 +142,12 @@ def test_missing_graph_is_a_clear_error_on_every_local_engine(tmp_path: Path,
                                  "-g", str(tmp_path)])
     assert result.exit_code == 1 and "celltx build" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_start_year_range_must_not_be_empty(mini_dir: Path) -> None:
+    result = runner.invoke(app, ["query", "trials_per_target", "-g", str(mini_dir),
+                                 "-p", "since=2024", "-p", "until=2020"])
+    assert result.exit_code == 2 and "since=2024 is after until=2020" in result.output
+    result = runner.invoke(app, ["query", "trials_per_target", "-g", str(mini_dir),
+                                 "-p", "since=2020", "-p", "until=2020", "--json"])
+    assert result.exit_code == 0, result.output

@@ -16,6 +16,7 @@ import pytest
 from celltx.graph.trial_graph import describe_trial
 from celltx.loaders import read_source
 from celltx.loaders.sources import iter_sources
+from celltx.queries.compare import same_answer
 from celltx.queries.params import ParamError
 from celltx.queries.run import run_query
 
@@ -320,6 +321,28 @@ def test_registry_parameter_agrees_on_all_three_engines() -> None:
                 assert dict(map(tuple, answers["python"])).get("CAR-T", 0) >= 1
             if registry == "ISRCTN":
                 assert answers["python"] == []
+        # every landscape question with a registry parameter, on the same graph
+        from celltx.queries.catalogue import load_catalogue
+
+        sliced = [n for n, q in load_catalogue().items() if "registry" in q.params]
+        assert len(sliced) >= 8
+        selective = 0
+        for name in sliced:
+            everything = run_query(name, None, engine="python", graph=graph).rows
+            for registry in ("ChiCTR", "CTIS"):
+                params = {"registry": registry}
+                if name in ("targets_in_condition_by_platform",):
+                    params["condition"] = None
+                answers = {
+                    "embedded": run_query(name, params, engine="embedded", embedded=engine,
+                                          graph_name="registries").rows,
+                    "sparql": run_query(name, params, engine="sparql", graph=graph).rows,
+                    "python": run_query(name, params, engine="python", graph=graph).rows,
+                }
+                assert (same_answer(answers["embedded"], answers["python"])
+                        and same_answer(answers["sparql"], answers["python"])), (name, registry)
+                selective += bool(answers["python"]) and answers["python"] != everything
+        assert selective >= len(sliced), selective
     with pytest.raises(ParamError, match="did you mean 'ChiCTR'"):
         run_query("trials_per_platform", {"registry": "chictr"}, engine="python", graph=graph)
 
@@ -363,3 +386,19 @@ def test_shared_registries_skip_cleanly_when_absent() -> None:
     if not (SHARED / "registries").exists():
         pytest.skip("../shared/registries is not present")
     assert REGISTRY_FILES
+
+
+def test_kg_trials_filters_by_registry() -> None:
+    from celltx.api import KnowledgeGraph
+
+    kg = KnowledgeGraph(build([FIXTURES / "ictrp_2024.xml", FIXTURES / "ChiCTR2000034346.xml"],
+                              scope="all").graph)
+    everything = kg.trials()
+    chictr = kg.trials(registry="ChiCTR")
+    assert "ChiCTR2000034346" in {t.nct_id for t in chictr} and len(chictr) < len(everything)
+    assert all("ChiCTR" in t.registries for t in chictr)
+    ctis = kg.trials(registry=["CTIS", "EU CTR"])
+    assert "NCT05697861" in {t.nct_id for t in ctis} and len(ctis) < len(everything)
+    assert len(kg.trials(registry="ClinicalTrials.gov")) < len(everything)
+    with pytest.raises(ValueError, match="did you mean ChiCTR"):
+        kg.trials(registry="ChiCTRR")

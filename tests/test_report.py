@@ -343,3 +343,50 @@ def test_the_whole_dual_construct_table_is_there() -> None:
     assert all(f"NCT{i:08d}" in html for i in range(30))
     assert "<details" in html and "Show all 30 dual-target products (5 more)" in html
     assert "<details" not in construct_table(rows[:25])
+
+
+def test_every_chart_states_its_coverage(mini_page: str) -> None:
+    for view in ("all", "category:solid"):
+        for fig in figures(mini_page, view):
+            note = fig["inner"]
+            assert "Coverage: " in note and " unknown for " in note, fig["data-chart"]
+
+
+def test_registries_and_quality_flags_are_shown() -> None:
+    graph = build_mini_graph()
+    graph.g.nodes["Trial:NCT06880354"]["registries"] = ["ClinicalTrials.gov", "ChiCTR"]
+    graph.g.nodes["Trial:NCT05008575"]["quality_flags"] = ["impossible_date"]
+    graph.g.nodes["Trial:NCT02000002"]["quality_flags"] = ["placeholder_record",
+                                                           "impossible_date"]
+    page = render_report(graph)
+    assert "Trials per registry: ClinicalTrials.gov <b>6</b> · ChiCTR <b>1</b>" in page
+    assert "2 trials carry a data-quality flag (impossible date 2, placeholder record 1;" in page
+    assert "Data: ClinicalTrials.gov, ChiCTR" in page
+    aml = page[page.index('data-view="condition:MONDO:0018874"'):]
+    assert "Trials per registry: ClinicalTrials.gov <b>3</b> · ChiCTR <b>1</b>" in aml
+    assert "No trial carries a data-quality flag." in render_report(build_mini_graph())
+
+
+def test_umbrella_conditions_are_not_views(sample_graph: Any) -> None:
+    from celltx.report import is_umbrella, umbrella_conditions
+
+    labels = [v.label for v in condition_views(sample_graph, top=20)]
+    assert not {"neoplasm", "cancer", "autoimmune disease"} & set(labels)
+    assert len(labels) == 4 + 20  # all trials, three categories, twenty conditions
+    assert [name for name, _ in umbrella_conditions(sample_graph)][:2] == ["neoplasm", "cancer"]
+    assert is_umbrella({"id": "MONDO:0004992", "name": "cancer"})
+    assert not is_umbrella({"id": "MONDO:0018874", "name": "acute myeloid leukemia"})
+    page = render_report(sample_graph, top_conditions=3)
+    assert "Not offered as condition views, being umbrella terms: neoplasm (" in page
+    # asked for by name, an umbrella term is still a view
+    assert [v.label for v in condition_views(sample_graph, ["neoplasm"])] == ["neoplasm"]
+
+
+def test_construct_links_go_to_each_trial_s_registry() -> None:
+    from celltx.report import construct_table
+
+    page = construct_table([["ChiCTR2000029817", "x", "CAR-T", ["CD19", "CD22"]],
+                            ["NCT06880354", "y", "CAR-T", ["CD38", "CLEC12A"]]])
+    assert 'href="https://www.chictr.org.cn/searchprojEN.html?regno=ChiCTR2000029817"' in page
+    assert 'href="https://clinicaltrials.gov/study/NCT06880354"' in page
+    assert "CLL1 (CLEC12A)" in page

@@ -205,6 +205,9 @@ def trial_command(
             if key == "targets":  # the field's name first: "CLL1 (CLEC12A)"
                 value = [{"name": target_label(str(item.get("id") or item.get("symbol"))),
                           **item} for item in value]
+            if key == "products":  # targets as the field names them, beside their symbols
+                value = [{**item, "targets": [target_label(str(t)) for t in item["targets"]]}
+                         if item.get("targets") else item for item in value]
             value = "\n".join(", ".join(f"{k}={v}" for k, v in item.items() if v not in
                                         (None, [], "")) for item in value)
         table.add_row(key, str(value))

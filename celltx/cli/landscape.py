@@ -44,6 +44,7 @@ def landscape_command(
     as_json: JsonOption = False,
 ) -> None:
     """Answer the headline landscape questions on the embedded engines (no server needed)."""
+    from celltx.cli.query import TARGET_COLUMNS, displayed
     from celltx.queries.compare import normalise_rows
     from celltx.queries.run import run_query
 
@@ -70,9 +71,12 @@ def landscape_command(
         table = Table(show_edge=False)
         for col in first.columns:
             table.add_column(col)
+        targets = [c in TARGET_COLUMNS for c in first.columns]
         for row in first.rows[:shown]:
+            cells = (displayed(v) if is_target else v
+                     for v, is_target in zip(row, targets, strict=True))
             table.add_row(*("; ".join(map(str, v)) if isinstance(v, list)
-                            else "" if v is None else str(v) for v in row))
+                            else "" if v is None else str(v) for v in cells))
         if len(first.rows) > shown:
             table.add_row(*(["…"] * len(first.columns)))
         console.print(table)

@@ -54,9 +54,9 @@ TARGET_COLUMNS = frozenset({"target", "target_a", "target_b", "targets", "shared
 CSV keep the ids."""
 
 
-def _displayed(value: Any) -> Any:
+def displayed(value: Any) -> Any:
     if isinstance(value, list):
-        return [_displayed(v) for v in value]
+        return [displayed(v) for v in value]
     return target_label(value) if isinstance(value, str) else value
 
 
@@ -157,7 +157,7 @@ def query_command(
         table.add_column(col)
     targets = [c in TARGET_COLUMNS for c in result.columns]
     for row in result.rows:
-        table.add_row(*(_cell(_displayed(v) if is_target else v)
+        table.add_row(*(_cell(displayed(v) if is_target else v)
                         for v, is_target in zip(row, targets, strict=True)))
     console.print(table)
     if cover:
