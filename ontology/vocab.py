@@ -107,10 +107,13 @@ def product_codes() -> dict[str, CodeEntry]:
 def conditions() -> dict[str, Term]:
     out = {}
     for r in table("conditions.tsv"):
+        # MONDO where it has a class, else NCIt ("solid neoplasm" is NCIT:C9292; MONDO has none,
+        # and borrowing its "neoplasm" merged solid tumours into one node with all neoplasms)
+        curie = r["mondo"] or r["ncit"]
         out[r["key"]] = Term(
-            key=r["key"], label=r["label"], curie=r["mondo"], iri=iri(r["mondo"]),
+            key=r["key"], label=r["label"], curie=curie, iri=iri(curie),
             category=r["category"], synonyms=_split(r["synonyms"]),
-            xrefs=tuple(x for x in (r["ncit"], r["doid"]) if x),
+            xrefs=tuple(x for x in (r["ncit"], r["doid"]) if x and x != curie),
         )
     return out
 
