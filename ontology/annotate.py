@@ -504,7 +504,8 @@ def _chains(text: str, mentions: list[mt.Mention]) -> list[list[mt.Mention]]:
 
 _POSITIVE_AFTER = re.compile(r"(?i)^(?:[\s-]*(?:positive|expressing|overexpressing)\b|\+)")
 _DISEASE = (r"(?:lymphomas?|leuka?emias?|tumou?rs?|cancers?|malignanc(?:y|ies)|carcinomas?"
-            r"|myelomas?|neoplasms?|solid tumou?rs?)")
+            r"|myelomas?|neoplasms?|solid tumou?rs?|gliomas?|glioblastomas?|\w*blastomas?"
+            r"|sarcomas?|mesotheliomas?|melanomas?)")
 _POSITIVE_DISEASE = re.compile(rf"(?i)^(?:\+|[\s-]*positive\b)[\s-]*"
                                rf"(?:(?!(?:in|with|of|for|and|from|to)\b)[\w/-]+\s+){{0,3}}?"
                                rf"{_DISEASE}\b")
@@ -614,7 +615,7 @@ def _code(name: str) -> str | None:
         token = m.group(1).rstrip(".-")
         if not (re.search(r"\d", token) and re.search(r"[A-Za-z]", token)) or len(token) < 4:
             continue
-        if _NOT_CODE.match(token) or hgnc_genes.gene(token) is not None:
+        if _NOT_CODE.match(token) or hgnc_genes.gene(token.upper()) is not None:
             continue  # (a gene the product carries, "CXCR4 CCR9 CAR-T", is not its code)
         rest = mt.target_regex().sub("", token)
         rest = re.sub(r"(?i)CAR|CART|TCR|NK|anti|cells?|[-./]", "", rest)
@@ -1608,7 +1609,7 @@ def _modality(record: TrialRecord, fielded: dict[str, Fielded],
     return "other", None
 
 
-_ASSESSMENT = re.compile(r"(?i)questionnaire|assessment|\bsurveys?\b|\btests?\b(?! product)"
+_ASSESSMENT = re.compile(r"(?i)questionnaire|assessment|\bsurveys?\b|\btest(?:s|ing)?\b(?! product)"
                          r"|\bmeasures?\b|\bscores?\b|\bscales?\b|\binventory\b|\binterviews?\b|\bPROMIS\b"
                          r"|\bEQ-5D|quality of life")
 """An intervention that only measures the participant (questionnaires, neuropsychological

@@ -308,7 +308,7 @@ def _overlaps(m: Mention, others: list[Mention]) -> bool:
 
 # ---- ligand-based receptors and HGNC genes in a targeting context ---------------------------
 
-_RECEPTOR_AFTER = r"(?=[\s-]*(?:\([^)]{0,20}\)[\s-]*)?(?:(?i:targeted|targeting|directed)[\s-]+)?(?:based\b|zetakine|mutein|CAR\b|CAR-?T|CAR[- ]NK|chimeric|\w*CAR\b))"  # noqa: E501
+_RECEPTOR_AFTER = r"(?=(?:-(?:APRIL|BAFF|[A-Z][a-z]{3,}))*[\s-]*(?:\([^)]{0,20}\)[\s-]*)?(?:(?i:targeted|targeting|directed)[\s-]+)?(?:based\b|zetakine|mutein|CAR\b|CAR-?T|CAR[- ]NK|chimeric|\w*CAR\b))"  # noqa: E501
 LIGAND_RECEPTORS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
     (re.compile(rx + _RECEPTOR_AFTER), keys) for rx, keys in (
         (r"(?<![A-Za-z0-9])IL-?13(?:\s?\(?E12Y\)?|\s?\(?E13Y\)?)?(?![0-9Rr])", ("IL13RA2",)),
@@ -316,12 +316,14 @@ LIGAND_RECEPTORS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         (r"(?<![A-Za-z0-9])IL-?5(?![0-9Rr])", ("IL5RA",)),
         (r"(?<![A-Za-z0-9])IL-?11(?![0-9Rr])", ("IL11RA",)),
         (r"(?<![A-Za-z0-9])APRIL(?![A-Za-z0-9])", ("TNFRSF17", "TNFRSF13B")),
-        (r"(?<![A-Za-z0-9])BAFF(?:[- ]?ligand)?(?![A-Za-z0-9-])", ("TNFRSF13C",)),
+        (r"(?<![A-Za-z0-9])BAFF(?:[- ]?ligand)?(?![A-Za-z0-9]|-(?![A-Z][a-z]{3,}))",
+         ("TNFRSF13C",)),
         (r"(?<![A-Za-z0-9])NKp30(?![A-Za-z0-9])", ("NCR3LG1",)),
         (r"(?<![A-Za-z0-9])CD27(?![A-Za-z0-9])", ("CD70",)),
     ))
-"""A ligand written as the binder of a receptor ("IL-13 zetakine", "APRIL-based CAR") names the
-antigens it binds (NKG2D-based receptors are in the target table as NKG2D ligands)."""
+"""A ligand written as the binder of a receptor ("IL-13 zetakine", "APRIL-based CAR",
+"APRIL-BAFF-Bicephali CAR-T") names the antigens it binds (NKG2D-based receptors are in the
+target table as NKG2D ligands)."""
 
 
 def _ligand_mentions(text: str) -> list[Mention]:
@@ -335,8 +337,13 @@ def _ligand_mentions(text: str) -> list[Mention]:
 _GENE_BEFORE = re.compile(r"(?i:(?:\banti|\bCAR|\bCART|targeting|targets?|targeted|against"
                           r"|recogni[sz]\w*)[\s\-.]*(?:the\s+)?(?:human\s+)?$)")
 _GENE_AFTER = re.compile(
-    r"(?i:^(?:[\s\-]*(?:targeted|targeting|specific|directed|redirected|positive|expressing)\b"
+    r"(?i:^(?:[\s\-]*(?:targeted|targeting|specific|directed|redirected|positive"
+    r"|expressing)\b"
     r"|[\s\-.]*(?:[A-Z]{1,4}[\s\-])?(?:CAR\b|CAR-?T|CAR-?NK|CARs\b|chimeric|TCR\b|TCR-?T)))")
+_PLUS_DISEASE = re.compile(
+    r"(?i)\+[\s-]+(?:(?!cells?\b)[\w/-]+\s+){0,3}?(?:lymphomas?|leuka?emias?|tumou?rs?|cancers?"
+    r"|malignanc\w+|carcinomas?|myelomas?|neoplasms?|gliomas?|glioblastomas?|\w*blastomas?"
+    r"|sarcomas?|mesotheliomas?|melanomas?)\b")
 _TARGETING_WORDS = re.compile(r"(?i:anti|target|specific|directed|against|recogni|positive"
                               r"|express)|CAR|TCR")
 _HUMANISED = re.compile(r"(?<![A-Za-z0-9])(?:h|hu)(?=[A-Z][A-Z0-9]{2,}(?![A-Za-z0-9]))")
@@ -416,8 +423,11 @@ def _gene_mentions(text: str, found: list[Mention]) -> list[Mention]:
         expressed = bool(re.search(r"(?i)\bwith\s+(?:(?:high|positive|strong)\s+)?$", before)
                          and re.match(r"(?i)\s*(?:(?:cell[- ])?surface\s+)?(?:over)?expression\b",
                                       after))
+        # "MMP2+ Recurrent or Progressive Glioblastoma": an antigen-positive disease (not "CD4+
+        # CAR+ Foxp3+ cells", the product's own phenotype)
+        plus_disease = bool(_PLUS_DISEASE.match(text[g.end:g.end + 60]))
         if (_GENE_BEFORE.search(before) or _GENE_AFTER.match(after) or paired or listed
-                or expressed):
+                or expressed or plus_disease):
             out.append(Mention(g.symbol, g.start, g.end, text[g.start:g.end], source="hgnc"))
     return out
 

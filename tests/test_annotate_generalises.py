@@ -325,6 +325,13 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     # against mesothelin beside "EB-CAR30-NK" and "EB-CAR5-NK"
     ("NCT07067255", [("CAR-T", ["GPC3"]), ("CAR-T", ["MCAM"])]),
     ("NCT07598955", [("CAR-NK", ["TNFRSF8"]), ("CAR-NK", ["CD5"]), ("CAR-NK", ["MSLN"])]),
+    # dev16: "APRIL-BAFF-Bicephali CAR-T" binds BCMA and TACI (APRIL) and BAFF-R (BAFF);
+    # "MMP2+ Recurrent or Progressive Glioblastoma" for a chlorotoxin CAR (and the same class in
+    # another CHM-1101 trial); "CD4+ CAR+ Foxp3+ cells" is the product's phenotype, no target
+    ("NCT06132711", [("CAR-T", ["TNFRSF17", "TNFRSF13B", "TNFRSF13C"])]),
+    ("NCT05627323", [("CAR-T", ["MMP2"])]),
+    ("NCT04214392", [("CAR-T", ["MMP2"]), ("CAR-T", ["MMP2"])]),
+    ("NCT07527936", [("CAR-T", [])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -387,6 +394,9 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     ("NCT04726787", "drug_after_cell_therapy"), ("NCT07593482", "drug_after_cell_therapy"),
     # dev15: "Bone marrow and blood sampling" is the only intervention
     ("NCT07455500", "other"),
+    # dev16: "Neuropsychological testing" of adults "Who Have Received" CAR-T is the only
+    # intervention
+    ("NCT05416554", "observational"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
