@@ -32,7 +32,7 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celltx.graph.cypher_statements import (
     DEFAULT_BATCH,
@@ -40,7 +40,9 @@ from celltx.graph.cypher_statements import (
     constraint_statements,
     graph_statements,
 )
-from celltx.graph.trial_graph import TrialGraph
+
+if TYPE_CHECKING:
+    from celltx.graph.trial_graph import TrialGraph
 
 DEFAULT_GRAPH = "celltx"
 DUMP_FILE = "falkordb.rdb"

@@ -25,10 +25,12 @@ import urllib.request
 import weakref
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
-from celltx.graph.trial_graph import TrialGraph
+
+if TYPE_CHECKING:
+    from celltx.graph.trial_graph import TrialGraph
 
 LIST_SEPARATOR = "\x1f"
 CACHE_FILE = "celltx.nt"
