@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from celltx.graph.schema import KEY_PROPERTY, NODE_LABELS, RELATIONSHIPS, check_relationship
-from celltx.graph.trial_graph import TrialGraph
+
+if TYPE_CHECKING:
+    from celltx.graph.trial_graph import TrialGraph
 
 DEFAULT_BATCH = 1000
 Primitive = str | int | float | bool

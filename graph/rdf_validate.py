@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from celltx.graph.rdf_writer import FORMATS, PREFIXES
+from celltx.graph.rdf_writer import FORMATS, PREFIXES, format_of
 
 RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld", "trig": "trig"}
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
@@ -68,16 +68,6 @@ class ValidationReport:
                                                    self.seconds.items()},
             "violations": [v.__dict__ for v in self.violations],
         }
-
-
-def format_of(path: Path) -> str:
-    """The export format of a file name (.ttl, .nt, .jsonld/.json, .trig)."""
-    ext = path.suffix.lstrip(".").lower()
-    ext = {"json": "jsonld", "turtle": "ttl", "ntriples": "nt"}.get(ext, ext)
-    if ext not in FORMATS:
-        raise ValueError(f"{path}: cannot tell the RDF format from the extension; "
-                         f"use one of .{', .'.join(FORMATS)}")
-    return ext
 
 
 def load_shapes() -> rdflib.Graph:

@@ -25,15 +25,16 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote
 
 import pyoxigraph as ox
 from celltx.graph.schema import NODE_LABELS
-from celltx.graph.trial_graph import TrialGraph
-from celltx.ontology.display import target_label
 
 from celltx.registries import trial_iri
+
+if TYPE_CHECKING:
+    from celltx.graph.trial_graph import TrialGraph
 
 DEFAULT_BASE = "https://w3id.org/celltx/"
 VOCAB = "https://w3id.org/celltx/vocab#"
@@ -66,6 +67,16 @@ FORMATS: dict[str, ox.RdfFormat] = {
     "trig": ox.RdfFormat.TRIG,
 }
 DATASET_FORMATS = frozenset({"trig"})
+
+
+def format_of(path: Path) -> str:
+    """The export format of a file name (.ttl, .nt, .jsonld/.json, .trig)."""
+    ext = path.suffix.lstrip(".").lower()
+    ext = {"json": "jsonld", "turtle": "ttl", "ntriples": "nt"}.get(ext, ext)
+    if ext not in FORMATS:
+        raise ValueError(f"{path}: cannot tell the RDF format from the extension; "
+                         f"use one of .{', .'.join(FORMATS)}")
+    return ext
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -390,6 +401,8 @@ def _fallback_label(data: Mapping[str, Any]) -> str:
 
 def node_label(data: Mapping[str, Any]) -> str:
     if data["label"] == "Target":  # the field's name with the symbol: "BCMA (TNFRSF17)"
+        from celltx.ontology.display import target_label
+
         return target_label(str(data["id"]))
     return str(data.get("title") or data.get("name") or _fallback_label(data))
 

@@ -12,10 +12,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-from celltx.graph.trial_graph import TrialGraph
+if TYPE_CHECKING:  # networkx and the graph model are imported by load(), not to name a path
+    from celltx.graph.trial_graph import TrialGraph
 
 GRAPH_FILE = "graph.json.gz"
 STATS_FILE = "stats.json"
@@ -120,6 +120,9 @@ def graph_file(directory: Path) -> Path:
 
 
 def load(directory: Path) -> TrialGraph:
+    import networkx as nx
+    from celltx.graph.trial_graph import TrialGraph
+
     path = graph_file(directory)
     with _reading(path):
         with gzip.open(path, "rb") as fh:

@@ -14,13 +14,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from celltx.graph.trial_graph import TrialGraph
-from celltx.ontology.terms import PLATFORMS
+if TYPE_CHECKING:
+    from celltx.graph.trial_graph import TrialGraph
 
-from celltx.models import OVERALL_STATUSES
-from celltx.registries import REGISTRY_NAMES
+# The platform, status and registry lists are imported where a value is checked against them:
+# a question without such a parameter (``celltx query trials_per_platform``) needs none of the
+# ontology or the record models.
 
 CATEGORIES = ("solid", "haematological", "autoimmune", "other")
 """The condition categories of ``ontology/conditions.tsv``."""
@@ -81,16 +82,22 @@ def check_values(query: str, values: dict[str, Any],
             continue
         where = f"parameter {key!r} of {query}"
         if key == "platform":
+            from celltx.ontology.terms import PLATFORMS
+
             if value not in PLATFORMS:
                 hint = _near(str(value), PLATFORMS)
                 raise ParamError(f"{where}: unknown platform {value!r}{hint}; platforms: "
                                  f"{', '.join(PLATFORMS)}")
         elif key == "registry":
+            from celltx.registries import REGISTRY_NAMES
+
             if value not in REGISTRY_NAMES:
                 hint = _near(str(value), REGISTRY_NAMES)
                 raise ParamError(f"{where}: unknown registry {value!r}{hint}; registries: "
                                  f"{', '.join(REGISTRY_NAMES)}")
         elif key == "status":
+            from celltx.models import OVERALL_STATUSES
+
             if value not in OVERALL_STATUSES:
                 hint = _near(str(value).strip().replace(" ", "_"), OVERALL_STATUSES)
                 raise ParamError(f"{where}: unknown overall status {value!r}{hint}; statuses: "

@@ -12,15 +12,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from celltx.graph.trial_graph import TrialGraph
 from celltx.queries.catalogue import StoredQuery, coerce_params, get_query
 from celltx.queries.compare import sort_cells
+from celltx.queries.names import ENGINES
 from celltx.queries.params import check_values
 from pydantic import BaseModel, ConfigDict
 
-ENGINES: tuple[str, ...] = ("embedded", "python", "sparql", "neo4j")
+if TYPE_CHECKING:
+    from celltx.graph.trial_graph import TrialGraph
+
 
 
 class QueryResult(BaseModel):

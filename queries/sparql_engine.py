@@ -17,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
+import shutil
 import threading
 import urllib.error
 import urllib.parse
@@ -25,15 +27,21 @@ import urllib.request
 import weakref
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
-from celltx.graph.trial_graph import TrialGraph
+
+if TYPE_CHECKING:
+    from celltx.graph.trial_graph import TrialGraph
 
 LIST_SEPARATOR = "\x1f"
 CACHE_FILE = "celltx.nt"
 """The N-Triples export cached in a graph directory for in-process SPARQL."""
 CACHE_STAMP = "celltx.nt.stamp"
+STORE_DIR = "celltx.oxigraph"
+"""A pyoxigraph (RocksDB) store of that export, kept in the graph directory: a later process
+opens it read-only in about 10 ms instead of parsing the export into memory (0.8 s)."""
+STORE_STAMP = "celltx.oxigraph.stamp"
 
 _LIST_COLUMN = re.compile(r'SEPARATOR\s*=\s*"\\u001[fF]"\s*\)\s*AS\s+\?(\w+)', re.IGNORECASE)
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
@@ -232,14 +240,47 @@ def export_path(graph_dir: Path, stamp: str | None = None) -> Path:
         return Path(name)
 
 
+def _disk_store(graph_dir: Path, stamp: str) -> ox.Store | None:
+    """The graph dir's on-disk store opened read-only, made from the export first if it is
+    missing or stale; None where it cannot be (a read-only graph dir, a pyoxigraph without
+    RocksDB): the caller loads the export into memory instead."""
+    path, stamp_file = graph_dir / STORE_DIR, graph_dir / STORE_STAMP
+    with contextlib.suppress(OSError):
+        if path.is_dir() and stamp_file.read_text() == stamp:
+            return ox.Store.read_only(str(path))
+    export = export_path(graph_dir, stamp)
+    tmp = graph_dir / f"{STORE_DIR}.tmp-{os.getpid()}-{threading.get_ident()}"
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        writer = ox.Store(str(tmp))
+        writer.bulk_load(path=export, format=ox.RdfFormat.N_TRIPLES)
+        writer.flush()
+        del writer  # closes the database
+        stamp_file.unlink(missing_ok=True)
+        if path.exists():
+            old = graph_dir / f"{STORE_DIR}.old-{os.getpid()}-{threading.get_ident()}"
+            path.rename(old)
+            shutil.rmtree(old, ignore_errors=True)
+        tmp.rename(path)
+        stamp_file.write_text(stamp)
+        return ox.Store.read_only(str(path))
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
+
+
 def store_for_dir(graph_dir: Path) -> ox.Store:
-    """An in-memory store loaded from the graph dir's cached export (kept per process)."""
+    """A store of the graph dir's RDF export (kept per process): the on-disk store cached in
+    the graph dir (:data:`STORE_DIR`), or else the export loaded into memory."""
     stamp = _stamp(graph_dir)
     key = (str(graph_dir.resolve()), stamp)
     with _lock:
         if key not in _dir_stores:
-            store = ox.Store()
-            store.bulk_load(path=export_path(graph_dir, stamp), format=ox.RdfFormat.N_TRIPLES)
+            store = _disk_store(graph_dir, stamp)
+            if store is None:
+                store = ox.Store()
+                store.bulk_load(path=export_path(graph_dir, stamp),
+                                format=ox.RdfFormat.N_TRIPLES)
             _dir_stores.clear()
             _dir_stores[key] = store
         return _dir_stores[key]

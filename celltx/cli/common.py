@@ -6,13 +6,15 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
 from celltx.graph import store
-from celltx.graph.trial_graph import TrialGraph
+
+if TYPE_CHECKING:
+    from celltx.graph.trial_graph import TrialGraph
 
 T = TypeVar("T")
 

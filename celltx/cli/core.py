@@ -8,14 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from celltx.cli.common import (
@@ -30,11 +22,9 @@ from celltx.cli.common import (
     read_graph_dir,
 )
 from celltx.graph import store
-from celltx.graph.trial_graph import describe_trial
-from celltx.ontology.display import target_label
-from celltx.outputs import OutputPathError
-from celltx.pipeline import BuildError, BuildProgress, build
-from celltx.registries import canonical_id
+
+# The graph model, the pipeline (with the annotator) and rich.progress are imported by the
+# commands that use them, so that `celltx --help` and the other commands start at once.
 
 
 class Scope(StrEnum):
@@ -75,6 +65,18 @@ def build_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Read trial records and build the graph (default: the bundled sample)."""
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from celltx.outputs import OutputPathError
+    from celltx.pipeline import BuildError, BuildProgress, build
+
     directory = graph_dir(out)
     try:
         store.check_graph_dir(directory)
@@ -176,6 +178,9 @@ def stats_command(graph: GraphOption = None, as_json: JsonOption = False) -> Non
 
 def trial_view(nct_id: str, graph: Path | None) -> dict:  # type: ignore[type-arg]
     """``describe_trial`` of one trial, or a one-line error naming the trial."""
+    from celltx.graph.trial_graph import describe_trial
+    from celltx.registries import canonical_id
+
     g = load_graph(graph)
     view = describe_trial(g, canonical_id(nct_id) or nct_id.strip().upper())
     if view is None:
@@ -195,6 +200,8 @@ def trial_command(
     if as_json:
         print_json(view)
         return
+    from celltx.ontology.display import target_label
+
     table = Table(show_header=False, title=f"{view['nct_id']}: {view['title']}")
     table.add_column("field", style="bold")
     table.add_column("value")

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from celltx.cli.common import JsonOption, console, err_console, fail, print_json
-from celltx.loaders.ctgov_api import (
-    BASE_URL_ENV,
-    DEFAULT_BASE_URL,
-    ApiQuery,
-    FetchError,
-    FetchSummary,
-    HttpClient,
-    check_since,
-    fetch,
-    last_complete_start,
-)
+
+if TYPE_CHECKING:
+    from celltx.loaders.ctgov_api import FetchSummary
+
+# The same as celltx.loaders.ctgov_api's (tests/test_cli_startup.py checks it): that module
+# (with urllib and the record models) is imported when `celltx fetch` runs, not to show help.
+DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2/studies"
+BASE_URL_ENV = "CELLTX_CTGOV_URL"
 
 
 def register(app: typer.Typer) -> None:
@@ -68,6 +65,14 @@ def fetch_command(
     Raw API pages go to OUT/run-NNNN-…/page-NNNNN.json; `celltx build OUT` reads them, and a
     trial fetched again replaces its older copy.
     """
+    from celltx.loaders.ctgov_api import (
+        ApiQuery,
+        FetchError,
+        HttpClient,
+        check_since,
+        fetch,
+        last_complete_start,
+    )
     from celltx.outputs import OutputPathError, check_dir
 
     try:

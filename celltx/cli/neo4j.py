@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from celltx.cli.common import (
@@ -64,6 +63,13 @@ def push_command(
 ) -> None:
     """Push the graph to a Neo4j 5 server: constraints, then batched MERGE; safe to repeat."""
     from neo4j.exceptions import DriverError, Neo4jError
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from celltx.graph.neo4j_connection import ServerError, describe, open_driver
     from celltx.graph.neo4j_writer import progress_total, push_graph

@@ -21,12 +21,11 @@ from celltx.cli.common import (
     print_json,
 )
 from celltx.graph import store
-from celltx.graph.neo4j_connection import ServerError
 from celltx.graph.store import GraphDirError
-from celltx.ontology.display import target_label
-from celltx.queries.catalogue import load_catalogue
-from celltx.queries.params import ParamError
-from celltx.queries.run import ENGINES, run_query
+from celltx.queries.names import ENGINES, query_names
+
+# The catalogue (pydantic models), the engines, the graph model and the ontology are imported
+# when a question is answered, not to register the command or show its help.
 
 
 def register(app: typer.Typer) -> None:
@@ -34,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _epilog() -> str:
-    names = ", ".join(sorted(load_catalogue()))
+    names = ", ".join(query_names())
     return (f"Questions: {names}.\n\n"
             "Example: celltx query targets_in_condition_by_platform -p condition=AML")
 
@@ -55,6 +54,8 @@ CSV keep the ids."""
 
 
 def displayed(value: Any) -> Any:
+    from celltx.ontology.display import target_label
+
     if isinstance(value, list):
         return [displayed(v) for v in value]
     return target_label(value) if isinstance(value, str) else value
@@ -78,6 +79,8 @@ def _cell(value: Any) -> str:
 
 
 def _list_queries(as_json: bool) -> None:
+    from celltx.queries.catalogue import load_catalogue
+
     catalogue = load_catalogue()
     if as_json:
         print_json([{"name": q.name, "title": q.title, "description": q.description,
@@ -115,6 +118,8 @@ def query_command(
     if list_:
         _list_queries(as_json)
         return
+    from celltx.queries.catalogue import load_catalogue
+
     catalogue = load_catalogue()
     if name is None:
         fail(f"name a stored query, or use --list; known: {', '.join(catalogue)}")
@@ -124,6 +129,10 @@ def query_command(
         fail(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
     if as_json and as_csv:
         fail("choose one of --json and --csv")
+    from celltx.graph.neo4j_connection import ServerError
+    from celltx.queries.params import ParamError
+    from celltx.queries.run import run_query
+
     params = _parse_params(param or [])  # before the try: a failure here exits (typer.Exit)
     try:
         result = run_query(name, params, engine=engine, graph_dir=graph_dir(graph),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -23,15 +23,13 @@ from celltx.cli.common import (
 )
 from celltx.cli.export import export_app
 from celltx.graph import store
-from celltx.graph.rdf_validate import (
-    RdfParseError,
-    ValidationReport,
-    compact,
-    format_of,
-    validate_file,
-)
-from celltx.graph.rdf_writer import DEFAULT_BASE, ExportOptions, RdfExportError, write_rdf
-from celltx.outputs import OutputPathError, atomic_file, check_file
+
+if TYPE_CHECKING:  # rdf_validate imports rdflib and pyshacl: only `celltx validate` needs them
+    from celltx.graph.rdf_validate import ValidationReport
+
+DEFAULT_BASE = "https://w3id.org/celltx/"
+"""``celltx.graph.rdf_writer.DEFAULT_BASE`` (tests/test_cli_startup.py checks it), repeated so
+that the writer is imported when a command runs, not to show help."""
 
 
 class RdfFormatName(StrEnum):
@@ -59,6 +57,9 @@ def export_rdf_command(
     as_json: JsonOption = False,
 ) -> None:
     """Write the graph as RDF: one self-contained dataset with vocabulary and provenance."""
+    from celltx.graph.rdf_writer import ExportOptions, RdfExportError, write_rdf
+    from celltx.outputs import OutputPathError, atomic_file, check_file
+
     try:
         check_file(out)
     except OutputPathError as exc:
@@ -86,6 +87,8 @@ def export_rdf_command(
 
 
 def _format_from_name(out: Path) -> str:
+    from celltx.graph.rdf_writer import format_of
+
     try:
         return format_of(out)
     except ValueError:
@@ -104,6 +107,9 @@ def validate_command(
 
     Exits with status 1 when there are violations.
     """
+    from celltx.graph.rdf_validate import RdfParseError, validate_file
+    from celltx.graph.rdf_writer import RdfExportError
+
     try:
         if file is not None:
             if not file.exists():
@@ -122,6 +128,9 @@ def validate_command(
 
 
 def _validate_graph_dir(directory: Path) -> ValidationReport:
+    from celltx.graph.rdf_validate import validate_file
+    from celltx.graph.rdf_writer import ExportOptions, write_rdf
+
     tg = load_graph(directory)
     stats = read_graph_dir(store.load_stats, directory)
     with tempfile.TemporaryDirectory(prefix="celltx-validate-") as tmp:
@@ -133,6 +142,8 @@ def _validate_graph_dir(directory: Path) -> ValidationReport:
 
 
 def _print_report(report: ValidationReport, limit: int) -> None:
+    from celltx.graph.rdf_validate import compact
+
     errors = [v for v in report.violations if v.severity == "Violation"]
     if not report.violations:
         console.print(f"[green]Valid:[/] {report.path}: {report.triples:,} triples parse with "

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from celltx.cli.common import JsonOption, console, fail, print_json
-from celltx.ontology.vocab import lookup
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +23,8 @@ def lookup_command(
     """Show what TEXT normalises to: table, row, alias or rule."""
     if not text.strip():
         fail("give a text to look up, e.g. celltx vocab lookup 'anti-BCMA CAR-T'", code=2)
+    from celltx.ontology.vocab import lookup
+
     result = lookup(text)
     if as_json:
         print_json(result)

@@ -1,0 +1,20 @@
+"""The stored questions' names and the engines that answer them, known without parsing.
+
+``celltx --help`` and ``celltx query --help`` list them; this module imports nothing beyond the
+standard library, so that help does not wait for the catalogue's models (pydantic).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+ENGINES: tuple[str, ...] = ("embedded", "python", "sparql", "neo4j")
+"""What ``run_query(engine=…)`` accepts (``celltx.queries.run`` runs them)."""
+
+
+def query_names() -> list[str]:
+    """The stored questions' names, sorted: the stems of ``queries/*.cypher`` (the catalogue
+    checks that each file's header names it so)."""
+    folder = resources.files("celltx.queries")
+    return sorted(e.name[: -len(".cypher")] for e in folder.iterdir()
+                  if e.name.endswith(".cypher"))
