@@ -47,6 +47,11 @@ def dumps(obj: Any) -> str:
 
 
 LAYOUT = (GRAPH_FILE, STATS_FILE, REJECTS_FILE, MERGES_FILE)
+CACHES = ("celltx.nt", "celltx.nt.stamp", "celltx.oxigraph", "celltx.oxigraph.stamp",
+          "falkordb.rdb", "falkordb.rdb.stamp")
+"""What the query engines derive from a graph and keep beside it (the SPARQL engine's N-Triples
+and on-disk store, the embedded Cypher engine's dump, each with its stamp): part of a graph
+directory, so a rebuild into the same folder replaces them with the rest."""
 
 
 def check_graph_dir(directory: Path) -> None:
@@ -56,7 +61,8 @@ def check_graph_dir(directory: Path) -> None:
 
     check_dir(directory)
     if directory.is_dir():
-        other = sorted(p.name for p in directory.iterdir() if p.name not in LAYOUT)
+        other = sorted(p.name for p in directory.iterdir()
+                       if p.name not in LAYOUT and p.name not in CACHES)
         if other:
             raise OutputPathError(
                 f"{directory} holds files that are not a celltx graph ({', '.join(other[:3])}"

@@ -102,3 +102,22 @@ def test_the_sparql_store_is_kept_on_disk_and_reopened(sample_graph_dir: Path) -
     assert (sample_graph_dir / STORE_STAMP).read_text() == stamp
     rows = json.loads(again.stdout)["rows"]
     assert rows and all(isinstance(n, int) for _, n in rows)
+
+
+def test_a_graph_that_was_queried_can_be_rebuilt_in_place(tmp_path: Path) -> None:
+    """The engines' caches kept in a graph directory are part of it: after a stored question on
+    each engine, building into the same folder replaces the graph instead of refusing it."""
+    from celltx.graph import store
+    from celltx.graph.falkordb_engine import DUMP_FILE, DUMP_STAMP
+    from celltx.queries.sparql_engine import CACHE_FILE, CACHE_STAMP, STORE_DIR, STORE_STAMP
+
+    assert {CACHE_FILE, CACHE_STAMP, STORE_DIR, STORE_STAMP, DUMP_FILE, DUMP_STAMP} == set(
+        store.CACHES)
+    out = tmp_path / "graph"
+    for name in (*store.LAYOUT, *store.CACHES):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("x")
+    store.check_graph_dir(out)  # a graph and its caches: may be replaced
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(Exception, match="not a celltx graph"):
+        store.check_graph_dir(out)
