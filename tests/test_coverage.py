@@ -44,3 +44,22 @@ def test_build_records_it_and_query_prints_it(sample_graph_dir: Path) -> None:
     out = CliRunner().invoke(app, ["query", "cell_source_by_platform_year", "--graph",
                                    str(sample_graph_dir)])
     assert out.exit_code == 0 and "coverage: cell source unknown for" in out.stdout
+
+
+def test_a_slice_states_its_own_coverage(sample_graph: Any, sample_graph_dir: Path) -> None:
+    """With landscape-slice parameters the coverage is counted within the slice (recruiting
+    trials started from 2023), as the API counts it, not over the whole graph."""
+    trials = [t for t in KnowledgeGraph(sample_graph).trials()
+              if t.status == "RECRUITING" and t.start_year is not None and t.start_year >= 2023]
+    engineered = [p for t in trials for p in t.products if p.platform in ENGINEERED]
+    params = {"status": "RECRUITING", "since": "2023"}
+    sliced = coverage("trials_per_target", sample_graph, params)
+    whole = coverage("trials_per_target", sample_graph)
+    assert sliced is not None and whole is not None
+    assert (sliced.missing, sliced.total) == (sum(1 for p in engineered if not p.targets),
+                                              len(engineered))
+    assert 0 < sliced.total < whole.total
+    out = CliRunner().invoke(app, ["query", "trials_per_target", "-p", "status=RECRUITING",
+                                   "-p", "since=2023", "--graph", str(sample_graph_dir)])
+    assert out.exit_code == 0, out.output
+    assert f"coverage: {sliced.text()} in this slice" in " ".join(out.stdout.split())

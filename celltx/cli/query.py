@@ -70,6 +70,17 @@ def _coverage(name: str, graph: Path | None) -> dict[str, Any] | None:
     return cover.get(name)  # type: ignore[no-any-return]
 
 
+def _sliced_coverage(name: str, graph: Path | None,
+                     params: dict[str, Any]) -> dict[str, Any] | None:
+    """The question's coverage within a landscape slice (``registry``, ``status``, ``since``,
+    ``until``, ``cell_source``), counted on the loaded graph: the build's figure is for the whole
+    graph."""
+    from celltx.queries.coverage import coverage
+
+    cover = coverage(name, store.load(graph_dir(graph)), params)
+    return None if cover is None else {**cover.to_json(), "text": cover.text(), "scope": "slice"}
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -149,7 +160,8 @@ def query_command(
         fail(str(exc))
     except RuntimeError as exc:  # the embedded engine failed to start or a query failed
         fail(f"{engine} engine: {exc}")
-    cover = _coverage(name, graph)
+    sliced = any(k in params for k in ("registry", "status", "since", "until", "cell_source"))
+    cover = _sliced_coverage(name, graph, params) if sliced else _coverage(name, graph)
     if as_json:
         sys.stdout.write(json.dumps({**result.to_json(), "coverage": cover},
                                     ensure_ascii=False) + "\n")
@@ -170,7 +182,7 @@ def query_command(
                         for v, is_target in zip(row, targets, strict=True)))
     console.print(table)
     if cover:
-        console.print(f"coverage: {cover['text']} in the graph",
+        console.print(f"coverage: {cover['text']} in {'this slice' if sliced else 'the graph'}",
                       highlight=False)
     if not result.rows:
         err_console.print("(no rows)")
