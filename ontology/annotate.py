@@ -503,9 +503,7 @@ def _chains(text: str, mentions: list[mt.Mention]) -> list[list[mt.Mention]]:
 
 
 _POSITIVE_AFTER = re.compile(r"(?i)^(?:[\s-]*(?:positive|expressing|overexpressing)\b|\+)")
-_DISEASE = (r"(?:lymphomas?|leuka?emias?|tumou?rs?|cancers?|malignanc(?:y|ies)|carcinomas?"
-            r"|myelomas?|neoplasms?|solid tumou?rs?|gliomas?|glioblastomas?|\w*blastomas?"
-            r"|sarcomas?|mesotheliomas?|melanomas?)")
+_DISEASE = mt.DISEASE
 _POSITIVE_DISEASE = re.compile(rf"(?i)^(?:\+|[\s-]*positive\b)[\s-]*"
                                rf"(?:(?!(?:in|with|of|for|and|from|to)\b)[\w/-]+\s+){{0,3}}?"
                                rf"{_DISEASE}\b")
@@ -515,10 +513,6 @@ _POSITIVE_BEFORE = re.compile(rf"(?i){_DISEASE}\s+(?:that|which)\s+(?:over)?expr
 """For an engineered product, "tumours that express X" names its target, as "X-positive"."""
 
 
-_WITH_BEFORE = re.compile(r"(?i)\bwith\s+(?:(?:high|positive|strong)\s+)?$")
-_EXPRESSION_AFTER = re.compile(
-    r"(?i)\s*(?:(?:cell[- ])?surface\s+|protein\s+)?(?:over)?expression\b")
-"""For an engineered product, "sarcoma with GPNMB surface expression" names its target."""
 _SELF_ANCHORED = re.compile(r"(?i)^(?:CAR|CART)[-.]?(?=\w)")
 
 
@@ -536,7 +530,7 @@ def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool =
     if positive and (_POSITIVE_AFTER.match(after) or _POSITIVE_BEFORE.search(before)
                      or (re.search(r"(?i)\bpositive\s+$", before)
                          and re.match(r"(?i)\s*expression\b", after))
-                     or (_WITH_BEFORE.search(before) and _EXPRESSION_AFTER.match(after))):
+                     or (mt.WITH_BEFORE.search(before) and mt.EXPRESSION_AFTER.match(after))):
         return True  # for an engineered product, "X-positive disease" names its target
     if strict:
         return False

@@ -200,6 +200,32 @@ _SIBLING_BEFORE_CAR = re.compile(r"-(\d{1,3})(?=[\s-]*(?:CAR|T[- ]cells?\b))")
 """A hyphenated sibling right before the CAR: "CD79b-19 CAR T" (CD19); not a domain, "CD19-28z"."""
 
 
+def _table_key(alias: str, *, whole: bool = True) -> str | None:
+    """The curated antigen that ``alias`` names: one table hit, spanning all of it when
+    ``whole``."""
+    hit = _find_targets(alias)
+    if len(hit) == 1 and hit[0].source == "table" and (
+            not whole or hit[0].end - hit[0].start == len(alias)):
+        return hit[0].key
+    return None
+
+
+def _cd_key(number: str) -> str | None:
+    """The curated antigen of a CD number ("19" -> CD19)."""
+    return _table_key(f"CD{number}", whole=False)
+
+
+def _group_mentions(rx: re.Pattern[str], text: str, *, cd: bool = False) -> list[Mention]:
+    """Group 1 of each match of ``rx`` where it names a curated antigen in full (``cd``: as a
+    CD number)."""
+    out = []
+    for m in rx.finditer(text):
+        key = _cd_key(m.group(1)) if cd else _table_key(m.group(1))
+        if key is not None:
+            out.append(Mention(key, m.start(1), m.end(1), m.group(1)))
+    return out
+
+
 _CAR_NUMBER = re.compile(
     r"(?<![A-Za-z0-9])(?:[A-Z]{0,4}|[a-z]{1,3}|[A-Z][a-z]{1,3})CAR(?:T(?=[-.]?[1-9]\d))?"
     r"(?:[-.]?|\s(?=\d{1,3}-[A-Za-z]))([1-9]\d{0,2})"
@@ -217,9 +243,9 @@ def _car_number_mentions(text: str) -> list[Mention]:
             continue  # "CAR2 Anti-CEA": a version of the CAR, the antigen follows
         if re.search(r"[A-Za-z]*\d[A-Za-z0-9]*-$", text[max(0, m.start() - 12):m.start()]):
             continue  # "huMNC2-CAR44": a version of the CAR built on the clone MNC2
-        hit = _find_targets(f"CD{m.group(1)}")
-        if len(hit) == 1 and hit[0].source == "table":
-            out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(0)))
+        key = _cd_key(m.group(1))
+        if key is not None:
+            out.append(Mention(key, m.start(1), m.end(1), m.group(0)))
     return out
 
 
@@ -232,12 +258,7 @@ _DOMAIN_NAMED = re.compile(r"(?<![A-Za-z0-9.\-/])(\d{2,3})-?(?:28|BB|41BB)[zζ](
 def _domain_named_mentions(text: str) -> list[Mention]:
     """A CAR named by its antigen's CD number and its costimulatory domain: "19-28z", "1928z",
     "19-BBz" (CD19)."""
-    out = []
-    for m in _DOMAIN_NAMED.finditer(text):
-        hit = _find_targets(f"CD{m.group(1)}")
-        if len(hit) == 1 and hit[0].source == "table":
-            out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(1)))
-    return out
+    return _group_mentions(_DOMAIN_NAMED, text, cd=True)
 
 
 _CAR_ALIAS = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,4}-)?CAR-?([A-Z][A-Za-z0-9]{2,9}?)"
@@ -246,13 +267,7 @@ _CAR_ALIAS = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,4}-)?CAR-?([A-Z][A-Za-z0-9]
 
 def _car_alias_mentions(text: str) -> list[Mention]:
     """An antigen glued to "CAR" in a product name: "EB-CARMSLN-NK" (mesothelin)."""
-    out = []
-    for m in _CAR_ALIAS.finditer(text):
-        hit = _find_targets(m.group(1))
-        if len(hit) == 1 and hit[0].source == "table" and hit[0].end - hit[0].start == len(
-                m.group(1)):
-            out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(1)))
-    return out
+    return _group_mentions(_CAR_ALIAS, text)
 
 
 _SUFFIXED = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]{1,8}\d)[A-Z](?=[\s-]?CAR)")
@@ -261,13 +276,7 @@ _SUFFIXED = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]{1,8}\d)[A-Z](?=[\s
 def _suffixed_mentions(text: str) -> list[Mention]:
     """An antigen with a one-letter version suffix right before "CAR": "CD19X CAR-T",
     "ROR1R-CAR-T"."""
-    out = []
-    for m in _SUFFIXED.finditer(text):
-        hit = _find_targets(m.group(1))
-        if len(hit) == 1 and hit[0].source == "table" and hit[0].end - hit[0].start == len(
-                m.group(1)):
-            out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(1)))
-    return out
+    return _group_mentions(_SUFFIXED, text)
 
 
 _CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./](\d{1,3})"
@@ -285,21 +294,16 @@ def _cd_pair_mentions(text: str) -> list[Mention]:
     out: list[Mention] = []
     for m in _CD_PAIR.finditer(text):
         groups = (1, 2) if m.group(1) else (3, 4, 5) if m.group(5) else (3, 4)
-        hits = [_find_targets(f"CD{m.group(g)}") for g in groups]
-        if all(len(h) == 1 and h[0].source == "table" for h in hits):
-            out.extend(Mention(h[0].key, m.start(g), m.end(g), m.group(g))
-                       for g, h in zip(groups, hits, strict=True))
+        keys = [_cd_key(m.group(g)) for g in groups]
+        if all(keys):
+            out.extend(Mention(str(k), m.start(g), m.end(g), m.group(g))
+                       for g, k in zip(groups, keys, strict=True))
     return out
 
 
 def _clone_mentions(text: str) -> list[Mention]:
     """An antigen glued to the number of its antibody clone: "EGFR806-EGFRt" (EGFR)."""
-    out = []
-    for m in _CLONE.finditer(text):
-        hit = _find_targets(m.group(1))
-        if len(hit) == 1 and hit[0].source == "table" and hit[0].end == len(m.group(1)):
-            out.append(Mention(hit[0].key, m.start(1), m.end(1), m.group(1)))
-    return out
+    return _group_mentions(_CLONE, text)
 
 
 def _overlaps(m: Mention, others: list[Mention]) -> bool:
@@ -340,10 +344,15 @@ _GENE_AFTER = re.compile(
     r"(?i:^(?:[\s\-]*(?:targeted|targeting|specific|directed|redirected|positive"
     r"|expressing)\b"
     r"|[\s\-.]*(?:[A-Z]{1,4}[\s\-])?(?:CAR\b|CAR-?T|CAR-?NK|CARs\b|chimeric|TCR\b|TCR-?T)))")
-_PLUS_DISEASE = re.compile(
-    r"(?i)\+[\s-]+(?:(?!cells?\b)[\w/-]+\s+){0,3}?(?:lymphomas?|leuka?emias?|tumou?rs?|cancers?"
-    r"|malignanc\w+|carcinomas?|myelomas?|neoplasms?|gliomas?|glioblastomas?|\w*blastomas?"
-    r"|sarcomas?|mesotheliomas?|melanomas?)\b")
+DISEASE = (r"(?:lymphomas?|leuka?emias?|tumou?rs?|cancers?|malignanc(?:y|ies)|carcinomas?"
+           r"|myelomas?|neoplasms?|solid tumou?rs?|gliomas?|glioblastomas?|\w*blastomas?"
+           r"|sarcomas?|mesotheliomas?|melanomas?)")
+"""Words that name a disease, for "X-positive disease" rules."""
+WITH_BEFORE = re.compile(r"(?i)\bwith\s+(?:(?:high|positive|strong)\s+)?$")
+EXPRESSION_AFTER = re.compile(
+    r"(?i)\s*(?:(?:cell[- ])?surface\s+|protein\s+)?(?:over)?expression\b")
+"""Around an antigen of a disease "with GPNMB surface expression"."""
+_PLUS_DISEASE = re.compile(rf"(?i)\+[\s-]+(?:(?!cells?\b)[\w/-]+\s+){{0,3}}?{DISEASE}\b")
 _TARGETING_WORDS = re.compile(r"(?i:anti|target|specific|directed|against|recogni|positive"
                               r"|express)|CAR|TCR")
 _HUMANISED = re.compile(r"(?<![A-Za-z0-9])(?:h|hu)(?=[A-Z][A-Z0-9]{2,}(?![A-Za-z0-9]))")
@@ -420,9 +429,7 @@ def _gene_mentions(text: str, found: list[Mention]) -> list[Mention]:
             for m in found)
         # "sarcoma with GPNMB surface expression": the antigen-positive disease (an engineered
         # product's annotation decides whether it names the target)
-        expressed = bool(re.search(r"(?i)\bwith\s+(?:(?:high|positive|strong)\s+)?$", before)
-                         and re.match(r"(?i)\s*(?:(?:cell[- ])?surface\s+)?(?:over)?expression\b",
-                                      after))
+        expressed = bool(WITH_BEFORE.search(before) and EXPRESSION_AFTER.match(after))
         # "MMP2+ Recurrent or Progressive Glioblastoma": an antigen-positive disease (not "CD4+
         # CAR+ Foxp3+ cells", the product's own phenotype)
         plus_disease = bool(_PLUS_DISEASE.match(text[g.end:g.end + 60]))
