@@ -11,6 +11,7 @@ from typing import Any
 
 from celltx.graph.trial_graph import TrialGraph
 from celltx.ontology.matchers import ENGINEERED
+from celltx.queries.names import SLICE_PARAMS
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,6 @@ class Coverage:
 
 Keep = Callable[[dict[str, Any], dict[str, Any]], bool]
 """Whether a (trial data, product data) pair is in the answer's scope."""
-SLICE_PARAMS = ("registry", "status", "since", "until", "cell_source")
-"""The landscape-slice parameters that narrow a coverage to the answer's own scope."""
 
 
 def _everything(_trial: dict[str, Any], _product: dict[str, Any]) -> bool:

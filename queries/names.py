@@ -10,6 +10,9 @@ from importlib import resources
 
 ENGINES: tuple[str, ...] = ("embedded", "python", "sparql", "neo4j")
 """What ``run_query(engine=…)`` accepts (``celltx.queries.run`` runs them)."""
+SLICE_PARAMS: tuple[str, ...] = ("registry", "status", "since", "until", "cell_source")
+"""The landscape-slice parameters (``python_answers.in_slice``): they narrow an answer's
+coverage to its own scope."""
 
 
 def query_names() -> list[str]:

@@ -22,7 +22,7 @@ from celltx.cli.common import (
 )
 from celltx.graph import store
 from celltx.graph.store import GraphDirError
-from celltx.queries.names import ENGINES, query_names
+from celltx.queries.names import ENGINES, SLICE_PARAMS, query_names
 
 # The catalogue (pydantic models), the engines, the graph model and the ontology are imported
 # when a question is answered, not to register the command or show its help.
@@ -160,7 +160,7 @@ def query_command(
         fail(str(exc))
     except RuntimeError as exc:  # the embedded engine failed to start or a query failed
         fail(f"{engine} engine: {exc}")
-    sliced = any(k in params for k in ("registry", "status", "since", "until", "cell_source"))
+    sliced = any(k in params for k in SLICE_PARAMS)
     cover = _sliced_coverage(name, graph, params) if sliced else _coverage(name, graph)
     if as_json:
         sys.stdout.write(json.dumps({**result.to_json(), "coverage": cover},
