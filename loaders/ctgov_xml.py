@@ -29,6 +29,7 @@ from celltx.loaders.values import (
     parse_study_type,
     sponsor_class,
 )
+from celltx.loaders.xml_elements import read_elements
 
 from celltx.models import (
     OVERALL_STATUSES,
@@ -43,7 +44,6 @@ from celltx.models import (
     SourceFormat,
     Sponsor,
     TrialRecord,
-    UnreadableFileError,
 )
 
 FORMAT = SourceFormat.CTGOV_XML
@@ -54,43 +54,13 @@ _DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=", re.IGNORECASE)
 
 def read(source: SourceFile, head: bytes) -> Iterator[TrialRecord | Reject]:
     """Yield a record or a reject for every ``<clinical_study>`` in ``source``."""
-    index = 0
     stream: IO[bytes]
     if _DECLARED_ENCODING.match(head.lstrip(b"\xef\xbb\xbf")):
         stream = source.open()  # the parser honours the declared encoding
     else:
         stream = open_utf8(source, head)
-    with stream:
-        try:
-            for index, study in enumerate(_iter_studies(stream)):  # noqa: B007
-                yield study_to_record(study, Provenance(path=source.path, format=FORMAT,
-                                                        record=index))
-                index += 1
-        except ET.ParseError as exc:
-            yield Reject(path=source.path, format=FORMAT, record=index,
-                         line=exc.position[0] if exc.position else None,
-                         reason=f"malformed or truncated XML: {exc}")
-            return
-    if index == 0:
-        raise UnreadableFileError(source.path, "XML without any <clinical_study> element")
-
-
-def _iter_studies(stream: IO[bytes]) -> Iterator[ET.Element]:
-    depth = 0
-    root: ET.Element | None = None
-    for event, elem in ET.iterparse(stream, events=("start", "end")):
-        if event == "start":
-            if depth == 0:
-                root = elem
-            depth += 1
-            continue
-        depth -= 1
-        if elem.tag == STUDY and (depth == 0 or (depth == 1 and root is not None
-                                                 and root.tag == WRAPPER)):
-            yield elem
-            elem.clear()
-            if depth == 1 and root is not None:
-                root.remove(elem)
+    yield from read_elements(source.path, stream, FORMAT, STUDY, study_to_record,
+                             wrapper=WRAPPER)
 
 
 def _text(elem: ET.Element | None, path: str | None = None) -> str | None:

@@ -6,16 +6,14 @@ quoted titles. Every CTIS trial is an interventional trial of a medicinal produc
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from celltx.loaders import ictrp
-from celltx.loaders.ctgov_csv import FIELD_SIZE_LIMIT
-from celltx.loaders.ictrp_table import csv_rows
+from celltx.loaders.csv_table import open_table
 from celltx.loaders.records import build_record, reject
-from celltx.loaders.sources import SourceFile, open_text
+from celltx.loaders.sources import SourceFile
 
 from celltx.models import (
     Eligibility,
@@ -27,7 +25,6 @@ from celltx.models import (
     SourceFormat,
     Sponsor,
     TrialRecord,
-    UnreadableFileError,
 )
 from celltx.registries import canonical_id, registry_of
 
@@ -45,15 +42,11 @@ def is_ctis_header(names: Iterable[str]) -> bool:
 
 def read(source: SourceFile, head: bytes) -> Iterator[TrialRecord | Reject]:
     """Yield a record or a reject for every data row of a CTIS CSV."""
-    csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
-    with open_text(source, head) as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None or not is_ctis_header(header):
-            raise UnreadableFileError(source.path, "CSV without CTIS's 'Trial number' header")
+    with open_table(source, head, is_ctis_header,
+                    "CSV without CTIS's 'Trial number' header") as (header, rows):
         names = [h.strip().lstrip("\ufeff") for h in header]
         index = 0
-        for line, row in csv_rows(reader):
+        for line, row in rows:
             if not isinstance(row, str) and not any(c.strip() for c in row):
                 continue
             prov = Provenance(path=source.path, format=FORMAT, record=index, line=line)

@@ -7,15 +7,14 @@ into a date by Excel (read as no phase).
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from celltx.loaders import ictrp
-from celltx.loaders.ctgov_csv import FIELD_SIZE_LIMIT
-from celltx.loaders.sources import DECOMPRESSION_ERRORS, SourceFile, open_text
+from celltx.loaders.csv_table import open_table
+from celltx.loaders.sources import DECOMPRESSION_ERRORS, SourceFile
 
 from celltx.models import Provenance, Reject, SourceFormat, TrialRecord, UnreadableFileError
 
@@ -34,28 +33,9 @@ def is_ictrp_header(names: Iterable[str]) -> bool:
 
 def read(source: SourceFile, head: bytes) -> Iterator[TrialRecord | Reject]:
     """Yield a record or a reject for every data row of an ICTRP CSV list."""
-    csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
-    with open_text(source, head) as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None or not is_ictrp_header(header):
-            raise UnreadableFileError(source.path, "CSV without ICTRP's TrialID header")
-        yield from _rows(source.path, CSV_FORMAT, header, csv_rows(reader))
-
-
-def csv_rows(reader: Any) -> Iterator[tuple[int, list[Any] | str]]:
-    line = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield line, f"malformed CSV row: {exc}"
-            line = reader.line_num + 1
-            continue
-        yield line, row
-        line = reader.line_num + 1
+    with open_table(source, head, is_ictrp_header,
+                    "CSV without ICTRP's TrialID header") as (header, rows):
+        yield from _rows(source.path, CSV_FORMAT, header, rows)
 
 
 def _rows(path: str, fmt: SourceFormat, header: list[Any],
