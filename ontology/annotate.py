@@ -881,14 +881,15 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                   rf"|(?:\+|plus\b|with\b|combined with\b)\s*{re.escape(name)}", title)
         for name in (_DOSAGE_FORM.sub("", i.name) for i in ivs)
         if len(name) >= 4 and _platform(name) is None and _is_drug_only(name))
-    # (only a transplant listed, "Allogeneic hematological stem cell transplantation" in "CAR-T
-    # Therapy Bridging to HSCT": the CAR-T was given before, the transplant is studied)
-    procedures_only = bool(ivs) and all(_PROCEDURE.search(i.name) or (
+    # what is studied is done around the cells, not the cells: sampling, a transplant or
+    # radiotherapy ("Allogeneic hematological stem cell transplantation" in "CAR-T Therapy
+    # Bridging to HSCT"), or the lymphodepletion regimen itself
+    around_cells = bool(ivs) and all(_PROCEDURE.search(i.name) or (
         (_TRANSPLANT.search(i.name) or _RADIOTHERAPY.search(i.name))
         and not _CELL_WORD.search(i.name)) for i in ivs) or _lymphodepletion_studied(
             ivs, titles_only)
     if (not cands and title_given and title_platform is not None and not drug_in_title
-            and not procedures_only and not _drugs_combined(ivs, titles_only)
+            and not around_cells and not _drugs_combined(ivs, titles_only)
             and not (title_platform in _ENGINEERED_OF
                      and _coded_engineered(ivs, texts["descriptions"] + texts["summary"]))):
         # (a generic "NK Cell Therapy" title defers to a coded intervention that the summary
@@ -955,7 +956,7 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             dose = _CELL_DOSE.search(summary)
             if dose and _platform(dose.group(0)):
                 near, near_platform = dose.group(0), _platform(dose.group(0))
-        if near_platform is None and len(coded) == 1 and not procedures_only:
+        if near_platform is None and len(coded) == 1 and not around_cells:
             # the summary opens by saying what is studied ("… the safety of CD7 Chimeric
             # Antigen Receptor-T(CAR-T) therapy …") while the intervention is only a code
             opening = _opening_statement(" ".join(texts["summary"]))
