@@ -443,11 +443,12 @@ def _mask(text: str) -> str:
     return masked
 
 
-_CHAIN_SEP = re.compile(r"^(?:\.|\s*\+?\s*(?:/|-|\+|,|&|and|or|and/or|x|×|\\|plus|,\s*and)?\s*)$",
+_CHAIN_SEP = re.compile(r"^(?:\.|\s*\+?\s*(?:-\s*(?=and\b|or\b))?"  # "TM4SF1- and EpCAM-positive"
+                        r"(?:/|-|\+|,|&|and|or|and/or|x|×|\\|plus|,\s*and)?\s*)$",
                         re.I)  # ("CAR20.19.22": a dot with no space joins too)
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
-_ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|against|directed (?:at|"  # noqa: E501
+_ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|(?:that|which|to) target|against|directed (?:at|"  # noqa: E501
                             r"against|to)|specific (?:for|to)"
                             r"|(?:targeting|targets) (?:both|each of)"
                             r"|recogni[sz](?:e|es|ing)(?: the)?(?: tumou?r)?(?: antigen| protein)?"
@@ -502,7 +503,8 @@ def _chains(text: str, mentions: list[mt.Mention]) -> list[list[mt.Mention]]:
     return chains
 
 
-_POSITIVE_AFTER = re.compile(r"(?i)^(?:[\s-]*(?:positive|expressing|overexpressing)\b|\+)")
+_POSITIVE_AFTER = re.compile(r"(?i)^(?:(?:,?\s+or\s+other\s+(?:\w+\s+)?"
+                             r"(?:markers|antigens|targets))?[\s-]*(?:positive|expressing|overexpressing)\b|\+)")
 _DISEASE = mt.DISEASE
 _POSITIVE_DISEASE = re.compile(rf"(?i)^(?:\+|[\s-]*positive\b)[\s-]*"
                                rf"(?:(?!(?:in|with|of|for|and|from|to)\b)[\w/-]+\s+){{0,3}}?"
@@ -1080,6 +1082,9 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                 k for g in _anchored_targets(window, strict=True) for k in g))
             c.target_from = {k: (level, "antigen in the sentence naming the product")
                              for k in c.targets}
+            if (len(c.targets) > 1 and _LISTED_APART.search(window)
+                    and not any(_one_product(t) for t in texts[level])):
+                c.construct = "several"  # "cells that target CD19 and CD22": no dual cue
             break
     named_codes = list(dict.fromkeys(
         m.key for t in texts["title"] + texts["summary"]
@@ -1161,6 +1166,8 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     return _dedupe(expanded), several
 
 
+_LISTED_APART = re.compile(r"(?i)\b(?:and|or)\b")
+"""A list of antigens joined by words, not written as one construct ("CD19/CD22")."""
 _ONE_PRODUCT = re.compile(r"(?i)\bmixture\b|composed of|consist\w* of|\bboth\b|\bdual")
 """Words before an "and" that joins the antigens of one product, not two products."""
 def _one_product(before: str) -> bool:
@@ -1182,10 +1189,21 @@ def _after_name(text: str, name: str) -> list[str]:
     while at >= 0:
         rest = text[at + len(key):at + len(key) + 150]
         m = next((c for c in _COMPARATOR.finditer(rest)
-                  if not (c.group(0).lower() == "and" and _one_product(rest[:c.start()]))), None)
+                  if not (c.group(0).lower() in ("and", "or")
+                          and (_one_product(rest[:c.start()])
+                               or _antigen_list_goes_on(rest, c.start(), c.end())))), None)
         out.append(rest[:m.start()] if m else rest)
         at = low.find(key, at + 1)
     return out
+
+
+def _antigen_list_goes_on(text: str, start: int, end: int) -> bool:
+    """Whether the "and"/"or" at ``text[start:end]`` joins two antigens of one list ("CAR-T
+    cells that target TM4SF1 or EpCAM"), not the product and something else."""
+    masked = _mask(text)
+    mentions = mt.find_targets(masked)
+    return (any(m.end <= start and not masked[m.end:start].strip(" -") for m in mentions)
+            and any(m.start >= end and not masked[end:m.start].strip() for m in mentions))
 
 
 def _code_for_antigen(key: str, names: list[str], texts: list[str]) -> str | None:
@@ -1293,7 +1311,8 @@ _NOT_ANTIGEN = {"CD19CAR", "Anti", "The", "A", "Novel", "Universal", "Allogeneic
                 "Allogenic", "Dual", "Tandem", "Bispecific", "Armored", "Specific", "Targeted"}
 _DRUGLIKE = re.compile(r"(?i)(?:mab|nib|platin|rubicin|taxel|mide|stine|abine|phamide|cillin"
                        r"|zole|sone|lone|relin|ulin|stat|parib|lisib|ciclib|zomib|limus|mycin"
-                       r"|degib|tecan)\b")
+                       r"|degib|tecan|[dr]nase(?:\s+(?:I|alfa|alpha))?|teplase)\b"
+                       r"|(?-i:\brh(?:[A-Z][a-z]*|[A-Z]{2,})\b)")
 """Stems of drug INNs (-mab antibodies, -nib kinase inhibitors, -stat enzyme inhibitors…)."""
 
 
@@ -1507,7 +1526,9 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                         r"(?:\bCAR\b|CAR-?T|chimeric antigen)"
                         r"|(?:\bCAR\b|CAR-?T)[^.;]{0,30}(?:generated|engineered|produced|made)\s+in"
                         r"[- ]vivo|in[- ]vivo (?:generation|engineering|reprogramming) of"
-                        r"|\bLNP\b[^.;]{0,30}CAR|lipid nanoparticle[^.;]{0,40}CAR"
+                        r"|\bLNPs?\b[^.;]{0,30}CAR|lipid nanoparticle[^.;]{0,40}CAR"
+                        r"|(?:lipid nanoparticles?|\bLNPs?\b)[^.;]{0,100}"
+                        r"\b(?:encod|deliver|carr)\w*[^.;]{0,40}(?:\bCAR\b|chimeric antigen)"
                         r"|CAR[^.;]{0,30}(?:lipid nanoparticle|\bLNP\b)"
                         r"|(?:generat|produc|creat|mak|engineer|reprogram)\w*[^.;]{0,60}"
                         r"(?:\bCAR|chimeric antigen receptor)[^.;]{0,60}\b(?:inside|within) the "
@@ -1554,7 +1575,8 @@ _AROUND_CT = mt.Prefiltered(r"(?i:(?:priming|bridging|lymphodeplet\w*) (?:for|be
                         r"(?:CAR[- ]?T|CART|cell therap)"
                         r"|CAR[- ]?T[^.;]{0,30}(?:recipients|treated patients|related|associated|"
                         r"induced|toxicit\w*|CRS|ICANS)|(?:\+|\bplus|\bwith)\s+"
-                        r"(?:standard[- ]of[- ]care\s+)?CAR[- ]?T\b|\bCAR[- ]?T\s*\+)")
+                        r"(?:standard[- ]of[- ]care\s+|anti-?[\w-]+\s+|[\w-]+-(?:directed|targeted)"
+                        r"\s+)?CAR[- ]?T\b|\bCAR[- ]?T\s*\+)")
 
 
 def _modality(record: TrialRecord, fielded: dict[str, Fielded],

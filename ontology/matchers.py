@@ -372,8 +372,9 @@ _DIRECT_AFTER = re.compile(
     r"(?i:^(?:[\s\-]*(?:targeted|targeting|specific|directed|redirected)\b"
     r"|[\s\-.]*(?:CAR\b|CAR-?T|CAR-?NK|CARs\b|chimeric)))")
 _LIST_CLOSER = re.compile(r"(?i)[\s\-]*(?:(?:dual|bi|tri|multi)[- ]?(?:target\w*|specific)"
-                          r"|targeted|targeting|directed)\b|[\s\-]*(?:CAR\b|CAR-?T|CAR-?NK|chimeric)")
-_AND = re.compile(r"\s?(?:,\s?|\s(?:and|&)\s)(?:and\s)?")
+                          r"|targeted|targeting|directed|positive)\b"
+                          r"|[\s\-]*(?:CAR\b|CAR-?T|CAR-?NK|chimeric)")
+_AND = re.compile(r"-?\s?(?:,\s?|\s(?:and|&)\s)(?:and\s)?")
 
 
 def _windowed(text: str, spans: list[tuple[int, int]], reach: int = 90) -> list[Any]:
@@ -544,6 +545,8 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                     r"|(?:γ ?δ|gamma[- ]?delta)[- ]?(?:T[- ]?cells? )?CAR\b"
                     r"|(?:CAR|chimeric antigen receptor)[^.;]{0,40}"
                     r"(?:γ ?δ|gamma[- ]?delta|\bgd)[- ]?T\b"
+                    r"|(?:γ ?δ|gamma[- ]?delta|(?-i:\bgd))[- ]?T[- ]?cells?\b[^.;]{0,60}"
+                    r"(?:\bCAR\b|chimeric antigen)"
                     r"|(?:γ ?δ|gamma[- ]?delta)[- ]chimeric (?:antigen )?receptor[^.;]{0,20}"
                     r"\bV[δd][12][- ]?T\b)"),
         ("CAR-NK", r"(?i:\bCAR[- ]?(?:p|i|ML|(?-i:[a-z]{1,3}))?NK\b|\bCAR[- ]?NK[- ]?(?:92|cells?)"
@@ -574,6 +577,7 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("iNKT", r"(?i:\bi?NKT[- ]?cells?\b|\biNKT\b|invariant natural killer T|natural killer T"
                  r"[- ]cells?|\bNK[- ]T[- ]cells?)"),
         ("γδT", r"(?i:(?:γ ?δ|gamma[- ]?delta|gammadelta|Vγ9Vδ2|V[gγ]9V[dδ]2|Vδ[12])[- ]?T\b"
+                r"|(?-i:\bgdT\b)"
                 r"|(?:γ ?δ|gamma[- ]?delta|gammadelta|Vγ9Vδ2|Vδ[12])[- ]T[- ]?cells?)"),
         ("TIL", r"(?i:(?-i:\bTILs?\b)|tumou?r[- ]infiltrating lymphocytes?|lifileucel|\bLN-14[45]\b"
                 r"|Amtagvi)"),

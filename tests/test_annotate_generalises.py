@@ -332,6 +332,15 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT05627323", [("CAR-T", ["MMP2"])]),
     ("NCT04214392", [("CAR-T", ["MMP2"]), ("CAR-T", ["MMP2"])]),
     ("NCT07527936", [("CAR-T", [])]),
+    # dev17: "TM4SF1- and EpCAM-positive chimeric antigen receptor T-cell therapy" (a list whose
+    # first antigen ends in a hyphen); "gdT cell injection targeting B7-H3 chimeric antigen
+    # receptor" and "gdT cells targeting B7-H3 chimeric antigen receptor" are CAR-γδT; "CAR
+    # T-cells Targeting the Kappa Myeloma Antigen (KMA)"; AMG 119 (a product code, DLL3); "GD2,
+    # PSMA, Muc1, Mesothelin or other markers positive cervical cancer"
+    ("NCT04151186", [("CAR-T", ["TM4SF1", "EPCAM"])]),
+    ("NCT05722171", [("CAR-γδT", ["CD276"])]), ("NCT05731219", [("CAR-γδT", ["CD276"])]),
+    ("NCT07541391", [("CAR-T", ["IGKC"])]), ("NCT03392064", [("CAR-T", ["DLL3"])]),
+    ("NCT03356795", [("CAR-T", ["GD2", "FOLH1", "MUC1", "MSLN"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -397,6 +406,10 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     # dev16: "Neuropsychological testing" of adults "Who Have Received" CAR-T is the only
     # intervention
     ("NCT05416554", "observational"),
+    # dev17: "lipid nanoparticles (LNPs) targeting T cells that encapsulate circular RNA encoding
+    # the CD19 chimeric antigen receptor"; "rhDNase I" alone, studied "in combination with
+    # anti-CD19 CAR-T therapy"
+    ("NCT07413341", "in_vivo_car"), ("NCT07361224", "drug_after_cell_therapy"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
@@ -467,6 +480,28 @@ def test_cell_inn_named_in_lower_case_in_the_summary() -> None:
                        Intervention(type="DRUG", name="Rimiducid")))
     ann = annotate(rec)
     assert [(p.platform, p.name) for p in ann.products] == [("T cell", "Rivogenlecleucel")]
+
+
+@pytest.mark.parametrize(("summary", "want"), [
+    # dev17 (NCT04151186's summary): an antigen list joined by "or"/"and" after "that target",
+    # with no dual cue, is one product per antigen; with a dual cue, one dual construct
+    ("The CAR-T cells that target TM4SF1 or EpCAM have been generated in our GMP facility.",
+     [("single", ["TM4SF1"]), ("single", ["EPCAM"])]),
+    ("This study evaluates CAR-T cells that target CD19 and CD22.",
+     [("single", ["CD19"]), ("single", ["CD22"])]),
+    ("This study evaluates dual CAR-T cells that target CD19 and CD22.",
+     [("dual", ["CD19", "CD22"])]),
+])
+def test_antigen_list_after_the_product_name(summary: str, want: list) -> None:
+    from celltx.models import Intervention, Provenance, SourceFormat, TrialRecord
+
+    rec = TrialRecord(
+        nct_id="NCT00000010", provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
+                                                    record=0),
+        brief_title="A Clinical Study of CAR-T Therapy for Solid Tumors", brief_summary=summary,
+        interventions=(Intervention(type="BIOLOGICAL", name="CAR-T"),))
+    ann = annotate(rec)
+    assert [(p.construct_kind, [t.key for t in p.targets]) for p in ann.products] == want
 
 
 def test_one_antigen_named_twice_is_a_single_construct(dev4_classes: dict) -> None:
