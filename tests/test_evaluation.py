@@ -55,3 +55,22 @@ def test_other_registries_records_are_annotated_as_well() -> None:
     assert reg["trials"] == 61
     assert reg["is_cell_therapy_accuracy"] >= 0.95 and reg["platform_accuracy"] >= 0.95
     assert reg["target_precision"] >= 0.95 and reg["target_recall"] >= 0.95
+
+
+def test_the_test_part_was_read_twice_and_the_differences_adjudicated() -> None:
+    """Every test trial has a second blind reading; the adjudicated rows are exactly the trials
+    where the two readings differ on is-cell-therapy, platforms or targets."""
+    first = {n: lab for n, lab in score.labels().items() if lab.part == "test"}
+    second = {r["nct_id"]: score._label(r, "test")
+              for r in score._rows(score.SECOND_READING / "labels.tsv")}
+    assert set(second) == set(first)
+    differ = {n for n, a in first.items() if (a.is_cell_therapy, a.platforms, a.targets) != (
+        second[n].is_cell_therapy, second[n].platforms, second[n].targets)}
+    adjudicated = {r["nct_id"] for r in score._rows(score.SECOND_READING / "adjudicated.tsv")}
+    assert differ and adjudicated == differ
+    agreement = score.reader_agreement()
+    assert agreement["trials"] == 160 and agreement["exact_target_set"] == round(
+        sum(first[n].targets == second[n].targets for n in first) / 160, 3)
+    adjusted = score.adjudicated_test_labels()
+    assert set(adjusted) == set(first) and all(
+        lab.part == "test_adjudicated" for lab in adjusted.values())

@@ -10,6 +10,7 @@ The records (``sample_draw.json``, ``csv_draw/``) are read with the real loaders
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 EXTRA_DEV = ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9",
-             "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17")
+             "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18")
 """Later development sets (``dev2/`` …), each with its ``labels.tsv`` (``dev4/`` also has CSV
 rows in ``csv_draw/``)."""
 
@@ -54,6 +55,57 @@ class Label:
         return any(len(ts) > 1 for _, ts in self.products)
 
 
+SECOND_READING = HERE / "test_second_reading"
+"""The test part read again, blind, by four more readers (``labels.tsv``), and the trials where
+the two readings differ decided by a fifth who saw both and the record, not the annotator
+(``adjudicated.tsv``)."""
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines(), delimiter="\t"))
+
+
+def _label(r: dict[str, str], part: str) -> Label:
+    products = []
+    for item in (r["products"] or "").split(";"):
+        if not item.strip():
+            continue
+        platform, _, targets = item.strip().partition(":")
+        products.append((platform.strip(), frozenset(
+            t.strip() for t in targets.split("+") if t.strip())))
+    return Label(r["nct_id"], part, r["is_cell_therapy"] == "1", r["modality"], tuple(products),
+                 r["unclear"] == "1")
+
+
+def adjudicated_test_labels() -> dict[str, Label]:
+    """The test part's labels with the adjudicated trials replaced (part ``test_adjudicated``)."""
+    out = {n: dataclasses.replace(lab, part="test_adjudicated")
+           for n, lab in labels().items() if lab.part == "test"}
+    path = SECOND_READING / "adjudicated.tsv"
+    if path.exists():
+        out.update({r["nct_id"]: _label(r, "test_adjudicated") for r in _rows(path)})
+    return out
+
+
+def reader_agreement() -> dict[str, float]:
+    """The second reading of the test part scored against the first, as the annotator is."""
+    first = {n: lab for n, lab in labels().items() if lab.part == "test"}
+    second = {r["nct_id"]: _label(r, "test") for r in _rows(SECOND_READING / "labels.tsv")}
+    tp = fp = fn = ct = plat = exact = 0
+    for nct, a in first.items():
+        b = second[nct]
+        tp += len(a.targets & b.targets)
+        fp += len(b.targets - a.targets)
+        fn += len(a.targets - b.targets)
+        ct += a.is_cell_therapy == b.is_cell_therapy
+        plat += a.platforms == b.platforms
+        exact += a.targets == b.targets
+    n = len(first)
+    return {"trials": n, "target_precision": round(tp / (tp + fp), 3),
+            "target_recall": round(tp / (tp + fn), 3), "exact_target_set": round(exact / n, 3),
+            "platform_accuracy": round(plat / n, 3), "is_cell_therapy_accuracy": round(ct / n, 3)}
+
+
 def labels() -> dict[str, Label]:
     """The labels of the frozen set (parts dev and test) and of the later dev sets."""
     parts = {r["nct_id"]: r["part"] for r in csv.DictReader(
@@ -65,18 +117,7 @@ def labels() -> dict[str, Label]:
             encoding="utf-8").splitlines(), delimiter="\t"))
         parts.update({r["nct_id"]: name for r in extra})
         rows += extra
-    out = {}
-    for r in rows:
-        products = []
-        for item in (r["products"] or "").split(";"):
-            if not item.strip():
-                continue
-            platform, _, targets = item.strip().partition(":")
-            products.append((platform.strip(), frozenset(
-                t.strip() for t in targets.split("+") if t.strip())))
-        out[r["nct_id"]] = Label(r["nct_id"], parts[r["nct_id"]], r["is_cell_therapy"] == "1",
-                                 r["modality"], tuple(products), r["unclear"] == "1")
-    return out
+    return {r["nct_id"]: _label(r, parts[r["nct_id"]]) for r in rows}
 
 
 def records() -> dict[str, object]:
@@ -104,7 +145,8 @@ def records() -> dict[str, object]:
 def score(part: str, *, clear_only: bool = False) -> dict[str, object]:
     from celltx.ontology.annotate import annotate
 
-    recs, labs = records(), labels()
+    recs = records()
+    labs = adjudicated_test_labels() if part == "test_adjudicated" else labels()
     tp = fp = fn = 0
     n = ct = plat = exact = dual = modality = 0
     misses = []
@@ -145,7 +187,7 @@ def score(part: str, *, clear_only: bool = False) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
-    names = ("dev", *_extra(), "test")
+    names = ("dev", *_extra(), "test", "test_adjudicated")
     rows = {(p, c): score(p, clear_only=c) for p in names for c in (False, True)}
     keys = [k for k in rows[("dev", False)] if k != "misses"]
     print(f"{'':28}" + "".join(f"{p + s:>8}" for s in ("", "*") for p in names)
@@ -153,6 +195,9 @@ def main(argv: list[str]) -> None:
     for k in keys:
         print(f"{k:28}" + "".join(f"{rows[(p, c)][k]!s:>8}" for c in (False, True)
                                   for p in names))
+    agreement = reader_agreement()
+    print("second reading of the test part against the first (reader agreement): "
+          + ", ".join(f"{k} {v}" for k, v in agreement.items()))
     if "--misses" in argv:
         part = argv[argv.index("--misses") + 1]
         for m in rows[(part, False)]["misses"]:  # type: ignore[union-attr]
