@@ -387,7 +387,8 @@ _PAYLOADS: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                r"(?:EGFR|CD19|HER2|Her2|CD20|CD34|NGFR|LNGFR)(?![A-Za-z0-9])"
                r"|(?<![A-Za-z0-9])(?:EGFR|CD19|HER2|Her2|CD20|NGFR)t(?:G)?(?![A-Za-z0-9])"
                r"|(?<![A-Za-z0-9])(?:EGFR|CD19|HER2|CD20)[\s-]?(?:tag|truncated|safety switch)\b"
-               r"|\bRQR8\b|\bHer2tG\b"),
+               r"|\bRQR8\b|\bHer2tG\b"
+               r"|(?<=[A-Za-z0-9]-)CD34(?=[\s-]*CAR)"),  # "CD19-CD34 CAR": a selection epitope
     ("secretes", r"(?i:(?:secret\w*|releas\w*|expressing and secreting|armou?red with|"
                  r"producing|carrying|encoding)\s+(?:an?\s+|the\s+)?(?:soluble\s+|bispecific\s+)?"
                  r"(?:anti[\s-]?)?(?:PD-?L1|PD-?1|CTLA-?4|CD47|TIGIT|LAG-?3|TGF-?β|TGF-?beta|"
@@ -448,6 +449,10 @@ _CHAIN_SEP = re.compile(r"^(?:\.|\s*\+?\s*(?:-\s*(?=and\b|or\b))?"  # "TM4SF1- a
                         re.I)  # ("CAR20.19.22": a dot with no space joins too)
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
+_ANCHOR_BEFORE_FAR = re.compile(r"(?i:(?:targeted|directed) (?:to|at|against) (?:the )?"
+                                r"(?:[\w-]+ ){0,3}(?:antigen|protein|molecule)\s+$)")
+"""A targeting phrase that names the antigen's kind before it ("Genetically Targeted to the
+B-Cell Specific Antigen CD19")."""
 _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|(?:that|which|to) target|against|directed (?:at|"  # noqa: E501
                             r"against|to)|specific (?:for|to)"
                             r"|(?:targeting|targets) (?:both|each of)"
@@ -503,10 +508,10 @@ def _chains(text: str, mentions: list[mt.Mention]) -> list[list[mt.Mention]]:
     return chains
 
 
-_POSITIVE_AFTER = re.compile(r"(?i)^(?:(?:,?\s+or\s+other\s+(?:\w+\s+)?"
+_POSITIVE_AFTER = re.compile(r"(?i)^\)?(?:(?:,?\s+or\s+other\s+(?:\w+\s+)?"
                              r"(?:markers|antigens|targets))?[\s-]*(?:positive|expressing|overexpressing)\b|\+)")
 _DISEASE = mt.DISEASE
-_POSITIVE_DISEASE = re.compile(rf"(?i)^(?:\+|[\s-]*positive\b)[\s-]*"
+_POSITIVE_DISEASE = re.compile(rf"(?i)^\)?(?:\+|[\s-]*positive\b)[\s-]*"
                                rf"(?:(?!(?:in|with|of|for|and|from|to)\b)[\w/-]+\s+){{0,3}}?"
                                rf"{_DISEASE}\b")
 """An ambiguous alias ("CD4") is still an antigen in "CD4+ T-cell lymphoma"."""
@@ -525,7 +530,8 @@ def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool =
         return False
     if mt.CONTEXT_NOT_GIVEN.search(before):
         return False
-    if _ANCHOR_BEFORE.search(before) or _ANCHOR_AFTER.match(after):
+    if (_ANCHOR_BEFORE.search(before) or _ANCHOR_AFTER.match(after)
+            or _ANCHOR_BEFORE_FAR.search(text[max(0, chain[0].start - 70):chain[0].start])):
         return True
     if _SELF_ANCHORED.search(chain[0].alias):
         return True  # the alias is itself a CAR name ("CART-BCMA/CS1", "CAR.GD2")
@@ -597,7 +603,7 @@ def _phrase_keys(text: str) -> tuple[str, ...]:
 
 _CODE_TOKEN = re.compile(r"(?<![A-Za-z0-9.])([A-Za-z0-9][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)")
 _NOT_CODE = re.compile(
-    r"(?i)^(?:CAR[-.]?T?\d*|CART|IL-?\d+|CD\d+|4-1BB|COVID-19|SARS-CoV-2|HLA-\w+|NK-?92\w*"
+    r"(?i)^(?:CAR[-.]?T?\d*|CART|IL-?\d+|CD\d+(?:[-/]CD\d+)*|4-1BB|COVID-19|SARS-CoV-2|HLA-\w+|NK-?92\w*"
     r"|phase\w*|type\w*|grade\w*|stage\w*|day\w*|T\d|N\d|M\d|V\d|X\d|\w+-\d+-\w+-\d+"
     r"|HIV-\d|HPV-?\d+|EBV|CMV|GD-?2|B7-?H\d|CTX|TAE|TACE|IL\d+|ICAM-\d"
     r"|\d*-?(?:BB|28)[-.]?(?:z|ζ|zeta)[\w-]*|[\w-]*costimulatory|\d*-?1BB[\w-]*"
@@ -754,8 +760,11 @@ def _naming_windows(tries: list[set[str]], texts: dict[str, list[str]]
 
 
 _PLACEHOLDER_ARM = re.compile(r"(?i)(?:dose|dosage)?\s*(?:level|cohort|group|arm|part)\s*"
-                              r"[A-Z]?\d+[A-Z]?(?:\s+(?:group|cohort|arm|dose))?$")
-"""An intervention named only as a dose level or cohort ("Dose level 1 group")."""
+                              r"[A-Z]?\d+[A-Z]?(?:\s+(?:group|cohort|arm|dose))?$"
+                              r"|^(?:biological|genetic|drug|intervention|treatment"
+                              r"|experimental(?: arm| group)?)$")
+"""An intervention named only as a dose level or cohort ("Dose level 1 group"), or only by
+its type ("Biological")."""
 _ANTIBODY_ENGAGER = re.compile(r"(?i)\bengag(?:er|ing)\b|bispecific antibod\w*|\bBiTE\b")
 """An antibody that engages cells (a "bispecific CAR-T" is still cells)."""
 _STUDY_AIM = re.compile(r"(?i)\b(?:stud(?:y|ies)|trial|evaluat\w*|assess\w*|investigat\w*"

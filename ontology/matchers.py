@@ -227,11 +227,13 @@ def _group_mentions(rx: re.Pattern[str], text: str, *, cd: bool = False) -> list
 
 
 _CAR_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Z]{0,4}|[a-z]{1,3}|[A-Z][a-z]{1,3})CAR(?:T(?=[-.]?[1-9]\d))?"
+    r"(?<![A-Za-z0-9])(?:[A-Z]{0,4}|\d[A-Z]{1,3}|[a-z]{1,3}|[A-Z][a-z]{1,3})CAR"
+    r"(?:T(?=[-.]?[1-9]\d))?"
     r"(?:[-.]?|\s(?=\d{1,3}-[A-Za-z]))([1-9]\d{0,2})"
     r"(?=v\d|[A-Z]?(?:[^0-9A-Za-z]|$))(?![-.]?1?BB|-1)")
 """A CAR or CART named by a CD number, after a short prefix ("UCART123", "ssCART-19",
-"ThisCART19A", "EB-CAR30-NK"); the number is not a version ("CAR2 Anti-CEA", "CAR-41BB")."""
+"ThisCART19A", "EB-CAR30-NK", "4SCAR123"); the number is not a version ("CAR2 Anti-CEA",
+"CAR-41BB")."""
 
 
 def _car_number_mentions(text: str) -> list[Mention]:
@@ -249,7 +251,7 @@ def _car_number_mentions(text: str) -> list[Mention]:
     return out
 
 
-_CLONE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{3,}[A-Za-z])(\d{2,4})(?=[-\s])")
+_CLONE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z]{3,}[A-Za-z])(\d{2,4})(?=[-\s,;/)])")
 
 
 _DOMAIN_NAMED = re.compile(r"(?<![A-Za-z0-9.\-/])(\d{2,3})-?(?:28|BB|41BB)[zζ](?![A-Za-z0-9])")
@@ -279,13 +281,13 @@ def _suffixed_mentions(text: str) -> list[Mention]:
     return _group_mentions(_SUFFIXED, text)
 
 
-_CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./](\d{1,3})"
+_CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./+](\d{1,3})"
                       r"(?=[\s-]*(?:CAR|T\b|-T\b))"
-                      r"|(?:[A-Z]{0,4}|[a-z]{1,3}|[A-Z][a-z]{1,3})CAR-?T?[\s-]?(\d{2,3})[./]"
+                      r"|(?:[A-Z]{0,4}|\d[A-Z]{1,3}|[a-z]{1,3}|[A-Z][a-z]{1,3})CAR-?T?[\s-]?(\d{2,3})[./]"
                       r"(\d{2,3})(?:[./](\d{2,3}))?(?![\dA-Za-z]))")
-"""Two CD numbers after a letter code and before "CAR"/"T" ("LV20.19 CAR"), or two or three
-after "CAR" or "CART" itself, with the prefixes of ``_CAR_NUMBER`` ("CAR19/20 engineered T cells",
-"CART 19/20", "CAR20.19.22", "tanCART19/20", "DuoCAR20.19.22")."""
+"""Two CD numbers after a letter code and before "CAR"/"T" ("LV20.19 CAR", "CD19+22 CAR-T"), or
+two or three after "CAR" or "CART" itself, with the prefixes of ``_CAR_NUMBER`` ("CAR19/20
+engineered T cells", "CART 19/20", "CAR20.19.22", "tanCART19/20", "DuoCAR20.19.22")."""
 
 
 def _cd_pair_mentions(text: str) -> list[Mention]:
@@ -664,7 +666,8 @@ SEPARATE_CUE = Prefiltered(r"(?i:sequential\w*|cocktail|mixed|co-?administ\w*|co
                           r"|combination of|combined infusion|two CAR-?T)")
 
 CONTEXT_NOT_GIVEN = Prefiltered(
-    r"(?i:\b(?:after|following|post|prior(?: to)?|receiving|received|recipients?|treated with"
+    r"(?i:\b(?:after|following|post|prior(?: to)?|receiving|received|recipients?"
+    r"|treated (?:with|by)"
     r"|undergoing|underwent|before|bridging|previous(?:ly)?|failed|failure|relapsed? after"
     r"|(?:side|delayed|late|long[- ]term) effects of|complications (?:of|after)"
     r"|refractory to|resistant to|exposed|eligible for)\b[^.;:]{0,25}$)")

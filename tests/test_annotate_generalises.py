@@ -341,6 +341,20 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT05722171", [("CAR-γδT", ["CD276"])]), ("NCT05731219", [("CAR-γδT", ["CD276"])]),
     ("NCT07541391", [("CAR-T", ["IGKC"])]), ("NCT03392064", [("CAR-T", ["DLL3"])]),
     ("NCT03356795", [("CAR-T", ["GD2", "FOLH1", "MUC1", "MSLN"])]),
+    # dev18: "CD19+22 CAR-T cells" (a CD pair joined by "+"); "T-Lymphocytes Genetically Targeted
+    # to the B-Cell Specific Antigen CD19"; "CD19-CD34 CAR" (CD34 is the selection epitope);
+    # "4SCAR19 and 4SCAR20/22/…" (a CAR number after a digit-led prefix, here and in two more
+    # 4SCAR trials); "EGFR806" (EGFR with its clone's number, before a comma); "CT0594CP CAR-T
+    # Cells" named in the summary when the intervention is only "Biological"; "glypican-3
+    # (GPC3)-positive advanced hepatocellular carcinoma" for a CAR-NK
+    ("NCT05206071", [("CAR-T", ["CD19", "CD22"])]), ("NCT01860937", [("CAR-T", ["CD19"])]),
+    ("NCT04214886", [("CAR-T", ["CD19"])]),
+    ("NCT03125577", [("CAR-T", ["CD19", "IL3RA"]), ("CAR-T", ["CD19", "MS4A1"]),
+                     ("CAR-T", ["CD19", "CD22"]), ("CAR-T", ["CD19", "TNFRSF8"]),
+                     ("CAR-T", ["CD19", "CD38"]), ("CAR-T", ["CD19", "CD70"])]),
+    ("NCT03098355", [("CAR-T", ["CD19", "CD22"])]),
+    ("NCT05768880", [("CAR-T", ["CD276", "EGFR", "ERBB2", "IL13RA2"])]),
+    ("NCT05893693", [("CAR-T", [])]), ("NCT06652243", [("CAR-NK", ["GPC3"])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -410,6 +424,8 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     # the CD19 chimeric antigen receptor"; "rhDNase I" alone, studied "in combination with
     # anti-CD19 CAR-T therapy"
     ("NCT07413341", "in_vivo_car"), ("NCT07361224", "drug_after_cell_therapy"),
+    # dev18: immunoglobulin or antibiotics "in Patients Treated by CD19-targeted … CAR T Cells"
+    ("NCT07754682", "drug_after_cell_therapy"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
