@@ -52,7 +52,10 @@ SETS = {"dev2": (20261203, 160, (), 0), "dev3": (20261204, 120, ("dev2",), 0),
                                   "dev15", "dev16"), 0),
         "dev18": (20261219, 150, ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8",
                                   "dev9", "dev10", "dev11", "dev12", "dev13", "dev14",
-                                  "dev15", "dev16", "dev17"), 0)}
+                                  "dev15", "dev16", "dev17"), 0),
+        "dev19": (20261220, 126, ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8",
+                                  "dev9", "dev10", "dev11", "dev12", "dev13", "dev14",
+                                  "dev15", "dev16", "dev17", "dev18"), 0)}
 """name -> (seed, sample size, earlier development sets to leave out, CSV rows); dev10 has no
 CSV rows, as the exports' rows that name a cell therapy were all drawn before."""
 
