@@ -1557,7 +1557,9 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                                   r"(?:patients'? |participants'? )?"
                                   r"(?:medical|health|clinical|hospital) records\b"
                                   r"|\b(?:evaluat|assess|investigat|describ|collect)\w*[^.;]{0,120}"
-                                  r"\bin (?:the |a )?real[- ]world\b)"),
+                                  r"\bin (?:the |a )?real[- ](?:world|life)\b"
+                                  r"|\bin (?:the )?real[- ](?:world|life) (?:clinical )?"
+                                  r"(?:practice|settings?)\b)"),
         ("observational_intervention", r"(?i:^(?:non-?interventional|observational)"
                                        r"(?: study| cohort)?$|^no intervention)"),
         ("follow_up", r"(?i:long[- ]?term follow[- ]?up|\bLTFU\b|follow[- ]?up$"
@@ -1568,7 +1570,8 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                       r" (?:of|for) (?:patients|subjects|participants))"),
         ("observational", r"(?i:\b(?:collection of (?:\w+ )?samples|biobank\w*|sample collection"
                           r"|predictab\w+|predictive (?:value|factors?|markers?)|correlat\w+"
-                          r"|registry|real[- ]world|retrospective\w*|observational|natural history"
+                          r"|registry|real[- ](?:world|life)|retrospective\w*|observational"
+                          r"|natural history"
                           r"|survey|questionnaire|biomarker study|immune monitoring study"
                           r"|data collection|database|(?:side|delayed|late|long[- ]term) effects of"
                           r" (?:\w+[ -]){0,3}(?:CAR|cell therap)"

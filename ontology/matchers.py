@@ -282,10 +282,12 @@ def _suffixed_mentions(text: str) -> list[Mention]:
 
 
 _CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./+](\d{1,3})"
+                      r"(?:[./+](\d{1,3}))?"
                       r"(?=[\s-]*(?:CAR|T\b|-T\b))"
                       r"|(?:[A-Z]{0,4}|\d[A-Z]{1,3}|[a-z]{1,3}|[A-Z][a-z]{1,3})CAR-?T?[\s-]?(\d{2,3})[./]"
                       r"(\d{2,3})(?:[./](\d{2,3}))?(?![\dA-Za-z]))")
-"""Two CD numbers after a letter code and before "CAR"/"T" ("LV20.19 CAR", "CD19+22 CAR-T"), or
+"""Two or three CD numbers after a letter code and before "CAR"/"T" ("LV20.19 CAR", "CD19+22
+CAR-T", "CD19.20.22 CAR T-cells"), or
 two or three after "CAR" or "CART" itself, with the prefixes of ``_CAR_NUMBER`` ("CAR19/20
 engineered T cells", "CART 19/20", "CAR20.19.22", "tanCART19/20", "DuoCAR20.19.22")."""
 
@@ -295,7 +297,10 @@ def _cd_pair_mentions(text: str) -> list[Mention]:
     "CAR20.19.22" (CD20, CD19, CD22)."""
     out: list[Mention] = []
     for m in _CD_PAIR.finditer(text):
-        groups = (1, 2) if m.group(1) else (3, 4, 5) if m.group(5) else (3, 4)
+        if m.group(1):
+            groups = (1, 2, 3) if m.group(3) else (1, 2)
+        else:
+            groups = (4, 5, 6) if m.group(6) else (4, 5)
         keys = [_cd_key(m.group(g)) for g in groups]
         if all(keys):
             out.extend(Mention(str(k), m.start(g), m.end(g), m.group(g))
@@ -551,7 +556,8 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                     r"(?:\bCAR\b|chimeric antigen)"
                     r"|(?:γ ?δ|gamma[- ]?delta)[- ]chimeric (?:antigen )?receptor[^.;]{0,20}"
                     r"\bV[δd][12][- ]?T\b)"),
-        ("CAR-NK", r"(?i:\bCAR[- ]?(?:p|i|ML|(?-i:[a-z]{1,3}))?NK\b|\bCAR[- ]?NK[- ]?(?:92|cells?)"
+        ("CAR-NK", r"(?i:\bCAR[- ]?(?:p|i|ML|IT|(?-i:[a-z]{1,3}))?NK\b"
+                   r"|\bCAR[- ]?NK[- ]?(?:92|cells?)"
                    r"|\bNK[- ]?CAR\b"
                    r"|(?:\bCAR\b|chimeric antigen receptor)[^.;]{0,70}?\b(?:NK|natural killer)"
                    r"(?:[- ]?92)?[- ]cells?"

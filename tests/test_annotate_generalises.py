@@ -189,8 +189,9 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT03203369", [("CAR-T", ["IL3RA"])]), ("NCT04106076", [("CAR-T", ["IL3RA"])]),
     ("NCT03190278", [("CAR-T", ["IL3RA"])]), ("NCT04150497", [("CAR-T", ["CD22"])]),
     # a chimeric construct on named cells is a CAR product ("HER2(EQ)BBζ/CD19t+ T cells",
-    # "4H11-28z/fIL-12/EGFRt+ … T cells"); the truncated CD19 is a marker, not a target
-    ("NCT03389230", [("CAR-T", ["ERBB2"])]), ("NCT02498912", [("CAR-T", [])]),
+    # "4H11-28z/fIL-12/EGFRt+ … T cells"); the truncated CD19 is a marker, not a target; dev19:
+    # the second names its antigen in the title ("to Target the MUC16ecto Antigen")
+    ("NCT03389230", [("CAR-T", ["ERBB2"])]), ("NCT02498912", [("CAR-T", ["MUC16"])]),
     # CAR spellings: "CD19-CAR_Lenti", "CARCIK-CD19", chimeric immune receptor, re-directed
     ("NCT04787263", [("CAR-T", ["CD19"])]), ("NCT03389035", [("CAR-T", ["CD19"])]),
     ("NCT05869279", [("CAR-T", ["CD19"])]), ("NCT01355965", [("CAR-T", ["MSLN"])]),
@@ -355,6 +356,9 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT03098355", [("CAR-T", ["CD19", "CD22"])]),
     ("NCT05768880", [("CAR-T", ["CD276", "EGFR", "ERBB2", "IL13RA2"])]),
     ("NCT05893693", [("CAR-T", [])]), ("NCT06652243", [("CAR-NK", ["GPC3"])]),
+    # dev19: "CD19.20.22 CAR T cells" (three CD numbers after "CD"); "CAR-ITNK cells" (induced
+    # T-cell-like NK cells with a CAR)
+    ("NCT07168486", [("CAR-T", ["CD19", "MS4A1", "CD22"])]), ("NCT04747093", [("CAR-NK", [])]),
 ])
 def test_dev4_classes(dev4_classes: dict, nct: str, want: list) -> None:
     ann = dev4_classes[nct]
@@ -426,6 +430,9 @@ def test_in_vivo_car_made_inside_the_body(dev4_classes: dict) -> None:
     ("NCT07413341", "in_vivo_car"), ("NCT07361224", "drug_after_cell_therapy"),
     # dev18: immunoglobulin or antibiotics "in Patients Treated by CD19-targeted … CAR T Cells"
     ("NCT07754682", "drug_after_cell_therapy"),
+    # dev19: no intervention; "expansion and persistence in patients … undergoing CAR-T therapy;
+    # and the feasibility and efficacy of the treatment in the real life practice"
+    ("NCT05366569", "observational"),
 ])
 def test_no_product_when_nothing_is_given(dev4_classes: dict, nct: str, modality: str) -> None:
     ann = dev4_classes[nct]
