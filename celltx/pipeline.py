@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from celltx.gc_pause import gc_paused
-from celltx.graph.merge import identify_records, link_registries, merge_records
+from celltx.graph.merge import MergedTrial, identify_records, link_registries, merge_records
 from celltx.graph.trial_graph import TrialGraph
 from celltx.loaders import SourceFile, iter_sources
 from celltx.loaders.sources import count_sources
@@ -31,6 +31,7 @@ from celltx.ontology.scope import SCOPES, in_scope
 from celltx.parallel_annotate import annotate_all
 from celltx.queries.coverage import all_coverage
 from celltx.reading import ScreenedLog, SourceTally, read_all
+from celltx.shared_parts import SharedParts
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
         sources = (SourceFile("sample" + s.path[len(root):], s.open)
                    for s in iter_sources(paths))
     screened = ScreenedLog()
+    parts = SharedParts()  # one object per distinct site and sponsor of the records held
 
     def tick(path: str, n: int) -> None:
         if progress:
@@ -111,6 +113,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
             if result.error:
                 raise BuildError(result.error)
             for rec in result.kept:
+                rec = parts.share(rec)
                 if rec.nct_id is None:
                     unidentified.append(rec)
                 else:
@@ -127,7 +130,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
 
     # a record ruled out alone belongs to a kept trial when another record of it was kept
     for rec in screened.recover(set(records_by_nct), paths, exclude, display_root):
-        records_by_nct[str(rec.nct_id)].append(rec)
+        records_by_nct[str(rec.nct_id)].append(parts.share(rec))
         per_source.of(rec.provenance.path)["out_of_scope"] -= 1
     identified, unresolved = identify_records(unidentified, records_by_nct)
     for rej in unresolved:  # rejected after reading: count them with their source too
@@ -147,10 +150,16 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     graph = TrialGraph()
     merges: list[dict[str, Any]] = []
     duplicates = trials = 0
-    merged_trials = [(merge_records(records_by_nct[nct], nct), records_by_nct[nct])
-                     for nct in sorted(records_by_nct)]
-    annotations = annotate_all([m.record for m, _ in merged_trials], annotate)
-    for (merged, recs), ann in zip(merged_trials, annotations, strict=True):
+    keys = sorted(records_by_nct)
+    merged_trials: list[MergedTrial | None] = [merge_records(records_by_nct[k], k) for k in keys]
+    to_annotate: list[TrialRecord | None] = [m.record if m else None for m in merged_trials]
+    annotations = annotate_all(to_annotate, annotate)  # type: ignore[arg-type]
+    for i, ann in enumerate(annotations):
+        # a trial's records are let go once it is in the graph, so that the graph grows into
+        # the memory they held (the peak is not all the records plus the whole graph)
+        merged, merged_trials[i], to_annotate[i] = merged_trials[i], None, None
+        assert merged is not None
+        recs = records_by_nct.pop(keys[i])
         if scope == "cell-therapy" and not in_scope(merged.record, ann):
             for rec in recs:
                 per_source.of(rec.provenance.path)["out_of_scope"] += 1

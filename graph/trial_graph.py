@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -64,7 +65,9 @@ class TrialGraph:
     # ---- building -------------------------------------------------------------------------
 
     def _node(self, label: str, key: str, **props: Any) -> str:
-        nid = node_id(label, key)
+        # one string object per node id, however many edges name it (a site's id is held by
+        # every edge to it, in both adjacency maps)
+        nid = sys.intern(node_id(label, key))
         attrs = self.g._node.get(nid)
         if attrs is None:
             self.g.add_node(nid, label=label, id=key, **_clean(props))
