@@ -577,12 +577,12 @@ body{margin:0;background:#f6f7f9}
 header{background:#14324f;color:#fff;padding:18px 28px}
 header h1{margin:0 0 4px;font-size:22px}
 header p{margin:0;opacity:.85;font-size:13px}
-.filter{margin-top:12px;font-size:14px}
-.filter select{font-size:14px;padding:3px 6px;margin-left:6px;max-width:420px}
+.filter{margin-top:12px;font-size:14px;display:flex;flex-wrap:wrap;align-items:center;gap:4px 6px}
+.filter select{font-size:14px;padding:3px 6px;max-width:min(420px,100%)}
 main{padding:8px 28px 28px}
 section.view h2{font-size:19px;margin:16px 0 2px}
 .counts{margin:0 0 12px;color:#42505f;font-size:14px}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:16px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(600px,100%),1fr));gap:16px}
 figure.chart{background:#fff;border:1px solid #dde2e8;border-radius:6px;margin:0;
   padding:12px 16px;overflow-x:auto}
 figcaption h3{margin:0;font-size:15px}
@@ -608,6 +608,8 @@ table.constructs{border-collapse:collapse;font-size:12px;margin-top:10px;width:1
 table.constructs th,table.constructs td{text-align:left;padding:3px 6px;
   border-bottom:1px solid #eef1f5}
 footer{padding:12px 28px 24px;color:#6b7785;font-size:12px}
+@media (max-width:600px){header{padding:14px 12px}main{padding:6px 10px 20px}
+  footer{padding:10px 12px 20px}figure.chart{padding:10px 8px}.grid{gap:10px}}
 """
 
 SCRIPT = """

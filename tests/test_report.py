@@ -196,8 +196,13 @@ class Browser:
                                  session=False)["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
             self.send(f"{domain}.enable")
+        self.set_width(1400)
+
+    def set_width(self, width: int) -> None:
+        """A desktop window (1400 px) or a phone's (390 px, mobile)."""
         self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+                  {"width": width, "height": 1000 if width > 800 else 844,
+                   "deviceScaleFactor": 1, "mobile": width <= 800})
 
     def navigate(self, url: str) -> None:
         self.events = [e for e in self.events if e.get("method") != "Page.loadEventFired"]
@@ -326,6 +331,36 @@ def test_bundled_sample_report_renders_every_chart(browser: Browser, tmp_path: P
     kg.report(page)
     state = check_rendered(browser, page, tmp_path / "sample.png")
     assert state["views"] > 3
+
+
+SHOW_VIEW = """(v => { const s = document.getElementById('view'); s.value = v;
+  s.dispatchEvent(new Event('change')); return s.value; })"""
+
+
+@needs_chromium
+@pytest.mark.parametrize("width", [1400, 390])
+def test_sample_report_at_desktop_and_phone_widths(browser: Browser, tmp_path: Path,
+                                                   sample_graph: Any, width: int) -> None:
+    """Issue 13: every chart is drawn for all trials, for solid tumours and for AML, with no
+    console error, at 1400 px and on a 390 px phone, and the page never scrolls sideways."""
+    page = tmp_path / "sample.html"
+    page.write_text(render_report(sample_graph))
+    browser.set_width(width)
+    browser.navigate(page.as_uri())
+    for view in ("all", "category:solid", "condition:MONDO:0018874"):
+        assert browser.evaluate(f"{SHOW_VIEW}({json.dumps(view)})") == view
+        state = browser.evaluate(CHART_STATE)
+        assert state["shown"] == [view] and len(state["charts"]) >= 5, state
+        for chart in state["charts"]:
+            assert chart["marks"] > 0 and not chart["empty"], (view, chart)
+            assert chart["width"] > min(200, width / 2) and chart["height"] > 20, (view, chart)
+        overflow = browser.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, (view, overflow)
+        shot = tmp_path / f"{width}-{view.replace(':', '_')}.png"
+        browser.screenshot(shot)
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    assert browser.console_errors() == []
 
 
 def test_category_families_do_not_share_colours() -> None:
