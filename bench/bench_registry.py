@@ -163,6 +163,18 @@ def build_child(path: Path) -> dict[str, Any]:
     return result
 
 
+def _missed(path: Path, absent: set[str]) -> tuple[set[str], set[str]]:
+    """(injected studies the build left out that are cell therapy alone under today's rules,
+    those that are not: a zip kept with ``--zip`` was drawn with the rules of its day)."""
+    missed: set[str] = set()
+    stale: set[str] = set()
+    with zipfile.ZipFile(path) as z:
+        for nct in absent:
+            study = json.loads(z.read(f"{nct[:7]}xxxx/{nct}.json"))
+            (missed if _in_scope_alone(study) else stale).add(nct)
+    return missed, stale
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=100_000)
@@ -180,7 +192,7 @@ def main() -> None:
         parse = parse_all(path)
         res = build_child(path)
     seconds, rss = res["seconds"], res["rss_kib"]
-    missed = injected - set(res["ids"])
+    missed, stale = _missed(path, injected - set(res["ids"]))
     print(f"members: {args.size:,}; cell therapy injected: {len(injected):,} "
           f"(from {len(ct):,} corpus studies); the rest from {len(other):,} out-of-scope "
           f"corpus records")
@@ -190,8 +202,10 @@ def main() -> None:
           f"(the largest worker process: {res['workers_rss_kib'] / 1024:,.0f} MiB)")
     print(f"records read {res['records_read']:,} = trials {res['trials']:,} + "
           f"out of scope {res['out_of_scope']:,} + rejects {res['rejects']:,}")
-    print(f"injected cell-therapy studies in scope: {len(injected) - len(missed):,} of "
-          f"{len(injected):,}" + (f"; MISSED {sorted(missed)[:5]}" if missed else ""))
+    print(f"injected cell-therapy studies in scope: {len(injected) - len(missed) - len(stale):,}"
+          f" of {len(injected):,}" + (f"; MISSED {sorted(missed)[:5]}" if missed else "")
+          + (f"; {len(stale)} no longer cell therapy alone under today's rules (a kept zip made"
+             f" with older ones): {sorted(stale)[:5]}" if stale else ""))
 
 
 if __name__ == "__main__":
