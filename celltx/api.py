@@ -321,11 +321,13 @@ class KnowledgeGraph:
         ``started_after`` keeps trials that started on or after a date (``2021``, ``2021-06``,
         ``2021-06-01``, a ``date``),
         ``started_before`` those that started strictly before one. ``cell_source``
-        (``autologous``, ``allogeneic``, …) and ``construct`` (``single``, ``dual``, ``multi``)
-        hold for the same product as ``platform`` and ``target``; ``condition_category``
-        (``haematological``, ``solid``, ``autoimmune``, ``other``) matches a condition's category;
-        ``sponsor`` a lead or collaborating sponsor's name (case-insensitive, part of the name
-        will do) and ``sponsor_class`` the lead sponsor's class (``industry``, ``academic``, …).
+        (``autologous``, ``allogeneic``, …; ``allogeneic`` includes the cord-blood, iPSC and
+        cell-line products, as in the stored questions) and ``construct`` (``single``,
+        ``dual``, ``multi``) hold for the same product as ``platform`` and ``target``;
+        ``condition_category`` (``haematological``, ``solid``, ``autoimmune``, ``other``)
+        matches a condition's category; ``sponsor`` a lead or collaborating sponsor's name
+        (case-insensitive, part of the name will do) and ``sponsor_class`` the lead sponsor's
+        class (``industry``, ``academic``, …).
 
         >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
         >>> kg = KnowledgeGraph(build_mini_graph())
@@ -344,6 +346,8 @@ class KnowledgeGraph:
         >>> kg.trials(condition="SCLC").to_dicts()[0]["targets"]
         ['CD56', 'DLL3', 'GD2']
         """
+        from celltx.queries.python_answers import of_source
+
         targets = _folded(target)
         platforms = _checked(platform, PLATFORMS, "platform")
         sources = _checked(cell_source, tuple(vocab.cell_sources()), "cell source")
@@ -365,7 +369,7 @@ class KnowledgeGraph:
                 continue
             if (targets or platforms or sources or constructs) and not any(
                 (platforms is None or p.platform in platforms)
-                and (sources is None or p.cell_source in sources)
+                and (sources is None or any(of_source(p.cell_source, w) for w in sources))
                 and (constructs is None or p.construct_kind in constructs)
                 and (targets is None or any(
                     x.id.casefold() in targets or (x.symbol or "").casefold() in targets

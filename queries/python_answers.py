@@ -91,7 +91,18 @@ def in_slice(tdata: dict[str, Any], pdata: dict[str, Any] | None = None, *,
             and (status is None or tdata.get("status") == status)
             and (since is None or (year is not None and year >= since))
             and (until is None or (year is not None and year <= until))
-            and (cell_source is None or (pdata or {}).get("cell_source") == cell_source))
+            and (cell_source is None or of_source((pdata or {}).get("cell_source"), cell_source)))
+
+
+OFF_THE_SHELF = ("cord blood", "iPSC", "cell line")
+"""Cell sources that are allogeneic too: asked for ``allogeneic``, a slice keeps them (the
+stored Cypher and SPARQL questions write the same list)."""
+
+
+def of_source(value: str | None, wanted: str) -> bool:
+    """Whether a product's cell source ``value`` answers ``wanted`` (``allogeneic`` also takes
+    cord-blood, iPSC and cell-line products: none is the patient's own cells)."""
+    return value == wanted or (wanted == "allogeneic" and value in OFF_THE_SHELF)
 
 
 def _count_trials(pairs: Iterable[tuple[Hashable, str]]) -> dict[Any, int]:

@@ -13,6 +13,7 @@ WHERE t.start_year IS NOT NULL
   AND ($until IS NULL OR (t.start_year IS NOT NULL AND t.start_year <= $until))
   AND ($registry IS NULL OR $registry IN coalesce(t.registries, []))
   AND ($status IS NULL OR t.status = $status)
-  AND ($cell_source IS NULL OR p.cell_source = $cell_source)
+  AND ($cell_source IS NULL OR p.cell_source = $cell_source
+       OR ($cell_source = 'allogeneic' AND p.cell_source IN ['cord blood', 'iPSC', 'cell line']))
 RETURN t.start_year AS start_year, p.platform AS platform, count(DISTINCT t) AS trials
 ORDER BY start_year, platform

@@ -1,6 +1,6 @@
 // name: trials_per_platform
 // title: Trials per platform
-// description: Distinct trials per cell-therapy platform (the platforms of a trial's products). `registry` (ClinicalTrials.gov, ChiCTR, EU CTR, CTIS …), `status` (overall status, e.g. RECRUITING), `since` … `until` (start years, inclusive; trials without a start year drop out) and `cell_source` (autologous, allogeneic, cord blood, iPSC, cell line; of the counted product) slice the landscape.
+// description: Distinct trials per cell-therapy platform (the platforms of a trial's products). `registry` (ClinicalTrials.gov, ChiCTR, EU CTR, CTIS …), `status` (overall status, e.g. RECRUITING), `since` … `until` (start years, inclusive; trials without a start year drop out) and `cell_source` (autologous, allogeneic, cord blood, iPSC, cell line; of the counted product; allogeneic includes the cord-blood, iPSC and cell-line products) slice the landscape.
 // param: registry = null
 // param: status = null
 // param: since = null
@@ -12,6 +12,7 @@ WHERE ($registry IS NULL OR $registry IN coalesce(t.registries, []))
   AND ($status IS NULL OR t.status = $status)
   AND ($since IS NULL OR (t.start_year IS NOT NULL AND t.start_year >= $since))
   AND ($until IS NULL OR (t.start_year IS NOT NULL AND t.start_year <= $until))
-  AND ($cell_source IS NULL OR p.cell_source = $cell_source)
+  AND ($cell_source IS NULL OR p.cell_source = $cell_source
+       OR ($cell_source = 'allogeneic' AND p.cell_source IN ['cord blood', 'iPSC', 'cell line']))
 RETURN p.platform AS platform, count(DISTINCT t) AS trials
 ORDER BY trials DESC, platform

@@ -1,6 +1,6 @@
 // name: trials_per_target
 // title: Trials per target
-// description: Distinct trials per target (targets of the trials' products), optionally only trials in a condition and/or products of a platform. `registry` (ClinicalTrials.gov, ChiCTR, EU CTR, CTIS …), `status` (overall status, e.g. RECRUITING), `since` … `until` (start years, inclusive; trials without a start year drop out) and `cell_source` (autologous, allogeneic, cord blood, iPSC, cell line; of the counted product) slice the landscape.
+// description: Distinct trials per target (targets of the trials' products), optionally only trials in a condition and/or products of a platform. `registry` (ClinicalTrials.gov, ChiCTR, EU CTR, CTIS …), `status` (overall status, e.g. RECRUITING), `since` … `until` (start years, inclusive; trials without a start year drop out) and `cell_source` (autologous, allogeneic, cord blood, iPSC, cell line; of the counted product; allogeneic includes the cord-blood, iPSC and cell-line products) slice the landscape.
 // param: condition = null
 // param: platform = null
 // param: registry = null
@@ -15,7 +15,8 @@ WHERE ($platform IS NULL OR p.platform = $platform)
   AND ($status IS NULL OR t.status = $status)
   AND ($since IS NULL OR (t.start_year IS NOT NULL AND t.start_year >= $since))
   AND ($until IS NULL OR (t.start_year IS NOT NULL AND t.start_year <= $until))
-  AND ($cell_source IS NULL OR p.cell_source = $cell_source)
+  AND ($cell_source IS NULL OR p.cell_source = $cell_source
+       OR ($cell_source = 'allogeneic' AND p.cell_source IN ['cord blood', 'iPSC', 'cell line']))
 WITH t, x, [(t)-[:STUDIES]->(c:Condition)
        WHERE c.id = $condition OR toLower(c.name) = toLower($condition)
           OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition))

@@ -7,6 +7,7 @@ Each question runs with its defaults and with each parameter varied in turn.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +132,38 @@ def test_slices_agree_and_select_a_part(name: str, mini_graph: Any, embedded_eng
             rows = normalise_rows(answers["python"])
             selective += bool(rows) and rows != everything
     assert selective >= 4, f"{name}: the slices select too little to test anything"
+
+
+def test_allogeneic_takes_the_off_the_shelf_sources(sample_graph: Any,
+                                                    embedded_engine: Any) -> None:
+    """`cell_source=allogeneic` (and `allogeneic_by_country`) count cord-blood, iPSC and
+    cell-line products too, on all three engines: none is the patient's own cells."""
+    from celltx.queries.python_answers import OFF_THE_SHELF
+
+    sources = {"allogeneic", *OFF_THE_SHELF}
+    by_platform: dict[str, set[str]] = {}
+    exact: dict[str, set[str]] = {}
+    for t, _ in sample_graph.nodes("Trial"):
+        for p, _ in sample_graph.out(t, "HAS_PRODUCT"):
+            pdata = sample_graph.g.nodes[p]
+            if pdata.get("cell_source") in sources:
+                by_platform.setdefault(pdata["platform"], set()).add(t)
+            if pdata.get("cell_source") == "allogeneic":
+                exact.setdefault(pdata["platform"], set()).add(t)
+    assert len(by_platform["CAR-NK"]) > len(exact.get("CAR-NK", ()))  # the sources matter
+    params = {**CATALOGUE["trials_per_platform"].params, "cell_source": "allogeneic"}
+    answers = _answers("trials_per_platform", params, sample_graph, "sample", embedded_engine)
+    _check("trials_per_platform", params, answers)
+    assert {r[0]: r[1] for r in answers["python"]} == {k: len(v) for k, v in by_platform.items()}
+
+
+def test_the_off_the_shelf_sources_are_written_once_per_language() -> None:
+    """The stored Cypher and SPARQL write the list of `OFF_THE_SHELF` literally."""
+    from celltx.queries.python_answers import OFF_THE_SHELF
+
+    root = Path(__file__).parents[1] / "queries"
+    cypher = "[" + ", ".join(f"'{s}'" for s in OFF_THE_SHELF) + "]"
+    sparql = "(" + ", ".join(f'"{s}"' for s in OFF_THE_SHELF) + ")"
+    for name in SLICED + ["allogeneic_by_country"]:
+        assert cypher[1:-1] in (root / f"{name}.cypher").read_text(), name
+        assert sparql[1:-1] in (root / f"{name}.rq").read_text(), name

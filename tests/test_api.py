@@ -248,9 +248,12 @@ def test_trial_filters_for_the_slices_analysts_ask_for(sample_graph) -> None:  #
     kg = KnowledgeGraph(sample_graph)
     every = kg.trials()
     allo = kg.trials(platform="CAR-T", cell_source="allogeneic", started_after=2023)
+    off_the_shelf = {"allogeneic", "cord blood", "iPSC", "cell line"}  # not the patient's own
     assert allo and {t.nct_id for t in allo} == {
         t.nct_id for t in every if t.start_date and t.start_date >= "2023" and any(
-            p.platform == "CAR-T" and p.cell_source == "allogeneic" for p in t.products)}
+            p.platform == "CAR-T" and p.cell_source in off_the_shelf for p in t.products)}
+    cord = kg.trials(cell_source="cord blood")  # the other values are exact
+    assert cord and all(any(p.cell_source == "cord blood" for p in t.products) for t in cord)
     duals = kg.trials(construct="dual", condition_category="solid")
     assert duals and all(any(p.construct_kind == "dual" for p in t.products)
                          and any(c.category == "solid" for c in t.conditions) for t in duals)
