@@ -65,7 +65,8 @@ def csv_rows(folder: Path, *, rng: random.Random | None = None, exclude: set[str
     seen: set[str] = set()
     uniq = []
     for file, header, row in rows:
-        nct = row[0].strip()
+        # (the 2018 "SearchResults" exports put a rank first and the NCT number second)
+        nct = row[header.index("NCT Number")].strip() if header[:1] == ["Rank"] else row[0].strip()
         if re.fullmatch(r"NCT\d{8}", nct) and nct not in (exclude or set()) and nct not in seen:
             seen.add(nct)
             uniq.append((file, header, row))

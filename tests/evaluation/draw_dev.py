@@ -55,9 +55,20 @@ SETS = {"dev2": (20261203, 160, (), 0), "dev3": (20261204, 120, ("dev2",), 0),
                                   "dev15", "dev16", "dev17"), 0),
         "dev19": (20261220, 126, ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8",
                                   "dev9", "dev10", "dev11", "dev12", "dev13", "dev14",
-                                  "dev15", "dev16", "dev17", "dev18"), 0)}
+                                  "dev15", "dev16", "dev17", "dev18"), 0),
+        "dev20": (20261221, 0, ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8",
+                                "dev9", "dev10", "dev11", "dev12", "dev13", "dev14",
+                                "dev15", "dev16", "dev17", "dev18", "dev19"), 120)}
 """name -> (seed, sample size, earlier development sets to leave out, CSV rows); dev10 has no
-CSV rows, as the exports' rows that name a cell therapy were all drawn before."""
+CSV rows, as the exports' rows that name a cell therapy were all drawn before. dev20 has no
+sample trials (dev19 took the last) and draws its rows from the retired 2018 "SearchResults"
+exports (``ctgov-legacy``), a format no earlier set held."""
+LEGACY = {"dev20"}
+
+
+def studies_everywhere() -> set[str]:
+    """Every trial of the bundled sample."""
+    return set(sample_studies(set()))
 
 
 def main(name: str) -> None:
@@ -68,15 +79,18 @@ def main(name: str) -> None:
             (HERE / other / "sample_draw.json").read_text(encoding="utf-8"))}
     studies = sample_studies(taken | labelled_ids())
     drawn = random.Random(seed).sample(sorted(studies), size)
-    (HERE / name / "sample_draw.json").write_text(
-        json.dumps([studies[n] for n in drawn], indent=1, ensure_ascii=False) + "\n",
-        encoding="utf-8")
+    if drawn:
+        (HERE / name / "sample_draw.json").write_text(
+            json.dumps([studies[n] for n in drawn], indent=1, ensure_ascii=False) + "\n",
+            encoding="utf-8")
     if n_csv:
         for other in earlier:
             taken |= {row[0].strip() for _f, _h, row in csv_rows(HERE / other / "csv_draw")}
+        taken |= set(studies_everywhere())  # (no trial of the bundled sample: all were drawn)
         rng = random.Random(seed + 1)
         picked = csv_rows(Path(sys.argv[2] if len(sys.argv) > 2 else "../shared/corpus")
-                          / "ctgov-csv", rng=rng, exclude=taken | set(drawn), size=n_csv)
+                          / ("ctgov-legacy" if name in LEGACY else "ctgov-csv"), rng=rng,
+                          exclude=taken | set(drawn), size=n_csv)
         write_csv_draw(HERE / name / "csv_draw", picked)
     print(f"{name}: {len(drawn)} trials" + (f" + {n_csv} CSV rows" if n_csv else ""))
 
