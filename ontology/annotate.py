@@ -1157,6 +1157,11 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                                           for k in g}))
         others = [c for c in cands if c.platform != base.platform]
         cands = new + others
+    # "MOv-gamma chimeric receptor gene" with "therapeutic allogeneic lymphocytes": the
+    # lymphocytes are the cells the receptor gene goes into, not a second product
+    if any(c.platform in mt.ENGINEERED and _RECEPTOR_GENE.search(c.name or "") for c in cands):
+        cands = [c for c in cands if not (c.platform == "T cell" and not c.targets
+                                          and _LYMPHOCYTE_TERM.search(c.name or ""))]
     # expand "several" fills into separate products
     expanded = []
     for c in cands:
@@ -1175,6 +1180,10 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     return _dedupe(expanded), several
 
 
+_RECEPTOR_GENE = re.compile(r"(?i)\b(?:receptor|CAR|TCR)\b[^|;]{0,20}\bgenes?\b")
+"""A receptor gene given as an intervention ("MOv-gamma chimeric receptor gene")."""
+_LYMPHOCYTE_TERM = re.compile(r"(?i)^therapeutic (?:allogeneic|autologous) lymphocytes$")
+"""The NCI thesaurus term for lymphocytes given as an intervention."""
 _LISTED_APART = re.compile(r"(?i)\b(?:and|or)\b")
 """A list of antigens joined by words, not written as one construct ("CD19/CD22")."""
 _ONE_PRODUCT = re.compile(r"(?i)\bmixture\b|composed of|consist\w* of|\bboth\b|\bdual")

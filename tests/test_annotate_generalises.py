@@ -554,3 +554,30 @@ def test_registry_record_classes(trial: str, platforms: list[str]) -> None:
     ann = annotate(_registry_records()[trial])
     assert [p.platform for p in ann.products] == platforms
     assert ann.is_cell_therapy == bool(platforms)
+
+
+def _legacy_rows() -> dict[str, TrialAnnotation]:
+    from celltx.loaders import read_paths
+
+    out = {}
+    for _src, _fmt, items in read_paths([FIXTURES / "issue10_legacy"]):
+        for rec in items:
+            assert isinstance(rec, TrialRecord), rec
+            out[str(rec.nct_id)] = annotate(rec)
+    return out
+
+
+@pytest.mark.parametrize("nct", ["NCT00005946", "NCT00176475", "NCT01839916", "NCT00003887"])
+def test_nci_lymphocyte_terms_are_t_cell_products(nct: str) -> None:
+    # dev20 (2018 search-export rows): "Biological: therapeutic allogeneic lymphocytes" given
+    # as donor lymphocytes, "Biological: peripheral blood lymphocyte therapy"
+    ann = _legacy_rows()[nct]
+    assert ann.is_cell_therapy and [p.platform for p in ann.products] == ["T cell"]
+
+
+def test_lymphocytes_that_carry_a_receptor_gene_are_not_a_second_product(
+        dev4_classes: dict) -> None:
+    # dev: "MOv-gamma chimeric receptor gene" with "therapeutic allogeneic lymphocytes"
+    ann = dev4_classes["NCT00019136"]
+    assert [(p.platform, [t.key for t in p.targets]) for p in ann.products] == [
+        ("CAR-T", ["FOLR1"])]
