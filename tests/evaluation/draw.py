@@ -65,8 +65,7 @@ def csv_rows(folder: Path, *, rng: random.Random | None = None, exclude: set[str
     seen: set[str] = set()
     uniq = []
     for file, header, row in rows:
-        # (the 2018 "SearchResults" exports put a rank first and the NCT number second)
-        nct = row[header.index("NCT Number")].strip() if header[:1] == ["Rank"] else row[0].strip()
+        nct = row_nct(header, row)
         if re.fullmatch(r"NCT\d{8}", nct) and nct not in (exclude or set()) and nct not in seen:
             seen.add(nct)
             uniq.append((file, header, row))
@@ -74,6 +73,11 @@ def csv_rows(folder: Path, *, rng: random.Random | None = None, exclude: set[str
     picked = rng.sample(keyword, size // 2)
     rest = [r for r in uniq if r not in picked]
     return picked + rng.sample(rest, size - size // 2)
+
+
+def row_nct(header: list[str], row: list[str]) -> str:
+    """A CSV export row's NCT number (the 2018 "SearchResults" exports put a rank first)."""
+    return (row[header.index("NCT Number")] if header[:1] == ["Rank"] else row[0]).strip()
 
 
 def write_csv_draw(out: Path, picked: list[Row]) -> None:

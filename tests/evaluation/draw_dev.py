@@ -23,7 +23,7 @@ import random
 import sys
 from pathlib import Path
 
-from draw import HERE, csv_rows, labelled_ids, sample_studies, write_csv_draw
+from draw import HERE, csv_rows, labelled_ids, row_nct, sample_studies, write_csv_draw
 
 SETS = {"dev2": (20261203, 160, (), 0), "dev3": (20261204, 120, ("dev2",), 0),
         "dev4": (20261205, 60, ("dev2", "dev3"), 60),
@@ -58,12 +58,15 @@ SETS = {"dev2": (20261203, 160, (), 0), "dev3": (20261204, 120, ("dev2",), 0),
                                   "dev15", "dev16", "dev17", "dev18"), 0),
         "dev20": (20261221, 0, ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8",
                                 "dev9", "dev10", "dev11", "dev12", "dev13", "dev14",
-                                "dev15", "dev16", "dev17", "dev18", "dev19"), 120)}
+                                "dev15", "dev16", "dev17", "dev18", "dev19"), 120),
+        "dev21": (20261222, 0, ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8",
+                                "dev9", "dev10", "dev11", "dev12", "dev13", "dev14",
+                                "dev15", "dev16", "dev17", "dev18", "dev19", "dev20"), 120)}
 """name -> (seed, sample size, earlier development sets to leave out, CSV rows); dev10 has no
 CSV rows, as the exports' rows that name a cell therapy were all drawn before. dev20 has no
 sample trials (dev19 took the last) and draws its rows from the retired 2018 "SearchResults"
 exports (``ctgov-legacy``), a format no earlier set held."""
-LEGACY = {"dev20"}
+LEGACY = {"dev20", "dev21"}
 
 
 def studies_everywhere() -> set[str]:
@@ -75,8 +78,9 @@ def main(name: str) -> None:
     seed, size, earlier, n_csv = SETS[name]
     taken = {line.split("\t")[0] for line in (HERE / "split.tsv").read_text().splitlines()}
     for other in earlier:
-        taken |= {s["protocolSection"]["identificationModule"]["nctId"] for s in json.loads(
-            (HERE / other / "sample_draw.json").read_text(encoding="utf-8"))}
+        if (HERE / other / "sample_draw.json").exists():
+            taken |= {s["protocolSection"]["identificationModule"]["nctId"] for s in json.loads(
+                (HERE / other / "sample_draw.json").read_text(encoding="utf-8"))}
     studies = sample_studies(taken | labelled_ids())
     drawn = random.Random(seed).sample(sorted(studies), size)
     if drawn:
@@ -85,7 +89,7 @@ def main(name: str) -> None:
             encoding="utf-8")
     if n_csv:
         for other in earlier:
-            taken |= {row[0].strip() for _f, _h, row in csv_rows(HERE / other / "csv_draw")}
+            taken |= {row_nct(h, row) for _f, h, row in csv_rows(HERE / other / "csv_draw")}
         taken |= set(studies_everywhere())  # (no trial of the bundled sample: all were drawn)
         rng = random.Random(seed + 1)
         picked = csv_rows(Path(sys.argv[2] if len(sys.argv) > 2 else "../shared/corpus")
