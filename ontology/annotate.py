@@ -1157,6 +1157,13 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                                           for k in g}))
         others = [c for c in cands if c.platform != base.platform]
         cands = new + others
+    # "Donor Natural Killer Cell Infusion" given as "therapeutic allogeneic lymphocytes": the
+    # title names which lymphocytes the generic term means
+    if title_platform in ("NK", "γδT", "iNKT", "CIK"):
+        for c in cands:
+            if c.platform == "T cell" and _LYMPHOCYTE_TERM.search(c.name or ""):
+                c.platform = str(title_platform)
+                c.platform_from = ("title", "the title names the lymphocytes given")
     # "MOv-gamma chimeric receptor gene" with "therapeutic allogeneic lymphocytes": the
     # lymphocytes are the cells the receptor gene goes into, not a second product
     if any(c.platform in mt.ENGINEERED and _RECEPTOR_GENE.search(c.name or "") for c in cands):

@@ -591,7 +591,8 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                 r"|Amtagvi)"),
         ("CIK", r"(?i:\bCIKs?\b|cytokine[- ]induced killer|\bDC-?CIK\b)"),
         ("NK", r"(?i:\bNK[- ]?cells?\b|natural killer[- ]cells?|\bNK-?92(?:MI)?\b|\bhaNK\b"
-               r"|memory[- ]like NK|\bCIML[- ]?NK|\bNK\b(?=[- ](?:cell|infusion|therapy|product))"
+               r"|memory[- ]like NK|\bCIML[- ]?NK"
+               r"|\bNK\b(?=[- ](?:cell|infusion|therapy|immunotherapy|product))"
                r"|natural killer\s*\(NK\)\s*cells?)"),
         ("T cell", r"(?i:virus[- ]specific T|(?:EBV|CMV|BKV?|adenovirus|HPV|HBV|multi-?virus|viral"
                    r"|pathogen|antigen|tumou?r|leukemia|WT1|peptide|SARS-CoV-?\s?2|COVID-19)"
@@ -605,8 +606,10 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|marrow infiltrating lymphocytes|\bMILs\b|posoleucel|tabelecleucel"
                    r"|T[- ]cell therapy|memory T[- ]cells"
                    r"|(?:knock-?out|knocked[- ]out|gene[- ]edited)[^.;]{0,25}?T[- ]cells?"
-                   r"|\bT[- ]cell (?:\([A-Z]{2,5}\) )?products?\b)"),
-        ("other", r"(?i:\bTregs?\b|regulatory T[- ]cells?|dendritic cells? vaccines?|\bDC[- ]?vaccines?"  # noqa: E501
+                   r"|\bT[- ]cell (?:\([A-Z]{2,5}\) )?products?\b"
+                   r"|\b(?:donor|allodepleted)\s+(?:donor\s+)?T[- ]cells?"
+                   r"|\bTregs?\b|regulatory T[- ]cells?)"),
+        ("other", r"(?i:dendritic cells? vaccines?|\bDC[- ]?vaccines?"
                   r"|(?:peptide|antigen|tumou?r|lysate|neoantigen)[- ](?:specific|pulsed|loaded)"
                   r"[- ]dendritic cells?|dendritic cells? (?:pulsed|loaded)"
                   r"|(?:activated|matured?|targeted)\s+dendritic cells?"

@@ -575,6 +575,19 @@ def test_nci_lymphocyte_terms_are_t_cell_products(nct: str) -> None:
     assert ann.is_cell_therapy and [p.platform for p in ann.products] == ["T cell"]
 
 
+@pytest.mark.parametrize(("nct", "platform"), [
+    # dev21: "Donor Natural Killer Cell Infusion" given as "therapeutic allogeneic lymphocytes";
+    # "CD4+CD25+ regulatory T cells" (Tregs are T-cell products, GUIDE.md); "CD25/71
+    # allodepleted donor T-cells"; "NK immunotherapy"
+    ("NCT00569283", "NK"), ("NCT00725062", "T cell"), ("NCT01827579", "T cell"),
+    ("NCT02843061", "NK"),
+])
+def test_unmodified_cells_of_the_2018_exports(nct: str, platform: str) -> None:
+    ann = _legacy_rows()[nct]
+    assert ann.is_cell_therapy and [p.platform for p in ann.products] == [platform]
+    assert not any(p.targets for p in ann.products)
+
+
 def test_lymphocytes_that_carry_a_receptor_gene_are_not_a_second_product(
         dev4_classes: dict) -> None:
     # dev: "MOv-gamma chimeric receptor gene" with "therapeutic allogeneic lymphocytes"
