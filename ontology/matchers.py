@@ -226,9 +226,10 @@ def _group_mentions(rx: re.Pattern[str], text: str, *, cd: bool = False) -> list
     return out
 
 
+_CAR_PREFIX = r"(?:[A-Z]{0,4}|\d[A-Z]{1,3}|[a-z]{1,3}|[A-Z][a-z]{1,3})"
+"""The short prefix a CAR's own name may carry ("UCART", "ssCART", "4SCAR", "DuoCAR")."""
 _CAR_NUMBER = re.compile(
-    r"(?<![A-Za-z0-9])(?:[A-Z]{0,4}|\d[A-Z]{1,3}|[a-z]{1,3}|[A-Z][a-z]{1,3})CAR"
-    r"(?:T(?=[-.]?[1-9]\d))?"
+    rf"(?<![A-Za-z0-9]){_CAR_PREFIX}CAR(?:T(?=[-.]?[1-9]\d))?"
     r"(?:[-.]?|\s(?=\d{1,3}-[A-Za-z]))([1-9]\d{0,2})"
     r"(?=v\d|[A-Z]?(?:[^0-9A-Za-z]|$))(?![-.]?1?BB|-1)")
 """A CAR or CART named by a CD number, after a short prefix ("UCART123", "ssCART-19",
@@ -284,12 +285,12 @@ def _suffixed_mentions(text: str) -> list[Mention]:
 _CD_PAIR = re.compile(r"(?<![A-Za-z0-9.])(?:(?:[A-Z]{1,3}|CAR[\s-]?)(\d{1,3})[./+](\d{1,3})"
                       r"(?:[./+](\d{1,3}))?"
                       r"(?=[\s-]*(?:CAR|T\b|-T\b))"
-                      r"|(?:[A-Z]{0,4}|\d[A-Z]{1,3}|[a-z]{1,3}|[A-Z][a-z]{1,3})CAR-?T?[\s-]?(\d{2,3})[./]"
+                      rf"|{_CAR_PREFIX}CAR-?T?[\s-]?(\d{{2,3}})[./]"
                       r"(\d{2,3})(?:[./](\d{2,3}))?(?![\dA-Za-z]))")
 """Two or three CD numbers after a letter code and before "CAR"/"T" ("LV20.19 CAR", "CD19+22
-CAR-T", "CD19.20.22 CAR T-cells"), or
-two or three after "CAR" or "CART" itself, with the prefixes of ``_CAR_NUMBER`` ("CAR19/20
-engineered T cells", "CART 19/20", "CAR20.19.22", "tanCART19/20", "DuoCAR20.19.22")."""
+CAR-T", "CD19.20.22 CAR T-cells"), or two or three after "CAR" or "CART" itself, with the
+prefixes of ``_CAR_NUMBER`` ("CAR19/20 engineered T cells", "CART 19/20", "CAR20.19.22",
+"tanCART19/20", "DuoCAR20.19.22")."""
 
 
 def _cd_pair_mentions(text: str) -> list[Mention]:
@@ -598,10 +599,10 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|pathogen|antigen|tumou?r|leukemia|WT1|peptide|SARS-CoV-?\s?2|COVID-19)"
                    r"[- ]specific"
                    r" (?:T[- ]cells?|T[- ]lymphocytes?|CTLs?)|\bCTLs?\b|cytotoxic T[- ]lymphocytes?"
-                   r"|donor lymphocyte infusions?|\bDLI\b|activated T[- ]cells?"
+                   r"|\bDLI\b|activated T[- ]cells?"
                    r"|therapeutic (?:allogeneic|autologous) lymphocytes"
                    r"|peripheral blood lymphocyte therapy|(?:donor|allogeneic) white blood cell"
-                   r" infusions?|\blymphocyte infusions?"
+                   r" infusions?|\blymphocyte infusions?"  # (donor lymphocyte infusions too)
                    r"|expanded T[- ]cells?|T[- ]cell infusion|adoptive T[- ]cell|\bVSTs?\b"
                    r"|marrow infiltrating lymphocytes|\bMILs\b|posoleucel|tabelecleucel"
                    r"|T[- ]cell therapy|memory T[- ]cells"
