@@ -152,7 +152,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     duplicates = trials = 0
     keys = sorted(records_by_nct)
     merged_trials: list[MergedTrial | None] = [merge_records(records_by_nct[k], k) for k in keys]
-    to_annotate: list[TrialRecord | None] = [m.record if m else None for m in merged_trials]
+    to_annotate: list[TrialRecord | None] = [m.record for m in merged_trials if m]
     annotations = annotate_all(to_annotate, annotate)  # type: ignore[arg-type]
     for i, ann in enumerate(annotations):
         # a trial's records are let go once it is in the graph, so that the graph grows into

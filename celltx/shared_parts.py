@@ -38,7 +38,7 @@ class SharedParts:
 
     def _one(self, pool: dict[tuple[object, ...], Location] | dict[tuple[object, ...], Sponsor],
              part: Location | Sponsor) -> Location | Sponsor:
-        key = (type(part), *part.__dict__.values())
+        key = tuple(part.__dict__.values())  # (each kind of part has its own pool)
         kept = pool.get(key)  # type: ignore[arg-type]
         if kept is not None:
             return kept
