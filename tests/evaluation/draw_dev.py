@@ -63,15 +63,11 @@ SETS = {"dev2": (20261203, 160, (), 0), "dev3": (20261204, 120, ("dev2",), 0),
                                 "dev9", "dev10", "dev11", "dev12", "dev13", "dev14",
                                 "dev15", "dev16", "dev17", "dev18", "dev19", "dev20"), 120)}
 """name -> (seed, sample size, earlier development sets to leave out, CSV rows); dev10 has no
-CSV rows, as the exports' rows that name a cell therapy were all drawn before. dev20 has no
-sample trials (dev19 took the last) and draws its rows from the retired 2018 "SearchResults"
-exports (``ctgov-legacy``), a format no earlier set held."""
+CSV rows, as the exports' rows that name a cell therapy were all drawn before. dev20 and dev21
+have no sample trials (dev19 took the last) and draw their rows from the retired 2018
+"SearchResults" exports (``ctgov-legacy``), a format no earlier set held."""
 LEGACY = {"dev20", "dev21"}
 
-
-def studies_everywhere() -> set[str]:
-    """Every trial of the bundled sample."""
-    return set(sample_studies(set()))
 
 
 def main(name: str) -> None:
@@ -81,7 +77,9 @@ def main(name: str) -> None:
         if (HERE / other / "sample_draw.json").exists():
             taken |= {s["protocolSection"]["identificationModule"]["nctId"] for s in json.loads(
                 (HERE / other / "sample_draw.json").read_text(encoding="utf-8"))}
-    studies = sample_studies(taken | labelled_ids())
+    every = sample_studies(set())
+    left_out = taken | labelled_ids()
+    studies = {n: s for n, s in every.items() if n not in left_out}
     drawn = random.Random(seed).sample(sorted(studies), size)
     if drawn:
         (HERE / name / "sample_draw.json").write_text(
@@ -90,7 +88,7 @@ def main(name: str) -> None:
     if n_csv:
         for other in earlier:
             taken |= {row_nct(h, row) for _f, h, row in csv_rows(HERE / other / "csv_draw")}
-        taken |= set(studies_everywhere())  # (no trial of the bundled sample: all were drawn)
+        taken |= set(every)  # (no trial of the bundled sample: all of them were drawn)
         rng = random.Random(seed + 1)
         picked = csv_rows(Path(sys.argv[2] if len(sys.argv) > 2 else "../shared/corpus")
                           / ("ctgov-legacy" if name in LEGACY else "ctgov-csv"), rng=rng,

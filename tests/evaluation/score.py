@@ -14,6 +14,7 @@ import dataclasses
 import json
 import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -88,25 +89,52 @@ def adjudicated_test_labels() -> dict[str, Label]:
     return out
 
 
-def reader_agreement() -> dict[str, float]:
+def reader_agreement() -> dict[str, object]:
     """The second reading of the test part scored against the first, as the annotator is."""
     first = {n: lab for n, lab in labels().items() if lab.part == "test"}
     second = {r["nct_id"]: _label(r, "test") for r in _rows(SECOND_READING / "labels.tsv")}
-    tp = fp = fn = ct = plat = exact = 0
-    for nct, a in first.items():
-        b = second[nct]
-        tp += len(a.targets & b.targets)
-        fp += len(b.targets - a.targets)
-        fn += len(a.targets - b.targets)
-        ct += a.is_cell_therapy == b.is_cell_therapy
-        plat += a.platforms == b.platforms
-        exact += a.targets == b.targets
-    n = len(first)
-    return {"trials": n, "target_precision": round(tp / (tp + fp), 3),
-            "target_recall": round(tp / (tp + fn), 3), "exact_target_set": round(exact / n, 3),
-            "platform_accuracy": round(plat / n, 3), "is_cell_therapy_accuracy": round(ct / n, 3)}
+    figures = _figures([(_Got(b.targets, b.platforms, b.is_cell_therapy, b.dual, b.modality), a)
+                        for nct, a in first.items() for b in (second[nct],)])
+    return {k: figures[k] for k in ("trials", "target_precision", "target_recall",
+                                    "exact_target_set", "platform_accuracy",
+                                    "is_cell_therapy_accuracy")}
 
 
+@dataclass(frozen=True)
+class _Got:
+    """What a reading (the annotator's, or a second reader's) says of one trial."""
+
+    targets: frozenset[str]
+    platforms: frozenset[str]
+    is_cell_therapy: bool
+    dual: bool
+    modality: str
+
+
+def _figures(pairs: list[tuple[_Got, Label]]) -> dict[str, object]:
+    """Precision, recall and accuracies of the readings ``got`` against the labels ``want``."""
+    tp = sum(len(g.targets & w.targets) for g, w in pairs)
+    fp = sum(len(g.targets - w.targets) for g, w in pairs)
+    fn = sum(len(w.targets - g.targets) for g, w in pairs)
+    n = len(pairs)
+
+    def share(same: int) -> float:
+        return round(same / n, 3) if n else 0.0
+
+    return {
+        "trials": n,
+        "target_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
+        "target_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
+        "exact_target_set": share(sum(g.targets == w.targets for g, w in pairs)),
+        "platform_accuracy": share(sum(g.platforms == w.platforms for g, w in pairs)),
+        "is_cell_therapy_accuracy": share(sum(g.is_cell_therapy == w.is_cell_therapy
+                                              for g, w in pairs)),
+        "dual_construct_accuracy": share(sum(g.dual == w.dual for g, w in pairs)),
+        "modality_accuracy": share(sum(g.modality == w.modality for g, w in pairs)),
+    }
+
+
+@cache
 def labels() -> dict[str, Label]:
     """The labels of the frozen set (parts dev and test) and of the later dev sets."""
     parts = {r["nct_id"]: r["part"] for r in csv.DictReader(
@@ -121,6 +149,7 @@ def labels() -> dict[str, Label]:
     return {r["nct_id"]: _label(r, parts[r["nct_id"]]) for r in rows}
 
 
+@cache
 def records() -> dict[str, object]:
     from celltx.loaders import read_paths
 
@@ -148,43 +177,26 @@ def score(part: str, *, clear_only: bool = False) -> dict[str, object]:
 
     recs = records()
     labs = adjudicated_test_labels() if part == "test_adjudicated" else labels()
-    tp = fp = fn = 0
-    n = ct = plat = exact = dual = modality = 0
+    pairs = []
     misses = []
     for nct, want in sorted(labs.items()):
         if want.part != part or (clear_only and want.unclear):
             continue
         ann = annotate(recs[nct])  # type: ignore[arg-type]
-        got_t = {t.key for p in ann.products for t in p.targets}
-        got_p = {p.platform for p in ann.products}
-        got_dual = any(p.construct_kind in ("dual", "multi") for p in ann.products)
-        n += 1
-        tp += len(got_t & want.targets)
-        fp += len(got_t - want.targets)
-        fn += len(want.targets - got_t)
-        ct += ann.is_cell_therapy == want.is_cell_therapy
-        plat += got_p == set(want.platforms)
-        exact += got_t == set(want.targets)
-        dual += got_dual == want.dual
-        got_mod = getattr(ann, "modality", "cell_therapy" if ann.is_cell_therapy else "other")
-        modality += got_mod == want.modality
-        if (got_t != want.targets or got_p != want.platforms
-                or ann.is_cell_therapy != want.is_cell_therapy):
-            misses.append(f"{nct}: ct {int(ann.is_cell_therapy)}/{int(want.is_cell_therapy)} "
-                          f"targets {sorted(got_t)} vs {sorted(want.targets)}; platforms "
-                          f"{sorted(got_p)} vs {sorted(want.platforms)}"
+        got = _Got(targets=frozenset(t.key for p in ann.products for t in p.targets),
+                   platforms=frozenset(p.platform for p in ann.products),
+                   is_cell_therapy=ann.is_cell_therapy,
+                   dual=any(p.construct_kind in ("dual", "multi") for p in ann.products),
+                   modality=getattr(ann, "modality",
+                                    "cell_therapy" if ann.is_cell_therapy else "other"))
+        pairs.append((got, want))
+        if (got.targets != want.targets or got.platforms != want.platforms
+                or got.is_cell_therapy != want.is_cell_therapy):
+            misses.append(f"{nct}: ct {int(got.is_cell_therapy)}/{int(want.is_cell_therapy)} "
+                          f"targets {sorted(got.targets)} vs {sorted(want.targets)}; platforms "
+                          f"{sorted(got.platforms)} vs {sorted(want.platforms)}"
                           + (" (unclear)" if want.unclear else ""))
-    return {
-        "trials": n,
-        "target_precision": round(tp / (tp + fp), 3) if tp + fp else 1.0,
-        "target_recall": round(tp / (tp + fn), 3) if tp + fn else 1.0,
-        "exact_target_set": round(exact / n, 3) if n else 0.0,
-        "platform_accuracy": round(plat / n, 3) if n else 0.0,
-        "is_cell_therapy_accuracy": round(ct / n, 3) if n else 0.0,
-        "dual_construct_accuracy": round(dual / n, 3) if n else 0.0,
-        "modality_accuracy": round(modality / n, 3) if n else 0.0,
-        "misses": misses,
-    }
+    return {**_figures(pairs), "misses": misses}
 
 
 def main(argv: list[str]) -> None:
@@ -201,7 +213,7 @@ def main(argv: list[str]) -> None:
           + ", ".join(f"{k} {v}" for k, v in agreement.items()))
     if "--misses" in argv:
         part = argv[argv.index("--misses") + 1]
-        for m in rows[(part, False)]["misses"]:  # type: ignore[union-attr]
+        for m in rows[(part, False)]["misses"]:  # type: ignore[attr-defined]
             print("  ", m)
     if "--json" in argv:
         print(json.dumps({f"{p}{'_clear' if c else ''}": {k: v for k, v in r.items()
