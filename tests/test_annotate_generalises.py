@@ -556,7 +556,9 @@ def test_registry_record_classes(trial: str, platforms: list[str]) -> None:
     assert ann.is_cell_therapy == bool(platforms)
 
 
-def _legacy_rows() -> dict[str, TrialAnnotation]:
+@pytest.fixture(scope="module")
+def legacy_rows() -> dict[str, TrialAnnotation]:
+    """The 2018 search-export rows of ``issue10_legacy/``, read and annotated once."""
     from celltx.loaders import read_paths
 
     out = {}
@@ -568,10 +570,10 @@ def _legacy_rows() -> dict[str, TrialAnnotation]:
 
 
 @pytest.mark.parametrize("nct", ["NCT00005946", "NCT00176475", "NCT01839916", "NCT00003887"])
-def test_nci_lymphocyte_terms_are_t_cell_products(nct: str) -> None:
+def test_nci_lymphocyte_terms_are_t_cell_products(legacy_rows: dict, nct: str) -> None:
     # dev20 (2018 search-export rows): "Biological: therapeutic allogeneic lymphocytes" given
     # as donor lymphocytes, "Biological: peripheral blood lymphocyte therapy"
-    ann = _legacy_rows()[nct]
+    ann = legacy_rows[nct]
     assert ann.is_cell_therapy and [p.platform for p in ann.products] == ["T cell"]
 
 
@@ -582,8 +584,9 @@ def test_nci_lymphocyte_terms_are_t_cell_products(nct: str) -> None:
     ("NCT00569283", "NK"), ("NCT00725062", "T cell"), ("NCT01827579", "T cell"),
     ("NCT02843061", "NK"),
 ])
-def test_unmodified_cells_of_the_2018_exports(nct: str, platform: str) -> None:
-    ann = _legacy_rows()[nct]
+def test_unmodified_cells_of_the_2018_exports(legacy_rows: dict, nct: str,
+                                              platform: str) -> None:
+    ann = legacy_rows[nct]
     assert ann.is_cell_therapy and [p.platform for p in ann.products] == [platform]
     assert not any(p.targets for p in ann.products)
 

@@ -276,6 +276,10 @@ CHART_STATE = """(() => {
 })()"""
 
 
+SHOW_VIEW = """(v => { const s = document.getElementById('view'); s.value = v;
+  s.dispatchEvent(new Event('change')); return s.value; })"""
+
+
 def check_rendered(browser: Browser, page: Path, shot: Path) -> dict[str, Any]:
     browser.navigate(page.as_uri())
     state = browser.evaluate(CHART_STATE)
@@ -297,8 +301,7 @@ def test_mini_report_renders_in_chromium(browser: Browser, tmp_path: Path,
     state = check_rendered(browser, page, tmp_path / "report.png")
     assert len(state["charts"]) == len(figures(mini_page))
     # the condition filter: through the menu, then through the URL fragment
-    browser.evaluate("(() => { const s = document.getElementById('view');"
-                     " s.value = 'category:solid'; s.dispatchEvent(new Event('change')); })()")
+    browser.evaluate(f"{SHOW_VIEW}('category:solid')")
     state = browser.evaluate(CHART_STATE)
     assert state["shown"] == ["category:solid"]
     assert all(c["marks"] > 0 for c in state["charts"] if c["chart"] in ("heatmap", "dual"))
@@ -331,10 +334,6 @@ def test_bundled_sample_report_renders_every_chart(browser: Browser, tmp_path: P
     kg.report(page)
     state = check_rendered(browser, page, tmp_path / "sample.png")
     assert state["views"] > 3
-
-
-SHOW_VIEW = """(v => { const s = document.getElementById('view'); s.value = v;
-  s.dispatchEvent(new Event('change')); return s.value; })"""
 
 
 @needs_chromium
