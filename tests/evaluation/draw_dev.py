@@ -61,13 +61,30 @@ SETS = {"dev2": (20261203, 160, (), 0), "dev3": (20261204, 120, ("dev2",), 0),
                                 "dev15", "dev16", "dev17", "dev18", "dev19"), 120),
         "dev21": (20261222, 0, ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8",
                                 "dev9", "dev10", "dev11", "dev12", "dev13", "dev14",
-                                "dev15", "dev16", "dev17", "dev18", "dev19", "dev20"), 120)}
+                                "dev15", "dev16", "dev17", "dev18", "dev19", "dev20"), 120),
+        "dev22": (20261223, -1, ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8",
+                                 "dev9", "dev10", "dev11", "dev12", "dev13", "dev14",
+                                 "dev15", "dev16", "dev17", "dev18", "dev19", "dev20",
+                                 "dev21"), 44)}
 """name -> (seed, sample size, earlier development sets to leave out, CSV rows); dev10 has no
 CSV rows, as the exports' rows that name a cell therapy were all drawn before. dev20 and dev21
 have no sample trials (dev19 took the last) and draw their rows from the retired 2018
-"SearchResults" exports (``ctgov-legacy``), a format no earlier set held."""
-LEGACY = {"dev20", "dev21"}
+"SearchResults" exports (``ctgov-legacy``), a format no earlier set held. dev22 (size -1) takes
+every API v2 record of the corpus outside the bundled sample (the acute-leukaemia search and the
+B7-H3 watch folder, full records) not labelled before, and 44 legacy rows: the last 22 with a
+cell-therapy keyword and 22 at random."""
+LEGACY = {"dev20", "dev21", "dev22"}
 
+
+
+def corpus_v2_studies(corpus: Path) -> dict[str, dict[str, object]]:
+    """Every API v2 study of the corpus (``ctgov-v2``: arrays and one-study files), first copy."""
+    studies: dict[str, dict[str, object]] = {}
+    for path in sorted((corpus / "ctgov-v2").rglob("*.json")):
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+        for study in loaded if isinstance(loaded, list) else [loaded]:
+            studies.setdefault(study["protocolSection"]["identificationModule"]["nctId"], study)
+    return studies
 
 
 def main(name: str) -> None:
@@ -80,6 +97,11 @@ def main(name: str) -> None:
     every = sample_studies(set())
     left_out = taken | labelled_ids()
     studies = {n: s for n, s in every.items() if n not in left_out}
+    if size < 0:
+        studies = {n: s for n, s in corpus_v2_studies(Path(
+            sys.argv[2] if len(sys.argv) > 2 else "../shared/corpus")).items()
+            if n not in left_out and n not in every}
+        size = len(studies)
     drawn = random.Random(seed).sample(sorted(studies), size)
     if drawn:
         (HERE / name / "sample_draw.json").write_text(
