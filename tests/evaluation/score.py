@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 EXTRA_DEV = ("dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9",
              "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18",
-             "dev19", "dev20", "dev21")
+             "dev19", "dev20", "dev21", "dev22")
 """Later development sets (``dev2/`` …), each with its ``labels.tsv`` (``dev4/`` also has CSV
 rows in ``csv_draw/``)."""
 
