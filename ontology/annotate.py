@@ -734,6 +734,9 @@ _CODE_CELLS = re.compile(r"(?i)[A-Za-z]*\d+[A-Za-z0-9-]*\s+(?:\w+\s+)?cells?\s+"
                          r"(?:injection|infusion|"
                          r"therapy|product)")
 _SENTENCE = re.compile(r"(?<=[.;])\s+|(?<=[a-z][.;])(?=[A-Z])|\n+")
+_CODED_T_CELLS = re.compile(r"^(?!CD\d)(?:[A-Za-z]*\d[A-Za-z0-9-]*(?:\s+[A-Z][\w™®-]*)?"
+                            r"|[A-Z]{2,6}-?)[\s-]T[- ]?(?:cells?|lymphocytes)$", re.IGNORECASE)
+"""A product code (a digit in it, or capitals joined to "-T") with a brand word, then "T cells"."""
 _CELL_DOSE = re.compile(r"(?i)(?:\d|10\^?\d|10⁶|10⁷|10⁸)[^.;]{0,25}?\b"
                         r"(?:CAR[- ]?T|CAR[- ]?NK|NK|CIK|"
                         r"TIL|γδ ?T|iNKT)[- ]?cells?\s*(?:/|per)\s*(?:kg|m2|m²)")
@@ -772,7 +775,8 @@ _STUDY_AIM = re.compile(r"(?i)\b(?:stud(?:y|ies)|trial|evaluat\w*|assess\w*|inve
 _NOT_PRODUCT = re.compile(r"(?i)imaging|\bMRI\b|\bPET\b|\bscans?\b|biopsy|\btests?\b|withdrawal"
                           r"|collection|questionnaire|contrast|tomography|echocardiogra\w*"
                           r"|fludeoxyglucose|\bFDG\b|(?:radio)?tracer|aspiration|leukapheresis"
-                          r"|monitoring")
+                          r"|monitoring|quantitative|\bcell subsets\b|\banalys[ie]s\b"
+                          r"|flow cytometry|immunophenotyp\w*|\bassays?\b")
 """Intervention names that are procedures, never the cell product."""
 _PROCEDURE = re.compile(r"(?i)^(?:[\w,]+\s+){0,4}(?:samples?|specimens?|biospecimens?|blood|tissue"
                         r"|marrow|data)\s+(?:collection|sampling|draws?)$|^questionnaires?$"
@@ -830,6 +834,24 @@ def _texts(fielded: dict[str, Fielded]) -> dict[str, list[str]]:
     return {level: [text for _field, text in pairs] for level, pairs in fielded.items()}
 
 
+def _code_near(iv: Intervention, summary: str) -> tuple[str | None, str | None]:
+    """The product code (or cell INN) of a code-named intervention, and the summary's words
+    about it: a sentence naming the code with a platform cue, else the text around it."""
+    inn = _CELL_INN.search(iv.name)
+    code = _code(iv.name) or (inn.group(0) if inn else None)
+    if not code:
+        return None, None
+    at = summary.find(code)
+    if at < 0 and inn is not None:  # an INN is often capitalised only in the name
+        at = summary.lower().find(code.lower())
+    near = summary[max(0, at - 120):at + 160] if at >= 0 else None
+    if near is not None and _platform(near) is None:
+        # any sentence that names the code ("a HER2 CAR-NK therapy such as AB-201")
+        near = next((sent for sent in _SENTENCE.split(summary)
+                     if code.lower() in sent.lower() and _platform(sent)), near)
+    return code, near
+
+
 def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_Cand], bool]:
     texts = _texts(fielded)
     title = " | ".join(texts["title"])
@@ -853,6 +875,14 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                 and _CONSTRUCT_WORDS.search(phrase) and _phrase_targets(phrase)):
             # "second generation 4-1BBζ EGFR806-EGFRt": a construct of the title's platform
             platforms, construct_only = [str(early_title_platform)], True
+        if (not platforms and _CODED_T_CELLS.match(iv.name.strip())
+                and not _phrase_targets(iv.name)):  # ("CD4 T cells" is a subset)
+            # "ET190L1 ARTEMIS™ T cells": a T-cell product named by its code; in a trial of
+            # "CD19+ lymphoma" the code names cells redirected to that antigen
+            platforms = ["T cell"]
+            if any(k not in _TCR_ANTIGENS for g in _anchored_targets(
+                    titles_only, strict=True, positive=True) for k in g):
+                platforms = ["CAR-T"]
         if platforms == ["T cell"] and transplant and _DLI.search(phrase):
             continue  # donor lymphocytes given as part of a transplant protocol
         if not platforms:
@@ -943,18 +973,10 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             _code(i.name) or _CELL_INN.search(i.name)
             or re.search(r"(?i)injection|cells?\b|infusion", i.name))]
         summary = " ".join(texts["descriptions"] + texts["summary"])
-        inn = _CELL_INN.search(coded[0].name) if coded else None
-        code = (_code(coded[0].name) or (inn.group(0) if inn else None)) if coded else None
-        near = None
-        if code:
-            at = summary.find(code)
-            if at < 0 and inn is not None:  # an INN is often capitalised only in the name
-                at = summary.lower().find(code.lower())
-            near = summary[max(0, at - 120):at + 160] if at >= 0 else None
-            if near is not None and _platform(near) is None:
-                # any sentence that names the code ("a HER2 CAR-NK therapy such as AB-201")
-                near = next((sent for sent in _SENTENCE.split(summary)
-                             if code.lower() in sent.lower() and _platform(sent)), near)
+        # of several code-named interventions, the one the summary calls cells ("FT538 is …
+        # natural killer (NK)-cell immunotherapy" beside "Daratumumab/rHuPH20")
+        coded.sort(key=lambda i: _platform(_code_near(i, summary)[1] or "") is None)
+        code, near = _code_near(coded[0], summary) if coded else (None, None)
         if near is None and coded and re.search(r"(?i)cells?\b", coded[0].name):
             name = re.sub(r"(?i)\s*(?:injection|infusion)$", "", coded[0].name).lower()
             near = next((sent for sent in _SENTENCE.split(summary)

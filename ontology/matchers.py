@@ -569,7 +569,8 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"|CAR-?T(?![a-z])|(?-i:CAR-?T)|chimeric antigen receptor"
                   r"|\bCAR[- ](?:modified|engineered|transduced)"
                   r"|\bCARs\b|\bc?CAR[- ]?T(?![a-z])|(?-i:\bc?CAR[- ]?T)"
-                  r"|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|cabtagene"
+                  r"|\bCAR[a-z]{1,4}[- ]T[- ]?cells?|\b(?-i:[a-z]{1,3})CAR[- ]?T[- ]?cells?"
+                  r"|cabtagene"
                   r"|\b(?:azer|ronde|anito|cilta|ide|axi|tisa|liso|brexu|obe|zamto|satri|eque"
                   r"|relma|rese|arlo)-cel\b|chimeric (?:T[- ]cell )?receptors?|\bCAR-?CIK"
                   r"|chimeric T[- ]cells?"
@@ -594,13 +595,14 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("NK", r"(?i:\bNK[- ]?cells?\b|natural killer[- ]cells?|\bNK-?92(?:MI)?\b|\bhaNK\b"
                r"|memory[- ]like NK|\bCIML[- ]?NK"
                r"|\bNK\b(?=[- ](?:cell|infusion|therapy|immunotherapy|product))"
-               r"|natural killer\s*\(NK\)\s*cells?)"),
+               r"|natural killer\s*\(NK\)[\s-]*cells?)"),
         ("T cell", r"(?i:virus[- ]specific T|(?:EBV|CMV|BKV?|adenovirus|HPV|HBV|multi-?virus|viral"
                    r"|pathogen|antigen|tumou?r|leukemia|WT1|peptide|SARS-CoV-?\s?2|COVID-19)"
                    r"[- ]specific"
                    r" (?:T[- ]cells?|T[- ]lymphocytes?|CTLs?)|\bCTLs?\b|cytotoxic T[- ]lymphocytes?"
                    r"|\bDLI\b|activated T[- ]cells?"
-                   r"|therapeutic (?:allogeneic|autologous) lymphocytes"
+                   r"|(?:therapeutic|haploidentical|irradiated)(?: haploidentical)?"
+                   r" (?:allogeneic|autologous) lymphocytes"
                    r"|peripheral blood lymphocyte therapy|(?:donor|allogeneic) white blood cell"
                    r" infusions?|\blymphocyte infusions?"  # (donor lymphocyte infusions too)
                    r"|expanded T[- ]cells?|T[- ]cell infusion|adoptive T[- ]cell|\bVSTs?\b"

@@ -597,3 +597,45 @@ def test_lymphocytes_that_carry_a_receptor_gene_are_not_a_second_product(
     ann = dev4_classes["NCT00019136"]
     assert [(p.platform, [t.key for t in p.targets]) for p in ann.products] == [
         ("CAR-T", ["FOLR1"])]
+
+
+@pytest.mark.parametrize(("nct", "want"), [
+    # dev22: a code-named T-cell product ("ET190L1 ARTEMIS™ T cells") in a "CD19+" lymphoma
+    # trial carries a receptor redirected to CD19; without the antigen in the title it stays a
+    # T-cell product; "Irradiated haploidentical allogeneic lymphocytes" is a T-cell product
+    ("NCT03379493", [("CAR-T", ["CD19"])]), ("NCT03415399", [("T cell", [])]),
+    ("NCT00996359", [("T cell", [])]),
+    # a laboratory measure naming NK cells ("Quantitative T-, B-, and NK cell subsets") is not
+    # a product
+    ("NCT00989586", []),
+])
+def test_code_named_t_cells_and_measures_in_the_2018_exports(legacy_rows: dict, nct: str,
+                                                             want: list) -> None:
+    ann = legacy_rows[nct]
+    assert [(p.platform, [t.key for t in p.targets]) for p in ann.products] == want
+    assert ann.is_cell_therapy == bool(want)
+
+
+@pytest.mark.parametrize(("nct", "want"), [
+    # same class in the bundled sample: "ET019003-T Cells in … CD19+ B-Cell Leukemia"
+    ("NCT04014894", [("CAR-T", ["CD19"])]),
+    # dev22: "FT538 … natural killer (NK)-cell immunotherapy" while another coded intervention
+    # ("Daratumumab/rHuPH20") is listed first
+    ("NCT04714372", [("NK", [])]),
+    # "iPD1 CD19 eCAR T cells": a lower-case letter before "CAR T cells"
+    ("NCT03208556", [("CAR-T", ["CD19"])]),
+])
+def test_code_named_cell_products(dev4_classes: dict, nct: str, want: list) -> None:
+    ann = dev4_classes[nct]
+    assert [(p.platform, [t.key for t in p.targets]) for p in ann.products] == want
+
+
+@pytest.mark.parametrize("name", ["CD4 T cells", "CD45RA T cells", "CD8 T lymphocytes"])
+def test_a_t_cell_subset_is_not_a_product_code(name: str) -> None:
+    from celltx.models import Intervention, Provenance, SourceFormat
+
+    rec = TrialRecord(nct_id="NCT00000001", brief_title="T-cell subsets in CD19+ lymphoma",
+                      provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
+                                            record=0),
+                      interventions=(Intervention(name=name, type="OTHER"),))
+    assert not annotate(rec).products
