@@ -318,6 +318,8 @@ def _platforms(text: str) -> list[str]:
     if first is None:
         return []
     masked = mt.MASKS.sub(" ", text).replace("_", " ")
+    if not _SEVERAL.search(masked):
+        return [first]  # (one phrase names one platform unless it joins several)
     found = [first] + [n for n, rx in mt.platform_cues(masked)
                      if n != first and rx.search(masked)]
     engineered_other = [p for p in found if p in mt.ENGINEERED and p not in ("CAR-T", "TCR-T")]
@@ -326,9 +328,11 @@ def _platforms(text: str) -> list[str]:
         drop |= {"NK", "iNKT", "γδT"}
     if engineered_other and not _CAR_T_WORD.search(masked):
         drop.add("CAR-T")  # a generic CAR cue inside "CAR-NK", unless T cells are named too
-    if not re.search(r"(?i)/|\bor\b|,|\band\b|\bfollowed by\b|\bthen\b|\bplus\b|\+", masked):
-        return [first]
     return [p for p in dict.fromkeys(found) if p == first or p not in drop]
+
+
+_SEVERAL = re.compile(r"(?i)/|\bor\b|,|\band\b|\bfollowed by\b|\bthen\b|\bplus\b|\+")
+"""What joins several products in one phrase ("CAR-T/TCR-T cells", "NK and CIK cells")."""
 
 
 # ---- evidence -------------------------------------------------------------------------------
@@ -1681,7 +1685,8 @@ _ASSESSMENT = re.compile(r"(?i)questionnaire|assessment|\bsurveys?\b|\btest(?:s|
                          r"|\bEQ-5D|quality of life")
 """An intervention that only measures the participant (questionnaires, neuropsychological
 tests): a trial whose interventions are all such gives nothing."""
-_CONTEXT_WORDS = re.compile(r"(?i:engager|bispecific|cell therap)|\bBiTE\b|\bTCE\b|\bCAR|CAR-?T\b")
+_CONTEXT_WORDS = mt.Prefiltered(r"(?i:engager|bispecific|cell therap)|\bBiTE\b|\bTCE\b|\bCAR"
+                                r"|CAR-?T\b")
 _PLACEHOLDER = mt.Prefiltered(r"(?i:\bthis (?:is an? )?example (?:study|record|trial)"
                               r"|\bexample study"
                           r"|lorem ipsum|\btest (?:record|study) (?:only|for)|\bplaceholder\b"
