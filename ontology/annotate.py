@@ -1565,8 +1565,11 @@ def related_study_rules() -> tuple[tuple[frozenset[str], ...], ...] | None:
 
 # ---- modality and data quality ----------------------------------------------------------------
 
-_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle", "body", "gene therapy", "vector")}
-"""Words a cue needs, where the regex parser's own choice is too weak ("car")."""
+_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle", "inside the", "within the",
+                               "gene therapy", "vector drug", "vector injection",
+                               "vector product")}
+"""Words a cue needs, where the regex parser's own choice is too weak ("car"): one of them is
+in every match of each alternative ("… CAR inside the body", "lentiviral vector drug")."""
 _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
     (name, mt.Prefiltered(rx, words=_CUE_WORDS.get(name))) for name, rx in (
         ("in_vivo_car", r"(?i:\bin[- ]?vivo(?:[\s-]+(?:cluster of differentiation"
