@@ -409,7 +409,9 @@ def _stored_entries() -> list[_Entry] | None:
     out = []
     for line in lines[1:]:
         form, symbol, hgnc_id, kind, ambiguous = line.split("\t")
-        out.append(_Entry(form, symbol, hgnc_id, kind, ambiguous == "1"))
+        # a gene's symbol and identifier repeat in each of its spellings: one string each
+        out.append(_Entry(form, sys.intern(symbol), sys.intern(hgnc_id), sys.intern(kind),
+                          ambiguous == "1"))
     return out
 
 
