@@ -85,7 +85,8 @@ def test_the_commands_listed_are_the_registered_ones() -> None:
         for long, short, help_text in fast.ROOT_OPTIONS]
 
 
-def test_help_and_a_question_import_neither_typer_nor_pydantic(sample_graph_dir: Path) -> None:
+def test_help_and_a_question_import_neither_typer_nor_pydantic_nor_redis(
+        sample_graph_dir: Path) -> None:
     heavy = ("typer", "pydantic", "click", "networkx", "celltx.models", "celltx.pipeline")
     assert [m for m in heavy if m in _modules_after(["--help"])] == []
     question = ["query", "trials_per_platform", "--graph", str(sample_graph_dir), "--json"]
@@ -93,7 +94,7 @@ def test_help_and_a_question_import_neither_typer_nor_pydantic(sample_graph_dir:
         _modules_after([*question, "--engine", engine])  # makes the engine's cache
         loaded = _modules_after([*question, "--engine", engine])
         assert "celltx.queries.run" in loaded
-        assert [m for m in (*heavy, "rich") if m in loaded] == []
+        assert [m for m in (*heavy, "rich", "redis", "falkordb") if m in loaded] == []
 
 
 def test_a_question_prints_what_typer_prints(sample_graph_dir: Path) -> None:
