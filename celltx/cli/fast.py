@@ -19,7 +19,6 @@ terminal settings, and :data:`COMMANDS` with the registered commands.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,6 +102,8 @@ def _completing(prog: str) -> bool:
 
 def _usage_fits(prog: str) -> bool:
     """Whether click writes the usage line unwrapped (its help formatter's width)."""
+    import shutil
+
     width = max(min(shutil.get_terminal_size().columns, 80) - 2, 50)
     return len(f"Usage: {prog} {USAGE_ARGS}") <= width
 
