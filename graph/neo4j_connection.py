@@ -9,8 +9,6 @@ errors, so stderr carries only celltx's own line.
 
 from __future__ import annotations
 
-import logging
-import warnings
 from typing import Any
 
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
@@ -28,6 +26,9 @@ def open_driver(uri: str, auth: tuple[str, str] | None) -> Any:
     if scheme not in BOLT_SCHEMES:
         raise ServerError(f"{uri}: not a Bolt URI; use bolt://HOST:7687 or neo4j://HOST:7687 "
                           f"(schemes: {', '.join(BOLT_SCHEMES)})")
+    import logging  # here, not at import: `celltx query` imports ServerError on every engine
+    import warnings
+
     from neo4j import GraphDatabase
 
     logging.getLogger("neo4j").setLevel(logging.ERROR)

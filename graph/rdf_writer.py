@@ -22,14 +22,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote
 
 import pyoxigraph as ox
-from celltx.graph.schema import NODE_LABELS
+from celltx.graph.schema import NODE_LABELS, vocabulary_bytes
 
 from celltx.registries import trial_iri
 
@@ -450,14 +448,9 @@ def sources_of(graph: TrialGraph, stats: Mapping[str, Any] | None) -> list[dict[
     return [{"path": p, "format": fmts.get(p), "records": n} for p, n in sorted(counts.items())]
 
 
-@cache
-def _vocabulary_bytes() -> bytes:
-    return resources.files("celltx.ontology").joinpath("celltx.ttl").read_bytes()
-
-
 def vocabulary_triples() -> list[ox.Triple]:
     """The triples of ontology/celltx.ttl (shipped as package data)."""
-    return [q.triple for q in ox.parse(_vocabulary_bytes(), format=ox.RdfFormat.TURTLE)]
+    return [q.triple for q in ox.parse(vocabulary_bytes(), format=ox.RdfFormat.TURTLE)]
 
 
 def iter_quads(graph: TrialGraph, options: ExportOptions = ExportOptions(), *,

@@ -5,6 +5,8 @@ Each relationship type lists the (start label, end label) pairs it may join.
 
 from __future__ import annotations
 
+from functools import cache
+
 NODE_LABELS: tuple[str, ...] = (
     "Trial", "Organization", "Condition", "Intervention", "Phase", "Country", "Site",
     "Target", "CellType", "Product", "Agent",
@@ -43,3 +45,12 @@ def check_relationship(rel_type: str, start_label: str, end_label: str) -> None:
         raise ValueError(f"unknown relationship type {rel_type!r}")
     if (start_label, end_label) not in allowed:
         raise ValueError(f"{rel_type} cannot join {start_label} to {end_label}")
+
+
+@cache
+def vocabulary_bytes() -> bytes:
+    """The RDF vocabulary, ``ontology/celltx.ttl`` (package data): the RDF export carries it and
+    the SPARQL engine's cache stamps hash it."""
+    from importlib import resources
+
+    return resources.files("celltx.ontology").joinpath("celltx.ttl").read_bytes()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,17 +19,16 @@ from celltx.queries.catalogue import StoredQuery, coerce_params, get_query
 from celltx.queries.compare import sort_cells
 from celltx.queries.names import ENGINES
 from celltx.queries.params import check_values
-from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     from celltx.graph.trial_graph import TrialGraph
 
 
 
-class QueryResult(BaseModel):
-    """The answer to one stored question on one engine."""
-
-    model_config = ConfigDict(frozen=True)
+@dataclass(frozen=True)
+class QueryResult:
+    """The answer to one stored question on one engine (a frozen dataclass: answering from the
+    command line needs no pydantic)."""
 
     query: str
     engine: str

@@ -21,9 +21,6 @@ import os
 import re
 import shutil
 import threading
-import urllib.error
-import urllib.parse
-import urllib.request
 import weakref
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -198,13 +195,13 @@ def store_for_graph(graph: TrialGraph) -> ox.Store:
 
 
 def _stamp(graph_dir: Path) -> str:
-    from celltx.graph.rdf_writer import _vocabulary_bytes
+    from celltx.graph.schema import vocabulary_bytes
     from celltx.graph.store import graph_file
 
     from celltx import __version__
 
     h = hashlib.sha256(graph_file(graph_dir).read_bytes())
-    h.update(_vocabulary_bytes())
+    h.update(vocabulary_bytes())
     h.update(__version__.encode())
     return h.hexdigest()
 
@@ -301,6 +298,10 @@ def select_local(store: ox.Store, text: str) -> tuple[list[str], list[list[Any]]
 def select_endpoint(endpoint: str, text: str, *, timeout: float = 60.0
                     ) -> tuple[list[str], list[list[Any]]]:
     """Variables and rows of a SELECT query sent to a SPARQL 1.1 endpoint (protocol POST)."""
+    import urllib.error  # urllib.request (with http.client) takes 20 ms that a local store
+    import urllib.parse  # does not need
+    import urllib.request
+
     if not endpoint.startswith(("http://", "https://")):
         raise ValueError(f"endpoint must be an http(s) URL, not {endpoint!r}")
     body = urllib.parse.urlencode({"query": text}).encode()

@@ -113,3 +113,57 @@ def test_graph_dir_dump_is_cached_and_invalidated(tmp_path: Path, mini_graph: An
         assert engine.counts() != first
     finally:
         engine.stop()
+
+
+def _client_answer(engine: Any, cypher: str, params: dict[str, Any], graph: str
+                   ) -> tuple[list[str], list[list[Any]]]:
+    """What the falkordb client answers (the path the engine took for every read before it
+    read simple answers off the socket itself)."""
+    from celltx.graph.falkordb_engine import _plain
+
+    result = engine._client.select_graph(graph).ro_query(cypher, params)
+    return [h[1] for h in result.header], [[_plain(v) for v in r] for r in result.result_set]
+
+
+def _typed(answer: tuple[list[str], list[list[Any]]]) -> Any:
+    def typed(value: Any) -> Any:
+        if isinstance(value, list):
+            return ("list", [typed(v) for v in value])
+        if isinstance(value, dict):
+            return ("map", [(k, typed(v)) for k, v in value.items()])
+        return (type(value).__name__, value)
+
+    return answer[0], [[typed(v) for v in row] for row in answer[1]]
+
+
+def test_reads_off_the_socket_equal_the_clients(embedded_engine: Any) -> None:
+    """The engine reads answers of nulls, text, numbers, booleans, lists and maps over its own
+    few lines of the Redis protocol; they equal the falkordb client's, types and order included,
+    for every stored question and for parameters that need quoting."""
+    from celltx.queries.catalogue import coerce_params
+
+    assert embedded_engine._wire is not None
+    for name, query in load_catalogue().items():
+        for raw in ({}, {"condition": "AML"}, {"platform": "CAR-NK"}, {"since": "2020"}):
+            if not set(raw) <= set(query.params):
+                continue
+            params = coerce_params(query, raw)
+            for graph in ("mini", "sample"):
+                assert _typed(embedded_engine.run(query.cypher, params, graph=graph)) == _typed(
+                    _client_answer(embedded_engine, query.cypher, params, graph)), name
+    text = ("RETURN {a: 1, b: [1.5, 'x', null, true, false]} AS m, 'é\"\\\\' AS s, $p AS p, "
+            "$q AS q, $r AS r, [] AS e")
+    params = {"p": 'say "hi" \\ there', "q": [1, 2.5, None, True, "", "x"], "r": -3}
+    answer = embedded_engine.run(text, params, graph="mini")
+    assert _typed(answer) == _typed(_client_answer(embedded_engine, text, params, "mini"))
+    assert answer[1][0][2] == params["p"] and answer[1][0][3] == params["q"]
+    assert embedded_engine.run("MATCH (n) WHERE false RETURN n", graph="mini") == (["n"], [])
+
+
+def test_answers_the_socket_reader_does_not_decode_come_from_the_client(
+        embedded_engine: Any) -> None:
+    columns, rows = embedded_engine.run("MATCH (t:Trial) RETURN t LIMIT 1", graph="mini")
+    assert columns == ["t"] and type(rows[0][0]).__name__ == "Node"
+    with pytest.raises(EngineError, match="Invalid input"):
+        embedded_engine.run("RETURN 1 +", graph="mini")
+    assert embedded_engine.run("RETURN 1 AS one", graph="mini") == (["one"], [[1]])

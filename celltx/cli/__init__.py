@@ -1,59 +1,38 @@
-"""The ``celltx`` command line: a thin skin over the Python API, one module per command group."""
+"""The ``celltx`` command line: a thin skin over the Python API, one module per command group.
+
+The typer application is ``app`` (``from celltx.cli import app``), built on first use in
+:mod:`celltx.cli.typer_app`. :func:`main` first offers the arguments to :mod:`celltx.cli.fast`,
+which answers ``celltx --help`` and well-formed ``celltx query …`` lines without typer (its
+start-up, with the pydantic adapters it builds to convert parameters, took longer than the
+answer); every other command line, and any it does not recognise exactly, goes to typer.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import sys
+from typing import TYPE_CHECKING, Any
 
-import typer
-from typer.core import TyperArgument, TyperOption
+if TYPE_CHECKING:
+    import typer
 
-from celltx import __version__
-from celltx.cli import core, explain, fetch, landscape, neo4j, query, rdf, report, vocab
-from celltx.cli.export import export_app
-
-app = typer.Typer(
-    name="celltx",
-    help="A knowledge graph of immune-cell-therapy clinical trials.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        typer.echo(f"celltx {__version__}")  # = the package metadata's (a test checks)
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(ctx: typer.Context, version: Annotated[bool, typer.Option(
-        "--version", help="Print the version and exit.", callback=_print_version,
-        is_eager=True)] = False) -> None:
-    _tidy(ctx.command)
-
-
-def _tidy(command: Any) -> None:
-    """Help in the usual conventions: flags without a type, arguments as NCT_ID."""
-    for param in command.params:
-        if isinstance(param, TyperOption) and param.is_flag:
-            param.metavar = ""
-        elif isinstance(param, TyperArgument) and param.metavar is None and param.name:
-            param.metavar = param.name.upper()
-    for sub in getattr(command, "commands", {}).values():
-        _tidy(sub)
-core.register(app)
-explain.register(app)
-landscape.register(app)
-neo4j.register(app)
-query.register(app)
-rdf.register(app)
-vocab.register(app)
-fetch.register(app)
-report.register(app)
-app.add_typer(export_app, name="export")
+    app: typer.Typer
 
 
 def main() -> None:
+    from celltx.cli.fast import run
+
+    code = run(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
+    from celltx.cli.typer_app import app
+
     app()
+
+
+def __getattr__(name: str) -> Any:
+    """``app``, the typer application, imported on first use."""
+    if name == "app":
+        from celltx.cli.typer_app import app
+
+        return app
+    raise AttributeError(f"module 'celltx.cli' has no attribute {name!r}")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
 
+from celltx.cli.output import get_console, graph_dir, print_error, print_json
 from celltx.graph import store
 
 if TYPE_CHECKING:
@@ -25,12 +23,10 @@ GraphOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
-console = Console()
-err_console = Console(stderr=True)
-
-
-def graph_dir(path: Path | None) -> Path:
-    return path if path is not None else store.default_dir()
+console = get_console()
+err_console = get_console(stderr=True)
+__all__ = ["GraphOption", "JsonOption", "console", "err_console", "fail", "graph_dir",
+           "load_graph", "print_json", "read_graph_dir"]
 
 
 def read_graph_dir(read: Callable[[Path], T], path: Path | None) -> T:
@@ -47,9 +43,5 @@ def load_graph(path: Path | None) -> TrialGraph:
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    print_error(message)
     raise typer.Exit(code)
-
-
-def print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

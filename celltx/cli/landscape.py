@@ -44,7 +44,7 @@ def landscape_command(
     as_json: JsonOption = False,
 ) -> None:
     """Answer the headline landscape questions on the embedded engines (no server needed)."""
-    from celltx.cli.query import TARGET_COLUMNS, displayed
+    from celltx.cli.questions import TARGET_COLUMNS, displayed
     from celltx.queries.compare import normalise_rows
     from celltx.queries.run import run_query
 

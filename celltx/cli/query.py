@@ -1,31 +1,19 @@
-"""``celltx query``: list the stored questions, or answer one on an engine."""
+"""``celltx query``: list the stored questions, or answer one on an engine.
+
+The command's work is :func:`celltx.cli.questions.answer_query` (no typer), which
+:mod:`celltx.cli.fast` also calls directly; this module gives it its typer options and help.
+"""
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from celltx.cli.common import (
-    GraphOption,
-    JsonOption,
-    console,
-    err_console,
-    fail,
-    graph_dir,
-    print_json,
-)
-from celltx.graph import store
-from celltx.graph.store import GraphDirError
-from celltx.queries.names import ENGINES, SLICE_PARAMS, query_names
-
-# The catalogue (pydantic models), the engines, the graph model and the ontology are imported
-# when a question is answered, not to register the command or show its help.
+from celltx.cli.common import GraphOption, JsonOption
+from celltx.cli.output import CommandFailed
+from celltx.cli.questions import answer_query
+from celltx.queries.names import ENGINES, query_names
 
 
 def register(app: typer.Typer) -> None:
@@ -36,76 +24,6 @@ def _epilog() -> str:
     names = ", ".join(query_names())
     return (f"Questions: {names}.\n\n"
             "Example: celltx query targets_in_condition_by_platform -p condition=AML")
-
-
-def _parse_params(pairs: list[str]) -> dict[str, str]:
-    params: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            fail(f"--param takes key=value, not {pair!r}")
-        params[key.strip()] = value
-    return params
-
-
-TARGET_COLUMNS = frozenset({"target", "target_a", "target_b", "targets", "shared_targets"})
-"""Columns of target ids: shown in tables with their usual name ("BCMA (TNFRSF17)"); JSON and
-CSV keep the ids."""
-
-
-def displayed(value: Any) -> Any:
-    from celltx.ontology.display import target_label
-
-    if isinstance(value, list):
-        return [displayed(v) for v in value]
-    return target_label(value) if isinstance(value, str) else value
-
-
-def _coverage(name: str, graph: Path | None) -> dict[str, Any] | None:
-    """The question's coverage recorded by ``celltx build`` in the graph's stats, if any."""
-    try:
-        cover = store.load_stats(graph_dir(graph)).get("coverage") or {}
-    except GraphDirError:
-        return None
-    return cover.get(name)  # type: ignore[no-any-return]
-
-
-def _sliced_coverage(name: str, graph: Path | None,
-                     params: dict[str, Any]) -> dict[str, Any] | None:
-    """The question's coverage within a landscape slice (``registry``, ``status``, ``since``,
-    ``until``, ``cell_source``), counted on the loaded graph: the build's figure is for the whole
-    graph."""
-    from celltx.queries.coverage import coverage
-
-    cover = coverage(name, store.load(graph_dir(graph)), params)
-    return None if cover is None else {**cover.to_json(), "text": cover.text(), "scope": "slice"}
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "; ".join(_cell(v) for v in value)
-    return str(value)
-
-
-def _list_queries(as_json: bool) -> None:
-    from celltx.queries.catalogue import load_catalogue
-
-    catalogue = load_catalogue()
-    if as_json:
-        print_json([{"name": q.name, "title": q.title, "description": q.description,
-                     "params": q.params, "columns": list(q.columns),
-                     "sparql": q.sparql is not None} for q in catalogue.values()])
-        return
-    table = Table(title=f"{len(catalogue)} stored questions", show_lines=False)
-    table.add_column("name", style="bold", no_wrap=True)
-    table.add_column("title")
-    table.add_column("parameters (defaults)")
-    for q in catalogue.values():
-        params = ", ".join(f"{k}={'null' if v is None else v}" for k, v in q.params.items())
-        table.add_row(q.name, q.title, params or "—")
-    console.print(table)
 
 
 def query_command(
@@ -126,63 +44,7 @@ def query_command(
     = False,
 ) -> None:
     """Answer a stored landscape question (Cypher on the embedded engine by default)."""
-    if list_:
-        _list_queries(as_json)
-        return
-    from celltx.queries.catalogue import load_catalogue
-
-    catalogue = load_catalogue()
-    if name is None:
-        fail(f"name a stored query, or use --list; known: {', '.join(catalogue)}")
-    if name not in catalogue:
-        fail(f"no stored query {name!r}; known: {', '.join(catalogue)}")
-    if engine not in ENGINES:
-        fail(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
-    if as_json and as_csv:
-        fail("choose one of --json and --csv")
-    from celltx.graph.neo4j_connection import ServerError
-    from celltx.queries.params import ParamError
-    from celltx.queries.run import run_query
-
-    params = _parse_params(param or [])  # before the try: a failure here exits (typer.Exit)
     try:
-        result = run_query(name, params, engine=engine, graph_dir=graph_dir(graph),
-                           endpoint=endpoint)
-    except GraphDirError as exc:
-        fail(str(exc))
-    except ParamError as exc:
-        fail(str(exc), code=2)
-    except (ValueError, KeyError) as exc:
-        fail(str(exc.args[0]) if exc.args else str(exc))
-    except ImportError as exc:
-        fail(f"the {engine} engine is not available in this installation: {exc}")
-    except ServerError as exc:
-        fail(str(exc))
-    except RuntimeError as exc:  # the embedded engine failed to start or a query failed
-        fail(f"{engine} engine: {exc}")
-    sliced = any(k in params for k in SLICE_PARAMS)
-    cover = _sliced_coverage(name, graph, params) if sliced else _coverage(name, graph)
-    if as_json:
-        sys.stdout.write(json.dumps({**result.to_json(), "coverage": cover},
-                                    ensure_ascii=False) + "\n")
-        return
-    if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(result.columns)
-        for row in result.rows:
-            writer.writerow([_cell(v) for v in row])
-        return
-    query = catalogue[name]
-    table = Table(title=query.title, caption=f"{len(result.rows)} rows · {engine}")
-    for col in result.columns:
-        table.add_column(col)
-    targets = [c in TARGET_COLUMNS for c in result.columns]
-    for row in result.rows:
-        table.add_row(*(_cell(displayed(v) if is_target else v)
-                        for v, is_target in zip(row, targets, strict=True)))
-    console.print(table)
-    if cover:
-        console.print(f"coverage: {cover['text']} in {'this slice' if sliced else 'the graph'}",
-                      highlight=False)
-    if not result.rows:
-        err_console.print("(no rows)")
+        answer_query(name, param, engine, endpoint, graph, as_json, as_csv, list_)
+    except CommandFailed as exc:
+        raise typer.Exit(exc.code) from None

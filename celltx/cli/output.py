@@ -1,0 +1,56 @@
+"""Output and failure helpers of the command line that need neither typer nor, until something
+is printed with it, rich: :mod:`celltx.cli.fast` answers with them before typer is imported, and
+:mod:`celltx.cli.common` shares them with the typer commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_consoles: dict[bool, Console] = {}
+
+
+def get_console(*, stderr: bool = False) -> Console:
+    """The rich console on stdout (or stderr), made on first use (importing rich takes a while
+    that JSON output does not need)."""
+    console = _consoles.get(stderr)
+    if console is None:
+        from rich.console import Console
+
+        console = _consoles[stderr] = Console(stderr=stderr)
+    return console
+
+
+class CommandFailed(Exception):
+    """A command that printed why it failed and must exit with ``code`` (typer turns it into
+    ``typer.Exit``; :mod:`celltx.cli.fast` into the process's exit status)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def print_error(message: str) -> None:
+    """``Error: message`` on stderr (bold red on a terminal), never wrapped."""
+    get_console(stderr=True).print(f"[bold red]Error:[/] {message}", highlight=False,
+                                   soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    print_error(message)
+    raise CommandFailed(code)
+
+
+def graph_dir(path: Path | None) -> Path:
+    from celltx.graph import store
+
+    return path if path is not None else store.default_dir()
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
