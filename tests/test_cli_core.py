@@ -159,8 +159,10 @@ def test_help_and_version_follow_the_usual_conventions(sample_build) -> None:
     trial = celltx("trial", "-h").stdout
     assert "NCT_ID" in trial and "nct_id" not in trial
     build = celltx("build", "--help").stdout
-    flag_line = next(line for line in build.splitlines() if "--keep-going" in line)
-    assert "<bool>" not in flag_line  # flags carry no type
+    assert "--keep-going" in build and "--help" in build
+    for helped in (short, build, trial, celltx("export", "-h").stdout,
+                   celltx("export", "rdf", "-h").stdout, celltx("query", "-h").stdout):
+        assert "<bool>" not in helped  # flags (--version and --help too) carry no type
     query = celltx("query", "--help").stdout
     assert "target_momentum" in query and "Example: celltx query" in query
 

@@ -182,7 +182,7 @@ def print_root_help(prog: str) -> None:
                     padding=(0, 1))
     for long, short, help_text in ROOT_OPTIONS:
         options.add_row(highlighter(long), highlighter(short), negative(""), negative(""),
-                        types(Text("<bool>", style="bold yellow", overflow="fold")),
+                        types(Text("", style="bold yellow", overflow="fold")),
                         Columns([text(help_text)]))
     console.print(Panel(options, border_style="dim", title="Options", title_align="left"))
 
