@@ -741,6 +741,13 @@ _SENTENCE = re.compile(r"(?<=[.;])\s+|(?<=[a-z][.;])(?=[A-Z])|\n+")
 _CODED_T_CELLS = re.compile(r"^(?!CD\d)(?:[A-Za-z]*\d[A-Za-z0-9-]*(?:\s+[A-Z][\w™®-]*)?"
                             r"|[A-Z]{2,6}-?)[\s-]T[- ]?(?:cells?|lymphocytes)$", re.IGNORECASE)
 """A product code (a digit in it, or capitals joined to "-T") with a brand word, then "T cells"."""
+_NOT_IMMUNE_CELLS = re.compile(
+    r"(?i)\bstromal|mesenchymal|\bMSCs?\b|fibroblasts?|chondrocytes?|keratinocytes?"
+    r"|\bislets?\b|hepatocytes?|myoblasts?|cardiomyocytes?|neural (?:stem|progenitor)"
+    r"|retinal pigment|platelet[- ]rich|adipose[- ]derived|(?:hematopoietic|haematopoietic)"
+    r" stem")
+"""Cells that are not immune effector cells (``GUIDE.md``: mesenchymal stromal cells and a
+stem-cell transplant are not cell therapy here)."""
 _CELL_DOSE = re.compile(r"(?i)(?:\d|10\^?\d|10⁶|10⁷|10⁸)[^.;]{0,25}?\b"
                         r"(?:CAR[- ]?T|CAR[- ]?NK|NK|CIK|"
                         r"TIL|γδ ?T|iNKT)[- ]?cells?\s*(?:/|per)\s*(?:kg|m2|m²)")
@@ -1000,8 +1007,11 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             if opening is not None:
                 near, near_platform = opening
         if (near_platform is None and code and not _title_context_only(title) and any(
-                _CODE_CELLS.search(t) for t in [title, coded[0].name, *texts["summary"]])):
-            # "LY011 cell injection": a code-named cell product whose kind is not stated
+                _CODE_CELLS.search(t) for t in [title, coded[0].name, *texts["summary"]])
+                and not _NOT_IMMUNE_CELLS.search(" ".join(
+                    (coded[0].name, coded[0].description or "")))):
+            # "LY011 cell injection": a code-named cell product whose kind is not stated (not
+            # "NG01 - Autologous bone marrow derived human stromal cells": no immune cells)
             near, near_platform = coded[0].name, "other"
         if near and near_platform and not _title_context_only(near):
             cands.append(_Cand(platform=near_platform, code=code,

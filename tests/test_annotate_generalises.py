@@ -639,3 +639,21 @@ def test_a_t_cell_subset_is_not_a_product_code(name: str) -> None:
                                             record=0),
                       interventions=(Intervention(name=name, type="OTHER"),))
     assert not annotate(rec).products
+
+
+@pytest.mark.parametrize(("name", "want"), [
+    # a code-named cell product whose kind is not stated is a cell therapy ("other") ...
+    ("LY011 Cell Injection", ["other"]),
+    # ... unless the cells are not immune cells (GUIDE.md: stromal cells are not cell therapy)
+    ("NG01 - Autologous bone marrow derived human stromal cells", []),
+    ("XM02 mesenchymal stem cells", []),
+])
+def test_code_named_cells_that_are_not_immune_cells(name: str, want: list) -> None:
+    from celltx.models import Intervention, Provenance, SourceFormat
+
+    code = name.split()[0]
+    rec = TrialRecord(nct_id="NCT00000001", brief_title=f"Study of {code} Cell Therapy",
+                      provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
+                                            record=0),
+                      interventions=(Intervention(name=name, type="BIOLOGICAL"),))
+    assert [p.platform for p in annotate(rec).products] == want
