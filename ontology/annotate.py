@@ -612,7 +612,8 @@ _NOT_CODE = re.compile(
     r"|HIV-\d|HPV-?\d+|EBV|CMV|GD-?2|B7-?H\d|CTX|TAE|TACE|IL\d+|ICAM-\d"
     r"|\d*-?(?:BB|28)[-.]?(?:z|ζ|zeta)[\w-]*|[\w-]*costimulatory|\d*-?1BB[\w-]*"
     r"|(?:bi-?)?\d?S?CAR\d*|anti-?[\w-]+|PD-?L?1|TGFBR\d[\w-]*|CTLA-?4|CD\d+[A-Za-z]?"
-    r"|\w*CAR-?T|\w*CART-?\d+|IL-?\d+[\w-]*|\d+(?:\.\d+)?[x×]\d+\w*)$")
+    r"|\w*CAR-?T|\w*CART-?\d+|IL-?\d+[\w-]*|\d+(?:\.\d+)?[x×]\d+\w*"
+    r"|interleukin-?\d+\w*|interferon-?\w*|\w+-?\d+-?valent|\d+-(?-i:[a-z]{3,}))$")
 
 
 def _code(name: str) -> str | None:

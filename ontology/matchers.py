@@ -533,11 +533,14 @@ MASKS = Prefiltered(
     r" lymphocytes?|tumou?r[- ]infiltrating lymphocytes? (?:density|infiltration|scores?|counts?|levels?"  # noqa: E501
     r"|as (?:a )?biomarkers?)|TILs? (?:density|score|count|levels?|infiltration))"
     r"|\bcART\b|\bCART\s+regimen"
+    r"|(?:natural killer|NK|T|lymphocyte)[- ]cells?[- ](?:stimulatory|growth|maturation"
+    r"|activating|differentiation)[- ]factors?|lymphocyte maturation factor"
     r"|anti-?[\w-]+\s+(?:monoclonal\s+)?(?:antibod(?:y|ies)|mAbs?)\b(?![- ](?:derived|fragment"
     r"|based|domain|sequence))(?!\s+(?:single|scFv|\(scFv|fragment|variable|binding|domain))"
 )
 """Phrases that look like a cell therapy or its target and are not (diseases, biomarkers, HIV
-therapy, a monoclonal antibody given beside the cells: "anti-CD38 monoclonal antibody")."""
+therapy, a monoclonal antibody given beside the cells: "anti-CD38 monoclonal antibody", a
+cytokine's other name: "natural killer cell stimulatory factor" is IL-12)."""
 
 _P = r"(?:[- ]?(?:T|NK|NKT|M|macrophages?|γδ ?T|cells?|therapy|engineered|modified))?"
 PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(

@@ -657,3 +657,42 @@ def test_code_named_cells_that_are_not_immune_cells(name: str, want: list) -> No
                                             record=0),
                       interventions=(Intervention(name=name, type="BIOLOGICAL"),))
     assert [p.platform for p in annotate(rec).products] == want
+
+
+def test_a_cytokines_other_name_is_not_a_cell_product() -> None:
+    # NCI names IL-12 "natural killer cell stimulatory factor" (2000s XML records): a cytokine
+    # trial, not NK cells; IL-2 is "T-cell growth factor"
+    from celltx.models import Intervention, Provenance, SourceFormat
+
+    for name, other in (("recombinant interleukin-12", "natural killer cell stimulatory factor"),
+                        ("aldesleukin", "T-cell growth factor")):
+        rec = TrialRecord(nct_id="NCT00000001", brief_title="Cytokine in Treating Lymphoma",
+                          provenance=Provenance(path="x", format=SourceFormat.CTGOV_XML,
+                                                record=0),
+                          interventions=(Intervention(name=name, type="BIOLOGICAL",
+                                                      other_names=(other,)),))
+        ann = annotate(rec)
+        assert not ann.products and not ann.is_cell_therapy, name
+
+
+@pytest.mark.parametrize(("ivs", "title", "want"), [
+    # a cytokine the cells express, or a number glued to a word, is not a product code
+    (["Interleukin-7 and Chemokine (C-C Motif) Ligand 19-expressing CD19-CAR-T cells"],
+     "IL-7 and CCL19-expressing CD19-CAR-T for Lymphoma",
+     ("Interleukin-7 and Chemokine (C-C Motif) Ligand 19-expressing CD19-CAR-T cells", None,
+      ["CD19"])),
+    # a cytokine given beside title-named cells does not name them
+    (["Fludarabine", "Interleukin-2"], "PD-1 Knockout EBV-CTLs for EBV Malignancies",
+     (None, None, [])),
+])
+def test_cytokines_are_not_product_codes(ivs: list, title: str, want: tuple) -> None:
+    from celltx.models import Intervention, Provenance, SourceFormat
+
+    rec = TrialRecord(nct_id="NCT00000001", brief_title=title,
+                      provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
+                                            record=0),
+                      interventions=tuple(Intervention(name=n, type="BIOLOGICAL") for n in ivs))
+    (product,) = annotate(rec).products
+    name, code, targets = want
+    assert (product.code, [t.key for t in product.targets]) == (code, targets)
+    assert product.name == name if name else "nterleukin" not in (product.name or "")
