@@ -300,6 +300,7 @@ _ENGINEERED_CELLS = re.compile(
     r"\s+vectors?")
 """Cells the summary says are given engineered with a CAR (or an antigen-directed vector)."""
 _CELL_INN = re.compile(r"(?i)\b[a-z]{2,8}-cel\b|\b[a-z]+(?:leucel|temcel)\b")
+_LEUKOCYTE_INN = re.compile(r"(?i)\b[a-z]{4,}leucel\b")
 """The short INN form of a cell product ("firi-cel") or its cell stem ("…autoleucel")."""
 _CONSTRUCT_CELLS = re.compile(r"(?i)\bT[- ]?(?:cells?|lymphocytes?)\b|(?P<nk>\bNK[- ]?cells?\b"
                               r"|natural killer cells?)")
@@ -737,7 +738,7 @@ def _phrase_fielded(iv: Intervention) -> Fielded:
 
 _CODE_CELLS = re.compile(r"(?i)[A-Za-z]*\d+[A-Za-z0-9-]*\s+(?:\w+\s+)?cells?\s+"
                          r"(?:injection|infusion|"
-                         r"therapy|product)")
+                         r"therapy|product|suspension|treatment)")
 _SENTENCE = re.compile(r"(?<=[.;])\s+|(?<=[a-z][.;])(?=[A-Z])|\n+")
 _CODED_T_CELLS = re.compile(r"^(?!CD\d)(?:[A-Za-z]*\d[A-Za-z0-9-]*(?:\s+[A-Z][\w™®-]*)?"
                             r"|[A-Z]{2,6}-?)[\s-]T[- ]?(?:cells?|lymphocytes)$", re.IGNORECASE)
@@ -1013,6 +1014,9 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                     (coded[0].name, coded[0].description or "")))):
             # "LY011 cell injection": a code-named cell product whose kind is not stated (not
             # "NG01 - Autologous bone marrow derived human stromal cells": no immune cells)
+            near, near_platform = coded[0].name, "other"
+        if near_platform is None and len(coded) == 1 and _LEUKOCYTE_INN.search(coded[0].name):
+            # "rivogenlecleucel": the INN stem -leucel names a product of white blood cells
             near, near_platform = coded[0].name, "other"
         if near and near_platform and not _title_context_only(near):
             cands.append(_Cand(platform=near_platform, code=code,
@@ -1514,9 +1518,9 @@ def product_rules() -> tuple[tuple[frozenset[str], ...], ...] | None:
     rules: list[tuple[frozenset[str], ...]] = []
     # every route by which a product gets a platform: the cues; an antigen-redirected cell
     # ("MSLN STAR-T cells", _TARGETED_CELLS); a CAR construct on named cells (which needs
-    # _CONSTRUCT_CELLS); a code-named cell product; a product code
+    # _CONSTRUCT_CELLS); a code-named cell product; a leukocyte INN; a product code
     for rx in (*(rx for _name, rx in mt.PLATFORM_CUES), _TARGETED_CELLS, _CONSTRUCT_CELLS,
-               _CODE_CELLS):
+               _CODE_CELLS, _LEUKOCYTE_INN):
         required = rw.required_rules(rx.pattern, boundaries=True)
         if required is None:
             return None

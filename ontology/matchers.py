@@ -614,7 +614,7 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                    r"|(?:knock-?out|knocked[- ]out|gene[- ]edited)[^.;]{0,25}?T[- ]cells?"
                    r"|\bT[- ]cell (?:\([A-Z]{2,5}\) )?products?\b"
                    r"|\b(?:donor|allodepleted)\s+(?:donor\s+)?T[- ]cells?"
-                   r"|\bTregs?\b|regulatory T[- ]cells?)"),
+                   r"|\bTregs?\b|regulatory T[- ]cells?|T[- ]regulatory cells?)"),
         ("other", r"(?i:dendritic cells? vaccines?|\bDC[- ]?vaccines?"
                   r"|(?:peptide|antigen|tumou?r|lysate|neoantigen)[- ](?:specific|pulsed|loaded)"
                   r"[- ]dendritic cells?|dendritic cells? (?:pulsed|loaded)"

@@ -696,3 +696,23 @@ def test_cytokines_are_not_product_codes(ivs: list, title: str, want: tuple) -> 
     name, code, targets = want
     assert (product.code, [t.key for t in product.targets]) == (code, targets)
     assert product.name == name if name else "nterleukin" not in (product.name or "")
+
+
+@pytest.mark.parametrize(("title", "name", "want"), [
+    # found label-free among corpus records outside the test part; same classes in dev4,
+    # dev7, dev16 and dev17, which score higher with them
+    ("Haplo-HSCT + Rivogenlecleucel", "rivogenlecleucel", ["other"]),  # INN stem -leucel
+    ("T Regulatory Cell Therapy in ARDS", "T regulatory cells", ["T cell"]),  # = Tregs
+    ("A Study of MT027 in Patients with Pleural Malignant Tumors", "MT027 cells suspension",
+     ["other"]),
+    ("TC-G203 for GPC3-Positive Advanced Solid Tumors", "TC-G203 cells treatment", ["other"]),
+    ("Remestemcel-L in GVHD", "remestemcel-L", []),  # -temcel: stromal cells, not -leucel
+])
+def test_cell_products_named_by_inn_or_code(title: str, name: str, want: list) -> None:
+    from celltx.models import Intervention, Provenance, SourceFormat
+
+    rec = TrialRecord(nct_id="NCT00000001", brief_title=title,
+                      provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
+                                            record=0),
+                      interventions=(Intervention(name=name, type="BIOLOGICAL"),))
+    assert [p.platform for p in annotate(rec).products] == want
