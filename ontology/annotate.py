@@ -614,7 +614,8 @@ _NOT_CODE = re.compile(
     r"|\d*-?(?:BB|28)[-.]?(?:z|ζ|zeta)[\w-]*|[\w-]*costimulatory|\d*-?1BB[\w-]*"
     r"|(?:bi-?)?\d?S?CAR\d*|anti-?[\w-]+|PD-?L?1|TGFBR\d[\w-]*|CTLA-?4|CD\d+[A-Za-z]?"
     r"|\w*CAR-?T|\w*CART-?\d+|IL-?\d+[\w-]*|\d+(?:\.\d+)?[x×]\d+\w*"
-    r"|interleukin-?\d+\w*|interferon-?\w*|\w+-?\d+-?valent|\d+-(?-i:[a-z]{3,}))$")
+    r"|interleukin-?\d+\w*|interferon-?\w*|\w+-?\d+-?valent|\d+-(?-i:[a-z]{3,})"
+    r"|CD\d+(?:low|lo|high|hi|neg|pos|dim|bright)\w*)$")
 
 
 def _code(name: str) -> str | None:

@@ -681,6 +681,10 @@ def test_a_cytokines_other_name_is_not_a_cell_product() -> None:
      "IL-7 and CCL19-expressing CD19-CAR-T for Lymphoma",
      ("Interleukin-7 and Chemokine (C-C Motif) Ligand 19-expressing CD19-CAR-T cells", None,
       ["CD19"])),
+    # nor is a marker phenotype ("CD127low")
+    (["CD4+CD25+CD127lowFoxP3+ T regulatory cells injection"],
+     "Injection of CD4+CD25+FoxP3+ T Cells to Prevent Organ Rejection",
+     ("CD4+CD25+CD127lowFoxP3+ T regulatory cells injection", None, [])),
     # a cytokine given beside title-named cells does not name them
     (["Fludarabine", "Interleukin-2"], "PD-1 Knockout EBV-CTLs for EBV Malignancies",
      (None, None, [])),
