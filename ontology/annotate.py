@@ -991,6 +991,7 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
         # natural killer (NK)-cell immunotherapy" beside "Daratumumab/rHuPH20")
         coded.sort(key=lambda i: _platform(_code_near(i, summary)[1] or "") is None)
         code, near = _code_near(coded[0], summary) if coded else (None, None)
+        near_from = ("summary", "platform cue beside the product code")
         if near is None and coded and re.search(r"(?i)cells?\b", coded[0].name):
             name = re.sub(r"(?i)\s*(?:injection|infusion)$", "", coded[0].name).lower()
             near = next((sent for sent in _SENTENCE.split(summary)
@@ -1016,14 +1017,15 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             # "LY011 cell injection": a code-named cell product whose kind is not stated (not
             # "NG01 - Autologous bone marrow derived human stromal cells": no immune cells)
             near, near_platform = coded[0].name, "other"
+            near_from = ("phrase", "a code-named cell product whose kind is not stated")
         if near_platform is None and len(coded) == 1 and _LEUKOCYTE_INN.search(coded[0].name):
             # "rivogenlecleucel": the INN stem -leucel names a product of white blood cells
             near, near_platform = coded[0].name, "other"
+            near_from = ("phrase", "the INN stem -leucel names a product of white blood cells")
         if near and near_platform and not _title_context_only(near):
             cands.append(_Cand(platform=near_platform, code=code,
                                name=coded[0].name, as_written=coded[0].name,
-                               phrase=_phrase_fielded(coded[0]),
-                               platform_from=("summary", "platform cue beside the product code")))
+                               phrase=_phrase_fielded(coded[0]), platform_from=near_from))
     if not cands and ivs and all(_PLACEHOLDER_ARM.match(i.name.strip()) for i in ivs):
         # interventions named only as dose levels or cohorts ("Dose level 1 group"), and a
         # summary that opens with what is studied ("… the safety … of BCMA CAR-T（S103）")

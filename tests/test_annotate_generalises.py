@@ -720,3 +720,19 @@ def test_cell_products_named_by_inn_or_code(title: str, name: str, want: list) -
                                             record=0),
                       interventions=(Intervention(name=name, type="BIOLOGICAL"),))
     assert [p.platform for p in annotate(rec).products] == want
+
+
+def test_a_product_of_unstated_kind_says_why_it_is_a_cell_product() -> None:
+    from celltx.models import Intervention, Provenance, SourceFormat
+
+    for title, name, rule in (
+            ("Study of Welgenaleucel in B-cell Lymphoma", "Welgenaleucel", "INN stem -leucel"),
+            ("LY011 Cell Injection in NHL", "LY011 Cell Injection", "kind is not stated")):
+        rec = TrialRecord(nct_id="NCT00000001", brief_title=title,
+                          provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
+                                                record=0),
+                          interventions=(Intervention(name=name, type="BIOLOGICAL"),))
+        (product,) = annotate(rec).products
+        ev = product.platform_evidence
+        assert ev is not None and ev.field == "intervention" and ev.text == name
+        assert rule in ev.rule
