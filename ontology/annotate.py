@@ -300,8 +300,9 @@ _ENGINEERED_CELLS = re.compile(
     r"\s+vectors?")
 """Cells the summary says are given engineered with a CAR (or an antigen-directed vector)."""
 _CELL_INN = re.compile(r"(?i)\b[a-z]{2,8}-cel\b|\b[a-z]+(?:leucel|temcel)\b")
-_LEUKOCYTE_INN = re.compile(r"(?i)\b[a-z]{4,}leucel\b")
 """The short INN form of a cell product ("firi-cel") or its cell stem ("…autoleucel")."""
+_LEUKOCYTE_INN = re.compile(r"(?i)\b[a-z]{4,}leucel\b")
+"""An INN with the stem -leucel, a product of white blood cells ("rivogenlecleucel")."""
 _CONSTRUCT_CELLS = re.compile(r"(?i)\bT[- ]?(?:cells?|lymphocytes?)\b|(?P<nk>\bNK[- ]?cells?\b"
                               r"|natural killer cells?)")
 _TCR_ANTIGENS = {"WT1", "PRAME", "CTAG1B", "MAGEA4", "AFP"}
@@ -989,8 +990,10 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
         summary = " ".join(texts["descriptions"] + texts["summary"])
         # of several code-named interventions, the one the summary calls cells ("FT538 is …
         # natural killer (NK)-cell immunotherapy" beside "Daratumumab/rHuPH20")
-        coded.sort(key=lambda i: _platform(_code_near(i, summary)[1] or "") is None)
-        code, near = _code_near(coded[0], summary) if coded else (None, None)
+        nears = sorted(((i, *_code_near(i, summary)) for i in coded),
+                       key=lambda n: _platform(n[2] or "") is None)
+        coded = [i for i, _code_of, _near in nears]
+        code, near = (nears[0][1], nears[0][2]) if nears else (None, None)
         near_from = ("summary", "platform cue beside the product code")
         if near is None and coded and re.search(r"(?i)cells?\b", coded[0].name):
             name = re.sub(r"(?i)\s*(?:injection|infusion)$", "", coded[0].name).lower()

@@ -204,7 +204,6 @@ def print_root_help(prog: str) -> None:
 _VALUE_OPTIONS = {"--param": "param", "-p": "param", "--engine": "engine", "-e": "engine",
                   "--endpoint": "endpoint", "--graph": "graph", "-g": "graph"}
 _FLAGS = {"--json": "as_json", "--csv": "as_csv", "--list": "list_", "-l": "list_"}
-GRAPH_ENV = "CELLTX_GRAPH"  # graph.store.ENV_VAR, which the --graph option reads
 
 
 def query_args(args: list[str]) -> dict[str, Any] | None:
@@ -245,7 +244,9 @@ def query_args(args: list[str]) -> dict[str, Any] | None:
     out["name"] = names[0] if names else None
     out["engine"] = out["engine"] or "embedded"
     out["param"] = out["param"] or None
-    graph = out["graph"] or os.environ.get(GRAPH_ENV) or None
+    from celltx.graph.store import ENV_VAR  # (which the --graph option reads)
+
+    graph = out["graph"] or os.environ.get(ENV_VAR) or None
     if graph is not None:
         try:
             os.stat(graph)
