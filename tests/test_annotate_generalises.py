@@ -12,7 +12,7 @@ from celltx.loaders.ctgov_v2 import study_to_record
 from celltx.ontology.annotate import annotate
 from celltx.ontology.terms import TrialAnnotation
 
-from celltx.models import Provenance, SourceFormat, TrialRecord
+from celltx.models import Intervention, Provenance, SourceFormat, TrialRecord
 
 FIXTURES = Path(__file__).parent / "fixtures" / "normalise"
 
@@ -630,14 +630,20 @@ def test_code_named_cell_products(dev4_classes: dict, nct: str, want: list) -> N
     assert [(p.platform, [t.key for t in p.targets]) for p in ann.products] == want
 
 
+def _record(title: str, *interventions: Intervention, fmt: SourceFormat = SourceFormat.CTGOV_V2_JSON
+            ) -> TrialRecord:
+    """A record of a title and interventions, for a class written out in a test."""
+    return TrialRecord(nct_id="NCT00000001", brief_title=title, interventions=interventions,
+                       provenance=Provenance(path="x", format=fmt, record=0))
+
+
+def _given(name: str, kind: str = "BIOLOGICAL") -> Intervention:
+    return Intervention(name=name, type=kind)
+
+
 @pytest.mark.parametrize("name", ["CD4 T cells", "CD45RA T cells", "CD8 T lymphocytes"])
 def test_a_t_cell_subset_is_not_a_product_code(name: str) -> None:
-    from celltx.models import Intervention, Provenance, SourceFormat
-
-    rec = TrialRecord(nct_id="NCT00000001", brief_title="T-cell subsets in CD19+ lymphoma",
-                      provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
-                                            record=0),
-                      interventions=(Intervention(name=name, type="OTHER"),))
+    rec = _record("T-cell subsets in CD19+ lymphoma", _given(name, "OTHER"))
     assert not annotate(rec).products
 
 
@@ -649,28 +655,18 @@ def test_a_t_cell_subset_is_not_a_product_code(name: str) -> None:
     ("XM02 mesenchymal stem cells", []),
 ])
 def test_code_named_cells_that_are_not_immune_cells(name: str, want: list) -> None:
-    from celltx.models import Intervention, Provenance, SourceFormat
-
-    code = name.split()[0]
-    rec = TrialRecord(nct_id="NCT00000001", brief_title=f"Study of {code} Cell Therapy",
-                      provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
-                                            record=0),
-                      interventions=(Intervention(name=name, type="BIOLOGICAL"),))
+    rec = _record(f"Study of {name.split()[0]} Cell Therapy", _given(name))
     assert [p.platform for p in annotate(rec).products] == want
 
 
 def test_a_cytokines_other_name_is_not_a_cell_product() -> None:
     # NCI names IL-12 "natural killer cell stimulatory factor" (2000s XML records): a cytokine
     # trial, not NK cells; IL-2 is "T-cell growth factor"
-    from celltx.models import Intervention, Provenance, SourceFormat
-
     for name, other in (("recombinant interleukin-12", "natural killer cell stimulatory factor"),
                         ("aldesleukin", "T-cell growth factor")):
-        rec = TrialRecord(nct_id="NCT00000001", brief_title="Cytokine in Treating Lymphoma",
-                          provenance=Provenance(path="x", format=SourceFormat.CTGOV_XML,
-                                                record=0),
-                          interventions=(Intervention(name=name, type="BIOLOGICAL",
-                                                      other_names=(other,)),))
+        rec = _record("Cytokine in Treating Lymphoma",
+                      Intervention(name=name, type="BIOLOGICAL", other_names=(other,)),
+                      fmt=SourceFormat.CTGOV_XML)
         ann = annotate(rec)
         assert not ann.products and not ann.is_cell_therapy, name
 
@@ -690,13 +686,7 @@ def test_a_cytokines_other_name_is_not_a_cell_product() -> None:
      (None, None, [])),
 ])
 def test_cytokines_are_not_product_codes(ivs: list, title: str, want: tuple) -> None:
-    from celltx.models import Intervention, Provenance, SourceFormat
-
-    rec = TrialRecord(nct_id="NCT00000001", brief_title=title,
-                      provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
-                                            record=0),
-                      interventions=tuple(Intervention(name=n, type="BIOLOGICAL") for n in ivs))
-    (product,) = annotate(rec).products
+    (product,) = annotate(_record(title, *map(_given, ivs))).products
     name, code, targets = want
     assert (product.code, [t.key for t in product.targets]) == (code, targets)
     assert product.name == name if name else "nterleukin" not in (product.name or "")
@@ -713,26 +703,14 @@ def test_cytokines_are_not_product_codes(ivs: list, title: str, want: tuple) -> 
     ("Remestemcel-L in GVHD", "remestemcel-L", []),  # -temcel: stromal cells, not -leucel
 ])
 def test_cell_products_named_by_inn_or_code(title: str, name: str, want: list) -> None:
-    from celltx.models import Intervention, Provenance, SourceFormat
-
-    rec = TrialRecord(nct_id="NCT00000001", brief_title=title,
-                      provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
-                                            record=0),
-                      interventions=(Intervention(name=name, type="BIOLOGICAL"),))
-    assert [p.platform for p in annotate(rec).products] == want
+    assert [p.platform for p in annotate(_record(title, _given(name))).products] == want
 
 
 def test_a_product_of_unstated_kind_says_why_it_is_a_cell_product() -> None:
-    from celltx.models import Intervention, Provenance, SourceFormat
-
     for title, name, rule in (
             ("Study of Welgenaleucel in B-cell Lymphoma", "Welgenaleucel", "INN stem -leucel"),
             ("LY011 Cell Injection in NHL", "LY011 Cell Injection", "kind is not stated")):
-        rec = TrialRecord(nct_id="NCT00000001", brief_title=title,
-                          provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
-                                                record=0),
-                          interventions=(Intervention(name=name, type="BIOLOGICAL"),))
-        (product,) = annotate(rec).products
+        (product,) = annotate(_record(title, _given(name))).products
         ev = product.platform_evidence
         assert ev is not None and ev.field == "intervention" and ev.text == name
         assert rule in ev.rule
