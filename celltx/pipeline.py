@@ -109,7 +109,8 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
             progress(BuildProgress(path, records_read + n, per_source.files, total))
 
     try:
-        for number, result in enumerate(read_all(sources, keep_going, scope, tick)):
+        number = 0  # of the result's first source
+        for result in read_all(sources, keep_going, scope, tick):
             if result.error:
                 raise BuildError(result.error)
             for rec in result.kept:
@@ -119,8 +120,9 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
                 else:
                     records_by_nct[rec.nct_id].append(rec)
             rejects.extend(result.rejects)
-            for nct, index in result.screened:
-                screened.add(number, nct, index)
+            for offset, nct, index in result.screened:
+                screened.add(number + offset, nct, index)
+            number += result.sources
             per_source.add(result)
             records_read += result.records
             if progress:

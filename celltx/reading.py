@@ -45,10 +45,29 @@ class SourceResult:
     out_of_scope: int = 0
     kept: list[TrialRecord] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
-    screened: list[tuple[str | None, int]] = field(default_factory=list)
-    """(NCT number, record index) of each record ruled out before merging."""
+    screened: list[tuple[int, str | None, int]] = field(default_factory=list)
+    """(source offset in the run, NCT number, record index) of each record ruled out before
+    merging."""
     error: str | None = None
     """Why the source could not be read, when ``keep_going`` is off."""
+    sources: int = 1
+    """How many sources this result counts: a worker folds a run of members of one archive,
+    in one format, that gave only out-of-scope records into one result (``path`` is the
+    first's), so that a bulk download of 500,000 members does not send 500,000 results."""
+
+    def folds(self, other: SourceResult) -> bool:
+        """Fold ``other``, the next source, into this result when both only ruled records out
+        and are members of the same archive in the same format."""
+        if (self.kept or self.rejects or self.error or other.kept or other.rejects
+                or other.error or self.fmt != other.fmt or "!" not in self.path
+                or self.path.split("!", 1)[0] != other.path.split("!", 1)[0]):
+            return False
+        self.screened += [(self.sources + offset, nct, index)
+                          for offset, nct, index in other.screened]
+        self.records += other.records
+        self.out_of_scope += other.out_of_scope
+        self.sources += other.sources
+        return True
 
 
 def read_one(source: SourceFile, keep_going: bool, scope: str,
@@ -70,12 +89,12 @@ def read_one(source: SourceFile, keep_going: bool, scope: str,
             out.records += 1
             if isinstance(item, Screened):
                 out.out_of_scope += 1
-                out.screened.append((item.nct_id, item.record))
+                out.screened.append((0, item.nct_id, item.record))
             elif isinstance(item, Reject):
                 out.rejects.append(item)
             elif item.nct_id is not None and keep is not None and not keep(item):
                 out.out_of_scope += 1
-                out.screened.append((item.nct_id, item.provenance.record))
+                out.screened.append((0, item.nct_id, item.provenance.record))
             else:
                 out.kept.append(item)
             if tick and out.records % 500 == 0:
@@ -128,7 +147,12 @@ def _batches(paths: Iterator[str], size: int) -> Iterator[list[str]]:
 
 def _read_batch(task: tuple[list[str], bool, str]) -> list[SourceResult]:
     paths, keep_going, scope = task
-    return [read_one(reopen(p), keep_going, scope) for p in paths]
+    out: list[SourceResult] = []
+    for p in paths:
+        result = read_one(reopen(p), keep_going, scope)
+        if not (out and out[-1].folds(result)):
+            out.append(result)
+    return out
 
 
 class SourceTally:
@@ -142,7 +166,7 @@ class SourceTally:
         self.per_format: Counter[str] = Counter()
 
     def add(self, result: SourceResult) -> None:
-        self.files += 1
+        self.files += result.sources
         self.per_format[result.fmt or "unreadable"] += result.records
         archive, member = (result.path.split("!", 1) if "!" in result.path
                            else (result.path, None))
@@ -158,7 +182,7 @@ class SourceTally:
         entry["rejects"] += len(result.rejects)
         entry["out_of_scope"] += result.out_of_scope
         if member is not None:
-            entry["members"] += 1
+            entry["members"] += result.sources
 
     def of(self, path: str) -> dict[str, Any]:
         """The entry that counts the records of source ``path``."""

@@ -402,8 +402,8 @@ class WordRules:
         self._always_digits = any(len(p) < 3 for p in digit_probes)
         self._folded = _bounded_automaton(
             [w for w in words if w[:1] not in (CASED, DIGITS)] + sorted(probes | digit_probes))
-        self._cased = _bounded_automaton(cased)
-        self._digits = _bounded_automaton(digits)
+        self._cased = _bounded_automaton(cased, CASED)
+        self._digits = _bounded_automaton(digits, DIGITS)
         self._single = {w for rule in self.rules if len(rule) == 1 for w in rule[0]}
         self._rules_of: dict[str, list[tuple[frozenset[str], ...]]] = {}
         for rule in self.rules:
@@ -411,57 +411,61 @@ class WordRules:
                 for w in rule[0]:
                     self._rules_of.setdefault(w, []).append(rule)
 
-    def found(self, text: str) -> Iterator[str]:
-        """The rules' words in ``text`` (as the rules spell them)."""
+    def holds(self, text: str) -> bool:
         folded = fold(text)
         low = folded.casefold()
         ascii_text = folded.isascii()
-        probed, digit_probed = False, self._always_digits
-        for word in _found(self._folded, low, "", ascii_text):
-            if word.startswith(_PROBE):
-                probed = True
-            elif word.startswith(_DIGIT_PROBE):
-                digit_probed = True
-            else:
-                yield word
-        if probed:
-            yield from _found(self._cased, folded, CASED, ascii_text)
-        if digit_probed and self._digits is not None:
-            yield from _found(self._digits, fold_digits(low), DIGITS, ascii_text)
-
-    def holds(self, text: str) -> bool:
-        found = set()
-        for word in self.found(text):
-            if word in self._single:
-                return True
-            found.add(word)
+        found: set[str] = set()  # the rules' words in the text, with the probes seen
+        if _collect(self._folded, low, ascii_text, found, self._single):
+            return True
+        if _PROBE in found and _collect(self._cased, folded, ascii_text, found, self._single):
+            return True
+        if ((self._always_digits or _DIGIT_PROBE in found)
+                and _collect(self._digits, fold_digits(low), ascii_text, found, self._single)):
+            return True
         return any(all(group & found for group in rule)
                    for w in found for rule in self._rules_of.get(w, ()))
 
 
 _PROBE = "\x03"
 _DIGIT_PROBE = "\x06"
+_PROBES = _PROBE + _DIGIT_PROBE
 
 
-def _bounded_automaton(words: Iterable[str]) -> Any:
+def _bounded_automaton(words: Iterable[str], prefix: str = "") -> Any:
+    """An automaton over the words' cores, each carrying its marks and the word as the rules
+    spell it (``prefix`` + word)."""
     variants: dict[str, list[tuple[str, str, str]]] = {}
     for w in words:
-        core = w.strip(_MARKS + _PROBE + _DIGIT_PROBE)
-        variants.setdefault(core, []).append((_lead(w), _lead(w[::-1]), w))
+        core = w.strip(_MARKS + _PROBES)
+        variants.setdefault(core, []).append((_lead(w), _lead(w[::-1]), prefix + w))
     if not variants:
         return None
     return word_automaton({core: (len(core), tuple(v)) for core, v in variants.items()})
 
 
-def _found(automaton: Any, text: str, prefix: str, ascii_text: bool) -> Iterator[str]:
+def _collect(automaton: Any, text: str, ascii_text: bool, found: set[str],
+             single: set[str]) -> bool:
+    """Add to ``found`` the words of ``automaton`` that ``text`` holds within their marks (and
+    the mark of each probe seen); True as soon as one is in ``single``, a rule on its own.
+    A word once found is not checked again: a text says "in" many times."""
     if automaton is None:
-        return
+        return False
     for end, (size, variants) in automaton.iter(text):
-        start = end - size + 1
         for left, right, word in variants:
-            if (_edge_holds(left, text, start, start - 1, ascii_text)
-                    and _edge_holds(right, text, end + 1, end + 1, ascii_text)):
-                yield prefix + word
+            if word in found:
+                continue
+            start = end - size + 1
+            if left and not _edge_holds(left, text, start, start - 1, ascii_text):
+                continue
+            if right and not _edge_holds(right, text, end + 1, end + 1, ascii_text):
+                continue
+            if word in single:
+                return True
+            found.add(word)
+            if word[0] in _PROBES:
+                found.add(word[0])
+    return False
 
 
 def _edge_holds(mark: str, text: str, at: int, outside: int, ascii_text: bool) -> bool:

@@ -1,0 +1,105 @@
+"""Reading a bulk download in forked workers gives the build that one process gives: the same
+trials, counts, rejects, merges and per-archive tallies, with runs of ruled-out members folded
+into one result each (``SourceResult.folds``) on the way."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from celltx import reading
+from celltx.pipeline import build
+from celltx.reading import SourceResult
+
+LABELLED = Path(__file__).parent / "labelled" / "trials.jsonl"
+
+
+def _studies() -> list[dict[str, Any]]:
+    return [json.loads(line)["study"]
+            for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+
+
+def _kept() -> list[str]:
+    """Five trials that a build keeps."""
+    return [s["protocolSection"]["identificationModule"]["nctId"] for s in _studies()[:5]]
+
+
+def _bulk_zip(tmp_path: Path) -> Path:
+    """Per-study members in NCT-prefix folders, as the bulk download lays them out; among them
+    a damaged member, and a run of sparse records (a title and no more) that the prefilter
+    rules out alone, five of them second records of kept trials, which the build must read
+    again from where the folded run says they are."""
+    studies = _studies()
+    sparse = [{"protocolSection": {"identificationModule": {
+        "nctId": f"NCT0{9000000 + i}", "briefTitle": f"Aspirin after stroke, part {i}"}}}
+        for i in range(37)]
+    for at, nct in zip((3, 11, 16, 25, 33), _kept(), strict=True):  # inside runs, not at starts
+        sparse.insert(at, {"protocolSection": {"identificationModule": {
+            "nctId": nct, "briefTitle": "Follow-up of the same trial"}}})
+    path = tmp_path / "ctg-all.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for study in studies:
+            nct = study["protocolSection"]["identificationModule"]["nctId"]
+            z.writestr(f"{nct[:7]}xxxx/{nct}.json", json.dumps(study))
+        # members are read in name order: the sparse ones come last, as one long run
+        for i, study in enumerate(sparse):
+            z.writestr(f"NCT0900xxxx/NCT0{9000000 + i}.json", json.dumps(study))
+        z.writestr("NCT0400xxxx/broken.json", '{"protocolSection": {')
+    return path
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    result = build([path], keep_going=True)
+    return {"stats": result.stats,
+            "trials": sorted(d["id"] for _, d in result.graph.nodes("Trial")),
+            "rejects": [r.model_dump() for r in result.rejects],
+            "merges": result.merges}
+
+
+def test_forked_readers_build_what_one_process_builds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _bulk_zip(tmp_path)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_SOURCES", 20)
+    monkeypatch.setattr(reading, "BATCH", 9)  # batches end inside runs of ruled-out members
+    monkeypatch.setenv("CELLTX_WORKERS", "2")
+    forked = _summary(path)
+    monkeypatch.setenv("CELLTX_WORKERS", "1")
+    alone = _summary(path)
+    assert forked == alone
+    stats = forked["stats"]
+    assert stats["out_of_scope"] >= 40 and stats["rejects"] == 1 and stats["trials"] > 100
+    assert stats["records_read"] == (stats["trials"] + stats["duplicates_merged"]
+                                     + stats["rejects"] + stats["out_of_scope"])
+    [archive] = [s for s in stats["sources"] if s["path"].endswith("ctg-all.zip")]
+    assert archive["members"] == len(_studies()) + 37 + 5 + 1
+    merged = {m["nct_id"] for m in forked["merges"] if len(m["sources"]) == 2}
+    assert merged >= set(_kept())
+
+
+def _result(path: str, screened: int = 1, kept: bool = False) -> SourceResult:
+    out = SourceResult(path=path, fmt="ctgov_v2_json", records=screened, out_of_scope=screened,
+                       screened=[(0, f"NCT0000000{i}", i) for i in range(screened)])
+    if kept:
+        out.out_of_scope -= 1
+        out.screened.pop()
+        out.kept.append(object())  # type: ignore[arg-type]  # only its presence counts
+    return out
+
+
+def test_a_run_folds_only_ruled_out_members_of_one_archive() -> None:
+    run = _result("a.zip!x/1.json")
+    assert run.folds(_result("a.zip!x/2.json", screened=2))
+    assert (run.sources, run.records, run.out_of_scope) == (2, 3, 3)
+    # offsets say which source of the run each ruled-out record came from
+    assert [(offset, index) for offset, _, index in run.screened] == [(0, 0), (1, 0), (1, 1)]
+    assert not run.folds(_result("b.zip!x/3.json"))  # another archive
+    assert not run.folds(_result("a.zip!x/4.json", kept=True))  # a member with a kept record
+    assert not _result("a.json").folds(_result("b.json"))  # plain files are tallied one by one
+    other_format = _result("a.zip!x/5.json")
+    other_format.fmt = "ctgov_xml"
+    assert not run.folds(other_format)
+    assert run.sources == 2
