@@ -7,6 +7,8 @@ import codecs
 import gzip
 import io
 import os
+import posixpath
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -83,15 +85,51 @@ class _Archive:
         self.path = path
         # kept open for the members' openers; ZipFile closes its file when it is collected
         self._zip = zipfile.ZipFile(path)  # noqa: SIM115
+        self._raw: BinaryIO | None = None
 
     def names(self) -> list[str]:
         return sorted(
             i.filename for i in self._zip.infolist()
-            if not i.is_dir() and not Path(i.filename).name.startswith((".", "__MACOSX"))
+            if not i.is_dir() and not posixpath.basename(i.filename).startswith(
+                (".", "__MACOSX"))
         )
 
     def opener(self, name: str) -> Callable[[], BinaryIO]:
-        return lambda: self._zip.open(name)  # type: ignore[return-value]
+        return lambda: self._open(name)
+
+    def _open(self, name: str) -> BinaryIO:
+        info = self._zip.getinfo(name)
+        if (info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+                and not info.flag_bits & _ENCRYPTED and info.file_size <= SMALL_MEMBER):
+            return io.BytesIO(self._small(info))
+        return self._zip.open(name)  # type: ignore[return-value]
+
+    def _small(self, info: zipfile.ZipInfo) -> bytes:
+        """A small member's bytes in one read, checked as ``ZipFile.open`` checks them (local
+        header, size, CRC): a bulk download is half a million files of a few KB, for which
+        ``ZipFile.open``'s file object costs as much as the inflating."""
+        if self._raw is None:
+            self._raw = open(self.path, "rb")  # noqa: SIM115  # held as the ZipFile is
+        raw = self._raw
+        raw.seek(info.header_offset)
+        header = raw.read(_LOCAL_HEADER.size)
+        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local file header of member {info.filename!r}")
+        name_length, extra_length = _LOCAL_HEADER.unpack(header)[-2:]
+        raw.seek(name_length + extra_length, os.SEEK_CUR)
+        data = raw.read(info.compress_size)
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            data = zlib.decompress(data, -zlib.MAX_WBITS)
+        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            raise zipfile.BadZipFile(f"bad CRC or size of member {info.filename!r}")
+        return data
+
+
+SMALL_MEMBER = 1 << 20
+"""Archive members up to this size are read in one piece (see ``_Archive._small``)."""
+_ENCRYPTED = 0x1
+_LOCAL_HEADER = struct.Struct(zipfile.structFileHeader)  # type: ignore[attr-defined]
+"""A zip local file header; the member's name and extra field follow it."""
 
 
 _REOPENED: dict[tuple[int, str], _Archive] = {}
@@ -130,6 +168,8 @@ def _zip_members(path: Path) -> Iterator[SourceFile]:
     archive = _Archive(path)
     for name in archive.names():
         yield _gz_aware(f"{path}!{name}", archive.opener(name))
+
+
 def sniff_encoding(head: bytes) -> str:
     """``utf-8-sig`` when the head decodes as UTF-8 (BOM or not), else ``cp1252``.
 

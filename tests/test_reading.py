@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celltx.loaders import sources
 
 from celltx import reading
 from celltx.pipeline import build
@@ -103,3 +104,33 @@ def test_a_run_folds_only_ruled_out_members_of_one_archive() -> None:
     other_format.fmt = "ctgov_xml"
     assert not run.folds(other_format)
     assert run.sources == 2
+
+
+def test_small_members_read_in_one_piece_are_the_bytes_zipfile_reads(tmp_path: Path) -> None:
+    path = tmp_path / "a.zip"
+    texts = {"stored.json": b'{"a": 1}', "deflated.json": b'{"b": "x"}' * 500,
+             "empty.json": b"", "large.json": b" " * (sources.SMALL_MEMBER + 1)}
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in texts.items():
+            z.writestr(name, data, zipfile.ZIP_STORED if name == "stored.json"
+                       else zipfile.ZIP_DEFLATED)
+    read = {s.path.split("!")[1]: s.open().read() for s in sources.iter_sources([path])}
+    assert read == texts
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_a_damaged_member_is_a_reject_naming_it(tmp_path: Path, method: int) -> None:
+    path = tmp_path / "bulk.zip"
+    study = json.dumps(_studies()[0]).encode()
+    with zipfile.ZipFile(path, "w", method) as z:
+        z.writestr("NCT0000xxxx/good.json", study)
+        z.writestr("NCT0000xxxx/hurt.json", study)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"hurt.json") + len("hurt.json") + 40  # in the member's data
+    data[at] ^= 0xFF
+    path.write_bytes(bytes(data))
+    result = build([path], keep_going=True)
+    [reject] = result.rejects
+    assert reject.path.endswith("bulk.zip!NCT0000xxxx/hurt.json")
+    assert "unreadable" in reject.reason
+    assert result.stats["trials"] == 1
