@@ -61,20 +61,35 @@ def iter_sources(paths: list[Path], exclude: list[Path] | None = None) -> Iterat
         elif not path.is_file():
             # a FIFO would hang the build, /dev/zero never ends: only regular files are read
             raise UnreadableFileError(str(path), "not a regular file (a pipe, device or socket)")
-        elif zipfile.is_zipfile(path) and not is_workbook(path):
-            yield from _zip_members(path)
         else:
-            yield _gz_aware(str(path), lambda p=path: open(p, "rb"))  # type: ignore[misc]  # noqa: SIM115
+            try:
+                archive = _archive_of(path)
+            except UnreadableFileError as exc:  # a reject of its own, or the build's error
+                yield SourceFile(str(path), _raising(exc))
+                continue
+            if archive is not None:
+                yield from _zip_members(archive)
+            else:
+                yield _gz_aware(str(path), lambda p=path: open(p, "rb"))  # type: ignore[misc]  # noqa: SIM115
 
 
-def is_workbook(path: Path) -> bool:
-    """An Office Open XML workbook (XLSX) is a zip read as one file, not as an archive."""
+def _archive_of(path: Path) -> _Archive | None:
+    """The zip archive at ``path`` whose members are sources, or None: the file is not a zip,
+    or it is an XLSX workbook, a zip read as one file. A zip whose directory cannot be read
+    is an ``UnreadableFileError``."""
+    if not zipfile.is_zipfile(path):
+        return None
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist()[:50])
-    except DECOMPRESSION_ERRORS:
-        return False
-    return "[Content_Types].xml" in names and "xl/workbook.xml" in names
+        archive = _Archive(path)
+    except DECOMPRESSION_ERRORS as exc:
+        raise UnreadableFileError(str(path), f"damaged zip archive: {exc}") from None
+    return None if archive.is_workbook() else archive
+
+
+def _raising(exc: Exception) -> Callable[[], BinaryIO]:
+    def open_() -> BinaryIO:
+        raise exc
+    return open_
 
 
 class _Archive:
@@ -86,6 +101,11 @@ class _Archive:
         # kept open for the members' openers; ZipFile closes its file when it is collected
         self._zip = zipfile.ZipFile(path)  # noqa: SIM115
         self._raw: BinaryIO | None = None
+
+    def is_workbook(self) -> bool:
+        """An Office Open XML workbook (XLSX) is a zip read as one file, not as an archive."""
+        names = set(self._zip.namelist()[:50])
+        return "[Content_Types].xml" in names and "xl/workbook.xml" in names
 
     def names(self) -> list[str]:
         return sorted(
@@ -157,17 +177,18 @@ def count_sources(paths: list[Path], exclude: list[Path] | None = None) -> int:
     for path in paths:
         if path.is_dir():
             total += sum(count_sources([p]) for p in _children(path, skip))
-        elif path.is_file() and zipfile.is_zipfile(path) and not is_workbook(path):
-            total += len(_Archive(path).names())
         else:
-            total += 1
+            try:
+                archive = _archive_of(path) if path.is_file() else None
+            except UnreadableFileError:
+                archive = None
+            total += len(archive.names()) if archive is not None else 1
     return total
 
 
-def _zip_members(path: Path) -> Iterator[SourceFile]:
-    archive = _Archive(path)
+def _zip_members(archive: _Archive) -> Iterator[SourceFile]:
     for name in archive.names():
-        yield _gz_aware(f"{path}!{name}", archive.opener(name))
+        yield _gz_aware(f"{archive.path}!{name}", archive.opener(name))
 
 
 def sniff_encoding(head: bytes) -> str:

@@ -13,7 +13,7 @@ import pytest
 from celltx.loaders import sources
 
 from celltx import reading
-from celltx.pipeline import build
+from celltx.pipeline import BuildError, build
 from celltx.reading import SourceResult
 
 LABELLED = Path(__file__).parent / "labelled" / "trials.jsonl"
@@ -134,3 +134,22 @@ def test_a_damaged_member_is_a_reject_naming_it(tmp_path: Path, method: int) -> 
     assert reject.path.endswith("bulk.zip!NCT0000xxxx/hurt.json")
     assert "unreadable" in reject.reason
     assert result.stats["trials"] == 1
+
+
+def test_a_zip_with_a_damaged_directory_is_one_named_error_or_one_reject(tmp_path: Path) -> None:
+    path = tmp_path / "bulk.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for i in range(3):
+            z.writestr(f"NCT0000xxxx/{i}.json", json.dumps(_studies()[i]))
+    data = bytearray(path.read_bytes())
+    data[data.index(b"PK\x01\x02") + 2] ^= 0xFF  # the first directory entry's signature
+    path.write_bytes(bytes(data))
+    assert zipfile.is_zipfile(path)  # its end record is whole: only opening it fails
+    with pytest.raises(BuildError) as caught:
+        build([path])
+    assert str(caught.value).startswith(f"{path}: damaged zip archive:")
+    assert "\n" not in str(caught.value)
+    result = build([path], keep_going=True, progress=lambda _p: None)
+    [reject] = result.rejects
+    assert reject.path == str(path) and "damaged zip archive" in reject.reason
+    assert result.stats["records_read"] == 1
