@@ -9,6 +9,7 @@ import io
 import os
 import posixpath
 import struct
+import weakref
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -94,13 +95,21 @@ def _raising(exc: Exception) -> Callable[[], BinaryIO]:
 
 class _Archive:
     """One zip archive, opened once: its members are read through the same handle, so a
-    bulk download of 500,000 members reads its central directory once, not once per member."""
+    bulk download of 500,000 members reads its central directory once, not once per member.
+
+    A reader process forked while the archive is open uses the parent's directory (it is not
+    read again, and its pages stay shared) with file handles of its own: processes must not
+    move each other's file position."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         # kept open for the members' openers; ZipFile closes its file when it is collected
         self._zip = zipfile.ZipFile(path)  # noqa: SIM115
+        self._pid = os.getpid()
+        self._own_zip: zipfile.ZipFile | None = None  # a forked reader's, for large members
         self._raw: BinaryIO | None = None
+        self._raw_pid = 0
+        _ARCHIVES[str(path)] = self
 
     def is_workbook(self) -> bool:
         """An Office Open XML workbook (XLSX) is a zip read as one file, not as an archive."""
@@ -118,18 +127,23 @@ class _Archive:
         return lambda: self._open(name)
 
     def _open(self, name: str) -> BinaryIO:
-        info = self._zip.getinfo(name)
+        info = self._zip.getinfo(name)  # (the directory only: no file position moves)
         if (info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
                 and not info.flag_bits & _ENCRYPTED and info.file_size <= SMALL_MEMBER):
             return io.BytesIO(self._small(info))
-        return self._zip.open(name)  # type: ignore[return-value]
+        if os.getpid() == self._pid:
+            return self._zip.open(name)  # type: ignore[return-value]
+        if self._own_zip is None:
+            self._own_zip = zipfile.ZipFile(self.path)  # noqa: SIM115
+        return self._own_zip.open(name)  # type: ignore[return-value]
 
     def _small(self, info: zipfile.ZipInfo) -> bytes:
         """A small member's bytes in one read, checked as ``ZipFile.open`` checks them (local
         header, size, CRC): a bulk download is half a million files of a few KB, for which
         ``ZipFile.open``'s file object costs as much as the inflating."""
-        if self._raw is None:
+        if self._raw is None or self._raw_pid != os.getpid():
             self._raw = open(self.path, "rb")  # noqa: SIM115  # held as the ZipFile is
+            self._raw_pid = os.getpid()
         raw = self._raw
         raw.seek(info.header_offset)
         header = raw.read(_LOCAL_HEADER.size)
@@ -145,6 +159,10 @@ class _Archive:
         return data
 
 
+_ARCHIVES: weakref.WeakValueDictionary[str, _Archive] = weakref.WeakValueDictionary()
+"""The archives open in this process, or in the parent when it forked, by path."""
+
+
 SMALL_MEMBER = 1 << 20
 """Archive members up to this size are read in one piece (see ``_Archive._small``)."""
 _ENCRYPTED = 0x1
@@ -152,20 +170,21 @@ _LOCAL_HEADER = struct.Struct(zipfile.structFileHeader)  # type: ignore[attr-def
 """A zip local file header; the member's name and extra field follow it."""
 
 
-_REOPENED: dict[tuple[int, str], _Archive] = {}
+_REOPENED: dict[str, _Archive] = {}
+"""Archives a process opened to reopen their members, held for the process's life."""
 
 
 def reopen(path: str) -> SourceFile:
     """The source that ``iter_sources`` named ``path`` (an archive member is
     ``archive!member``), opened anew: in another process, which must not share the first
-    process's open archive. Each process keeps its archives open."""
+    process's file handles. Each process keeps its archives open."""
     archive, _, member = path.partition("!")
-    key = (os.getpid(), archive)
-    if member and key not in _REOPENED and Path(archive).is_file() and zipfile.is_zipfile(
-            archive):
-        _REOPENED[key] = _Archive(Path(archive))
-    if member and key in _REOPENED:
-        return _gz_aware(path, _REOPENED[key].opener(member))
+    if member:
+        found = _ARCHIVES.get(archive)
+        if found is None and Path(archive).is_file() and zipfile.is_zipfile(archive):
+            found = _REOPENED[archive] = _Archive(Path(archive))
+        if found is not None:
+            return _gz_aware(path, found.opener(member))
     return _gz_aware(path, lambda: open(path, "rb"))  # noqa: SIM115
 
 
