@@ -5,8 +5,10 @@ from __future__ import annotations
 import gzip
 import json
 import zipfile
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,3 +208,21 @@ def test_a_record_over_the_cap_is_a_reject_and_reading_stops(
         rej.reason)
     monkeypatch.setenv("CELLTX_MAX_RECORD_MB", "64")
     assert build([tmp_path / "big.json"], scope="all").stats["trials"] == 2  # 2 distinct NCTs
+
+
+@pytest.mark.parametrize("text", [
+    b'{"protocolSection": {"a": 1, "a": 2}}', b'"\\ud800"', b"[1e400]", b"[1.0000000000000002]",
+    b"[12345678901234567890123]", b"[18446744073709551616]", b"[-9223372036854775809]",
+    b"[NaN]", b"[Infinity]", b'\xef\xbb\xbf{"studies": [{"x": -0.0}]}', b'["\xed\xa0\x80"]',
+    b'{"a": "x\x01"}', b"[" * 3000 + b"]" * 3000, b'"caf\xc3\xa9 \\u00e9"', b"[0.1e-400]"])
+def test_whole_files_parse_as_pythons_parser_parses_them(text: bytes) -> None:
+    from celltx.loaders.ctgov_v2 import _no_constant, _parse_whole
+
+    def outcome(parse: Callable[[bytes], Any]) -> Any:
+        try:
+            return ("value", repr(parse(text)))
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            return ("error", type(exc).__name__ if not isinstance(exc, ValueError) else "value")
+
+    assert outcome(_parse_whole) == outcome(
+        lambda b: json.loads(b.decode("utf-8-sig"), parse_constant=_no_constant))
