@@ -80,6 +80,8 @@ class TrialGraph:
 
     def __init__(self, graph: nx.MultiDiGraph | None = None) -> None:
         self.g: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
+        self._lists: dict[tuple[str, ...], list[str]] = {}
+        """The edges' lists of sources of the trial being added (``_sources``)."""
 
     # ---- building -------------------------------------------------------------------------
 
@@ -106,15 +108,26 @@ class TrialGraph:
                 key = sys.intern(f"{rel_type}|{extra}")  # one object per key, as for ids
         adj = self.g._succ[start].get(end)
         if adj is not None and key in adj:
-            # kept sorted in place: a site's LOCATED_IN edge gathers the sources of many trials
-            stated = adj[key]["sources"]
+            # kept sorted: a site's LOCATED_IN edge gathers the sources of many trials; a new
+            # list, not an insertion, as the list may be shared with other edges (_sources)
+            data = adj[key]
+            stated = data["sources"]
             for ref in sources:
                 i = bisect_left(stated, ref)
                 if i == len(stated) or stated[i] != ref:
-                    stated.insert(i, ref)
+                    stated = data["sources"] = [*stated[:i], ref, *stated[i:]]
         else:
-            self.g.add_edge(start, end, key=key, type=rel_type, sources=sorted(set(sources)),
+            self.g.add_edge(start, end, key=key, type=rel_type, sources=self._sources(sources),
                             **(_clean(props) if props else {}))
+
+    def _sources(self, refs: Iterable[str]) -> list[str]:
+        """The sorted, distinct ``refs``: one list object for all the edges of the trial being
+        added that have the same sources (most have only the trial's own record)."""
+        key = tuple(sorted(set(refs)))
+        kept = self._lists.get(key)
+        if kept is None:
+            kept = self._lists[key] = list(key)
+        return kept
 
     def _term_node(self, label: str, term: Term, **props: Any) -> str:
         return self._node(label, term.curie or term.key, name=term.label, iri=term.iri,
@@ -127,6 +140,7 @@ class TrialGraph:
         """Add one (merged) trial and its facts. ``records`` (all sources) attribute facts."""
         rec = merged.record
         records = records or [rec]
+        self._lists = {}
         sources = [p.ref for p in merged.sources]
         own = rec.provenance.ref
         primary = [next((ref for ref in sources if ref == own), own)]  # one string per ref
