@@ -33,12 +33,26 @@ def _slug(text: str) -> str:
 
 
 _CONTAINERS = (str, tuple, list)
+_SEQUENCES = (tuple, list)
+SHARED_LENGTH = 64
+"""Property values of at most this many characters are kept as one string object per value:
+codes, dates, statuses, labels, names and conditions as written recur in thousands of trials
+(a registry's "RECRUITING", "PHASE2", "2023-01" …), where each record read holds its own copy.
+Longer ones (titles, summaries, criteria, evidence excerpts) are mostly one trial's own."""
+
+
+def _shared(value: Any) -> Any:
+    """``value``, or for a short string the one object kept for that value."""
+    if type(value) is str and len(value) <= SHARED_LENGTH:
+        return sys.intern(value)
+    return value
 
 
 def _clean(props: dict[str, Any]) -> dict[str, Any]:
-    """Drop empty values so that every stored property is a primitive or a non-empty list."""
-    return {k: (list(v) if type(v) is tuple else v) for k, v in props.items()
-            if v is not None and (v or not isinstance(v, _CONTAINERS))}
+    """Drop empty values so that every stored property is a primitive or a non-empty list;
+    short strings (also in lists) are shared (``_shared``)."""
+    return {k: ([_shared(x) for x in v] if type(v) in _SEQUENCES else _shared(v))
+            for k, v in props.items() if v is not None and (v or not isinstance(v, _CONTAINERS))}
 
 
 @cache
@@ -55,12 +69,19 @@ _FACTS: dict[str, Callable[[TrialRecord], Iterable[str]]] = {
 }
 """How to read each attributed fact from a record, to list the sources that state it."""
 
+_EVIDENCE_PROPS = {fact: tuple((part, f"{fact}_{part}") for part in ("field", "text", "rule"))
+                   for fact in ("platform", "cell_source", "construct")}
+"""A product's evidence properties (``platform_field`` …): one key object each, not one per
+product."""
+
 
 class TrialGraph:
     """All trials and their entities. Build with ``add_trial``; read with the accessors."""
 
     def __init__(self, graph: nx.MultiDiGraph | None = None) -> None:
         self.g: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
+        self._lists: dict[tuple[str, ...], list[str]] = {}
+        """The edges' lists of sources of the trial being added (``_sources``)."""
 
     # ---- building -------------------------------------------------------------------------
 
@@ -84,18 +105,29 @@ class TrialGraph:
         if props:
             extra = "|".join(str(props[k]) for k in sorted(props) if props[k] is not None)
             if extra:
-                key = f"{rel_type}|{extra}"
+                key = sys.intern(f"{rel_type}|{extra}")  # one object per key, as for ids
         adj = self.g._succ[start].get(end)
         if adj is not None and key in adj:
-            # kept sorted in place: a site's LOCATED_IN edge gathers the sources of many trials
-            stated = adj[key]["sources"]
+            # kept sorted: a site's LOCATED_IN edge gathers the sources of many trials; a new
+            # list, not an insertion, as the list may be shared with other edges (_sources)
+            data = adj[key]
+            stated = data["sources"]
             for ref in sources:
                 i = bisect_left(stated, ref)
                 if i == len(stated) or stated[i] != ref:
-                    stated.insert(i, ref)
+                    stated = data["sources"] = [*stated[:i], ref, *stated[i:]]
         else:
-            self.g.add_edge(start, end, key=key, type=rel_type, sources=sorted(set(sources)),
+            self.g.add_edge(start, end, key=key, type=rel_type, sources=self._sources(sources),
                             **(_clean(props) if props else {}))
+
+    def _sources(self, refs: Iterable[str]) -> list[str]:
+        """The sorted, distinct ``refs``: one list object for all the edges of the trial being
+        added that have the same sources (most have only the trial's own record)."""
+        key = tuple(sorted(set(refs)))
+        kept = self._lists.get(key)
+        if kept is None:
+            kept = self._lists[key] = list(key)
+        return kept
 
     def _term_node(self, label: str, term: Term, **props: Any) -> str:
         return self._node(label, term.curie or term.key, name=term.label, iri=term.iri,
@@ -108,7 +140,10 @@ class TrialGraph:
         """Add one (merged) trial and its facts. ``records`` (all sources) attribute facts."""
         rec = merged.record
         records = records or [rec]
-        primary = [rec.provenance.ref]
+        self._lists = {}
+        sources = [p.ref for p in merged.sources]
+        own = rec.provenance.ref
+        primary = [next((ref for ref in sources if ref == own), own)]  # one string per ref
 
         stated: dict[str, list[tuple[str, set[str]]]] = {}
 
@@ -155,7 +190,7 @@ class TrialGraph:
             modality_text=ann.modality_evidence.text if ann.modality_evidence else None,
             quality_flags=list(ann.quality_flags) or None,
             several_candidates=ann.several_candidates or None,
-            sources=[p.ref for p in merged.sources],
+            sources=sources,
             source_formats=[str(p.format) for p in merged.sources],
         )
 
@@ -199,11 +234,11 @@ class TrialGraph:
                 self._edge(snode, "LOCATED_IN", cnode, primary)
 
         for i, product in enumerate(ann.products, start=1):
-            evidence = {f"{fact}_{part}": getattr(ev, part)
+            evidence = {name: getattr(ev, part)
                         for fact, ev in (("platform", product.platform_evidence),
                                          ("cell_source", product.source_evidence),
                                          ("construct", product.construct_evidence))
-                        if ev is not None for part in ("field", "text", "rule")}
+                        if ev is not None for part, name in _EVIDENCE_PROPS[fact]}
             pnode = self._node(
                 "Product", f"{merged.nct_id}-P{i}", name=product.name, platform=product.platform,
                 receptor=product.receptor, cell_source=product.source,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from celltx.graph import store
 from celltx.graph.schema import check_relationship
-from celltx.graph.trial_graph import describe_trial
+from celltx.graph.trial_graph import TrialGraph, describe_trial
 
 from tests.mini_graph import TRIALS, build_mini_graph
 
@@ -49,3 +49,26 @@ def test_store_round_trip_is_exact(tmp_path: Path) -> None:
     assert describe_trial(back, "NCT07480213") == describe_trial(g, "NCT07480213")
     store.save(back, tmp_path, stats={"trials": 7}, rejects=[], merges=[])
     assert (tmp_path / store.GRAPH_FILE).read_bytes() == first
+
+
+def test_edges_sharing_a_list_of_sources_keep_their_own() -> None:
+    """The edges of one trial share one list of sources (memory, issue 11): a later trial that
+    states one of them again (a site's LOCATED_IN) gives that edge a list of its own."""
+    from celltx.graph.merge import merge_records
+    from celltx.ontology.terms import TrialAnnotation
+
+    from celltx.models import Location, Provenance, SourceFormat, TrialRecord
+
+    graph = TrialGraph()
+    site = Location(facility="Boston Hospital", city="Boston", country="United States")
+    for i, nct in enumerate(("NCT00000001", "NCT00000002")):
+        rec = TrialRecord(nct_id=nct, provenance=Provenance(
+            path="t.json", format=SourceFormat.CTGOV_V2_JSON, record=i), locations=(site,))
+        graph.add_trial(merge_records([rec]), TrialAnnotation(
+            is_cell_therapy=True, location_countries=("US",)))
+    [(snode, has_site)] = graph.out("Trial:NCT00000001", "HAS_SITE")
+    [(_, located)] = graph.out(snode, "LOCATED_IN")
+    assert has_site["sources"] == ["t.json#0"]
+    assert located["sources"] == ["t.json#0", "t.json#1"]
+    [(_, second)] = graph.out("Trial:NCT00000002", "HAS_SITE")
+    assert second["sources"] == ["t.json#1"]
