@@ -191,8 +191,8 @@ def main() -> None:
             injected = write_zip(path, ct, other, args.size, args.ct_share)
         parse = parse_all(path)
         res = build_child(path)
+        missed, stale = _missed(path, injected - set(res["ids"]))  # (before the zip is gone)
     seconds, rss = res["seconds"], res["rss_kib"]
-    missed, stale = _missed(path, injected - set(res["ids"]))
     print(f"members: {args.size:,}; cell therapy injected: {len(injected):,} "
           f"(from {len(ct):,} corpus studies); the rest from {len(other):,} out-of-scope "
           f"corpus records")
