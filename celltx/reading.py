@@ -58,9 +58,10 @@ class SourceResult:
     def folds(self, other: SourceResult) -> bool:
         """Fold ``other``, the next source, into this result when both only ruled records out
         and are members of the same archive in the same format."""
+        archive = _archive_part(self.path)
         if (self.kept or self.rejects or self.error or other.kept or other.rejects
-                or other.error or self.fmt != other.fmt or "!" not in self.path
-                or self.path.split("!", 1)[0] != other.path.split("!", 1)[0]):
+                or other.error or self.fmt != other.fmt or archive is None
+                or archive != _archive_part(other.path)):
             return False
         self.screened += [(self.sources + offset, nct, index)
                           for offset, nct, index in other.screened]
@@ -68,6 +69,12 @@ class SourceResult:
         self.out_of_scope += other.out_of_scope
         self.sources += other.sources
         return True
+
+
+def _archive_part(path: str) -> str | None:
+    """The archive of a member's path (``archive!member``); None for a file's."""
+    archive, bang, _member = path.partition("!")
+    return archive if bang else None
 
 
 def read_one(source: SourceFile, keep_going: bool, scope: str,
@@ -168,20 +175,20 @@ class SourceTally:
     def add(self, result: SourceResult) -> None:
         self.files += result.sources
         self.per_format[result.fmt or "unreadable"] += result.records
-        archive, member = (result.path.split("!", 1) if "!" in result.path
-                           else (result.path, None))
-        entry = self.entries.get(archive)
+        archive = _archive_part(result.path)
+        key = archive or result.path
+        entry = self.entries.get(key)
         if entry is None:
-            entry = self.entries[archive] = {"path": archive, "format": result.fmt, "records": 0,
-                                             "rejects": 0, "out_of_scope": 0}
-            if member is not None:
+            entry = self.entries[key] = {"path": key, "format": result.fmt, "records": 0,
+                                         "rejects": 0, "out_of_scope": 0}
+            if archive is not None:
                 entry["members"] = 0
         elif entry["format"] != result.fmt:
             entry["format"] = "mixed"
         entry["records"] += result.records
         entry["rejects"] += len(result.rejects)
         entry["out_of_scope"] += result.out_of_scope
-        if member is not None:
+        if archive is not None:
             entry["members"] += result.sources
 
     def of(self, path: str) -> dict[str, Any]:

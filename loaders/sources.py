@@ -74,6 +74,16 @@ def iter_sources(paths: list[Path], exclude: list[Path] | None = None) -> Iterat
                 yield _gz_aware(str(path), lambda p=path: open(p, "rb"))  # type: ignore[misc]  # noqa: SIM115
 
 
+def _file_source(path: Path) -> SourceFile:
+    """A file read as one source, as ``iter_sources`` yields it, for a forked reader: a zip
+    whose directory is damaged opens as its error."""
+    try:
+        _archive_of(path)
+    except UnreadableFileError as exc:
+        return SourceFile(str(path), _raising(exc))
+    return _gz_aware(str(path), lambda: open(path, "rb"))  # noqa: SIM115
+
+
 def _archive_of(path: Path) -> _Archive | None:
     """The zip archive at ``path`` whose members are sources, or None: the file is not a zip,
     or it is an XLSX workbook, a zip read as one file. A zip whose directory cannot be read
@@ -129,31 +139,40 @@ class _Archive:
     def _open(self, name: str) -> BinaryIO:
         info = self._zip.getinfo(name)  # (the directory only: no file position moves)
         if (info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-                and not info.flag_bits & _ENCRYPTED and info.file_size <= SMALL_MEMBER):
+                and not info.flag_bits & _UNUSUAL and info.file_size <= SMALL_MEMBER
+                and info.compress_size <= SMALL_MEMBER + (1 << 16)):
             return io.BytesIO(self._small(info))
         if os.getpid() == self._pid:
             return self._zip.open(name)  # type: ignore[return-value]
-        if self._own_zip is None:
+        if self._own_zip is None:  # (reads the directory again: only for a member over 16 MiB)
             self._own_zip = zipfile.ZipFile(self.path)  # noqa: SIM115
         return self._own_zip.open(name)  # type: ignore[return-value]
 
     def _small(self, info: zipfile.ZipInfo) -> bytes:
         """A small member's bytes in one read, checked as ``ZipFile.open`` checks them (local
-        header, size, CRC): a bulk download is half a million files of a few KB, for which
-        ``ZipFile.open``'s file object costs as much as the inflating."""
+        header and the name in it, size, CRC; inflated no further than its stated size): a
+        bulk download is half a million files of a few KB, for which ``ZipFile.open``'s file
+        object costs as much as the inflating."""
         if self._raw is None or self._raw_pid != os.getpid():
-            self._raw = open(self.path, "rb")  # noqa: SIM115  # held as the ZipFile is
+            self._raw = open(self.path, "rb")  # noqa: SIM115  # closed with the archive
             self._raw_pid = os.getpid()
+            weakref.finalize(self, self._raw.close)
         raw = self._raw
         raw.seek(info.header_offset)
         header = raw.read(_LOCAL_HEADER.size)
         if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
             raise zipfile.BadZipFile(f"bad local file header of member {info.filename!r}")
         name_length, extra_length = _LOCAL_HEADER.unpack(header)[-2:]
-        raw.seek(name_length + extra_length, os.SEEK_CUR)
+        name = raw.read(name_length).decode("utf-8" if info.flag_bits & _UTF8_NAME else "cp437")
+        if name != info.orig_filename:
+            raise zipfile.BadZipFile(f"File name in directory {info.orig_filename!r} and "
+                                     f"header {name!r} differ.")
+        raw.seek(extra_length, os.SEEK_CUR)
         data = raw.read(info.compress_size)
         if info.compress_type == zipfile.ZIP_DEFLATED:
-            data = zlib.decompress(data, -zlib.MAX_WBITS)
+            # (max_length 0 would mean no limit; a zero-length member inflates to nothing)
+            data = (zlib.decompressobj(-zlib.MAX_WBITS).decompress(data, info.file_size)
+                    if info.file_size else b"")
         if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
             raise zipfile.BadZipFile(f"bad CRC or size of member {info.filename!r}")
         return data
@@ -163,9 +182,12 @@ _ARCHIVES: weakref.WeakValueDictionary[str, _Archive] = weakref.WeakValueDiction
 """The archives open in this process, or in the parent when it forked, by path."""
 
 
-SMALL_MEMBER = 1 << 20
-"""Archive members up to this size are read in one piece (see ``_Archive._small``)."""
-_ENCRYPTED = 0x1
+SMALL_MEMBER = 16 << 20
+"""Archive members up to this size are read in one piece (see ``_Archive._small``); a study
+in the bulk download is a few KB, one with results rarely over 1 MiB."""
+_UNUSUAL = 0x1 | 0x20 | 0x40
+"""Encrypted, compressed patched data, strong encryption: left to ``ZipFile.open``."""
+_UTF8_NAME = 0x800
 _LOCAL_HEADER = struct.Struct(zipfile.structFileHeader)  # type: ignore[attr-defined]
 """A zip local file header; the member's name and extra field follow it."""
 
@@ -185,7 +207,8 @@ def reopen(path: str) -> SourceFile:
             found = _REOPENED[archive] = _Archive(Path(archive))
         if found is not None:
             return _gz_aware(path, found.opener(member))
-    return _gz_aware(path, lambda: open(path, "rb"))  # noqa: SIM115
+        return _gz_aware(path, lambda: open(path, "rb"))  # noqa: SIM115
+    return _file_source(Path(path))
 
 
 def count_sources(paths: list[Path], exclude: list[Path] | None = None) -> int:

@@ -136,7 +136,12 @@ def test_a_damaged_member_is_a_reject_naming_it(tmp_path: Path, method: int) -> 
     assert result.stats["trials"] == 1
 
 
-def test_a_zip_with_a_damaged_directory_is_one_named_error_or_one_reject(tmp_path: Path) -> None:
+@pytest.mark.parametrize("forked", [False, True])
+def test_a_zip_with_a_damaged_directory_is_one_named_error_or_one_reject(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool) -> None:
+    if forked:  # a forked reader reopens the file by name: the same error
+        monkeypatch.setattr(reading, "PARALLEL_MIN_SOURCES", 1)
+        monkeypatch.setenv("CELLTX_WORKERS", "2")
     path = tmp_path / "bulk.zip"
     with zipfile.ZipFile(path, "w") as z:
         for i in range(3):
@@ -153,3 +158,51 @@ def test_a_zip_with_a_damaged_directory_is_one_named_error_or_one_reject(tmp_pat
     [reject] = result.rejects
     assert reject.path == str(path) and "damaged zip archive" in reject.reason
     assert result.stats["records_read"] == 1
+
+
+def _member_zip(path: Path, name: str, data: bytes) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(name, data)
+    return path
+
+
+def test_a_member_whose_header_names_another_file_is_refused_as_zipfile_refuses_it(
+        tmp_path: Path) -> None:
+    path = _member_zip(tmp_path / "a.zip", "NCT1.json", b"{}")
+    data = bytearray(path.read_bytes())
+    data[data.index(b"NCT1.json")] = ord("X")  # the local header's name, not the directory's
+    path.write_bytes(bytes(data))
+    [source] = sources.iter_sources([path])
+    with pytest.raises(zipfile.BadZipFile, match="differ"):
+        source.open()
+
+
+def test_a_member_is_inflated_no_further_than_its_stated_size(tmp_path: Path) -> None:
+    path = _member_zip(tmp_path / "a.zip", "bomb.json", b" " * (8 << 20))
+    data = bytearray(path.read_bytes())
+    central = data.index(b"PK\x01\x02")  # the stated size, in the directory: 100 bytes
+    data[central + 24:central + 28] = (100).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    [source] = sources.iter_sources([path])
+    with pytest.raises(zipfile.BadZipFile, match="CRC or size"):
+        source.open()
+
+
+def test_a_forked_reader_uses_the_parents_directory_with_its_own_handle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("small.json", b'{"a": 1}')
+        z.writestr("large.json", b" " * (sources.SMALL_MEMBER + 1))
+    members = list(sources.iter_sources([path]))  # the parent's archive, open while reading
+    assert members[1].open().read() == b'{"a": 1}'
+    parent = sources._ARCHIVES[str(path)]
+    parent_raw = parent._raw
+    monkeypatch.setattr(sources.os, "getpid", lambda: -1)  # now in a forked reader
+    opened: list[Path] = []
+    monkeypatch.setattr(sources, "_Archive", lambda p: opened.append(p))  # no new directory
+    small = sources.reopen(f"{path}!small.json")
+    assert small.open().read() == b'{"a": 1}'
+    assert parent._raw is not parent_raw  # a handle of its own: file positions are per process
+    assert sources.reopen(f"{path}!large.json").open().read(3) == b"   "
+    assert opened == [] and sources._ARCHIVES[str(path)] is parent
