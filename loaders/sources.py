@@ -63,25 +63,22 @@ def iter_sources(paths: list[Path], exclude: list[Path] | None = None) -> Iterat
             # a FIFO would hang the build, /dev/zero never ends: only regular files are read
             raise UnreadableFileError(str(path), "not a regular file (a pipe, device or socket)")
         else:
-            try:
-                archive = _archive_of(path)
-            except UnreadableFileError as exc:  # a reject of its own, or the build's error
-                yield SourceFile(str(path), _raising(exc))
-                continue
-            if archive is not None:
-                yield from _zip_members(archive)
+            found = _file_or_archive(path)
+            if isinstance(found, _Archive):
+                yield from _zip_members(found)
             else:
-                yield _gz_aware(str(path), lambda p=path: open(p, "rb"))  # type: ignore[misc]  # noqa: SIM115
+                yield found
 
 
-def _file_source(path: Path) -> SourceFile:
-    """A file read as one source, as ``iter_sources`` yields it, for a forked reader: a zip
-    whose directory is damaged opens as its error."""
+def _file_or_archive(path: Path) -> SourceFile | _Archive:
+    """A regular file as one source, or the zip archive whose members are the sources. A zip
+    whose directory is damaged is a source that opens as its error: a reject of its own, or
+    the build's error."""
     try:
-        _archive_of(path)
+        archive = _archive_of(path)
     except UnreadableFileError as exc:
         return SourceFile(str(path), _raising(exc))
-    return _gz_aware(str(path), lambda: open(path, "rb"))  # noqa: SIM115
+    return archive or _gz_aware(str(path), lambda: open(path, "rb"))  # noqa: SIM115
 
 
 def _archive_of(path: Path) -> _Archive | None:
@@ -208,7 +205,10 @@ def reopen(path: str) -> SourceFile:
         if found is not None:
             return _gz_aware(path, found.opener(member))
         return _gz_aware(path, lambda: open(path, "rb"))  # noqa: SIM115
-    return _file_source(Path(path))
+    whole = _file_or_archive(Path(path))  # (iter_sources named a file, not an archive)
+    if isinstance(whole, SourceFile):
+        return whole
+    return _gz_aware(path, lambda: open(path, "rb"))  # noqa: SIM115
 
 
 def count_sources(paths: list[Path], exclude: list[Path] | None = None) -> int:
@@ -220,11 +220,8 @@ def count_sources(paths: list[Path], exclude: list[Path] | None = None) -> int:
         if path.is_dir():
             total += sum(count_sources([p]) for p in _children(path, skip))
         else:
-            try:
-                archive = _archive_of(path) if path.is_file() else None
-            except UnreadableFileError:
-                archive = None
-            total += len(archive.names()) if archive is not None else 1
+            found = _file_or_archive(path) if path.is_file() else None
+            total += len(found.names()) if isinstance(found, _Archive) else 1
     return total
 
 
