@@ -5,8 +5,8 @@ and under each report chart, computed on the graph the same way whatever engine 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from celltx.graph.trial_graph import TrialGraph
@@ -53,93 +53,102 @@ def slice_filter(params: Mapping[str, Any] | None) -> Keep:
     return lambda t, p: in_slice(t, p, **given)
 
 
-def _products(graph: TrialGraph, keep: Keep = _everything
-              ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(trial node, product node, product data) of every product in scope."""
+@dataclass
+class _Scope:
+    """What the facts count, gathered in one pass over the graph: the trials with a product in
+    scope (data and which linked facts they have) and those products (data and whether they
+    have a target)."""
+
+    trials: list[tuple[dict[str, Any], frozenset[str]]] = field(default_factory=list)
+    """(trial data, the linked facts it has: ``country``, ``phase``, ``criterion``,
+    ``lead_sponsor``)."""
+    products: list[tuple[dict[str, Any], bool]] = field(default_factory=list)
+    """(product data, whether it has a target)."""
+
+
+def _has_out(graph: TrialGraph, nid: str, rel_type: str) -> bool:
+    return any(data["type"] == rel_type
+               for keyed in graph.g._succ[nid].values() for data in keyed.values())
+
+
+def _scope(graph: TrialGraph, keep: Keep) -> _Scope:
+    scope = _Scope()
+    succ, nodes = graph.g._succ, graph.g._node
     for t, tdata in graph.nodes("Trial"):
-        for p, _edge in graph.out(t, "HAS_PRODUCT"):
-            if keep(tdata, graph.g.nodes[p]):
-                yield t, p, graph.g.nodes[p]
+        products, facts = [], set()
+        for end, keyed in succ[t].items():
+            for data in keyed.values():
+                rel = data["type"]
+                if rel == "HAS_PRODUCT":
+                    if keep(tdata, nodes[end]):
+                        products.append(end)
+                elif rel == "HAS_SITE":
+                    if "country" not in facts and _has_out(graph, end, "LOCATED_IN"):
+                        facts.add("country")
+                elif rel == "HAS_PHASE":
+                    facts.add("phase")
+                elif rel == "HAS_CRITERION":
+                    facts.add("criterion")
+                elif rel == "SPONSORED_BY" and data.get("role") == "lead":
+                    facts.add("lead_sponsor")
+        if products:
+            scope.trials.append((tdata, frozenset(facts)))
+            scope.products += [(nodes[p], _has_out(graph, p, "TARGETS")) for p in products]
+    return scope
 
 
-def _with_products(graph: TrialGraph, keep: Keep = _everything
-                   ) -> list[tuple[str, dict[str, Any]]]:
-    """The trials with a product in scope."""
-    return [(t, d) for t, d in graph.nodes("Trial") if any(
-        keep(d, graph.g.nodes[p]) for p, _ in graph.out(t, "HAS_PRODUCT"))]
+def _targets(scope: _Scope) -> Coverage:
+    engineered = [has for d, has in scope.products if d.get("platform") in ENGINEERED]
+    return Coverage("target", "engineered products", engineered.count(False), len(engineered))
 
 
-def _targets(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    engineered = [p for _, p, d in _products(graph, keep) if d.get("platform") in ENGINEERED]
-    missing = sum(1 for p in engineered if not any(True for _ in graph.out(p, "TARGETS")))
-    return Coverage("target", "engineered products", missing, len(engineered))
-
-
-def _platform(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    products = [d for _, _, d in _products(graph, keep)]
+def _platform(scope: _Scope) -> Coverage:
     return Coverage("specific platform", "products",
-                    sum(1 for p in products if p.get("platform") in (None, "other")),
-                    len(products))
+                    sum(1 for d, _ in scope.products if d.get("platform") in (None, "other")),
+                    len(scope.products))
 
 
-def _cell_source(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    products = [d for _, _, d in _products(graph, keep)]
+def _cell_source(scope: _Scope) -> Coverage:
     return Coverage("cell source", "products",
-                    sum(1 for p in products if not p.get("cell_source")), len(products))
+                    sum(1 for d, _ in scope.products if not d.get("cell_source")),
+                    len(scope.products))
 
 
-def _construct(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    engineered = [d for _, _, d in _products(graph, keep) if d.get("platform") in ENGINEERED]
+def _construct(scope: _Scope) -> Coverage:
+    engineered = [d for d, _ in scope.products if d.get("platform") in ENGINEERED]
     return Coverage("construct", "engineered products",
                     sum(1 for d in engineered if not d.get("construct")), len(engineered))
 
 
-def _country(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    trials = _with_products(graph, keep)
-    missing = sum(1 for t, _ in trials if not any(
-        True for s, _ in graph.out(t, "HAS_SITE") for _ in graph.out(s, "LOCATED_IN")))
-    return Coverage("site country", "trials with a product", missing, len(trials))
+def _linked(fact: str, name: str) -> Callable[[_Scope], Coverage]:
+    """The coverage of a fact linked to the trial (a node it points to)."""
+    def count(scope: _Scope) -> Coverage:
+        return Coverage(name, "trials with a product",
+                        sum(1 for _, has in scope.trials if fact not in has), len(scope.trials))
+    count.__name__ = f"_{fact}"
+    return count
 
 
-def _phase(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    trials = _with_products(graph, keep)
-    return Coverage("phase", "trials with a product", sum(
-        1 for t, _ in trials if not any(True for _ in graph.out(t, "HAS_PHASE"))), len(trials))
+def _property(prop: str, name: str, *, none_only: bool) -> Callable[[_Scope], Coverage]:
+    """The coverage of a property of the trial node (``none_only``: 0 and "" are known)."""
+    def count(scope: _Scope) -> Coverage:
+        missing = sum(1 for d, _ in scope.trials
+                      if (d.get(prop) is None if none_only else not d.get(prop)))
+        return Coverage(name, "trials with a product", missing, len(scope.trials))
+    count.__name__ = f"_{prop}"
+    return count
 
 
-def _start(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    trials = _with_products(graph, keep)
-    return Coverage("start year", "trials with a product",
-                    sum(1 for _, d in trials if d.get("start_year") is None), len(trials))
+_country = _linked("country", "site country")
+_phase = _linked("phase", "phase")
+_eligibility = _linked("criterion", "structured eligibility")
+_sponsor = _linked("lead_sponsor", "lead sponsor")
+_start = _property("start_year", "start year", none_only=True)
+_status = _property("status", "status", none_only=False)
+_enrollment = _property("enrollment", "planned enrollment", none_only=True)
 
 
-def _status(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    trials = _with_products(graph, keep)
-    return Coverage("status", "trials with a product",
-                    sum(1 for _, d in trials if not d.get("status")), len(trials))
-
-
-def _eligibility(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    trials = _with_products(graph, keep)
-    return Coverage("structured eligibility", "trials with a product", sum(
-        1 for t, _ in trials if not any(True for _ in graph.out(t, "HAS_CRITERION"))),
-        len(trials))
-
-
-def _sponsor(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    trials = _with_products(graph, keep)
-    missing = sum(1 for t, _ in trials if not any(
-        e.get("role") == "lead" for _, e in graph.out(t, "SPONSORED_BY")))
-    return Coverage("lead sponsor", "trials with a product", missing, len(trials))
-
-
-def _enrollment(graph: TrialGraph, keep: Keep = _everything) -> Coverage:
-    trials = _with_products(graph, keep)
-    return Coverage("planned enrollment", "trials with a product",
-                    sum(1 for _, d in trials if d.get("enrollment") is None), len(trials))
-
-
-FACTS: dict[str, Callable[[TrialGraph, Keep], Coverage]] = {
+FACTS: dict[str, Callable[[_Scope], Coverage]] = {
     "trials_per_target": _targets, "target_platform_matrix": _targets,
     "targets_in_condition_by_platform": _targets, "heme_only_targets": _targets,
     "targets_first_seen_after": _targets, "targets_shared_car_t_car_nk": _targets,
@@ -161,18 +170,22 @@ def coverage(name: str, graph: TrialGraph,
     """What stored question ``name`` cannot count on ``graph`` (None: it counts no such fact),
     within the landscape slice that ``params`` choose, if any."""
     fact = FACTS.get(name)
-    return fact(graph, slice_filter(params)) if fact is not None else None
+    return fact(_scope(graph, slice_filter(params))) if fact is not None else None
 
 
 def coverages(graph: TrialGraph, names: Iterable[str] | None = None) -> dict[str, Coverage]:
     """The coverage of each stored question in ``names`` (default: all that have one), each
     fact counted once."""
-    done: dict[Callable[[TrialGraph, Keep], Coverage], Coverage] = {}
+    wanted = sorted(FACTS if names is None else set(names) & set(FACTS))
+    if not wanted:
+        return {}
+    scope = _scope(graph, _everything)
+    done: dict[Callable[[_Scope], Coverage], Coverage] = {}
     out = {}
-    for name in sorted(FACTS if names is None else set(names) & set(FACTS)):
+    for name in wanted:
         fact = FACTS[name]
         if fact not in done:
-            done[fact] = fact(graph, _everything)
+            done[fact] = fact(scope)
         out[name] = done[fact]
     return out
 
