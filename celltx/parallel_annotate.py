@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 
 from celltx.models import TrialRecord
+from celltx.ontology.annotate import warm
 from celltx.ontology.terms import TrialAnnotation
 
 MIN_RECORDS = 1500
@@ -45,7 +46,8 @@ def annotate_all(records: Sequence[TrialRecord],
         yield from map(annotate, records)
         return
     global _RECORDS, _ANNOTATE
-    annotate(records[0])  # warm the matchers before forking: the workers inherit them
+    warm()  # build the matchers' tables and automata before forking: the workers share them
+    annotate(records[0])
     _RECORDS, _ANNOTATE = records, annotate
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:

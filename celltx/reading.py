@@ -22,7 +22,7 @@ from typing import Any
 from celltx.loaders import SCREENING, SourceFile, iter_sources, read_source
 from celltx.loaders.sources import DECOMPRESSION_ERRORS, reopen
 from celltx.models import Reject, Screened, TrialRecord, UnreadableFileError
-from celltx.ontology.scope import may_be_in_scope, may_be_in_scope_text
+from celltx.ontology.scope import may_be_in_scope, may_be_in_scope_text, prefilter_rules
 from celltx.parallel_annotate import workers
 
 PARALLEL_MIN_SOURCES = 2000
@@ -135,6 +135,8 @@ def read_all(sources: Iterable[SourceFile], keep_going: bool, scope: str,
             yield read_one(source, keep_going, scope, _ticker(tick, source.path))
         return
     batches = _batches((s.path for s in chain(first, sources)), BATCH)
+    if scope == "cell-therapy":
+        prefilter_rules()  # built once here (0.7 s), not again in each forked reader
     with multiprocessing.get_context("fork").Pool(n) as pool:
         for results in pool.imap(_read_batch, ((b, keep_going, scope) for b in batches)):
             yield from results

@@ -544,6 +544,12 @@ def find_gene_mentions(text: str) -> list[GeneMention]:
 # ---- lookup ------------------------------------------------------------------------------------
 
 
+def lookup_tables() -> int:
+    """Build the lookup tables (previous symbols, aliases, names) now; how many keys they
+    hold."""
+    return sum(len(table) for table in _lookup())
+
+
 @cache
 def _lookup() -> tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]:
     previous: dict[str, list[str]] = defaultdict(list)

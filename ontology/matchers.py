@@ -55,16 +55,22 @@ class Prefiltered:
         self._parsed = words is not None
         self._automaton: Any = None
 
-    def _absent(self, text: str) -> bool:
+    def prepare(self) -> None:
+        """Read the required words and build their automaton now rather than on first use
+        (before forking, so that worker processes share them)."""
         if not self._parsed:
             self._words, self._parsed = required_words(self.pattern), True
-        if self._words is None:
-            return False
+        if self._words is not None and self._automaton is None:
+            self._automaton = word_automaton({w: w for w in self._words})
+
+    def _absent(self, text: str) -> bool:
+        if self._automaton is None:
+            self.prepare()
+            if self._words is None:
+                return False
         low = ascii_lower(text)
         if low is None:
             return False
-        if self._automaton is None:
-            self._automaton = word_automaton({w: w for w in self._words})
         return next(self._automaton.iter(low), None) is None
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
@@ -697,3 +703,18 @@ NOT_THERAPY_TITLE = Prefiltered(
     r"|retrospective|long[- ]?term follow[- ]?up|survey|questionnaire|quality of life"
     r"|biomarker|imaging|diagnostic|prophyla\w+ (?:of|for|against)|vaccin\w+ response"
     r"|observational|immuno-?monitoring|immune monitoring|prognostic markers?)")
+
+
+def warm() -> None:
+    """Build the combined regexes, indexes and automata now rather than on first use (see
+    ``annotate.warm``)."""
+    _target_matcher()
+    _ascii_target_regex()
+    code_regex()
+    agent_regex()
+    condition_index()
+    _cue_words()
+    _cue_automaton()
+    for value in list(globals().values()):
+        if isinstance(value, Prefiltered):
+            value.prepare()
