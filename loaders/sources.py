@@ -85,6 +85,9 @@ def _archive_of(path: Path) -> _Archive | None:
     """The zip archive at ``path`` whose members are sources, or None: the file is not a zip,
     or it is an XLSX workbook, a zip read as one file. A zip whose directory cannot be read
     is an ``UnreadableFileError``."""
+    counted = _COUNTED.pop(str(path), None)
+    if counted is not None and counted[0] == _signature(path):
+        return counted[1]
     if not zipfile.is_zipfile(path):
         return None
     try:
@@ -116,6 +119,7 @@ class _Archive:
         self._own_zip: zipfile.ZipFile | None = None  # a forked reader's, for large members
         self._raw: BinaryIO | None = None
         self._raw_pid = 0
+        self._names: list[str] | None = None
         _ARCHIVES[str(path)] = self
 
     def is_workbook(self) -> bool:
@@ -124,11 +128,13 @@ class _Archive:
         return "[Content_Types].xml" in names and "xl/workbook.xml" in names
 
     def names(self) -> list[str]:
-        return sorted(
-            i.filename for i in self._zip.infolist()
-            if not i.is_dir() and not posixpath.basename(i.filename).startswith(
-                (".", "__MACOSX"))
-        )
+        """The members that are sources, sorted (worked out once: counted, then read)."""
+        if self._names is None:
+            self._names = sorted(
+                i.filename for i in self._zip.infolist()
+                if not i.is_dir() and not posixpath.basename(i.filename).startswith(
+                    (".", "__MACOSX")))
+        return self._names
 
     def opener(self, name: str) -> Callable[[], BinaryIO]:
         return lambda: self._open(name)
@@ -211,6 +217,17 @@ def reopen(path: str) -> SourceFile:
     return _gz_aware(path, lambda: open(path, "rb"))  # noqa: SIM115
 
 
+_COUNTED: dict[str, tuple[tuple[int, int, int], _Archive]] = {}
+"""Archives that ``count_sources`` opened, kept for the ``iter_sources`` that follows (a build
+counts, then reads), so that a bulk download's directory of 500,000 entries is read once; each
+is taken once, and only while the file is unchanged."""
+
+
+def _signature(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 def count_sources(paths: list[Path], exclude: list[Path] | None = None) -> int:
     """How many source files ``iter_sources`` will yield (zip members counted from the
     archive's directory), for a progress bar's total; unreadable paths count as one."""
@@ -221,7 +238,11 @@ def count_sources(paths: list[Path], exclude: list[Path] | None = None) -> int:
             total += sum(count_sources([p]) for p in _children(path, skip))
         else:
             found = _file_or_archive(path) if path.is_file() else None
-            total += len(found.names()) if isinstance(found, _Archive) else 1
+            if isinstance(found, _Archive):
+                total += len(found.names())
+                _COUNTED[str(path)] = (_signature(path), found)
+            else:
+                total += 1
     return total
 
 

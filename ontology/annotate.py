@@ -1770,6 +1770,12 @@ def warm() -> None:
             value.prepare()
 
 
+def release() -> None:
+    """Drop the HGNC automaton (about 60 MiB), built again if this process annotates again:
+    a parent whose forked workers hold their copies builds the graph in that memory."""
+    hgnc_genes.release_index()
+
+
 def annotate(record: TrialRecord) -> TrialAnnotation:
     """The normalised facts of one record."""
     phase_key = "|".join(record.phases) if record.phases else None

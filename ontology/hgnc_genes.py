@@ -430,6 +430,11 @@ def _index() -> _Index:
     return _Index(automaton, len({e.symbol for e in entries}), len(entries))
 
 
+def release_index() -> None:
+    """Let the automaton go (it is built again on next use)."""
+    _index.cache_clear()
+
+
 def index_stats() -> dict[str, int]:
     """How many genes and spellings (symbols, aliases, names) the automaton holds."""
     index = _index()

@@ -206,3 +206,39 @@ def test_a_forked_reader_uses_the_parents_directory_with_its_own_handle(
     assert parent._raw is not parent_raw  # a handle of its own: file positions are per process
     assert sources.reopen(f"{path}!large.json").open().read(3) == b"   "
     assert opened == [] and sources._ARCHIVES[str(path)] is parent
+
+
+def test_a_build_with_a_progress_bar_reads_a_zip_directory_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The progress bar's count opens the archive; the build reads its members through that
+    same archive rather than reading the directory again (500,000 entries in the bulk
+    download)."""
+    path = tmp_path / "ctg-all.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for study in _studies():
+            nct = study["protocolSection"]["identificationModule"]["nctId"]
+            z.writestr(f"{nct[:7]}xxxx/{nct}.json", json.dumps(study))
+    opened: list[Path] = []
+    init = sources._Archive.__init__
+
+    def counting(self: Any, p: Path) -> None:
+        opened.append(p)
+        init(self, p)
+
+    monkeypatch.setattr(sources._Archive, "__init__", counting)
+    monkeypatch.setenv("CELLTX_WORKERS", "1")
+    ticks: list[Any] = []
+    result = build([path], keep_going=True, progress=ticks.append)
+    assert opened == [path]
+    assert ticks and ticks[-1].sources_total == len(_studies())
+    assert result.stats["trials"] > 100
+
+
+def test_a_zip_changed_after_it_was_counted_is_read_as_it_is_now(tmp_path: Path) -> None:
+    path = _member_zip(tmp_path / "a.zip", "NCT01.json", b"{}")
+    assert sources.count_sources([path]) == 1
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("NCT02.json", "{}")
+        z.writestr("NCT03.json", "{}")
+    assert [s.path.split("!")[1] for s in sources.iter_sources([path])] == [
+        "NCT02.json", "NCT03.json"]
