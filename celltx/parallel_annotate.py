@@ -3,8 +3,8 @@ builds the graph from their results, in the records' order (so builds stay byte-
 
 Used for large builds on machines with more than one core where ``fork`` exists; otherwise,
 or with ``CELLTX_WORKERS=1``, records are annotated in the calling process. The matchers are
-warmed before the fork, so the workers share the parent's automata and compiled patterns
-rather than each building its own; the parent then lets the largest (the HGNC automaton) go.
+warmed before the fork, so the workers share the parent's tables, automata and compiled
+patterns rather than each building its own (``annotate.warm``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 
 from celltx.models import TrialRecord
-from celltx.ontology.annotate import release, warm
+from celltx.ontology.annotate import warm
 from celltx.ontology.terms import TrialAnnotation
 
 MIN_RECORDS = 1500
@@ -47,12 +47,11 @@ def annotate_all(records: Sequence[TrialRecord],
         yield from map(annotate, records)
         return
     global _RECORDS, _ANNOTATE
-    warm()  # build the matchers' tables and automata before forking: the workers share them
+    warm()  # the matchers' tables and automata, built before forking: the workers share them
     annotate(records[0])
     _RECORDS, _ANNOTATE = records, annotate
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:
-            release()  # the workers hold their copies; the graph grows into that memory here
             yield from pool.imap(_annotate_at, range(len(records)), chunksize=32)
     finally:
         _RECORDS, _ANNOTATE = (), None

@@ -1749,12 +1749,11 @@ def quality_flags(record: TrialRecord) -> tuple[str, ...]:
 # ---- entry point ---------------------------------------------------------------------------
 
 def warm() -> None:
-    """Build now what the annotator otherwise builds on first use (the HGNC automaton, the
-    vocabulary tables, the combined regexes, each prefiltered pattern's automaton): called
-    before forking worker processes, so that they share it rather than each building its own
-    copy (the HGNC automaton alone takes about 1.5 s)."""
-    hgnc_genes.index_stats()
-    hgnc_genes.lookup_tables()
+    """Build now what the annotator otherwise builds on first use (the vocabulary tables, the
+    combined regexes, each prefiltered pattern's automaton): called before forking worker
+    processes, so that they share these rather than each building its own. The HGNC automaton
+    (about 60 MiB) is left to the workers: built in the parent it would stay in the parent's
+    memory beside the graph."""
     for table in (vocab.targets, vocab.product_codes, vocab.conditions, vocab.cell_types,
                   vocab.cell_sources, vocab.agents, vocab.phases, vocab.statuses,
                   vocab.study_types):
@@ -1768,12 +1767,6 @@ def warm() -> None:
     for value in list(globals().values()):
         if isinstance(value, mt.Prefiltered):
             value.prepare()
-
-
-def release() -> None:
-    """Drop the HGNC automaton (about 60 MiB), built again if this process annotates again:
-    a parent whose forked workers hold their copies builds the graph in that memory."""
-    hgnc_genes.release_index()
 
 
 def annotate(record: TrialRecord) -> TrialAnnotation:

@@ -430,11 +430,6 @@ def _index() -> _Index:
     return _Index(automaton, len({e.symbol for e in entries}), len(entries))
 
 
-def release_index() -> None:
-    """Let the automaton go (it is built again on next use)."""
-    _index.cache_clear()
-
-
 def index_stats() -> dict[str, int]:
     """How many genes and spellings (symbols, aliases, names) the automaton holds."""
     index = _index()
@@ -547,12 +542,6 @@ def find_gene_mentions(text: str) -> list[GeneMention]:
 
 
 # ---- lookup ------------------------------------------------------------------------------------
-
-
-def lookup_tables() -> int:
-    """Build the lookup tables (previous symbols, aliases, names) now; how many keys they
-    hold."""
-    return sum(len(table) for table in _lookup())
 
 
 @cache

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from celltx.loaders.ctgov_v2 import study_to_record
-from celltx.ontology import hgnc_genes
 from celltx.ontology.annotate import annotate, warm
 
 from celltx import parallel_annotate
@@ -45,34 +45,38 @@ def test_worker_count_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert 1 <= parallel_annotate.workers() <= 4
 
 
-def _index_built_before(record: TrialRecord) -> bool:
-    """Whether the HGNC automaton was there before this record was annotated (in a worker)."""
-    built = hgnc_genes._index.cache_info().currsize == 1
-    annotate(record)
-    return built
-
-
-def test_workers_share_the_tables_built_before_the_fork(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The HGNC automaton (and the other lazily built tables) are built once in the parent,
-    not again in each worker: every worker finds it already there."""
-    records = _records()[:40]
-    monkeypatch.setattr(parallel_annotate, "MIN_RECORDS", 10)
-    monkeypatch.setenv("CELLTX_WORKERS", "2")
-    hgnc_genes._index.cache_clear()
-    found = list(parallel_annotate.annotate_all(records, _index_built_before))  # type: ignore[arg-type]
-    assert len(found) == 40 and all(found)
-    monkeypatch.setattr(parallel_annotate, "warm", lambda: None)
-    hgnc_genes._index.cache_clear()
-    found = list(parallel_annotate.annotate_all(records, _index_built_before))  # type: ignore[arg-type]
-    assert not all(found)  # without warming, each worker builds its own
-
-
-def test_warm_prepares_every_prefiltered_pattern() -> None:
+def _patterns() -> list[Any]:
     from celltx.ontology import annotate as annotate_module
     from celltx.ontology import matchers
 
+    return [v for m in (annotate_module, matchers) for v in vars(m).values()
+            if isinstance(v, matchers.Prefiltered)]
+
+
+def _prepared_before(record: TrialRecord) -> bool:
+    """Whether every prefiltered pattern's automaton was there before this record was
+    annotated (in a worker)."""
+    prepared = all(p._parsed and (p._words is None or p._automaton is not None)
+                   for p in _patterns())
+    annotate(record)
+    return prepared
+
+
+def test_workers_share_the_automata_built_before_the_fork(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The prefiltered patterns' automata (and the tables and combined regexes) are built once
+    in the parent, not again in each worker: every worker finds them already there."""
+    records = _records()[:40]
+    monkeypatch.setattr(parallel_annotate, "MIN_RECORDS", 10)
+    monkeypatch.setenv("CELLTX_WORKERS", "2")
+    for pattern in _patterns():  # as in a fresh process, whatever earlier tests prepared
+        monkeypatch.setattr(pattern, "_automaton", None)
+    found = list(parallel_annotate.annotate_all(records, _prepared_before))  # type: ignore[arg-type]
+    assert len(found) == 40 and all(found)
+
+
+def test_warm_prepares_every_prefiltered_pattern() -> None:
     warm()
-    patterns = [v for m in (annotate_module, matchers) for v in vars(m).values()
-                if isinstance(v, matchers.Prefiltered)]
+    patterns = _patterns()
     assert len(patterns) >= 10
     assert all(p._parsed and (p._words is None or p._automaton is not None) for p in patterns)
