@@ -48,7 +48,7 @@ def annotate_all(records: Sequence[TrialRecord],
         return
     global _RECORDS, _ANNOTATE
     warm()  # the matchers' tables and automata, built before forking: the workers share them
-    annotate(records[0])
+    annotate(records[0])  # and what a record compiles on first use (re's pattern cache)
     _RECORDS, _ANNOTATE = records, annotate
     try:
         with multiprocessing.get_context("fork").Pool(n) as pool:

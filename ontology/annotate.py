@@ -1758,15 +1758,12 @@ def warm() -> None:
                   vocab.cell_sources, vocab.agents, vocab.phases, vocab.statuses,
                   vocab.study_types):
         table()
-    mt.warm()
     _country_aliases()
     _org_aliases()
     _source_patterns()
     product_rules()
     related_study_rules()
-    for value in list(globals().values()):
-        if isinstance(value, mt.Prefiltered):
-            value.prepare()
+    mt.warm()  # last: it also prepares the patterns made above
 
 
 def annotate(record: TrialRecord) -> TrialAnnotation:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -38,6 +39,10 @@ def ascii_lower(text: str) -> str | None:
     return text.lower() if text.isascii() else None
 
 
+_PREFILTERED: weakref.WeakSet[Prefiltered] = weakref.WeakSet()
+"""Every prefiltered pattern made, for ``warm`` to prepare."""
+
+
 class Prefiltered:
     """A compiled regex that first checks, on ASCII text, that one of the words every match
     must contain is there (read from the pattern by :func:`required_words`): the same matches,
@@ -54,6 +59,7 @@ class Prefiltered:
         self._words: frozenset[str] | None = frozenset(words) if words else None
         self._parsed = words is not None
         self._automaton: Any = None
+        _PREFILTERED.add(self)
 
     def prepare(self) -> None:
         """Read the required words and build their automaton now rather than on first use
@@ -64,14 +70,18 @@ class Prefiltered:
             self._automaton = word_automaton({w: w for w in self._words})
 
     def _absent(self, text: str) -> bool:
-        if self._automaton is None:
+        automaton = self._automaton
+        if automaton is None:
+            if self._parsed and self._words is None:
+                return False  # no word that every match holds: the regex decides
             self.prepare()
-            if self._words is None:
+            automaton = self._automaton
+            if automaton is None:
                 return False
         low = ascii_lower(text)
         if low is None:
             return False
-        return next(self._automaton.iter(low), None) is None
+        return next(automaton.iter(low), None) is None
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         return None if self._absent(text) else self.rx.search(text, pos)
@@ -706,8 +716,8 @@ NOT_THERAPY_TITLE = Prefiltered(
 
 
 def warm() -> None:
-    """Build the combined regexes, indexes and automata now rather than on first use (see
-    ``annotate.warm``)."""
+    """Build the combined regexes, indexes and automata now rather than on first use, and
+    prepare every prefiltered pattern made so far (see ``annotate.warm``)."""
     _target_matcher()
     _ascii_target_regex()
     code_regex()
@@ -715,6 +725,5 @@ def warm() -> None:
     condition_index()
     _cue_words()
     _cue_automaton()
-    for value in list(globals().values()):
-        if isinstance(value, Prefiltered):
-            value.prepare()
+    for pattern in list(_PREFILTERED):
+        pattern.prepare()

@@ -66,34 +66,29 @@ class _Scope:
     """(product data, whether it has a target)."""
 
 
-def _has_out(graph: TrialGraph, nid: str, rel_type: str) -> bool:
-    return any(data["type"] == rel_type
-               for keyed in graph.g._succ[nid].values() for data in keyed.values())
-
-
 def _scope(graph: TrialGraph, keep: Keep) -> _Scope:
     scope = _Scope()
-    succ, nodes = graph.g._succ, graph.g._node
+    nodes = graph.g.nodes
     for t, tdata in graph.nodes("Trial"):
         products, facts = [], set()
-        for end, keyed in succ[t].items():
-            for data in keyed.values():
-                rel = data["type"]
-                if rel == "HAS_PRODUCT":
-                    if keep(tdata, nodes[end]):
-                        products.append(end)
-                elif rel == "HAS_SITE":
-                    if "country" not in facts and _has_out(graph, end, "LOCATED_IN"):
-                        facts.add("country")
-                elif rel == "HAS_PHASE":
-                    facts.add("phase")
-                elif rel == "HAS_CRITERION":
-                    facts.add("criterion")
-                elif rel == "SPONSORED_BY" and data.get("role") == "lead":
-                    facts.add("lead_sponsor")
+        for _, end, data in graph.g.out_edges(t, data=True):  # each edge once, any type
+            rel = data["type"]
+            if rel == "HAS_PRODUCT":
+                if keep(tdata, nodes[end]):
+                    products.append(end)
+            elif rel == "HAS_SITE":
+                if "country" not in facts and any(True for _ in graph.out(end, "LOCATED_IN")):
+                    facts.add("country")
+            elif rel == "HAS_PHASE":
+                facts.add("phase")
+            elif rel == "HAS_CRITERION":
+                facts.add("criterion")
+            elif rel == "SPONSORED_BY" and data.get("role") == "lead":
+                facts.add("lead_sponsor")
         if products:
             scope.trials.append((tdata, frozenset(facts)))
-            scope.products += [(nodes[p], _has_out(graph, p, "TARGETS")) for p in products]
+            scope.products += [(nodes[p], any(True for _ in graph.out(p, "TARGETS")))
+                               for p in products]
     return scope
 
 
