@@ -316,12 +316,19 @@ _CAR_T_WORD = re.compile(r"(?i)CAR[- ]?T\b|CAR-?Ts\b|\bCART\b")
 
 def _platforms(text: str) -> list[str]:
     """Every platform a phrase names ("CAR-T/TCR-T cells"), the most specific kept."""
+    return list(_platforms_named(text))
+
+
+@lru_cache(maxsize=1 << 14)
+def _platforms_named(text: str) -> tuple[str, ...]:
+    """``_platforms``, kept per phrase: a record reads its intervention and title phrases more
+    than once, and intervention names repeat across trials."""
     first = _platform(text)
     if first is None:
-        return []
+        return ()
     masked = mt.MASKS.sub(" ", text).replace("_", " ")
     if not _SEVERAL.search(masked):
-        return [first]  # (one phrase names one platform unless it joins several)
+        return (first,)  # (one phrase names one platform unless it joins several)
     found = [first] + [n for n, rx in mt.platform_cues(masked)
                      if n != first and rx.search(masked)]
     engineered_other = [p for p in found if p in mt.ENGINEERED and p not in ("CAR-T", "TCR-T")]
@@ -330,7 +337,7 @@ def _platforms(text: str) -> list[str]:
         drop |= {"NK", "iNKT", "γδT"}
     if engineered_other and not _CAR_T_WORD.search(masked):
         drop.add("CAR-T")  # a generic CAR cue inside "CAR-NK", unless T cells are named too
-    return [p for p in dict.fromkeys(found) if p == first or p not in drop]
+    return tuple(p for p in dict.fromkeys(found) if p == first or p not in drop)
 
 
 _SEVERAL = re.compile(r"(?i)/|\bor\b|,|\band\b|\bfollowed by\b|\bthen\b|\bplus\b|\+")
@@ -680,24 +687,28 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
 _ALTERNATIVES = re.compile(r"(?i)\s(?:or|then|followed by|and/or|versus|vs\.?|and an?)\s|;"
                            r"|\bsequential\w*")
 
-_CANDIDATES = re.compile(
+_CANDIDATES = mt.Prefiltered(
     r"(?i)\b(two|three|four|five|several|multiple|\d)\s+(?:candidate|different|alternative)\s+"
     r"(?:[\w-]+\s+){0,3}?(?:constructs?|products?|CARs?|CAR-\w+(?:\s+cells?)?)\s*\(([^)]*)\)")
 
 
 _ENUMERATED = re.compile(r"\(\d\)\s*([A-Za-z0-9-]+\s*[+/]\s*[A-Za-z0-9-]+)")
-_ANTIGEN_LIST = re.compile(r"(?i)\bantigens?\s*\(([^)]{6,200})\)")
+_ANTIGEN_LIST = mt.Prefiltered(r"(?i)\bantigens?\s*\(([^)]{6,200})\)")
 
 
 def _candidates(text: str) -> list[list[str]]:
     out: list[list[str]] = []
-    for sent in _SENTENCE.split(text):
+    # a match in a sentence is one in the whole text (sentences end where a word cannot go on),
+    # so a text with neither pattern need not be split
+    listed, enumerated = _ANTIGEN_LIST.search(text), _ENUMERATED.search(text)
+    sentences = _SENTENCE.split(text) if listed or enumerated else []
+    for sent in sentences if listed else ():
         m = _ANTIGEN_LIST.search(sent)
         if m and re.search(r"(?i)\bCAR\b|chimeric antigen receptor", sent) and re.search(
                 r"(?i)personali[sz]ed|based on (?:the )?expression|according to", sent):
             # a personalised CAR chosen by the tumour's antigens: one product per antigen
             out.extend([k] for k in dict.fromkeys(x.key for x in mt.find_targets(m.group(1))))
-    for sent in _SENTENCE.split(text):
+    for sent in sentences if enumerated else ():
         items = _ENUMERATED.findall(sent)
         if len(items) >= 2 and mt.DUAL_CUE.search(sent):
             # "dual-target arms: (1) CEA+GUCY2C, (2) CEA+HER2, or (3) GUCY2C+HER2"
