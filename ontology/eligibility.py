@@ -10,8 +10,11 @@ Regular expressions only, compiled once: this runs on every record of a build.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Iterable, Iterator
+from functools import cache, lru_cache
+from typing import Any, Literal
+
+from celltx.ontology.required_words import required_words, word_automaton
 
 from celltx.models import Frozen
 
@@ -217,9 +220,43 @@ _STOP_WINDOW = re.compile(r";|\.\s|,\s*(?:and\s+)?(?=[A-Za-z]{3,}\s)(?!\s*(?:or|
                           r"except|in|with|as|for|using)\b)")
 
 
+@cache
+def _name_words() -> tuple[Any, frozenset[str]]:
+    """An automaton over the words that each kind's name pattern needs (``required_words``),
+    each word carrying the kinds that need it; and the kinds whose words are unknown."""
+    words: dict[str, set[str]] = {}
+    unknown = set()
+    for kind, pattern in _NAMES.items():
+        needed = required_words(f"(?i:{pattern})")
+        if needed is None:
+            unknown.add(kind)
+        for w in needed or ():
+            words.setdefault(w, set()).add(kind)
+    return word_automaton({w: frozenset(k) for w, k in words.items()}), frozenset(unknown)
+
+
+@lru_cache(maxsize=1 << 10)
+def _names_regex(kinds: frozenset[str]) -> re.Pattern[str]:
+    """``_ANY_NAME`` with only the ``kinds`` given, in the same order."""
+    return re.compile("|".join(f"(?P<{k}>{v})" for k, v in _NAMES.items() if k in kinds),
+                      re.IGNORECASE)
+
+
+def _name_matches(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_ANY_NAME`` in ``text``, found with only the kinds whose words the
+    text holds: a kind that cannot match anywhere changes no match, and the full alternation
+    tried at every character was 40 % of structuring the criteria. (On ASCII text, where
+    case-insensitive matching is lower-casing; other text is read with all the kinds.)"""
+    if not text.isascii():
+        return _ANY_NAME.finditer(text)
+    automaton, unknown = _name_words()
+    kinds = unknown.union(*(ks for _end, ks in automaton.iter(text.lower())))
+    return _names_regex(kinds).finditer(text) if kinds else iter(())
+
+
 def _windows(text: str) -> list[tuple[str, int, int, int]]:
     """(kind, name start, value window start, window end) for every name in ``text``."""
-    matches = [(m.lastgroup or "", m.start(), m.end()) for m in _ANY_NAME.finditer(text)]
+    matches = [(m.lastgroup or "", m.start(), m.end()) for m in _name_matches(text)]
     out = []
     for i, (kind, start, end) in enumerate(matches):
         stop = min(len(text), end + 90)
@@ -507,18 +544,31 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _mentions(kind: str, low: str) -> bool:
-    return any(k in low for k in _KEYWORDS[kind])
+@cache
+def _keyword_automaton() -> Any:
+    """One automaton over every kind's keywords, each carrying the kinds it is a keyword of."""
+    kinds: dict[str, set[str]] = {}
+    for kind, keywords in _KEYWORDS.items():
+        for k in keywords:
+            kinds.setdefault(k, set()).add(kind)
+    return word_automaton({k: frozenset(v) for k, v in kinds.items()})
+
+
+def _mentioned(low: str) -> frozenset[str]:
+    """The kinds one of whose keywords ``low`` holds (one pass, where each kind's keywords
+    were searched for one by one)."""
+    return frozenset().union(*(kinds for _end, kinds in _keyword_automaton().iter(low)))
 
 
 def structure_items(items: Iterable[CriteriaItem]) -> list[CriterionItem]:
     out: list[CriterionItem] = []
     for item in items:
         low = item.text.lower()
-        has_digit = any(ch.isdigit() for ch in low)
-        if has_digit and _mentions("age", low):
+        has_digit = any(map(str.isdigit, low))
+        mentioned = _mentioned(low)
+        if has_digit and "age" in mentioned:
             out.extend(_age(item))
-        numeric = [k for k in NUMERIC_KINDS if has_digit and _mentions(k, low)]
+        numeric = [k for k in NUMERIC_KINDS if has_digit and k in mentioned]
         if numeric:
             windows = _windows(item.text)
             present = {w[0] for w in windows}
@@ -532,7 +582,7 @@ def structure_items(items: Iterable[CriteriaItem]) -> list[CriterionItem]:
                         seen.add(key)
                         out.append(c)
         for kind in BOOLEAN_KINDS:
-            if _mentions(kind, low):
+            if kind in mentioned:
                 out.extend(_boolean(kind, item))
     return out
 

@@ -267,3 +267,25 @@ def test_full_record_corpus_report(shared_corpus: Path) -> None:
     assert all(kinds.get(k) for k in ("ecog", "lvef", "platelets", "hemoglobin", "anc",
                                       "creatinine_clearance", "bilirubin", "prior_car_t",
                                       "cns_involvement", "hiv", "pregnancy", "age"))
+
+
+# ---- the gated name scan reads what the full alternation reads --------------------------------
+
+def test_names_found_with_the_kinds_a_text_holds_are_those_of_every_kind(
+        spot_records: dict[str, TrialRecord]) -> None:
+    from celltx.ontology import eligibility as el
+
+    texts = [item.text for r in spot_records.values()
+             for item in split_criteria(r.eligibility.criteria)] + [
+        "LVEF ≥ 45% and ECOG 0-1", "Hb > 9 g/dL, PLT >= 75 x10^9/L, T.BIL < 1.5 x ULN",
+        "Creatinine clearance (CrCl) ≥ 60 mL/min; SpO2 > 92% on room air",
+        "ＥＣＯＧ 0–2 (full-width letters)"]
+    seen = 0
+    for text in texts:
+        full = [(m.lastgroup, m.span()) for m in el._ANY_NAME.finditer(text)]
+        assert [(m.lastgroup, m.span()) for m in el._name_matches(text)] == full, text
+        seen += len(full)
+        low = text.lower()
+        assert el._mentioned(low) == {k for k, words in el._KEYWORDS.items()
+                                      if any(w in low for w in words)}, text
+    assert len(texts) > 1000 and seen > 300
