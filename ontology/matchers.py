@@ -59,15 +59,19 @@ class Prefiltered:
         self._words: frozenset[str] | None = frozenset(words) if words else None
         self._parsed = words is not None
         self._automaton: Any = None
+        self._gated = flags == 0  # (words given by hand gate the whole pattern first)
+        self._alternatives: _Alternatives | None = None
         _PREFILTERED.add(self)
 
     def prepare(self) -> None:
-        """Read the required words and build their automaton now rather than on first use
+        """Read the required words and build their automata now rather than on first use
         (before forking, so that worker processes share them)."""
         if not self._parsed:
             self._words, self._parsed = required_words(self.pattern), True
         if self._words is not None and self._automaton is None:
             self._automaton = word_automaton({w: w for w in self._words})
+        if self._gated:
+            self._alternatives, self._gated = _Alternatives.of(self.pattern, self.rx), False
 
     def _absent(self, text: str) -> bool:
         automaton = self._automaton
@@ -83,20 +87,163 @@ class Prefiltered:
             return False
         return next(automaton.iter(low), None) is None
 
+    def _regex(self, text: str) -> re.Pattern[str] | None:
+        """The regex to run on ``text``: None when no match can be there, else the pattern,
+        or only those of its alternatives whose words the text holds (``_Alternatives``)."""
+        if self._absent(text):
+            return None
+        if self._gated:
+            self.prepare()
+        alternatives = self._alternatives
+        if alternatives is None:
+            return self.rx
+        low = ascii_lower(text)
+        return self.rx if low is None else alternatives.regex(low)
+
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return None if self._absent(text) else self.rx.search(text, pos)
+        rx = self._regex(text)
+        return None if rx is None else rx.search(text, pos)
 
     def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return None if self._absent(text) else self.rx.match(text, pos)
+        rx = self._regex(text)
+        return None if rx is None else rx.match(text, pos)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return iter(()) if self._absent(text) else self.rx.finditer(text)
+        rx = self._regex(text)
+        return iter(()) if rx is None else rx.finditer(text)
 
     def sub(self, repl: Any, text: str) -> str:
-        return text if self._absent(text) else self.rx.sub(repl, text)
+        rx = self._regex(text)
+        return text if rx is None else rx.sub(repl, text)
 
     def split(self, text: str) -> list[str]:
-        return [text] if self._absent(text) else self.rx.split(text)
+        rx = self._regex(text)
+        return [text] if rx is None else rx.split(text)
+
+
+class _Alternatives:
+    r"""A pattern's top-level alternatives, each with the words that every match of it holds, so
+    that a text is read with only the alternatives it can match.
+
+    An alternative none of whose words is in the text matches nowhere in it, so leaving it out
+    changes no match: at each position the first alternative that matches is still the first.
+    Patterns with capturing groups keep their one regex (a subset would number its groups
+    differently), as do those with fewer than two alternatives.
+
+    >>> alts = _Alternatives.of(r"(?i:\bCAR-?T\b|natural killer)|\bTIL\b", re.compile("x"))
+    >>> alts.parts
+    ('(?i:\\bCAR-?T\\b)', '(?i:natural killer)', '\\bTIL\\b')
+    >>> alts.regex("car-t cells").pattern, alts.regex("none here")
+    ('(?i:\\bCAR-?T\\b)', None)
+    """
+
+    MAX_SUBSETS = 512
+    """Compiled subsets kept per pattern; beyond that, texts are read with the whole pattern."""
+
+    def __init__(self, prefix: str, parts: tuple[str, ...], whole: re.Pattern[str]) -> None:
+        self.prefix, self.parts, self.whole = prefix, parts, whole
+        ids: dict[str, set[int]] = {}
+        always = set()
+        for i, part in enumerate(parts):
+            needed = required_words(prefix + part)
+            if not needed:
+                always.add(i)
+            for w in needed or ():
+                ids.setdefault(w, set()).add(i)
+        self.always = frozenset(always)
+        self.automaton = word_automaton({w: frozenset(v) for w, v in ids.items()}) if ids else None
+        self._compiled: dict[frozenset[int], re.Pattern[str]] = {}
+
+    @classmethod
+    def of(cls, pattern: str, whole: re.Pattern[str]) -> _Alternatives | None:
+        if whole.groups:
+            return None
+        split = _top_alternatives(pattern)
+        if split is None or len(split[1]) < 2:
+            return None
+        try:
+            for part in split[1]:
+                re.compile(split[0] + part)
+        except re.error:  # pragma: no cover - a part that is not a pattern alone
+            return None
+        return cls(split[0], split[1], whole)
+
+    def regex(self, low: str) -> re.Pattern[str] | None:
+        """The regex of the alternatives that lower-cased ASCII text ``low`` may match."""
+        present = (self.always.union(*(ids for _end, ids in self.automaton.iter(low)))
+                   if self.automaton is not None else self.always)
+        if not present:
+            return None
+        rx = self._compiled.get(present)
+        if rx is None:
+            if len(self._compiled) >= self.MAX_SUBSETS:
+                return self.whole
+            rx = self._compiled[present] = re.compile(
+                self.prefix + "|".join(p for i, p in enumerate(self.parts) if i in present))
+        return rx
+
+
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+_FLAG_GROUP = re.compile(r"\(\?(?:[aiLmsux]*(?:-[imsx]+)?)?:")
+
+
+def _split_bars(pattern: str) -> list[str] | None:
+    """``pattern`` cut at its top-level ``|`` (None if its brackets do not balance)."""
+    parts, depth, start, i, n = [], 0, 0, 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":  # a character class: up to its closing "]" ("]" first is literal)
+            i += 1
+            if pattern.startswith("^", i):
+                i += 1
+            if pattern.startswith("]", i):
+                i += 1
+            while i < n and pattern[i] != "]":
+                i += 2 if pattern[i] == "\\" else 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    if depth:
+        return None
+    parts.append(pattern[start:])
+    return parts
+
+
+def _top_alternatives(pattern: str) -> tuple[str, tuple[str, ...]] | None:
+    """A pattern's leading global flags and its alternatives, an alternative that is one
+    ``(?i:…)`` or ``(?:…)`` group opened into the alternatives inside it."""
+    prefix = ""
+    if m := _GLOBAL_FLAGS.match(pattern):
+        prefix, pattern = m.group(0), pattern[m.end():]
+    top = _split_bars(pattern)
+    if top is None:
+        return None
+    parts: list[str] = []
+    for part in top:
+        opening = _FLAG_GROUP.match(part)
+        inner = part[opening.end():-1] if opening and part.endswith(")") else None
+        if opening and inner is not None and _split_bars(inner) is not None and _closes_at_end(
+                part, opening.end()):
+            parts.extend(f"{opening.group(0)}{alt})" for alt in _split_bars(inner) or ())
+        else:
+            parts.append(part)
+    return prefix, tuple(parts)
+
+
+def _closes_at_end(part: str, body: int) -> bool:
+    """Whether the group opened just before ``body`` closes at the last character of ``part``."""
+    inner = _split_bars(part[body:-1])
+    return inner is not None and _split_bars(part[:-1]) is None
 
 
 def _alternation(aliases: list[str]) -> str:

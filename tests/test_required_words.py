@@ -124,3 +124,43 @@ def test_screen_rules_out_most_texts_without_a_cell_therapy(shared_corpus: Path)
                 total += 1
                 passed += may_be_in_scope(rec)
     assert total > 3000 and passed / total < 0.25
+
+
+def test_alternatives_are_cut_at_the_top_level_only() -> None:
+    split = mt._top_alternatives
+    assert split(r"(?i)\bantigens?\s*\(x\)|CAR[|)]") == ("(?i)", (r"\bantigens?\s*\(x\)",
+                                                                     "CAR[|)]"))
+    assert split(r"(?i:a\|b|c(?:d|e))|(?-i:F|G)") == ("", (r"(?i:a\|b)", "(?i:c(?:d|e))",
+                                                           "(?-i:F)", "(?-i:G)"))
+    # a group followed by more is one alternative; a lookbehind group is not opened
+    assert split(r"(?:a|b)c|(?<=x)(?:y|z)") == ("", ("(?:a|b)c", "(?<=x)(?:y|z)"))
+    assert split(r"[]|]x|[^]|]y") == ("", ("[]|]x", "[^]|]y"))
+    assert mt._Alternatives.of(r"(a)|b", mt.re.compile(r"(a)|b")) is None  # groups renumber
+
+
+def test_prefiltered_patterns_read_with_the_alternatives_a_text_holds_match_as_whole() -> None:
+    """Every prefiltered pattern of the annotator, read with only the alternatives whose words
+    a text holds, finds exactly the matches (and substitutions) of the whole pattern."""
+    assert an.annotate  # (the annotator's patterns registered)
+    texts = list(TRICKY)
+    records = [rec for source in iter_sources(sample_paths()) for rec in read_source(source)[1]
+               if isinstance(rec, TrialRecord)]
+    for i, rec in enumerate(records):  # every title and intervention; a fifth of the records
+        texts += [rec.title or "", *(i.name for i in rec.interventions)]
+        if i % 5 == 0:
+            texts.append(record_text(rec))
+    texts = list(dict.fromkeys(texts))
+    patterns = list(mt._PREFILTERED)
+    for p in patterns:
+        p.prepare()
+    gated = [p for p in patterns if p._alternatives is not None]
+    assert len(gated) >= 10
+    matches = 0
+    for p in gated:
+        for text in texts:
+            whole = [(m.span(), m.group(0)) for m in p.rx.finditer(text)]
+            assert [(m.span(), m.group(0)) for m in p.finditer(text)] == whole, (
+                p.pattern[:60], text[:200])
+            assert p.sub("#", text) == p.rx.sub("#", text)
+            matches += len(whole)
+    assert len(texts) > 3000 and matches > 500
