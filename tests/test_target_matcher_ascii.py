@@ -29,3 +29,28 @@ def test_find_targets_returns_fresh_lists_of_the_plain_mentions() -> None:
     first.clear()
     again = mt.find_targets(text)
     assert [(m.start, m.end) for m in again] == [(s, e) for s, e, _ in _plain(text)]
+
+
+def test_the_scan_of_the_targets_a_text_holds_finds_what_the_plain_regex_finds() -> None:
+    from celltx.loaders import iter_sources, read_source
+    from celltx.ontology.annotate import record_text
+
+    from celltx.models import TrialRecord
+    from celltx.pipeline import sample_paths
+
+    texts = list(TEXTS) + ["no antigen here", "cd19 CAR", "CD-19 and Her2 and HER-2",
+                           "ANTI-BCMA CART-19 meso CARTmeso"]
+    for source in iter_sources(sample_paths()):
+        texts += [record_text(r) for r in read_source(source)[1] if isinstance(r, TrialRecord)]
+    found = empty = 0
+    for text in texts[::3]:
+        low = mt.ascii_lower(text)
+        if low is None:
+            continue
+        scan = mt._ascii_target_scan(low)
+        spans = [] if scan is None else [(m.start(), m.end(), m.lastgroup)
+                                         for m in scan.finditer(text)]
+        assert spans == _plain(text), text[:200]
+        found += len(spans)
+        empty += scan is None
+    assert found > 500 and empty > 20  # texts with targets, and texts skipped outright
