@@ -309,44 +309,77 @@ def _ascii_target_regex() -> re.Pattern[str]:
     return re.compile(f"(?=(?i:[{first}])){target_regex().pattern}", re.ASCII)
 
 
+class GatedUnion:
+    """The regex ``prefix(?:alt_1|...|alt_n)suffix`` that reads a lower-cased ASCII text with
+    only the alternatives whose required words (``required_words``) the text holds, found in
+    one automaton pass: an alternative none of whose words is there matches nowhere, so no
+    match changes (at each position the first alternative that matches is still the first),
+    and a table of hundreds of names is not tried at every character. ``prefix`` and
+    ``suffix`` must be zero-width (lookarounds), so that a match is one alternative's.
+
+    >>> union = GatedUnion("(?<![a-z])(?:", ["(?i:CAR-?T)", "(?i:NK)"], ")(?![a-z])")
+    >>> union.scan("a car-t product").pattern, union.scan("none")
+    ('(?<![a-z])(?:(?i:CAR-?T))(?![a-z])', None)
+    """
+
+    MAX_SUBSETS = 1 << 12
+    """Compiled subsets kept; beyond that, texts are read with every alternative."""
+
+    def __init__(self, prefix: str, alternatives: Iterable[str], suffix: str,
+                 flags: int = 0) -> None:
+        self.prefix, self.alternatives, self.suffix = prefix, tuple(alternatives), suffix
+        self.flags = flags
+        self._gate: tuple[Any, frozenset[int]] | None = None
+        self._compiled: dict[frozenset[int], re.Pattern[str]] = {}
+
+    def _regex(self, ids: Iterable[int]) -> re.Pattern[str]:
+        body = "|".join(self.alternatives[i] for i in sorted(ids))
+        return re.compile(f"{self.prefix}{body}{self.suffix}", self.flags)
+
+    def prepare(self) -> None:
+        if self._gate is None:
+            ids: dict[str, set[int]] = {}
+            unknown = set()
+            for i, alternative in enumerate(self.alternatives):
+                needed = required_words(alternative)
+                if not needed:
+                    unknown.add(i)
+                for w in needed or ():
+                    ids.setdefault(w, set()).add(i)
+            self._gate = (word_automaton({w: frozenset(v) for w, v in ids.items()}),
+                          frozenset(unknown))
+
+    def scan(self, low: str) -> re.Pattern[str] | None:
+        """The regex to read ``low`` (ASCII, lower-cased) with; None when nothing can match."""
+        if self._gate is None:
+            self.prepare()
+        assert self._gate is not None
+        automaton, unknown = self._gate
+        present = unknown.union(*(ids for _end, ids in automaton.iter(low)))
+        if not present:
+            return None
+        rx = self._compiled.get(present)
+        if rx is None:
+            if len(self._compiled) >= self.MAX_SUBSETS:
+                return self._regex(range(len(self.alternatives)))
+            rx = self._compiled[present] = self._regex(present)
+        return rx
+
+
 @cache
-def _target_gate() -> tuple[Any, frozenset[int]]:
-    """An automaton over the words that each target's aliases need (``required_words``), each
-    word carrying the targets that need it; and the targets whose words are unknown."""
-    ids: dict[str, set[int]] = {}
-    unknown = set()
-    for i, (_gid, _key, aliases) in enumerate(_target_parts()):
-        needed = required_words(aliases)
-        if not needed:
-            unknown.add(i)
-        for w in needed or ():
-            ids.setdefault(w, set()).add(i)
-    return word_automaton({w: frozenset(v) for w, v in ids.items()}), frozenset(unknown)
-
-
-_TARGET_SCANS: dict[frozenset[int], re.Pattern[str]] = {}
-_MAX_TARGET_SCANS = 1 << 12
+def _target_union() -> GatedUnion:
+    """The ASCII target regex as a ``GatedUnion`` of the targets (one named group each)."""
+    lookahead = _ascii_target_regex().pattern[:_ascii_target_regex().pattern.index(_LEFT)]
+    return GatedUnion(f"{lookahead}{_LEFT}(?:",
+                      [f"(?P<{gid}>{aliases})" for gid, _key, aliases in _target_parts()],
+                      f"){_RIGHT}", re.ASCII)
 
 
 def _ascii_target_scan(low: str) -> re.Pattern[str] | None:
     """The ASCII target regex with only the targets whose words ``low`` (an ASCII text,
-    lower-cased) holds, or None when it holds none: a target none of whose words is there
-    matches nowhere, so no match changes, and the alternation of 87 targets is not tried at
-    every character (it was the better part of reading a text's targets)."""
-    automaton, unknown = _target_gate()
-    present = unknown.union(*(ids for _end, ids in automaton.iter(low)))
-    if not present:
-        return None
-    rx = _TARGET_SCANS.get(present)
-    if rx is None:
-        if len(_TARGET_SCANS) >= _MAX_TARGET_SCANS:
-            return _ascii_target_regex()
-        body = "|".join(f"(?P<{gid}>{aliases})"
-                        for i, (gid, _key, aliases) in enumerate(_target_parts()) if i in present)
-        lookahead = _ascii_target_regex().pattern[:_ascii_target_regex().pattern.index(_LEFT)]
-        rx = _TARGET_SCANS[present] = re.compile(f"{lookahead}{_LEFT}(?:{body}){_RIGHT}",
-                                                 re.ASCII)
-    return rx
+    lower-cased) holds, or None when it holds none (the 87-target alternation tried at every
+    character was the better part of reading a text's targets)."""
+    return _target_union().scan(low)
 
 
 def find_targets(text: str) -> list[Mention]:
@@ -668,42 +701,76 @@ def _compact(text: str) -> str:
     return re.sub(r"[\s-]+", "", text.lower())
 
 
+def _code_aliases() -> list[str]:
+    aliases = [a for e in vocab.product_codes().values() for a in (e.code, *e.aliases)]
+    return sorted(set(aliases), key=len, reverse=True)
+
+
 @cache
 def code_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     lookup: dict[str, str] = {}
     for code, entry in vocab.product_codes().items():
         for alias in (code, *entry.aliases):
             lookup[_compact(alias)] = code
-    aliases = [a for e in vocab.product_codes().values() for a in (e.code, *e.aliases)]
-    body = "|".join(_loose(a) for a in sorted(set(aliases), key=len, reverse=True))
+    body = "|".join(_loose(a) for a in _code_aliases())
     return re.compile(f"(?<![A-Za-z0-9])(?i:{body})(?![A-Za-z0-9])"), lookup
+
+
+@cache
+def _code_union() -> GatedUnion:
+    """``code_regex`` as a ``GatedUnion`` of its codes, for ASCII text."""
+    return GatedUnion("(?<![A-Za-z0-9])(?:", [f"(?i:{_loose(a)})" for a in _code_aliases()],
+                      ")(?![A-Za-z0-9])")
 
 
 def find_codes(text: str) -> list[Mention]:
     rx, lookup = code_regex()
+    low = ascii_lower(text)
+    scan = rx if low is None else _code_union().scan(low)
+    if scan is None:
+        return []
     return [Mention(lookup[_compact(m.group(0))], m.start(), m.end(), m.group(0))
-            for m in rx.finditer(text) if _compact(m.group(0)) in lookup]
+            for m in scan.finditer(text) if _compact(m.group(0)) in lookup]
+
+
+def _agent_aliases() -> tuple[list[str], list[str]]:
+    """The agents' case-insensitive and exact-case aliases."""
+    ci, cs = [], []
+    for entry in vocab.agents().values():
+        ci += entry.aliases
+        cs += entry.exact_case
+    return ci, cs
 
 
 @cache
 def agent_regex() -> tuple[re.Pattern[str], dict[str, str]]:
     lookup: dict[str, str] = {}
-    ci, cs = [], []
     for key, entry in vocab.agents().items():
         for a in entry.aliases:
             lookup[a.lower()] = key
-            ci.append(a)
         for a in entry.exact_case:
             lookup[a] = key
-            cs.append(a)
+    ci, cs = _agent_aliases()
     body = f"(?i:{_alternation(ci)})|(?:{_alternation(cs)})"
     return re.compile(f"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])"), lookup
 
 
+@cache
+def _agent_union() -> GatedUnion:
+    """``agent_regex`` as a ``GatedUnion`` of its aliases, in the same order, for ASCII text."""
+    ci, cs = _agent_aliases()
+    order = lambda aliases: sorted(set(aliases), key=len, reverse=True)  # noqa: E731
+    return GatedUnion("(?<![A-Za-z0-9])(?:",
+                      [f"(?i:{re.escape(a)})" for a in order(ci)]
+                      + [re.escape(a) for a in order(cs)], ")(?![A-Za-z0-9])")
+
+
 def find_agents(text: str) -> list[Mention]:
     rx, lookup = agent_regex()
+    low = ascii_lower(text)
+    scan = rx if low is None else _agent_union().scan(low)
     out = []
-    for m in rx.finditer(text):
+    for m in scan.finditer(text) if scan is not None else ():
         alias = m.group(0)
         key = lookup.get(alias) or lookup.get(alias.lower())
         if key:
@@ -914,7 +981,9 @@ def warm() -> None:
     prepare every prefiltered pattern made so far (see ``annotate.warm``)."""
     _target_matcher()
     _ascii_target_regex()
-    _target_gate()
+    _target_union().prepare()
+    _code_union().prepare()
+    _agent_union().prepare()
     code_regex()
     agent_regex()
     condition_index()

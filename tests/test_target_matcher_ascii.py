@@ -54,3 +54,29 @@ def test_the_scan_of_the_targets_a_text_holds_finds_what_the_plain_regex_finds()
         found += len(spans)
         empty += scan is None
     assert found > 500 and empty > 20  # texts with targets, and texts skipped outright
+
+
+def test_the_code_and_agent_scans_find_what_their_plain_regexes_find() -> None:
+    from celltx.loaders import iter_sources, read_source
+    from celltx.ontology.annotate import record_text
+
+    from celltx.models import TrialRecord
+    from celltx.pipeline import sample_paths
+
+    texts = ["KYV-101 and CNCT 19 after Flu/Cy", "cilta-cel, BCMA CAR-T (CT053)", "none"]
+    for source in iter_sources(sample_paths()):
+        for r in read_source(source)[1]:
+            if isinstance(r, TrialRecord):
+                texts += [record_text(r), *(i.name for i in r.interventions)]
+    for union, plain in ((mt._code_union(), mt.code_regex()[0]),
+                         (mt._agent_union(), mt.agent_regex()[0])):
+        found = 0
+        for text in texts[::3]:
+            low = mt.ascii_lower(text)
+            if low is None:
+                continue
+            scan = union.scan(low)
+            spans = [] if scan is None else [m.span() for m in scan.finditer(text)]
+            assert spans == [m.span() for m in plain.finditer(text)], text[:200]
+            found += len(spans)
+        assert found > 300
