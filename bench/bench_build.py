@@ -7,7 +7,7 @@ fresh child process), the time of the loaders alone (records read, nothing merge
 the time of parsing the same files with the standard library alone
 (``json.load`` / ``csv.reader`` / ``ElementTree.parse``), and the ratio of the two. Each
 measurement runs in its own child process, best of ``--repeat``. Then the time of each phase
-(read+validate, merge, annotate, graph with its eligibility part, and saving the graph
+(read+validate, merge, annotate, eligibility structuring, graph, and saving the graph
 directory), from builds whose pipeline functions are wrapped with timers (median of
 ``--repeat``). The machine is shared: compare figures taken in the same run. With
 ``--baseline`` (a checkout of an earlier commit, e.g. made with ``git worktree add``), the build
@@ -121,8 +121,7 @@ def phases(corpus: Path) -> dict[str, float]:
     pipeline.annotate = timed("annotate", pipeline.annotate)
     trial_graph.TrialGraph.add_trial = timed(  # type: ignore[method-assign]
         "graph", trial_graph.TrialGraph.add_trial)
-    trial_graph.structure_criteria = timed("graph: of which eligibility",
-                                           trial_graph.structure_criteria)
+    pipeline.structure_criteria = timed("eligibility", pipeline.structure_criteria)
     start = time.perf_counter()
     result = pipeline.build([corpus])
     spent["build total"] = time.perf_counter() - start

@@ -12,16 +12,18 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from celltx.models import TrialRecord
 from celltx.ontology.annotate import warm
-from celltx.ontology.terms import TrialAnnotation
 
 MIN_RECORDS = 1500
 """Below this, starting workers costs more than it saves."""
 
+T = TypeVar("T")
+
 _RECORDS: Sequence[TrialRecord] = ()
-_ANNOTATE: Callable[[TrialRecord], TrialAnnotation] | None = None
+_ANNOTATE: Callable[[TrialRecord], Any] | None = None
 
 
 def workers() -> int:
@@ -33,14 +35,15 @@ def workers() -> int:
                       else os.cpu_count() or 1))
 
 
-def _annotate_at(i: int) -> TrialAnnotation:
+def _annotate_at(i: int) -> Any:
     assert _ANNOTATE is not None
     return _ANNOTATE(_RECORDS[i])
 
 
 def annotate_all(records: Sequence[TrialRecord],
-                 annotate: Callable[[TrialRecord], TrialAnnotation]) -> Iterator[TrialAnnotation]:
-    """``annotate`` of each record, in order."""
+                 annotate: Callable[[TrialRecord], T]) -> Iterator[T]:
+    """``annotate`` of each record, in order (``annotate`` may return more than the
+    annotation: the build's ``prepare`` also decides scope and structures criteria)."""
     n = workers()
     if (n < 2 or len(records) < MIN_RECORDS
             or "fork" not in multiprocessing.get_all_start_methods()):

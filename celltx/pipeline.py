@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from celltx.gc_pause import gc_paused
 from celltx.graph.merge import MergedTrial, identify_records, link_registries, merge_records
@@ -27,7 +28,9 @@ from celltx.loaders import SourceFile, iter_sources
 from celltx.loaders.sources import count_sources
 from celltx.models import Reject, TrialRecord, UnreadableFileError
 from celltx.ontology.annotate import annotate
+from celltx.ontology.eligibility import CriterionItem, structure_criteria
 from celltx.ontology.scope import SCOPES, in_scope
+from celltx.ontology.terms import TrialAnnotation
 from celltx.parallel_annotate import annotate_all
 from celltx.queries.coverage import all_coverage
 from celltx.reading import ScreenedLog, SourceTally, read_all
@@ -58,6 +61,25 @@ class BuildResult:
     stats: dict[str, Any]
     rejects: list[Reject]
     merges: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Prepared(NamedTuple):
+    """What a trial's merged record gives the graph, worked out by ``prepare``."""
+
+    annotation: TrialAnnotation
+    in_scope: bool
+    criteria: list[CriterionItem] | None
+    """The structured eligibility criteria (None for a trial out of scope)."""
+
+
+def prepare(record: TrialRecord, scope: str = "all") -> Prepared:
+    """A merged record's annotation, whether the trial is in ``scope``, and its structured
+    criteria: the per-trial work of a build that needs no other trial, done in the annotation
+    workers, so that the parent, which adds each trial to the graph, is not the one process
+    left working while the others wait."""
+    ann = annotate(record)
+    keep = scope != "cell-therapy" or in_scope(record, ann)
+    return Prepared(ann, keep, structure_criteria(record.eligibility.criteria) if keep else None)
 
 
 def sample_paths() -> list[Path]:
@@ -155,14 +177,14 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     keys = sorted(records_by_nct)
     merged_trials: list[MergedTrial | None] = [merge_records(records_by_nct[k], k) for k in keys]
     to_annotate: list[TrialRecord | None] = [m.record for m in merged_trials if m]
-    annotations = annotate_all(to_annotate, annotate)  # type: ignore[arg-type]
-    for i, ann in enumerate(annotations):
+    prepared = annotate_all(to_annotate, partial(prepare, scope=scope))  # type: ignore[arg-type]
+    for i, (ann, keep, criteria) in enumerate(prepared):
         # a trial's records are let go once it is in the graph, so that the graph grows into
         # the memory they held (the peak is not all the records plus the whole graph)
         merged, merged_trials[i], to_annotate[i] = merged_trials[i], None, None
         assert merged is not None
         recs = records_by_nct.pop(keys[i])
-        if scope == "cell-therapy" and not in_scope(merged.record, ann):
+        if not keep:
             for rec in recs:
                 per_source.of(rec.provenance.path)["out_of_scope"] += 1
             continue
@@ -174,7 +196,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
                            "registry_ids": merged.registry_ids,
                            "sources": [p.ref for p in merged.sources],
                            "evidence": merged.evidence, "conflicts": merged.conflicts})
-        graph.add_trial(merged, ann, recs)
+        graph.add_trial(merged, ann, recs, criteria=criteria)
     out_of_scope = sum(s["out_of_scope"] for s in per_source.entries.values())
     cell_therapy = sum(1 for _, d in graph.nodes("Trial") if d.get("is_cell_therapy"))
     modalities = Counter(d.get("modality") or "other" for _, d in graph.nodes("Trial"))

@@ -11,14 +11,14 @@ import re
 import sys
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any
 
 import networkx as nx
 from celltx.graph.merge import MergedTrial
 from celltx.graph.schema import check_relationship, node_id
-from celltx.ontology.eligibility import structure_criteria, summarise
+from celltx.ontology.eligibility import CriterionItem, structure_criteria, summarise
 from celltx.ontology.terms import Term, TrialAnnotation
 
 from celltx.models import TrialRecord
@@ -136,8 +136,10 @@ class TrialGraph:
                           **props)
 
     def add_trial(self, merged: MergedTrial, ann: TrialAnnotation,
-                  records: list[TrialRecord] | None = None) -> str:
-        """Add one (merged) trial and its facts. ``records`` (all sources) attribute facts."""
+                  records: list[TrialRecord] | None = None,
+                  criteria: Sequence[CriterionItem] | None = None) -> str:
+        """Add one (merged) trial and its facts. ``records`` (all sources) attribute facts;
+        ``criteria``: the record's criteria structured already (``structure_criteria``)."""
         rec = merged.record
         records = records or [rec]
         self._lists = {}
@@ -265,20 +267,21 @@ class TrialGraph:
             self._edge(trial, "USES_AGENT", anode, primary, role=agent.role,
                        as_written=agent.as_written)
 
-        self._add_eligibility(trial, merged.nct_id, rec, records)
+        self._add_eligibility(trial, merged.nct_id, rec, records, criteria)
         return trial
 
     # ---- eligibility as data (owned by the registry-pages/eligibility work) -------------------
 
     def _add_eligibility(self, trial: str, nct_id: str, rec: TrialRecord,
-                         records: list[TrialRecord]) -> None:
+                         records: list[TrialRecord],
+                         structured: Sequence[CriterionItem] | None = None) -> None:
         """A ``Criterion`` node per structured requirement and the Trial's summary figures."""
         criteria = rec.eligibility.criteria
         if not criteria:
             return
         stating = [r.provenance.ref for r in records if r.eligibility.criteria == criteria] or [
             rec.provenance.ref]
-        items = structure_criteria(criteria)
+        items = list(structure_criteria(criteria) if structured is None else structured)
         for i, item in enumerate(items, start=1):
             cnode = self._node(
                 "Criterion", f"{nct_id}-C{i}", kind=item.kind, inclusion=item.inclusion,

@@ -80,3 +80,35 @@ def test_warm_prepares_every_prefiltered_pattern() -> None:
     patterns = _patterns()
     assert len(patterns) >= 10
     assert all(p._parsed and (p._words is None or p._automaton is not None) for p in patterns)
+
+
+def _graph_content(result: Any) -> tuple[list[Any], list[Any]]:
+    g = result.graph.g
+    return (sorted((n, sorted(d.items())) for n, d in g.nodes(data=True)),
+            sorted((u, v, k, sorted(d.items())) for u, v, k, d in g.edges(keys=True, data=True)))
+
+
+def test_a_build_whose_workers_prepare_the_trials_is_the_serial_build(
+        monkeypatch: pytest.MonkeyPatch, shared_corpus: Path) -> None:
+    """The workers annotate, decide scope and structure criteria (``pipeline.prepare``); the
+    graph, criteria included, and the stats are those of a build in one process."""
+    from celltx import pipeline
+
+    paths = [shared_corpus / "ctgov-v2" / "acute-leukemia-ctg-studies.json",
+             shared_corpus / "ctgov-v2" / "partrita-b7h3-watch"]
+    monkeypatch.setattr(parallel_annotate, "MIN_RECORDS", 10)
+    calls: list[str] = []
+    structure = pipeline.structure_criteria
+    monkeypatch.setattr(pipeline, "structure_criteria",
+                        lambda text: calls.append("x") or structure(text))
+    monkeypatch.setenv("CELLTX_WORKERS", "2")
+    parallel = pipeline.build(paths, scope="cell-therapy")
+    in_parent = len(calls)
+    monkeypatch.setenv("CELLTX_WORKERS", "1")
+    serial = pipeline.build(paths, scope="cell-therapy")
+    assert parallel.stats == serial.stats
+    assert _graph_content(parallel) == _graph_content(serial)
+    counts = serial.graph.node_counts()
+    assert counts["Trial"] > 20 and counts["Criterion"] > 200
+    assert serial.stats["out_of_scope"] > 0
+    assert in_parent <= 1 < len(calls) - in_parent  # (the parent warms on one record)
