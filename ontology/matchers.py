@@ -66,12 +66,16 @@ class Prefiltered:
     def prepare(self) -> None:
         """Read the required words and build their automata now rather than on first use
         (before forking, so that worker processes share them)."""
-        if not self._parsed:
-            self._words, self._parsed = required_words(self.pattern), True
-        if self._words is not None and self._automaton is None:
-            self._automaton = word_automaton({w: w for w in self._words})
         if self._gated:
             self._alternatives, self._gated = _Alternatives.of(self.pattern, self.rx), False
+        if not self._parsed:
+            # with alternatives, their words rule a text out (the whole pattern's words are
+            # theirs together), so only a pattern without them needs its own
+            self._words = None if self._alternatives is not None else required_words(
+                self.pattern)
+            self._parsed = True
+        if self._words is not None and self._automaton is None:
+            self._automaton = word_automaton({w: w for w in self._words})
 
     def _absent(self, text: str) -> bool:
         automaton = self._automaton

@@ -154,12 +154,23 @@ def _words(lang: _Lang, cased: bool, folded: bool) -> frozenset[str]:
 
 def _minimal(words: set[str]) -> frozenset[str]:
     """Without a word that holds another of the set read the same way ("t cells" beside "t
-    cell"): either is enough."""
-    def kind(w: str) -> str:
-        return w[:1] if w[:1] in _KINDS else ""
-
-    return frozenset(w for w in words if not any(
-        v != w and kind(v) == kind(w) and v[len(kind(v)):] in w[len(kind(w)):] for v in words))
+    cell"): either is enough. (Words of one kind are told apart by their bodies; the bodies a
+    body holds are found by an automaton over them when there are many.)"""
+    by_kind: dict[str, list[str]] = {}
+    for w in words:
+        kind = w[:1] if w[:1] in _KINDS else ""
+        by_kind.setdefault(kind, []).append(w[len(kind):])
+    out = []
+    for kind, bodies in by_kind.items():
+        if "" in bodies:  # (every body holds the empty one)
+            out.append(kind)
+        elif len(bodies) > 32:
+            automaton = word_automaton({b: b for b in bodies})
+            out += [kind + b for b in bodies
+                    if not any(found != b for _end, found in automaton.iter(b))]
+        else:
+            out += [kind + b for b in bodies if not any(v != b and v in b for v in bodies)]
+    return frozenset(out)
 
 
 def _lead(text: str) -> str:

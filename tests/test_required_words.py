@@ -164,3 +164,23 @@ def test_prefiltered_patterns_read_with_the_alternatives_a_text_holds_match_as_w
             assert p.sub("#", text) == p.rx.sub("#", text)
             matches += len(whole)
     assert len(texts) > 3000 and matches > 500
+
+
+def test_minimal_words_keep_exactly_those_that_hold_no_other_of_their_kind() -> None:
+    import random
+
+    def reference(words: set[str]) -> frozenset[str]:  # the definition, pair by pair
+        def kind(w: str) -> str:
+            return w[:1] if w[:1] in rw.CASED + rw.DIGITS else ""
+        return frozenset(w for w in words if not any(
+            v != w and kind(v) == kind(w) and v[len(kind(v)):] in w[len(kind(w)):]
+            for v in words))
+
+    rng = random.Random(7)
+    for size in (3, 20, 40, 200):  # both the pairwise loop and the automaton (> 32 words)
+        for _ in range(20):
+            words = {rng.choice(["", rw.CASED, rw.DIGITS]) + "".join(
+                rng.choice("abc ") for _ in range(rng.randint(1, 6))) for _ in range(size)}
+            assert rw._minimal(words) == reference(words)
+    assert rw._minimal({"t cell", "t cells", rw.CASED + "t cells"}) == {
+        "t cell", rw.CASED + "t cells"}
