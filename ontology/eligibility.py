@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any, Literal
 
-from celltx.ontology.required_words import required_words, word_automaton
+from celltx.ontology.required_words import GatedUnion, word_automaton
 
 from celltx.models import Frozen
 
@@ -221,25 +221,10 @@ _STOP_WINDOW = re.compile(r";|\.\s|,\s*(?:and\s+)?(?=[A-Za-z]{3,}\s)(?!\s*(?:or|
 
 
 @cache
-def _name_words() -> tuple[Any, frozenset[str]]:
-    """An automaton over the words that each kind's name pattern needs (``required_words``),
-    each word carrying the kinds that need it; and the kinds whose words are unknown."""
-    words: dict[str, set[str]] = {}
-    unknown = set()
-    for kind, pattern in _NAMES.items():
-        needed = required_words(f"(?i:{pattern})")
-        if needed is None:
-            unknown.add(kind)
-        for w in needed or ():
-            words.setdefault(w, set()).add(kind)
-    return word_automaton({w: frozenset(k) for w, k in words.items()}), frozenset(unknown)
-
-
-@lru_cache(maxsize=1 << 10)
-def _names_regex(kinds: frozenset[str]) -> re.Pattern[str]:
-    """``_ANY_NAME`` with only the ``kinds`` given, in the same order."""
-    return re.compile("|".join(f"(?P<{k}>{v})" for k, v in _NAMES.items() if k in kinds),
-                      re.IGNORECASE)
+def _names() -> GatedUnion:
+    """``_ANY_NAME`` as a ``GatedUnion`` of the kinds, one named group each."""
+    return GatedUnion("", [f"(?P<{k}>{v})" for k, v in _NAMES.items()], "", re.IGNORECASE,
+                      words_prefix="(?i)")
 
 
 def _name_matches(text: str) -> Iterator[re.Match[str]]:
@@ -249,9 +234,8 @@ def _name_matches(text: str) -> Iterator[re.Match[str]]:
     case-insensitive matching is lower-casing; other text is read with all the kinds.)"""
     if not text.isascii():
         return _ANY_NAME.finditer(text)
-    automaton, unknown = _name_words()
-    kinds = unknown.union(*(ks for _end, ks in automaton.iter(text.lower())))
-    return _names_regex(kinds).finditer(text) if kinds else iter(())
+    scan = _names().scan(text.lower())
+    return scan.finditer(text) if scan is not None else iter(())
 
 
 def _windows(text: str) -> list[tuple[str, int, int, int]]:

@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from celltx.ontology import hgnc_genes, vocab
-from celltx.ontology.required_words import required_words, word_automaton
+from celltx.ontology.required_words import GatedUnion, required_words, word_automaton
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,16 @@ class Prefiltered:
         self._parsed = words is not None
         self._automaton: Any = None
         self._gated = flags == 0  # (words given by hand gate the whole pattern first)
-        self._alternatives: _Alternatives | None = None
+        self._alternatives: GatedUnion | None = None
         _PREFILTERED.add(self)
 
     def prepare(self) -> None:
         """Read the required words and build their automata now rather than on first use
         (before forking, so that worker processes share them)."""
         if self._gated:
-            self._alternatives, self._gated = _Alternatives.of(self.pattern, self.rx), False
+            self._alternatives, self._gated = _alternatives_of(self.pattern, self.rx), False
+            if self._alternatives is not None:
+                self._alternatives.prepare()
         if not self._parsed:
             # with alternatives, their words rule a text out (the whole pattern's words are
             # theirs together), so only a pattern without them needs its own
@@ -93,7 +95,7 @@ class Prefiltered:
 
     def _regex(self, text: str) -> re.Pattern[str] | None:
         """The regex to run on ``text``: None when no match can be there, else the pattern,
-        or only those of its alternatives whose words the text holds (``_Alternatives``)."""
+        or only those of its alternatives whose words the text holds (``_alternatives_of``)."""
         if self._absent(text):
             return None
         if self._gated:
@@ -102,7 +104,7 @@ class Prefiltered:
         if alternatives is None:
             return self.rx
         low = ascii_lower(text)
-        return self.rx if low is None else alternatives.regex(low)
+        return self.rx if low is None else alternatives.scan(low)
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         rx = self._regex(text)
@@ -125,66 +127,31 @@ class Prefiltered:
         return [text] if rx is None else rx.split(text)
 
 
-class _Alternatives:
-    r"""A pattern's top-level alternatives, each with the words that every match of it holds, so
-    that a text is read with only the alternatives it can match.
+def _alternatives_of(pattern: str, whole: re.Pattern[str]) -> GatedUnion | None:
+    r"""A pattern as a ``GatedUnion`` of its top-level alternatives, so that a text is read
+    with only the alternatives whose words it holds (an alternative none of whose words is in
+    the text matches nowhere in it, so leaving it out changes no match). None for a pattern
+    with capturing groups (a subset would number its groups differently) or fewer than two
+    alternatives.
 
-    An alternative none of whose words is in the text matches nowhere in it, so leaving it out
-    changes no match: at each position the first alternative that matches is still the first.
-    Patterns with capturing groups keep their one regex (a subset would number its groups
-    differently), as do those with fewer than two alternatives.
-
-    >>> alts = _Alternatives.of(r"(?i:\bCAR-?T\b|natural killer)|\bTIL\b", re.compile("x"))
-    >>> alts.parts
+    >>> union = _alternatives_of(r"(?i:\bCAR-?T\b|natural killer)|\bTIL\b", re.compile("x"))
+    >>> union.alternatives
     ('(?i:\\bCAR-?T\\b)', '(?i:natural killer)', '\\bTIL\\b')
-    >>> alts.regex("car-t cells").pattern, alts.regex("none here")
+    >>> union.scan("car-t cells").pattern, union.scan("none here")
     ('(?i:\\bCAR-?T\\b)', None)
     """
-
-    MAX_SUBSETS = 512
-    """Compiled subsets kept per pattern; beyond that, texts are read with the whole pattern."""
-
-    def __init__(self, prefix: str, parts: tuple[str, ...], whole: re.Pattern[str]) -> None:
-        self.prefix, self.parts, self.whole = prefix, parts, whole
-        ids: dict[str, set[int]] = {}
-        always = set()
-        for i, part in enumerate(parts):
-            needed = required_words(prefix + part)
-            if not needed:
-                always.add(i)
-            for w in needed or ():
-                ids.setdefault(w, set()).add(i)
-        self.always = frozenset(always)
-        self.automaton = word_automaton({w: frozenset(v) for w, v in ids.items()}) if ids else None
-        self._compiled: dict[frozenset[int], re.Pattern[str]] = {}
-
-    @classmethod
-    def of(cls, pattern: str, whole: re.Pattern[str]) -> _Alternatives | None:
-        if whole.groups:
-            return None
-        split = _top_alternatives(pattern)
-        if split is None or len(split[1]) < 2:
-            return None
-        try:
-            for part in split[1]:
-                re.compile(split[0] + part)
-        except re.error:  # pragma: no cover - a part that is not a pattern alone
-            return None
-        return cls(split[0], split[1], whole)
-
-    def regex(self, low: str) -> re.Pattern[str] | None:
-        """The regex of the alternatives that lower-cased ASCII text ``low`` may match."""
-        present = (self.always.union(*(ids for _end, ids in self.automaton.iter(low)))
-                   if self.automaton is not None else self.always)
-        if not present:
-            return None
-        rx = self._compiled.get(present)
-        if rx is None:
-            if len(self._compiled) >= self.MAX_SUBSETS:
-                return self.whole
-            rx = self._compiled[present] = re.compile(
-                self.prefix + "|".join(p for i, p in enumerate(self.parts) if i in present))
-        return rx
+    if whole.groups:
+        return None
+    split = _top_alternatives(pattern)
+    if split is None or len(split[1]) < 2:
+        return None
+    flags, parts = split
+    try:
+        for part in parts:
+            re.compile(flags + part)
+    except re.error:  # pragma: no cover - a part that is not a pattern alone
+        return None
+    return GatedUnion(flags, parts, "", words_prefix=flags)
 
 
 _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
@@ -311,63 +278,6 @@ def _ascii_target_regex() -> re.Pattern[str]:
     firsts = {a[0] for e in entries for a in (*e.aliases, *e.exact_case, *e.context_only) if a}
     first = "".join(re.escape(c) for c in sorted(firsts))
     return re.compile(f"(?=(?i:[{first}])){target_regex().pattern}", re.ASCII)
-
-
-class GatedUnion:
-    """The regex ``prefix(?:alt_1|...|alt_n)suffix`` that reads a lower-cased ASCII text with
-    only the alternatives whose required words (``required_words``) the text holds, found in
-    one automaton pass: an alternative none of whose words is there matches nowhere, so no
-    match changes (at each position the first alternative that matches is still the first),
-    and a table of hundreds of names is not tried at every character. ``prefix`` and
-    ``suffix`` must be zero-width (lookarounds), so that a match is one alternative's.
-
-    >>> union = GatedUnion("(?<![a-z])(?:", ["(?i:CAR-?T)", "(?i:NK)"], ")(?![a-z])")
-    >>> union.scan("a car-t product").pattern, union.scan("none")
-    ('(?<![a-z])(?:(?i:CAR-?T))(?![a-z])', None)
-    """
-
-    MAX_SUBSETS = 1 << 12
-    """Compiled subsets kept; beyond that, texts are read with every alternative."""
-
-    def __init__(self, prefix: str, alternatives: Iterable[str], suffix: str,
-                 flags: int = 0) -> None:
-        self.prefix, self.alternatives, self.suffix = prefix, tuple(alternatives), suffix
-        self.flags = flags
-        self._gate: tuple[Any, frozenset[int]] | None = None
-        self._compiled: dict[frozenset[int], re.Pattern[str]] = {}
-
-    def _regex(self, ids: Iterable[int]) -> re.Pattern[str]:
-        body = "|".join(self.alternatives[i] for i in sorted(ids))
-        return re.compile(f"{self.prefix}{body}{self.suffix}", self.flags)
-
-    def prepare(self) -> None:
-        if self._gate is None:
-            ids: dict[str, set[int]] = {}
-            unknown = set()
-            for i, alternative in enumerate(self.alternatives):
-                needed = required_words(alternative)
-                if not needed:
-                    unknown.add(i)
-                for w in needed or ():
-                    ids.setdefault(w, set()).add(i)
-            self._gate = (word_automaton({w: frozenset(v) for w, v in ids.items()}),
-                          frozenset(unknown))
-
-    def scan(self, low: str) -> re.Pattern[str] | None:
-        """The regex to read ``low`` (ASCII, lower-cased) with; None when nothing can match."""
-        if self._gate is None:
-            self.prepare()
-        assert self._gate is not None
-        automaton, unknown = self._gate
-        present = unknown.union(*(ids for _end, ids in automaton.iter(low)))
-        if not present:
-            return None
-        rx = self._compiled.get(present)
-        if rx is None:
-            if len(self._compiled) >= self.MAX_SUBSETS:
-                return self._regex(range(len(self.alternatives)))
-            rx = self._compiled[present] = self._regex(present)
-        return rx
 
 
 @cache

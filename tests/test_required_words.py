@@ -135,7 +135,7 @@ def test_alternatives_are_cut_at_the_top_level_only() -> None:
     # a group followed by more is one alternative; a lookbehind group is not opened
     assert split(r"(?:a|b)c|(?<=x)(?:y|z)") == ("", ("(?:a|b)c", "(?<=x)(?:y|z)"))
     assert split(r"[]|]x|[^]|]y") == ("", ("[]|]x", "[^]|]y"))
-    assert mt._Alternatives.of(r"(a)|b", mt.re.compile(r"(a)|b")) is None  # groups renumber
+    assert mt._alternatives_of(r"(a)|b", mt.re.compile(r"(a)|b")) is None  # groups renumber
 
 
 def test_prefiltered_patterns_read_with_the_alternatives_a_text_holds_match_as_whole() -> None:
