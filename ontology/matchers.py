@@ -79,32 +79,19 @@ class Prefiltered:
         if self._words is not None and self._automaton is None:
             self._automaton = word_automaton({w: w for w in self._words})
 
-    def _absent(self, text: str) -> bool:
-        automaton = self._automaton
-        if automaton is None:
-            if self._parsed and self._words is None:
-                return False  # no word that every match holds: the regex decides
-            self.prepare()
-            automaton = self._automaton
-            if automaton is None:
-                return False
-        low = ascii_lower(text)
-        if low is None:
-            return False
-        return next(automaton.iter(low), None) is None
-
     def _regex(self, text: str) -> re.Pattern[str] | None:
         """The regex to run on ``text``: None when no match can be there, else the pattern,
-        or only those of its alternatives whose words the text holds (``_alternatives_of``)."""
-        if self._absent(text):
-            return None
-        if self._gated:
-            self.prepare()
-        alternatives = self._alternatives
-        if alternatives is None:
-            return self.rx
+        or only those of its alternatives whose words the text holds (``_alternatives_of``).
+        Only ASCII text is ruled on, where case-insensitive matching is lower-casing."""
+        if self._gated or not self._parsed or (self._words is not None
+                                               and self._automaton is None):
+            self.prepare()  # (on first use, when ``warm`` did not)
         low = ascii_lower(text)
-        return self.rx if low is None else alternatives.scan(low)
+        if low is None:
+            return self.rx
+        if self._automaton is not None and next(self._automaton.iter(low), None) is None:
+            return None
+        return self.rx if self._alternatives is None else self._alternatives.scan(low)
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
         rx = self._regex(text)
@@ -202,23 +189,23 @@ def _top_alternatives(pattern: str) -> tuple[str, tuple[str, ...]] | None:
     parts: list[str] = []
     for part in top:
         opening = _FLAG_GROUP.match(part)
-        inner = part[opening.end():-1] if opening and part.endswith(")") else None
-        if opening and inner is not None and _split_bars(inner) is not None and _closes_at_end(
-                part, opening.end()):
-            parts.extend(f"{opening.group(0)}{alt})" for alt in _split_bars(inner) or ())
+        # the group opened at the start closes at the end when what lies between balances
+        inner = (_split_bars(part[opening.end():-1]) if opening and part.endswith(")")
+                 else None)
+        if opening and inner is not None:
+            parts.extend(f"{opening.group(0)}{alt})" for alt in inner)
         else:
             parts.append(part)
     return prefix, tuple(parts)
 
 
-def _closes_at_end(part: str, body: int) -> bool:
-    """Whether the group opened just before ``body`` closes at the last character of ``part``."""
-    inner = _split_bars(part[body:-1])
-    return inner is not None and _split_bars(part[:-1]) is None
+def _longest_first(aliases: Iterable[str]) -> list[str]:
+    """The distinct aliases, longest first (so that an alternation prefers the longest)."""
+    return sorted(set(aliases), key=len, reverse=True)
 
 
 def _alternation(aliases: list[str]) -> str:
-    return "|".join(re.escape(a) for a in sorted(set(aliases), key=len, reverse=True))
+    return "|".join(re.escape(a) for a in _longest_first(aliases))
 
 
 # A target alias may be glued to "anti" or "CAR" on its left ("antiCD19", "CAR-GPC3" is
@@ -274,17 +261,21 @@ def _ascii_target_regex() -> re.Pattern[str]:
     rejects most positions before the alternation is tried, and ASCII case-folding is cheaper
     than Unicode's (which on ASCII text gives the same result).
     """
+    return re.compile(f"{_first_characters()}{target_regex().pattern}", re.ASCII)
+
+
+@cache
+def _first_characters() -> str:
+    """A lookahead for the first characters of the target aliases (case-insensitive)."""
     entries = vocab.targets().values()
     firsts = {a[0] for e in entries for a in (*e.aliases, *e.exact_case, *e.context_only) if a}
-    first = "".join(re.escape(c) for c in sorted(firsts))
-    return re.compile(f"(?=(?i:[{first}])){target_regex().pattern}", re.ASCII)
+    return "(?=(?i:[{}]))".format("".join(re.escape(c) for c in sorted(firsts)))
 
 
 @cache
 def _target_union() -> GatedUnion:
     """The ASCII target regex as a ``GatedUnion`` of the targets (one named group each)."""
-    lookahead = _ascii_target_regex().pattern[:_ascii_target_regex().pattern.index(_LEFT)]
-    return GatedUnion(f"{lookahead}{_LEFT}(?:",
+    return GatedUnion(f"{_first_characters()}{_LEFT}(?:",
                       [f"(?P<{gid}>{aliases})" for gid, _key, aliases in _target_parts()],
                       f"){_RIGHT}", re.ASCII)
 
@@ -616,8 +607,7 @@ def _compact(text: str) -> str:
 
 
 def _code_aliases() -> list[str]:
-    aliases = [a for e in vocab.product_codes().values() for a in (e.code, *e.aliases)]
-    return sorted(set(aliases), key=len, reverse=True)
+    return _longest_first(a for e in vocab.product_codes().values() for a in (e.code, *e.aliases))
 
 
 @cache
@@ -673,10 +663,9 @@ def agent_regex() -> tuple[re.Pattern[str], dict[str, str]]:
 def _agent_union() -> GatedUnion:
     """``agent_regex`` as a ``GatedUnion`` of its aliases, in the same order, for ASCII text."""
     ci, cs = _agent_aliases()
-    order = lambda aliases: sorted(set(aliases), key=len, reverse=True)  # noqa: E731
     return GatedUnion("(?<![A-Za-z0-9])(?:",
-                      [f"(?i:{re.escape(a)})" for a in order(ci)]
-                      + [re.escape(a) for a in order(cs)], ")(?![A-Za-z0-9])")
+                      [f"(?i:{re.escape(a)})" for a in _longest_first(ci)]
+                      + [re.escape(a) for a in _longest_first(cs)], ")(?![A-Za-z0-9])")
 
 
 def find_agents(text: str) -> list[Mention]:
