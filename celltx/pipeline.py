@@ -198,11 +198,12 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
                            "evidence": merged.evidence, "conflicts": merged.conflicts})
         graph.add_trial(merged, ann, recs, criteria=criteria)
     out_of_scope = sum(s["out_of_scope"] for s in per_source.entries.values())
-    cell_therapy = sum(1 for _, d in graph.nodes("Trial") if d.get("is_cell_therapy"))
-    modalities = Counter(d.get("modality") or "other" for _, d in graph.nodes("Trial"))
-    registries = Counter(r for _, d in graph.nodes("Trial") for r in d.get("registries") or ())
+    trial_data = [d for _, d in graph.nodes("Trial")]  # one pass over a million nodes
+    cell_therapy = sum(1 for d in trial_data if d.get("is_cell_therapy"))
+    modalities = Counter(d.get("modality") or "other" for d in trial_data)
+    registries = Counter(r for d in trial_data for r in d.get("registries") or ())
     flags: dict[str, list[str]] = defaultdict(list)
-    for _, d in graph.nodes("Trial"):
+    for d in trial_data:
         for flag in d.get("quality_flags") or ():
             flags[flag].append(d["id"])
     stats = {
@@ -214,7 +215,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
         "modalities": dict(sorted(modalities.items())),
         "registries": dict(sorted(registries.items())),
         "trials_in_several_registries": sum(
-            1 for _, d in graph.nodes("Trial") if len(d.get("registries") or ()) > 1),
+            1 for d in trial_data if len(d.get("registries") or ()) > 1),
         "quality_flags": {k: sorted(v) for k, v in sorted(flags.items())},
         "rejects": len(rejects),
         "duplicates_merged": duplicates,

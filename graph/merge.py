@@ -296,6 +296,8 @@ def identify_records(
     (record, NCT id, evidence) for each match, and a reject for each record whose trial cannot
     be identified: a page whose trial is unknown or ambiguous is never guessed.
     """
+    if not unidentified:  # (no index of every known trial's titles to build: a bulk download)
+        return [], []
     by_secondary: dict[str, set[str]] = defaultdict(set)
     index = _TitleIndex()
     for nct, recs in known.items():

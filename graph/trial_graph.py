@@ -51,8 +51,28 @@ def _shared(value: Any) -> Any:
 def _clean(props: dict[str, Any]) -> dict[str, Any]:
     """Drop empty values so that every stored property is a primitive or a non-empty list;
     short strings (also in lists) are shared (``_shared``)."""
-    return {k: ([_shared(x) for x in v] if type(v) in _SEQUENCES else _shared(v))
-            for k, v in props.items() if v is not None and (v or not isinstance(v, _CONTAINERS))}
+    out: dict[str, Any] = {}
+    _clean_into(out, props)
+    return out
+
+
+def _clean_into(out: dict[str, Any], props: dict[str, Any]) -> None:
+    """Put the values of ``props`` that ``_clean`` keeps into ``out``, in their order (one
+    loop, as a build calls it two million times at 55,000 trials)."""
+    intern = sys.intern
+    for k, v in props.items():
+        if v is None:
+            continue
+        t = type(v)
+        if t is str:
+            if v:
+                out[k] = intern(v) if len(v) <= SHARED_LENGTH else v
+        elif t is list or t is tuple:
+            if v:
+                out[k] = [intern(x) if type(x) is str and len(x) <= SHARED_LENGTH else x
+                          for x in v]
+        elif v or not isinstance(v, _CONTAINERS):
+            out[k] = v  # a number, a bool, or a str/list/tuple subclass that is not empty
 
 
 @cache
@@ -89,24 +109,28 @@ class TrialGraph:
         # one string object per node id, however many edges name it (a site's id is held by
         # every edge to it, in both adjacency maps)
         nid = sys.intern(node_id(label, key))
-        attrs = self.g._node.get(nid)
-        if attrs is None:
-            self.g.add_node(nid, label=label, id=key, **_clean(props))
+        g = self.g
+        attrs = g._node.get(nid)
+        if attrs is None:  # what add_node does, without its checks (the id is a str)
+            attrs = g._node[nid] = {"label": label, "id": key}
+            _clean_into(attrs, props)
+            g._succ[nid] = {}
+            g._pred[nid] = {}
         else:  # a node seen before keeps its values and gains the ones it lacked
-            for k, v in _clean({k: v for k, v in props.items() if k not in attrs}).items():
-                attrs[k] = v
+            _clean_into(attrs, {k: v for k, v in props.items() if k not in attrs})
         return nid
 
-    def _edge(self, start: str, rel_type: str, end: str, sources: Iterable[str],
+    def _edge(self, start: str, rel_type: str, end: str, sources: list[str],
               **props: Any) -> None:
-        nodes = self.g._node
-        _checked(rel_type, nodes[start]["label"], nodes[end]["label"])
+        g = self.g
+        _checked(rel_type, g._node[start]["label"], g._node[end]["label"])
         key = rel_type
         if props:
             extra = "|".join(str(props[k]) for k in sorted(props) if props[k] is not None)
             if extra:
                 key = sys.intern(f"{rel_type}|{extra}")  # one object per key, as for ids
-        adj = self.g._succ[start].get(end)
+        succ = g._succ[start]
+        adj = succ.get(end)
         if adj is not None and key in adj:
             # kept sorted: a site's LOCATED_IN edge gathers the sources of many trials; a new
             # list, not an insertion, as the list may be shared with other edges (_sources)
@@ -116,14 +140,18 @@ class TrialGraph:
                 i = bisect_left(stated, ref)
                 if i == len(stated) or stated[i] != ref:
                     stated = data["sources"] = [*stated[:i], ref, *stated[i:]]
-        else:
-            self.g.add_edge(start, end, key=key, type=rel_type, sources=self._sources(sources),
-                            **(_clean(props) if props else {}))
+            return
+        data = {"type": rel_type, "sources": self._sources(sources)}
+        if props:
+            _clean_into(data, props)
+        if adj is None:  # what add_edge does with a key, without its checks
+            adj = succ[end] = g._pred[end][start] = {}
+        adj[key] = data
 
-    def _sources(self, refs: Iterable[str]) -> list[str]:
+    def _sources(self, refs: list[str]) -> list[str]:
         """The sorted, distinct ``refs``: one list object for all the edges of the trial being
         added that have the same sources (most have only the trial's own record)."""
-        key = tuple(sorted(set(refs)))
+        key = (refs[0],) if len(refs) == 1 else tuple(sorted(set(refs)))
         kept = self._lists.get(key)
         if kept is None:
             kept = self._lists[key] = list(key)
@@ -268,6 +296,8 @@ class TrialGraph:
                        as_written=agent.as_written)
 
         self._add_eligibility(trial, merged.nct_id, rec, records, criteria)
+        if cache := getattr(self.g, "__networkx_cache__", None):
+            cache.clear()  # as add_node and add_edge would (nodes and edges are written above)
         return trial
 
     # ---- eligibility as data (owned by the registry-pages/eligibility work) -------------------
@@ -295,21 +325,29 @@ class TrialGraph:
     # ---- reading --------------------------------------------------------------------------
 
     def nodes(self, label: str) -> Iterator[tuple[str, dict[str, Any]]]:
-        for nid, data in self.g.nodes(data=True):
+        for nid, data in self.g._node.items():  # (the node view's iterator, without its layers)
             if data["label"] == label:
                 yield nid, data
 
     def out(self, nid: str, rel_type: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Neighbours reached from ``nid`` over ``rel_type`` relationships, with edge data."""
-        for _, end, data in self.g.out_edges(nid, data=True):
+        for end, data in self.out_all(nid):
             if data["type"] == rel_type:
                 yield end, data
 
+    def out_all(self, nid: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Neighbours reached from ``nid`` over any relationship, with edge data, in the order
+        of ``out_edges(nid, data=True)``."""
+        for end, edges in self.g._succ[nid].items():
+            for data in edges.values():
+                yield end, data
+
     def node_counts(self) -> dict[str, int]:
-        return dict(sorted(Counter(d["label"] for _, d in self.g.nodes(data=True)).items()))
+        return dict(sorted(Counter(d["label"] for d in self.g._node.values()).items()))
 
     def edge_counts(self) -> dict[str, int]:
-        return dict(sorted(Counter(d["type"] for _, _, d in self.g.edges(data=True)).items()))
+        return dict(sorted(Counter(d["type"] for ends in self.g._succ.values()
+                                   for edges in ends.values() for d in edges.values()).items()))
 
     def trial(self, nct_id: str) -> dict[str, Any] | None:
         nid = node_id("Trial", nct_id)

@@ -71,7 +71,7 @@ def _scope(graph: TrialGraph, keep: Keep) -> _Scope:
     nodes = graph.g.nodes
     for t, tdata in graph.nodes("Trial"):
         products, facts = [], set()
-        for _, end, data in graph.g.out_edges(t, data=True):  # each edge once, any type
+        for end, data in graph.out_all(t):  # each edge once, any type
             rel = data["type"]
             if rel == "HAS_PRODUCT":
                 if keep(tdata, nodes[end]):

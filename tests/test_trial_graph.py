@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,48 @@ def test_edges_sharing_a_list_of_sources_keep_their_own() -> None:
     assert located["sources"] == ["t.json#0", "t.json#1"]
     [(_, second)] = graph.out("Trial:NCT00000002", "HAS_SITE")
     assert second["sources"] == ["t.json#1"]
+
+
+def test_graph_written_directly_is_the_one_networkx_would_build() -> None:
+    """add_trial writes nodes and edges into networkx's maps itself (issue 11: add_node and
+    add_edge were a third of adding a trial): the graph must be the one the public API builds
+    from the same nodes and edges, with both adjacency maps sharing each edge's key map, and
+    ``out_all``/``out`` must read edges in ``out_edges``' order."""
+    import networkx as nx
+
+    g = build_mini_graph()
+    again = nx.MultiDiGraph()
+    for nid, data in g.g.nodes(data=True):
+        again.add_node(nid, **data)
+    for start, end, key, data in g.g.edges(keys=True, data=True):
+        again.add_edge(start, end, key=key, **data)
+    assert nx.utils.graphs_equal(g.g, again)
+    assert list(g.g.nodes(data=True)) == list(again.nodes(data=True))
+    assert g.g._pred == again._pred
+    assert all(g.g._pred[end][start] is keys
+               for start, ends in g.g._succ.items() for end, keys in ends.items())
+    assert [list(d) for *_, d in g.g.edges(data=True)] == [
+        list(d) for *_, d in again.edges(data=True)]  # properties in the same order
+    for nid in g.g:
+        assert list(g.out_all(nid)) == [(e, d) for _, e, d in g.g.out_edges(nid, data=True)]
+    assert g.edge_counts() == dict(sorted(
+        Counter(d["type"] for *_, d in g.g.edges(data=True)).items()))
+    assert g.node_counts() == dict(sorted(
+        Counter(d["label"] for _, d in g.g.nodes(data=True)).items()))
+
+
+def test_properties_are_cleaned_as_documented() -> None:
+    """Empty values are dropped, short strings shared, lists and tuples stored as lists;
+    numbers and booleans kept, zero and False included."""
+    import sys
+
+    from celltx.graph.trial_graph import _clean
+
+    long_text = "x" * 100
+    short = "".join(["RECRU", "ITING"])  # a str object that is not the interned literal
+    cleaned = _clean({"a": None, "b": "", "c": [], "d": (), "e": 0, "f": False, "g": short,
+                      "h": ("PHASE1", long_text), "i": long_text, "j": 2.5})
+    assert cleaned == {"e": 0, "f": False, "g": "RECRUITING", "h": ["PHASE1", long_text],
+                       "i": long_text, "j": 2.5}
+    assert cleaned["g"] is sys.intern("RECRUITING") and type(cleaned["h"]) is list
+    assert list(cleaned) == ["e", "f", "g", "h", "i", "j"]
