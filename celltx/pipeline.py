@@ -132,7 +132,8 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
 
     try:
         number = 0  # of the result's first source
-        for result in read_all(sources, keep_going, scope, tick):
+        for result in read_all(sources, keep_going, scope, tick,
+                               reopenable=display_root is None):
             if result.error:
                 raise BuildError(result.error)
             for rec in result.kept:

@@ -242,3 +242,55 @@ def test_a_zip_changed_after_it_was_counted_is_read_as_it_is_now(tmp_path: Path)
         z.writestr("NCT03.json", "{}")
     assert [s.path.split("!")[1] for s in sources.iter_sources([path])] == [
         "NCT02.json", "NCT03.json"]
+
+
+def test_a_few_large_files_are_read_in_forked_workers_as_in_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Export files of several megabytes in all are read one file per forked worker task
+    (``PARALLEL_MIN_BYTES``), however few they are: the build is the one a single process
+    makes, and the parent reads none of them itself. Fixtures of every ClinicalTrials.gov
+    format stand in for large files (the threshold lowered to their size)."""
+    fixtures = Path(__file__).parent / "fixtures"
+    folder = tmp_path / "exports"
+    for sub in ("ctgov_csv", "ctgov_legacy", "ctgov_v2", "seeds"):
+        for path in sorted((fixtures / sub).rglob("*")):
+            if path.is_file():
+                target = folder / path.relative_to(fixtures)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(path.read_bytes())
+    total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    read_here: list[str] = []
+    real_read_one = reading.read_one
+
+    def counted(source: Any, *args: Any, **kwargs: Any) -> SourceResult:
+        read_here.append(source.path)
+        return real_read_one(source, *args, **kwargs)
+
+    monkeypatch.setattr(reading, "read_one", counted)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", total)
+    monkeypatch.setenv("CELLTX_WORKERS", "2")
+    forked = _summary(folder)
+    assert read_here == []  # (the workers' calls are in their own processes)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", total + 1)
+    alone = _summary(folder)
+    assert len(read_here) == sum(1 for p in folder.rglob("*") if p.is_file())
+    assert forked == alone
+    assert forked["stats"]["trials"] > 10 and forked["stats"]["files"] == len(read_here)
+
+
+def test_the_bundled_sample_is_read_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample's sources are named by display paths ("sample/…") that a worker could not
+    reopen, so however large it were, it is read here."""
+    read_here: list[str] = []
+    real_read_one = reading.read_one
+
+    def counted(source: Any, *args: Any, **kwargs: Any) -> SourceResult:
+        read_here.append(source.path)
+        return real_read_one(source, *args, **kwargs)
+
+    monkeypatch.setattr(reading, "read_one", counted)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setenv("CELLTX_WORKERS", "2")
+    result = build()
+    assert read_here and all(p.startswith("sample/") for p in read_here)
+    assert result.stats["files"] == len(read_here)
