@@ -1763,7 +1763,7 @@ def warm() -> None:
     """Build now what the annotator otherwise builds on first use (the vocabulary tables, the
     combined regexes, each prefiltered pattern's automaton): called before forking worker
     processes, so that they share these rather than each building its own. The HGNC automaton
-    (about 60 MiB) is left to the workers: built in the parent it would stay in the parent's
+    (about 30 MiB) is left to the workers: built in the parent it would stay in the parent's
     memory beside the graph."""
     for table in (vocab.targets, vocab.product_codes, vocab.conditions, vocab.cell_types,
                   vocab.cell_sources, vocab.agents, vocab.phases, vocab.statuses,

@@ -203,7 +203,32 @@ def test_many_short_strings() -> None:
 def test_shipped_index_is_the_spellings_of_the_shipped_table() -> None:
     from celltx.ontology import hgnc_genes
 
-    assert hgnc_genes._stored_entries() is not None, (
+    assert hgnc_genes._stored_lines() is not None, (
         "run: python -m celltx.ontology.hgnc_genes build")
     assert gzip.decompress(hgnc_genes.INDEX.read_bytes()) == gzip.decompress(
         hgnc_genes.build_index())
+
+
+def test_index_read_from_the_table_when_the_stored_one_is_stale(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without a stored index for the shipped table (missing, or stamped for another table),
+    the spellings are made from the table: the same automaton keys and the same mentions, whose
+    entries are read from a key's line only when a text holds it."""
+    from celltx.ontology import hgnc_genes
+
+    texts = ["anti-CD-19 and CAIX-targeted CAR", "EphA2- and Her2-specific CAR T cells",
+             "carbonic anhydrase IX and glypican-3 CAR-T", "anti-BCMA/GPRC5D", "IL13Ra2 CAR"]
+    stored = [hgnc_genes.find_gene_mentions(t) for t in texts]
+    keys = len(hgnc_genes._index().automaton)
+    assert any(stored) and keys > 100_000
+    stale = tmp_path / "index.tsv.gz"
+    stale.write_bytes(gzip.compress(b"# sha256 0000\nCD19\tCD19\tCD19\tHGNC:1633\tsymbol\t\n"))
+    for index in (stale, tmp_path / "missing.tsv.gz"):
+        monkeypatch.setattr(hgnc_genes, "INDEX", index)
+        hgnc_genes._index.cache_clear()
+        try:
+            assert hgnc_genes._stored_lines() is None
+            assert [hgnc_genes.find_gene_mentions(t) for t in texts] == stored
+            assert len(hgnc_genes._index().automaton) == keys
+        finally:
+            hgnc_genes._index.cache_clear()
