@@ -17,10 +17,13 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            # everything the job allocated is still in the youngest generation, so the first
-            # collection after it would scan all of it (1.4 s after a 55,000-trial build);
-            # freezing and unfreezing moves it to the oldest generation without a scan, to be
-            # scanned with the rest of the process' long-lived objects when that next comes
-            gc.freeze()
-            gc.unfreeze()
+            if gc.get_freeze_count() == 0:
+                # every tracked object the job allocated is still in the youngest generation,
+                # so the first collection after it would scan all of it (1.4 s after a
+                # 55,000-trial build); freezing and unfreezing moves every tracked object to
+                # the oldest generation without a scan: the job's objects are scanned with the
+                # process' other long-lived ones when a full collection next comes (not when a
+                # process froze objects on purpose, which unfreezing would release)
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()

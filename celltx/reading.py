@@ -3,9 +3,9 @@
 Each source is read by :func:`read_one` into a :class:`SourceResult` that holds only what the
 build keeps: the records in scope (or all, with ``scope="all"``), the rejects, and for each
 record ruled out its NCT number and place (for :class:`ScreenedLog`). Sources are read in the
-calling process or, for a bulk download of thousands of files, by :func:`read_all` in several
-forked worker processes that reopen the files by name; the results come back in the sources'
-order either way, so a build is the same.
+calling process or, for a bulk download of thousands of files or export files of several
+megabytes, by :func:`read_all` in several forked worker processes that reopen the files by
+name; the results come back in the sources' order either way, so a build is the same.
 """
 
 from __future__ import annotations
@@ -134,7 +134,9 @@ def read_all(sources: Iterable[SourceFile], keep_going: bool, scope: str,
     than one core and at least ``PARALLEL_MIN_SOURCES`` sources, or files of at least
     ``PARALLEL_MIN_BYTES`` in all, else here (the first sources are held back until it is
     known which). ``reopenable``: whether a worker can open a source by its path (not when
-    the paths are display names, as the bundled sample's are)."""
+    the paths are display names, as the bundled sample's are). ``tick`` is called within a
+    source (every 500 records) only when it is read here; otherwise the caller hears of each
+    result as it comes."""
     sources = iter(sources)
     first = list(islice(sources, PARALLEL_MIN_SOURCES))
     n = workers()

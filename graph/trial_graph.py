@@ -168,6 +168,15 @@ class TrialGraph:
                   criteria: Sequence[CriterionItem] | None = None) -> str:
         """Add one (merged) trial and its facts. ``records`` (all sources) attribute facts;
         ``criteria``: the record's criteria structured already (``structure_criteria``)."""
+        try:
+            return self._add_trial(merged, ann, records, criteria)
+        finally:  # as add_node and add_edge would (nodes and edges are written directly)
+            if cache := getattr(self.g, "__networkx_cache__", None):
+                cache.clear()
+
+    def _add_trial(self, merged: MergedTrial, ann: TrialAnnotation,
+                   records: list[TrialRecord] | None,
+                   criteria: Sequence[CriterionItem] | None) -> str:
         rec = merged.record
         records = records or [rec]
         self._lists = {}
@@ -296,8 +305,6 @@ class TrialGraph:
                        as_written=agent.as_written)
 
         self._add_eligibility(trial, merged.nct_id, rec, records, criteria)
-        if cache := getattr(self.g, "__networkx_cache__", None):
-            cache.clear()  # as add_node and add_edge would (nodes and edges are written above)
         return trial
 
     # ---- eligibility as data (owned by the registry-pages/eligibility work) -------------------
@@ -338,7 +345,7 @@ class TrialGraph:
     def out_all(self, nid: str) -> Iterator[tuple[str, dict[str, Any]]]:
         """Neighbours reached from ``nid`` over any relationship, with edge data, in the order
         of ``out_edges(nid, data=True)``."""
-        for end, edges in self.g._succ[nid].items():
+        for end, edges in self.g._succ.get(nid, {}).items():  # (none for an unknown node)
             for data in edges.values():
                 yield end, data
 

@@ -420,21 +420,30 @@ def _index_lines(entries: Iterable[_Entry]) -> list[str]:
 def build_index() -> bytes:
     """The gzip bytes of the precomputed spellings of the shipped table (``_index_lines``),
     stamped with the table's hash (so that a stale index is never read)."""
-    lines = [f"# sha256 {hashlib.sha256(TABLE.read_bytes()).hexdigest()}",
-             *_index_lines(_entries(records()))]
+    lines = [_index_stamp(), *_index_lines(_entries(records()))]
     buffer = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=9) as gz:
         gz.write(("\n".join(lines) + "\n").encode("utf-8"))
     return buffer.getvalue()
 
 
+INDEX_FORMAT = 2
+"""The layout of the stored index (2: a line per key), stamped in its first line with the
+table's hash, so that an index of another layout or table is never read."""
+
+
+def _index_stamp() -> str:
+    return (f"# celltx HGNC index {INDEX_FORMAT} of table sha256 "
+            f"{hashlib.sha256(TABLE.read_bytes()).hexdigest()}")
+
+
 def _stored_lines() -> list[str] | None:
-    """The lines of the precomputed spellings, or None when missing or made from another
-    table."""
+    """The lines of the precomputed spellings, or None when missing, of another layout or
+    made from another table."""
     if not INDEX.exists():
         return None
     lines = gzip.decompress(INDEX.read_bytes()).decode("utf-8").splitlines()
-    if not lines or lines[0] != f"# sha256 {hashlib.sha256(TABLE.read_bytes()).hexdigest()}":
+    if not lines or lines[0] != _index_stamp():
         return None
     return lines[1:]
 
@@ -446,11 +455,12 @@ def _index() -> _Index:
 
 
 def index_stats() -> dict[str, int]:
-    """How many genes and spellings (symbols, aliases, names) the automaton holds."""
+    """How many genes and spellings (symbols, aliases, names) the automaton holds (read from
+    the lines, without keeping their entries)."""
     index = _index()
-    groups = [index.group(n)[1] for n in range(len(index.lines))]
-    return {"genes": len({e.symbol for group in groups for e in group}),
-            "forms": sum(len(group) for group in groups), "keys": len(index.automaton)}
+    fields = [line.split("\t")[1:] for line in index.lines]
+    return {"genes": len({f[i] for f in fields for i in range(1, len(f), 5)}),
+            "forms": sum(len(f) // 5 for f in fields), "keys": len(index.automaton)}
 
 
 # ---- matching ----------------------------------------------------------------------------------

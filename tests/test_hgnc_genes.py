@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import random
 import string
 from pathlib import Path
@@ -223,7 +224,13 @@ def test_index_read_from_the_table_when_the_stored_one_is_stale(
     assert any(stored) and keys > 100_000
     stale = tmp_path / "index.tsv.gz"
     stale.write_bytes(gzip.compress(b"# sha256 0000\nCD19\tCD19\tCD19\tHGNC:1633\tsymbol\t\n"))
-    for index in (stale, tmp_path / "missing.tsv.gz"):
+    # the first layout (an entry a line), stamped for the shipped table: read as it is, its
+    # lines would give the wrong fields
+    first_layout = tmp_path / "first-layout.tsv.gz"
+    digest = hashlib.sha256(hgnc_genes.TABLE.read_bytes()).hexdigest()
+    first_layout.write_bytes(gzip.compress(
+        f"# sha256 {digest}\nCD19\tCD19\tHGNC:1633\tsymbol\t\n".encode()))
+    for index in (stale, first_layout, tmp_path / "missing.tsv.gz"):
         monkeypatch.setattr(hgnc_genes, "INDEX", index)
         hgnc_genes._index.cache_clear()
         try:

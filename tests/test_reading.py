@@ -278,6 +278,35 @@ def test_a_few_large_files_are_read_in_forked_workers_as_in_one_process(
     assert forked["stats"]["trials"] > 10 and forked["stats"]["files"] == len(read_here)
 
 
+def test_sources_a_worker_cannot_reopen_are_read_in_this_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``reopenable=False`` (the bundled sample, whose paths are display names), large
+    files are read in this process; the same files, reopenable, go to forked workers."""
+    fixtures = Path(__file__).parent / "fixtures" / "ctgov_v2"
+    for path in sorted(fixtures.glob("*.json*")):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    read_here: list[str] = []
+    real_read_one = reading.read_one
+
+    def counted(source: Any, *args: Any, **kwargs: Any) -> SourceResult:
+        read_here.append(source.path)
+        return real_read_one(source, *args, **kwargs)
+
+    monkeypatch.setattr(reading, "read_one", counted)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setenv("CELLTX_WORKERS", "2")
+
+    def kept(reopenable: bool) -> list[str | None]:
+        results = reading.read_all(sources.iter_sources([tmp_path]), False, "all",
+                                   reopenable=reopenable)
+        return [rec.nct_id for result in results for rec in result.kept]
+
+    forked = kept(True)
+    assert read_here == [] and len(forked) > 10
+    assert kept(False) == forked
+    assert len(read_here) == len(list(tmp_path.iterdir()))
+
+
 def test_the_bundled_sample_is_read_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sample's sources are named by display paths ("sample/…") that a worker could not
     reopen, so however large it were, it is read here."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from celltx.graph import store
-from celltx.graph.schema import check_relationship
-from celltx.graph.trial_graph import TrialGraph, describe_trial
+from celltx.graph.schema import check_relationship, node_id
+from celltx.graph.trial_graph import TrialGraph, _clean, describe_trial
 
 from tests.mini_graph import TRIALS, build_mini_graph
 
@@ -75,32 +77,90 @@ def test_edges_sharing_a_list_of_sources_keep_their_own() -> None:
     assert second["sources"] == ["t.json#1"]
 
 
+class _ThroughNetworkxApi(TrialGraph):
+    """The trial graph as it was built before nodes and edges were written into networkx's
+    maps directly: through ``add_node`` and ``add_edge``."""
+
+    def _node(self, label: str, key: str, **props: Any) -> str:
+        nid = sys.intern(node_id(label, key))
+        attrs = self.g._node.get(nid)
+        if attrs is None:
+            self.g.add_node(nid, label=label, id=key, **_clean(props))
+        else:
+            for k, v in _clean({k: v for k, v in props.items() if k not in attrs}).items():
+                attrs[k] = v
+        return nid
+
+    def _edge(self, start: str, rel_type: str, end: str, sources: list[str],
+              **props: Any) -> None:
+        check_relationship(rel_type, self.g._node[start]["label"], self.g._node[end]["label"])
+        key = rel_type
+        if props:
+            extra = "|".join(str(props[k]) for k in sorted(props) if props[k] is not None)
+            if extra:
+                key = sys.intern(f"{rel_type}|{extra}")
+        adj = self.g._succ[start].get(end)
+        if adj is not None and key in adj:
+            data = adj[key]
+            for ref in sources:
+                if ref not in data["sources"]:
+                    data["sources"] = sorted([*data["sources"], ref])
+        else:
+            self.g.add_edge(start, end, key=key, type=rel_type, sources=self._sources(sources),
+                            **(_clean(props) if props else {}))
+
+
+def _with_trials(graph: TrialGraph) -> TrialGraph:
+    """The mini graph's trials, then each again from a second record (existing nodes gain
+    what they lacked, existing edges gather sources)."""
+    from celltx.graph.merge import merge_records
+
+    from celltx.models import Provenance, SourceFormat, TrialRecord
+    from tests.mini_graph import ELIGIBILITY
+
+    for copy in (0, 1):
+        for i, (fields, ann) in enumerate(TRIALS):
+            rec = TrialRecord(provenance=Provenance(
+                path=f"mini{copy}.json", format=SourceFormat.CTGOV_V2_JSON, record=i), **fields)
+            graph.add_trial(merge_records([rec]), ann)
+    assert ELIGIBILITY  # (summaries are set on the graph by build_mini_graph, not add_trial)
+    return graph
+
+
 def test_graph_written_directly_is_the_one_networkx_would_build() -> None:
     """add_trial writes nodes and edges into networkx's maps itself (issue 11: add_node and
-    add_edge were a third of adding a trial): the graph must be the one the public API builds
-    from the same nodes and edges, with both adjacency maps sharing each edge's key map, and
-    ``out_all``/``out`` must read edges in ``out_edges``' order."""
+    add_edge were a third of adding a trial): the graph must be the one the networkx API
+    builds from the same trials, node for node and edge for edge in the same order with
+    properties in the same order, both adjacency maps sharing each edge's key map; and
+    ``out_all``/``out`` read edges in ``out_edges``' order."""
     import networkx as nx
 
-    g = build_mini_graph()
-    again = nx.MultiDiGraph()
-    for nid, data in g.g.nodes(data=True):
-        again.add_node(nid, **data)
-    for start, end, key, data in g.g.edges(keys=True, data=True):
-        again.add_edge(start, end, key=key, **data)
-    assert nx.utils.graphs_equal(g.g, again)
-    assert list(g.g.nodes(data=True)) == list(again.nodes(data=True))
-    assert g.g._pred == again._pred
-    assert all(g.g._pred[end][start] is keys
-               for start, ends in g.g._succ.items() for end, keys in ends.items())
-    assert [list(d) for *_, d in g.g.edges(data=True)] == [
-        list(d) for *_, d in again.edges(data=True)]  # properties in the same order
-    for nid in g.g:
-        assert list(g.out_all(nid)) == [(e, d) for _, e, d in g.g.out_edges(nid, data=True)]
-    assert g.edge_counts() == dict(sorted(
-        Counter(d["type"] for *_, d in g.g.edges(data=True)).items()))
-    assert g.node_counts() == dict(sorted(
-        Counter(d["label"] for _, d in g.g.nodes(data=True)).items()))
+    direct, api = _with_trials(TrialGraph()), _with_trials(_ThroughNetworkxApi())
+    assert nx.utils.graphs_equal(direct.g, api.g)
+    assert [(n, list(d.items())) for n, d in direct.g.nodes(data=True)] == [
+        (n, list(d.items())) for n, d in api.g.nodes(data=True)]
+    assert [(s, e, k, list(d.items())) for s, e, k, d in direct.g.edges(keys=True, data=True)] \
+        == [(s, e, k, list(d.items())) for s, e, k, d in api.g.edges(keys=True, data=True)]
+    assert direct.g._pred == api.g._pred and list(direct.g._pred) == list(api.g._pred)
+    assert all(direct.g._pred[end][start] is keys
+               for start, ends in direct.g._succ.items() for end, keys in ends.items())
+    assert any(len(d["sources"]) == 2 for *_, d in direct.g.edges(data=True))
+    for nid in direct.g:
+        assert list(direct.out_all(nid)) == [
+            (e, d) for _, e, d in direct.g.out_edges(nid, data=True)]
+    assert list(direct.out_all("Trial:NCT00000000")) == []  # an unknown node: no edges
+    assert direct.edge_counts() == dict(sorted(
+        Counter(d["type"] for *_, d in direct.g.edges(data=True)).items()))
+    assert direct.node_counts() == dict(sorted(
+        Counter(d["label"] for _, d in direct.g.nodes(data=True)).items()))
+
+
+def test_adding_a_trial_clears_networkx_caches_even_when_it_fails() -> None:
+    graph = build_mini_graph()
+    graph.g.__networkx_cache__ = {"converted": object()}
+    with pytest.raises(AttributeError):
+        graph.add_trial(None, None)  # type: ignore[arg-type]
+    assert graph.g.__networkx_cache__ == {}
 
 
 def test_properties_are_cleaned_as_documented() -> None:
