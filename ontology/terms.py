@@ -5,7 +5,7 @@ Every term keeps the registry's own words (``as_written``) beside its public ide
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from celltx.models import Frozen
 
@@ -32,6 +32,32 @@ class Term(Frozen):
     """Conditions only: haematological, solid, autoimmune or other."""
     xrefs: tuple[str, ...] = ()
     """Cross-references as CURIEs (e.g. a MONDO condition's ``NCIT:C3171``, ``DOID:9119``)."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # a term of a vocabulary table pickles as the table and key that give it (a build's
+        # workers send the parent a condition's or phase's term in each annotation; MONDO
+        # terms carry their synonyms and cross-references); any other term, as its values
+        found = _TABLE_TERMS.get(id(self))
+        if found is not None and found[0] is self:
+            return _table_term, found[1]
+        return super().__reduce__()
+
+
+_TABLE_TERMS: dict[int, tuple[Term, tuple[str, str]]] = {}
+"""The terms of the vocabulary tables, by ``id``, with the (table, key) that gives each one
+(``celltx.ontology.vocab.table_term``); the term itself is held, so that its ``id`` stays its
+own."""
+
+
+def from_table(term: Term, table: str, key: str) -> None:
+    """Note that ``table_term(table, key)`` gives ``term`` (the first table and key noted)."""
+    _TABLE_TERMS.setdefault(id(term), (term, (table, key)))
+
+
+def _table_term(table: str, key: str) -> Term:
+    from celltx.ontology.vocab import table_term  # (vocab builds terms: it imports this)
+
+    return table_term(table, key)
 
 
 class TargetTerm(Term):

@@ -15,7 +15,7 @@ from importlib import resources
 
 from celltx.ontology import hgnc_genes
 from celltx.ontology.identifiers import iri
-from celltx.ontology.terms import TargetTerm, Term
+from celltx.ontology.terms import TargetTerm, Term, from_table
 
 TABLES = (
     "targets.tsv", "product_codes.tsv", "conditions.tsv", "cell_types.tsv", "cell_sources.tsv",
@@ -59,6 +59,7 @@ def targets() -> dict[str, TargetEntry]:
             synonyms=tuple(dict.fromkeys(aliases + exact + ctx)),
         )
         out[r["key"]] = TargetEntry(term, aliases, exact, ctx)
+        from_table(term, "targets", r["key"])
     return out
 
 
@@ -115,6 +116,7 @@ def conditions() -> dict[str, Term]:
             category=r["category"], synonyms=_split(r["synonyms"]),
             xrefs=tuple(x for x in (r["ncit"], r["doid"]) if x and x != curie),
         )
+        from_table(out[r["key"]], "conditions", r["key"])
     return out
 
 
@@ -136,6 +138,7 @@ def cell_types() -> dict[str, Term]:
                     xrefs=(r["ncit"],) if r["ncit"] and r["curie"] else ())
         for platform in _split(r["platforms"]):
             out[platform] = term
+            from_table(term, "cell_types", platform)
     return out
 
 
@@ -161,30 +164,53 @@ def agents() -> dict[str, AgentEntry]:
                     synonyms=_split(r["aliases"]) + _split(r["exact_case_aliases"]))
         out[r["key"]] = AgentEntry(term, r["role"], _split(r["aliases"]),
                                    _split(r["exact_case_aliases"]))
+        from_table(term, "agents", r["key"])
     return out
 
 
 @cache
 def phases() -> dict[str, Term]:
-    return {r["ctgov_phases"]: Term(key=r["ctgov_phases"], label=r["display"],
-                                    curie=r["ncit_curie"], iri=iri(r["ncit_curie"]),
-                                    synonyms=(r["ncit_label"],))
-            for r in table("trial_phases.tsv")}
+    return _noted("phases", {r["ctgov_phases"]: Term(
+        key=r["ctgov_phases"], label=r["display"], curie=r["ncit_curie"],
+        iri=iri(r["ncit_curie"]), synonyms=(r["ncit_label"],)) for r in table("trial_phases.tsv")})
 
 
 @cache
 def statuses() -> dict[str, Term]:
-    return {r["ctgov_overall_status"]: Term(key=r["ctgov_overall_status"], label=r["display"],
-                                            category=r["group"])
-            for r in table("trial_statuses.tsv")}
+    return _noted("statuses", {r["ctgov_overall_status"]: Term(
+        key=r["ctgov_overall_status"], label=r["display"], category=r["group"])
+        for r in table("trial_statuses.tsv")})
 
 
 @cache
 def study_types() -> dict[str, Term]:
-    return {r["ctgov_study_type"]: Term(key=r["ctgov_study_type"], label=r["display"],
-                                        curie=r["ncit_curie"], iri=iri(r["ncit_curie"]),
-                                        synonyms=(r["ncit_label"],))
-            for r in table("study_types.tsv")}
+    return _noted("study_types", {r["ctgov_study_type"]: Term(
+        key=r["ctgov_study_type"], label=r["display"], curie=r["ncit_curie"],
+        iri=iri(r["ncit_curie"]), synonyms=(r["ncit_label"],)) for r in table("study_types.tsv")})
+
+
+def _noted(name: str, terms: dict[str, Term]) -> dict[str, Term]:
+    for key, term in terms.items():
+        from_table(term, name, key)
+    return terms
+
+
+_TERM_TABLES = {"targets": lambda: {k: e.term for k, e in targets().items()},
+                "conditions": lambda: conditions(), "cell_types": lambda: cell_types(),
+                "agents": lambda: {k: e.term for k, e in agents().items()},
+                "phases": lambda: phases(), "statuses": lambda: statuses(),
+                "study_types": lambda: study_types()}
+
+
+def table_term(table: str, key: str) -> Term:
+    """The term of ``key`` in the vocabulary table ``table`` (``targets``, ``conditions``,
+    ``cell_types``, ``agents``, ``phases``, ``statuses`` or ``study_types``): how a table's
+    term is pickled (``Term.__reduce__``).
+
+    >>> table_term("phases", "PHASE1|PHASE2").label
+    'Phase 1/Phase 2'
+    """
+    return _TERM_TABLES[table]()[key]
 
 
 @cache

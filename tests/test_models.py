@@ -68,3 +68,42 @@ def test_frozen_models_do_not_pickle_through_pydantic_state() -> None:
     reduced = ann.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
     assert reduced[1][0] is TrialAnnotation and reduced[1][1] is ann.__dict__
     assert issubclass(TrialAnnotation, Frozen)
+
+
+def test_vocabulary_terms_pickle_as_their_table_and_key(tmp_path: Path) -> None:
+    """A term of a vocabulary table pickles as the table and key that give it (a build's
+    workers send one in nearly every annotation): it comes back as that table's term, in this
+    process and in a fresh one that has not read the table yet; an equal term made elsewhere
+    pickles as its values."""
+    import subprocess
+    import sys
+
+    from celltx.ontology import vocab
+    from celltx.ontology.terms import Term
+
+    tables = {"targets": [e.term for e in vocab.targets().values()],
+              "conditions": list(vocab.conditions().values()),
+              "cell_types": list(vocab.cell_types().values()),
+              "agents": [e.term for e in vocab.agents().values()],
+              "phases": list(vocab.phases().values()),
+              "statuses": list(vocab.statuses().values()),
+              "study_types": list(vocab.study_types().values())}
+    for name, terms in tables.items():
+        assert terms, name
+        for term in terms:
+            assert pickle.loads(pickle.dumps(term)) is term, (name, term.key)
+    mondo = max(tables["conditions"], key=lambda t: len(t.synonyms) + len(t.xrefs))
+    by_value = Term(**mondo.model_dump())  # equal, but not the table's
+    assert len(pickle.dumps(mondo)) < 120 < len(pickle.dumps(by_value))
+    back = pickle.loads(pickle.dumps(by_value))
+    assert back == mondo and back is not mondo
+
+    anns = [annotate(r) for r in _records(40)]
+    assert any(a.phase for a in anns) and any(a.conditions for a in anns)
+    assert any(p.cell_type for a in anns for p in a.products)
+    (tmp_path / "ann.pickle").write_bytes(pickle.dumps(anns))
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import pickle, sys\nfor a in pickle.loads(open(sys.argv[1], "
+         "'rb').read()): print(a.model_dump_json())", str(tmp_path / "ann.pickle")],
+        capture_output=True, text=True, check=True).stdout.splitlines()
+    assert fresh == [a.model_dump_json() for a in anns]
