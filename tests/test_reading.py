@@ -244,8 +244,23 @@ def test_a_zip_changed_after_it_was_counted_is_read_as_it_is_now(tmp_path: Path)
         "NCT02.json", "NCT03.json"]
 
 
+@pytest.fixture
+def read_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the sources that this process reads itself (``read_one`` here, not in a
+    forked worker, whose calls stay in its own process)."""
+    paths: list[str] = []
+    real_read_one = reading.read_one
+
+    def counted(source: Any, *args: Any, **kwargs: Any) -> SourceResult:
+        paths.append(source.path)
+        return real_read_one(source, *args, **kwargs)
+
+    monkeypatch.setattr(reading, "read_one", counted)
+    return paths
+
+
 def test_a_few_large_files_are_read_in_forked_workers_as_in_one_process(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_here: list[str]) -> None:
     """Export files of several megabytes in all are read one file per forked worker task
     (``PARALLEL_MIN_BYTES``), however few they are: the build is the one a single process
     makes, and the parent reads none of them itself. Fixtures of every ClinicalTrials.gov
@@ -259,14 +274,6 @@ def test_a_few_large_files_are_read_in_forked_workers_as_in_one_process(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(path.read_bytes())
     total = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    read_here: list[str] = []
-    real_read_one = reading.read_one
-
-    def counted(source: Any, *args: Any, **kwargs: Any) -> SourceResult:
-        read_here.append(source.path)
-        return real_read_one(source, *args, **kwargs)
-
-    monkeypatch.setattr(reading, "read_one", counted)
     monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", total)
     monkeypatch.setenv("CELLTX_WORKERS", "2")
     forked = _summary(folder)
@@ -279,20 +286,12 @@ def test_a_few_large_files_are_read_in_forked_workers_as_in_one_process(
 
 
 def test_sources_a_worker_cannot_reopen_are_read_in_this_process(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_here: list[str]) -> None:
     """With ``reopenable=False`` (the bundled sample, whose paths are display names), large
     files are read in this process; the same files, reopenable, go to forked workers."""
     fixtures = Path(__file__).parent / "fixtures" / "ctgov_v2"
     for path in sorted(fixtures.glob("*.json*")):
         (tmp_path / path.name).write_bytes(path.read_bytes())
-    read_here: list[str] = []
-    real_read_one = reading.read_one
-
-    def counted(source: Any, *args: Any, **kwargs: Any) -> SourceResult:
-        read_here.append(source.path)
-        return real_read_one(source, *args, **kwargs)
-
-    monkeypatch.setattr(reading, "read_one", counted)
     monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setenv("CELLTX_WORKERS", "2")
 
@@ -307,17 +306,10 @@ def test_sources_a_worker_cannot_reopen_are_read_in_this_process(
     assert len(read_here) == len(list(tmp_path.iterdir()))
 
 
-def test_the_bundled_sample_is_read_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_bundled_sample_is_read_in_this_process(
+        monkeypatch: pytest.MonkeyPatch, read_here: list[str]) -> None:
     """The sample's sources are named by display paths ("sample/…") that a worker could not
     reopen, so however large it were, it is read here."""
-    read_here: list[str] = []
-    real_read_one = reading.read_one
-
-    def counted(source: Any, *args: Any, **kwargs: Any) -> SourceResult:
-        read_here.append(source.path)
-        return real_read_one(source, *args, **kwargs)
-
-    monkeypatch.setattr(reading, "read_one", counted)
     monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setenv("CELLTX_WORKERS", "2")
     result = build()
