@@ -20,7 +20,7 @@ from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
-from celltx.loaders import SCREENING, SourceFile, iter_sources, read_source
+from celltx.loaders import SCREEN_IS_FINAL, SourceFile, iter_sources, read_source
 from celltx.loaders.sources import DECOMPRESSION_ERRORS, reopen
 from celltx.models import Reject, Screened, TrialRecord, UnreadableFileError
 from celltx.ontology.scope import may_be_in_scope, may_be_in_scope_text, prefilter_rules
@@ -96,7 +96,7 @@ def read_one(source: SourceFile, keep_going: bool, scope: str,
     fmt = None
     try:
         fmt, items = read_source(source, screen)
-        if fmt in SCREENING and screen is not None:
+        if fmt in SCREEN_IS_FINAL and screen is not None:
             keep = None  # screened already, on the same text
         for item in items:
             out.records += 1

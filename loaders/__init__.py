@@ -29,14 +29,19 @@ READERS: dict[SourceFormat, str] = {
     SourceFormat.CHICTR_XML: "celltx.loaders.chictr_xml",
 }
 
-__all__ = ["READERS", "SCREENING", "Screen", "SourceFile", "iter_sources", "read_source",
-           "read_paths"]
+__all__ = ["READERS", "SCREENING", "SCREEN_IS_FINAL", "Screen", "SourceFile", "iter_sources",
+           "read_source", "read_paths"]
 
 
 Screen = Callable[[str], bool]
 """Whether a record's free text may belong to a kept record (see ``read_source``)."""
-SCREENING = frozenset({SourceFormat.CTGOV_V2_JSON})
+SCREENING = frozenset({SourceFormat.CTGOV_V2_JSON, SourceFormat.CTGOV_CSV,
+                       SourceFormat.CTGOV_LEGACY_CSV})
 """Formats whose readers screen raw records before validating them."""
+SCREEN_IS_FINAL = frozenset({SourceFormat.CTGOV_V2_JSON})
+"""Formats whose screen reads the free text that the scope check of a validated record reads
+(``ctgov_v2.study_text``), so that a record it passes needs no second check; the CSV readers'
+screen reads every cell of a row, more than that, and their records are checked again."""
 
 
 @overload

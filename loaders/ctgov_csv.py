@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -38,6 +39,7 @@ from celltx.loaders.values import (
 
 from celltx.models import (
     OVERALL_STATUSES,
+    STUDY_TYPE_WORD,
     STUDY_TYPES,
     Eligibility,
     Intervention,
@@ -45,6 +47,7 @@ from celltx.models import (
     Outcome,
     Provenance,
     Reject,
+    Screened,
     SourceFormat,
     Sponsor,
     TrialRecord,
@@ -63,9 +66,17 @@ Cells = dict[str, str]
 RowMapper = Callable[[Cells, Provenance], TrialRecord | Reject]
 
 
-def read(source: SourceFile, head: bytes) -> Iterator[TrialRecord | Reject]:
-    """Yield a record or a reject for every data row of a website CSV export."""
-    return read_table(source, head, FORMAT, row_to_record)
+def read(source: SourceFile, head: bytes, screen: Callable[[str], bool] | None = None
+         ) -> Iterator[TrialRecord | Reject | Screened]:
+    """Yield a record or a reject for every data row of a website CSV export (or, with ``screen``, a
+    ``Screened`` for a well-formed row whose cells ``screen`` rules out, before validating
+    it: see ``read_table``)."""
+    return read_table(source, head, FORMAT, row_to_record, screen, TEXT_COLUMNS)
+
+
+TEXT_COLUMNS = ("Study Title", "Acronym", "Brief Summary", "Conditions", "Interventions")
+"""The columns of a row that its record's free text (``annotate.record_text``) is read from,
+with the study type."""
 
 
 # --- the table: header, NCT column, rows with their physical line numbers ---------------------
@@ -210,11 +221,15 @@ def find_nct_column(header: list[str], rows: list[list[str]]) -> int | None:
     return best
 
 
-def read_table(source: SourceFile, head: bytes, fmt: SourceFormat,
-               to_record: RowMapper) -> Iterator[TrialRecord | Reject]:
+def read_table(source: SourceFile, head: bytes, fmt: SourceFormat, to_record: RowMapper,
+               screen: Callable[[str], bool] | None = None,
+               text_columns: tuple[str, ...] = ()) -> Iterator[TrialRecord | Reject | Screened]:
     """Stream a delimited export: each data row becomes ``to_record(cells, provenance)`` or a
     reject naming the row (0-based) and its physical line. A file without an NCT column is
-    unreadable as a whole."""
+    unreadable as a whole. With ``screen``, a well-formed row whose text (its cells in
+    ``text_columns``, those ``to_record`` reads the record's free text from, and its study
+    type as ``annotate.record_text`` writes it) ``screen`` rules out is only a ``Screened``:
+    its record's text, no more than that, could not pass either."""
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
     with open_text(source, head) as text:
         rows = _rows(text, _delimiter(head))
@@ -238,13 +253,47 @@ def read_table(source: SourceFile, head: bytes, fmt: SourceFormat,
                 "(NCT followed by 8 digits); export the search with the 'NCT Number' column",
             )
         header[nct_col] = NCT_COLUMN
+        study_type_col = header.index(STUDY_TYPE_COLUMN) if STUDY_TYPE_COLUMN in header else None
+        text_cols = [i for i, name in enumerate(header) if name in text_columns]
         index = 0
         for row in chain(ahead, rows):
             if row.cells is not None and not any(c.strip() for c in row.cells):
                 continue  # a blank line is not a record
             prov = Provenance(path=source.path, format=fmt, record=index, line=row.line)
             index += 1
+            if screen is not None:
+                cells = _well_formed(row, len(header))
+                if cells is not None and not screen(_row_text(cells, text_cols, study_type_col)):
+                    yield Screened(source.path, prov.record, cells[nct_col].strip() or None)
+                    continue
             yield _row_result(row, header, nct_col, prov, to_record)
+
+
+STUDY_TYPE_COLUMN = "Study Type"
+
+
+def _well_formed(row: _Row, width: int) -> list[str] | None:
+    """A row's cells, without empty ones beyond the header's width, when it has the header's
+    width and no error (``_row_result`` rejects the others); else None."""
+    cells = row.cells
+    if cells is None or row.error:
+        return None
+    if len(cells) > width and not any(c.strip() for c in cells[width:]):
+        cells = cells[:width]
+    return cells if len(cells) == width else None
+
+
+def _row_text(cells: list[str], text_cols: list[int], study_type_col: int | None) -> str:
+    """A row's cells of free text, and its study type after ``STUDY_TYPE_WORD`` as
+    ``annotate.record_text`` writes it (as written and as the loader reads it)."""
+    parts = [cells[i] for i in text_cols]
+    study_type = cells[study_type_col].strip() if study_type_col is not None else ""
+    if study_type and study_type != "null":
+        parts.append(f"{STUDY_TYPE_WORD} {study_type}")
+        with suppress(RecordError):
+            if (kind := study_type_of(STUDY_TYPE_COLUMN, study_type)) is not None:
+                parts.append(f"{STUDY_TYPE_WORD} {kind}")
+    return "\n".join(parts)
 
 
 def _row_result(row: _Row, header: list[str], nct_col: int, prov: Provenance,

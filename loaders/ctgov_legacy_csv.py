@@ -9,7 +9,7 @@ measures without saying which is which, so it is not mapped to either.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from celltx.loaders.ctgov_csv import (
@@ -30,7 +30,7 @@ from celltx.loaders.records import RecordError, parse_field, reject
 from celltx.loaders.sources import SourceFile
 from celltx.loaders.values import parse_count, parse_design, parse_phases, sponsor_class
 
-from celltx.models import Provenance, Reject, SourceFormat, Sponsor, TrialRecord
+from celltx.models import Provenance, Reject, Screened, SourceFormat, Sponsor, TrialRecord
 
 FORMAT = SourceFormat.CTGOV_LEGACY_CSV
 DATE_COLUMNS = {
@@ -40,9 +40,17 @@ DATE_COLUMNS = {
 }
 
 
-def read(source: SourceFile, head: bytes) -> Iterator[TrialRecord | Reject]:
-    """Yield a record or a reject for every data row of a ct2 CSV export."""
-    return read_table(source, head, FORMAT, row_to_record)
+def read(source: SourceFile, head: bytes, screen: Callable[[str], bool] | None = None
+         ) -> Iterator[TrialRecord | Reject | Screened]:
+    """Yield a record or a reject for every data row of a ct2 CSV export (or, with ``screen``, a
+    ``Screened`` for a well-formed row whose cells ``screen`` rules out, before validating
+    it: see ``read_table``)."""
+    return read_table(source, head, FORMAT, row_to_record, screen, TEXT_COLUMNS)
+
+
+TEXT_COLUMNS = ("Title", "Study Title", "Acronym", "Conditions", "Interventions")
+"""The columns of a row that its record's free text (``annotate.record_text``) is read from,
+with the study type."""
 
 
 def row_to_record(cells: Cells, prov: Provenance) -> TrialRecord | Reject:

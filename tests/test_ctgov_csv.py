@@ -306,3 +306,37 @@ def test_rows_swallowed_by_an_unclosed_quote_are_each_named(tmp_path: Path) -> N
     assert sorted(r.nct_id for r in result.rejects if r.nct_id) == [
         f"NCT0000000{i}" for i in range(1, 6)]
     assert all("unclosed quote" in r.reason for r in result.rejects)
+
+
+def test_screen_reads_every_cell_and_the_study_type(tmp_path: Path) -> None:
+    """With a screen (a build's scope prefilter), a well-formed row that cannot be in scope is
+    only a Screened, before validation, and one that may be is read as without a screen: its
+    interventions count ("CD19 CAR-T cells"), and so does its study type ("Patients treated
+    with cellular therapy" may be a related study only when it is observational). A malformed
+    row is still a reject."""
+    from celltx.ontology.scope import may_be_in_scope_text
+
+    from celltx.models import Screened
+
+    path = tmp_path / "screened.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["NCT Number", "Study Title", "Study Type", "Interventions"])
+        out.writerow(["NCT00000001", "Patients treated with cellular therapy", "OBSERVATIONAL",
+                      ""])
+        out.writerow(["NCT00000002", "Patients treated with cellular therapy",
+                      "INTERVENTIONAL", ""])
+        out.writerow(["NCT00000003", "Aspirin after stroke", "INTERVENTIONAL",
+                      "BIOLOGICAL: CD19 CAR-T cells"])
+        out.writerow(["NCT00000004", "Aspirin after stroke", "INTERVENTIONAL", "DRUG: Aspirin"])
+        out.writerow(["NCT00000005", "Aspirin after stroke"])
+    [source] = iter_sources([path])
+    fmt, items = read_source(source, may_be_in_scope_text)
+    assert fmt is SourceFormat.CTGOV_CSV
+    kinds = [(type(i).__name__, getattr(i, "nct_id", None)) for i in items]
+    assert kinds == [("TrialRecord", "NCT00000001"), ("Screened", "NCT00000002"),
+                     ("TrialRecord", "NCT00000003"), ("Screened", "NCT00000004"),
+                     ("Reject", "NCT00000005")]
+    [screened, _] = [i for i in read_source(source, may_be_in_scope_text)[1]
+                     if isinstance(i, Screened)]
+    assert (screened.path, screened.record) == (source.path, 1)
