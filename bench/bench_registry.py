@@ -2,7 +2,7 @@
 cell therapy, built as a stream.
 
     python bench/bench_registry.py [--size 100000] [--corpus ../shared/corpus] [--ct-share 0.01]
-                                   [--zip /tmp/ctg-all-100000.zip]
+                                   [--zip /tmp/ctg-all-100000.zip] [--distinct]
 
 Makes a registry-like zip (``NCT9000xxxx/NCT90001234.json``, one study per member) from the
 corpus:
@@ -11,7 +11,11 @@ corpus:
   scope; about ``--ct-share`` of the members (1 %, as in the real registry);
 - **the rest** are the corpus' real out-of-scope records: its API v2 studies as they are, and
   its CSV-export rows written in the API v2 layout (the CSV columns they have, no more);
-- every member gets a new NCT id, and the members are shuffled with a fixed seed.
+- every member gets a new NCT id, and the members are shuffled with a fixed seed;
+- a cell-therapy study is copied as often as the size asks (about 20 times with
+  ``--size 54820 --ct-share 1.0``). The annotator keeps per-text caches, so a copy costs about
+  half a new study (``bench/annotate_speed.py``); ``--distinct`` ends each copy's long texts
+  with a word of its own, so that a build of it costs what one of distinct studies would.
 
 In one run it then times (a) reading and json-parsing every member and (b) ``celltx build`` of
 the zip in a child process, and prints the ratio build ÷ parse, records/s, the child's peak RSS
@@ -23,6 +27,7 @@ scope.
 from __future__ import annotations
 
 import argparse
+import copy as copy_module
 import json
 import random
 import subprocess
@@ -94,7 +99,8 @@ def split_corpus(corpus: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any
     build of the whole corpus does not keep."""
     kept = {d["id"] for _, d in build([corpus]).graph.nodes("Trial")}
     v2 = corpus_studies(corpus)
-    ct, other = [], []
+    ct: list[dict[str, Any]] = []
+    other: list[dict[str, Any]] = []
     for study in v2:
         (ct if _in_scope_alone(study) else other).append(study)
     seen = {s["protocolSection"]["identificationModule"]["nctId"] for s in v2}
@@ -118,9 +124,36 @@ def _injected(size: int, share: float) -> set[str]:
     return {f"NCT{90000000 + i:08d}" for i, is_ct in enumerate(_kinds(size, share)) if is_ct}
 
 
+_OWN_TEXTS = (("identificationModule", "briefTitle"), ("identificationModule", "officialTitle"),
+               ("descriptionModule", "briefSummary"), ("descriptionModule", "detailedDescription"),
+               ("eligibilityModule", "eligibilityCriteria"))
+"""A study's own long texts, which no other study shares (unlike the names of conditions,
+drugs and sponsors, which recur across a registry)."""
+
+
+def _as_copy(study: dict[str, Any], copy: int) -> dict[str, Any]:
+    """``study`` with a word of its own ending each of its long texts (titles, summaries,
+    criteria, arm and intervention descriptions), so that the annotator's per-text caches do
+    not serve a copy from the first one, as they cannot serve distinct studies."""
+    study = copy_module.deepcopy(study)
+    word = "zq" + "".join(chr(97 + int(d)) for d in str(copy))  # e.g. "zqbc": no gene, no code
+    ps = study.get("protocolSection", {})
+    for module, field in _OWN_TEXTS:
+        if isinstance(ps.get(module), dict) and isinstance(ps[module].get(field), str):
+            ps[module][field] += f" ({word})"
+    arms = ps.get("armsInterventionsModule", {})
+    for key in ("armGroups", "interventions"):
+        for item in arms.get(key, []) if isinstance(arms, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("description"), str):
+                item["description"] += f" ({word})"
+    return study
+
+
 def write_zip(out: Path, ct: list[dict[str, Any]], other: list[dict[str, Any]], size: int,
-              share: float) -> set[str]:
-    """Write ``size`` members; return the NCT ids given to cell-therapy studies."""
+              share: float, distinct: bool = False) -> set[str]:
+    """Write ``size`` members; return the NCT ids given to cell-therapy studies. With
+    ``distinct``, each copy of a cell-therapy study after the first has long texts of its own
+    (``_as_copy``)."""
     kinds = _kinds(size, share)
     injected = set()
     i_ct = i_other = 0
@@ -128,6 +161,8 @@ def write_zip(out: Path, ct: list[dict[str, Any]], other: list[dict[str, Any]], 
         for i, is_ct in enumerate(kinds):
             if is_ct:
                 study, i_ct = ct[i_ct % len(ct)], i_ct + 1
+                if distinct and i_ct > len(ct):
+                    study = _as_copy(study, (i_ct - 1) // len(ct))
             else:
                 study, i_other = other[i_other % len(other)], i_other + 1
             nct = f"NCT{90000000 + i:08d}"
@@ -182,13 +217,17 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
     ap.add_argument("--zip", type=Path, default=None,
                     help="keep the registry-like zip here (made once; reused when it exists)")
+    ap.add_argument("--distinct", action="store_true",
+                    help="give each copy of a cell-therapy study long texts of its own, so that "
+                         "the annotator's per-text caches serve copies no more than they would "
+                         "distinct studies (a zip kept with --zip is made once, with or without)")
     args = ap.parse_args()
     ct, other = split_corpus(args.corpus)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.zip or Path(tmp) / "ctg-all.zip"
         injected = _injected(args.size, args.ct_share)
         if not path.exists():
-            injected = write_zip(path, ct, other, args.size, args.ct_share)
+            injected = write_zip(path, ct, other, args.size, args.ct_share, args.distinct)
         parse = parse_all(path)
         res = build_child(path)
         missed, stale = _missed(path, injected - set(res["ids"]))  # (before the zip is gone)
