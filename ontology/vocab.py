@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import TypeVar
 
 from celltx.ontology import hgnc_genes
 from celltx.ontology.identifiers import iri
 from celltx.ontology.terms import TargetTerm, Term, from_table
+
+TermT = TypeVar("TermT", bound=Term)
 
 TABLES = (
     "targets.tsv", "product_codes.tsv", "conditions.tsv", "cell_types.tsv", "cell_sources.tsv",
@@ -59,7 +63,7 @@ def targets() -> dict[str, TargetEntry]:
             synonyms=tuple(dict.fromkeys(aliases + exact + ctx)),
         )
         out[r["key"]] = TargetEntry(term, aliases, exact, ctx)
-        from_table(term, "targets", r["key"])
+    _noted("targets", {k: e.term for k, e in out.items()})
     return out
 
 
@@ -116,8 +120,7 @@ def conditions() -> dict[str, Term]:
             category=r["category"], synonyms=_split(r["synonyms"]),
             xrefs=tuple(x for x in (r["ncit"], r["doid"]) if x and x != curie),
         )
-        from_table(out[r["key"]], "conditions", r["key"])
-    return out
+    return _noted("conditions", out)
 
 
 def condition_key(text: str) -> str:
@@ -138,8 +141,7 @@ def cell_types() -> dict[str, Term]:
                     xrefs=(r["ncit"],) if r["ncit"] and r["curie"] else ())
         for platform in _split(r["platforms"]):
             out[platform] = term
-            from_table(term, "cell_types", platform)
-    return out
+    return _noted("cell_types", out)
 
 
 @cache
@@ -164,7 +166,7 @@ def agents() -> dict[str, AgentEntry]:
                     synonyms=_split(r["aliases"]) + _split(r["exact_case_aliases"]))
         out[r["key"]] = AgentEntry(term, r["role"], _split(r["aliases"]),
                                    _split(r["exact_case_aliases"]))
-        from_table(term, "agents", r["key"])
+    _noted("agents", {k: e.term for k, e in out.items()})
     return out
 
 
@@ -189,17 +191,22 @@ def study_types() -> dict[str, Term]:
         iri=iri(r["ncit_curie"]), synonyms=(r["ncit_label"],)) for r in table("study_types.tsv")})
 
 
-def _noted(name: str, terms: dict[str, Term]) -> dict[str, Term]:
+def _noted(name: str, terms: dict[str, TermT]) -> dict[str, TermT]:
+    """``terms`` (a table's terms by key), each noted as the term of ``table_term(name, key)``
+    (the first key of a term several keys give), and kept as that table's terms."""
     for key, term in terms.items():
         from_table(term, name, key)
+    _TABLE_TERMS[name] = dict(terms)
     return terms
 
 
-_TERM_TABLES = {"targets": lambda: {k: e.term for k, e in targets().items()},
-                "conditions": lambda: conditions(), "cell_types": lambda: cell_types(),
-                "agents": lambda: {k: e.term for k, e in agents().items()},
-                "phases": lambda: phases(), "statuses": lambda: statuses(),
-                "study_types": lambda: study_types()}
+_TABLE_TERMS: dict[str, dict[str, Term]] = {}
+"""The terms of each table read so far, by key (``_noted``)."""
+
+_TABLES_OF_TERMS: dict[str, Callable[[], object]] = {
+    "targets": targets, "conditions": conditions, "cell_types": cell_types, "agents": agents,
+    "phases": phases, "statuses": statuses, "study_types": study_types}
+"""How to read each table whose terms ``_noted`` keeps."""
 
 
 def table_term(table: str, key: str) -> Term:
@@ -210,7 +217,9 @@ def table_term(table: str, key: str) -> Term:
     >>> table_term("phases", "PHASE1|PHASE2").label
     'Phase 1/Phase 2'
     """
-    return _TERM_TABLES[table]()[key]
+    if table not in _TABLE_TERMS:
+        _TABLES_OF_TERMS[table]()  # (a process that has not read the table yet)
+    return _TABLE_TERMS[table][key]
 
 
 @cache
