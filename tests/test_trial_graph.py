@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from celltx.graph import store
 from celltx.graph.schema import check_relationship, node_id
-from celltx.graph.trial_graph import TrialGraph, _clean, describe_trial
+from celltx.graph.trial_graph import TrialGraph, _clean_into, describe_trial
 
 from tests.mini_graph import TRIALS, build_mini_graph
 
@@ -75,6 +75,12 @@ def test_edges_sharing_a_list_of_sources_keep_their_own() -> None:
     assert located["sources"] == ["t.json#0", "t.json#1"]
     [(_, second)] = graph.out("Trial:NCT00000002", "HAS_SITE")
     assert second["sources"] == ["t.json#1"]
+
+
+def _clean(props: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    _clean_into(out, props)
+    return out
 
 
 class _ThroughNetworkxApi(TrialGraph):
@@ -167,8 +173,6 @@ def test_properties_are_cleaned_as_documented() -> None:
     """Empty values are dropped, short strings shared, lists and tuples stored as lists;
     numbers and booleans kept, zero and False included."""
     import sys
-
-    from celltx.graph.trial_graph import _clean
 
     long_text = "x" * 100
     short = "".join(["RECRU", "ITING"])  # a str object that is not the interned literal
