@@ -261,12 +261,12 @@ def read_table(source: SourceFile, head: bytes, fmt: SourceFormat, to_record: Ro
                 continue  # a blank line is not a record
             prov = Provenance(path=source.path, format=fmt, record=index, line=row.line)
             index += 1
-            if screen is not None:
-                cells = _well_formed(row, len(header))
-                if cells is not None and not screen(_row_text(cells, text_cols, study_type_col)):
-                    yield Screened(source.path, prov.record, cells[nct_col].strip() or None)
-                    continue
-            yield _row_result(row, header, nct_col, prov, to_record)
+            cells = _well_formed(row, len(header))
+            if (screen is not None and cells is not None
+                    and not screen(_row_text(cells, text_cols, study_type_col))):
+                yield Screened(source.path, prov.record, cells[nct_col].strip() or None)
+                continue
+            yield _row_result(row, cells, header, nct_col, prov, to_record)
 
 
 STUDY_TYPE_COLUMN = "Study Type"
@@ -285,31 +285,29 @@ def _well_formed(row: _Row, width: int) -> list[str] | None:
 
 def _row_text(cells: list[str], text_cols: list[int], study_type_col: int | None) -> str:
     """A row's cells of free text, and its study type after ``STUDY_TYPE_WORD`` as
-    ``annotate.record_text`` writes it (as written and as the loader reads it)."""
+    ``annotate.record_text`` writes it (none when it does not parse: the row is a reject)."""
     parts = [cells[i] for i in text_cols]
-    study_type = cells[study_type_col].strip() if study_type_col is not None else ""
-    if study_type and study_type != "null":
-        parts.append(f"{STUDY_TYPE_WORD} {study_type}")
+    value = cells[study_type_col].strip() if study_type_col is not None else ""
+    if value and value != "null":  # (what ``text`` reads as empty)
         with suppress(RecordError):
-            if (kind := study_type_of(STUDY_TYPE_COLUMN, study_type)) is not None:
+            if kind := study_type_of(STUDY_TYPE_COLUMN, value):
                 parts.append(f"{STUDY_TYPE_WORD} {kind}")
     return "\n".join(parts)
 
 
-def _row_result(row: _Row, header: list[str], nct_col: int, prov: Provenance,
-                to_record: RowMapper) -> TrialRecord | Reject:
-    cells = row.cells
-    if cells is None:
+def _row_result(row: _Row, cells: list[str] | None, header: list[str], nct_col: int,
+                prov: Provenance, to_record: RowMapper) -> TrialRecord | Reject:
+    """The record of a well-formed row (``cells``, from ``_well_formed``), else a reject
+    saying why the row is not."""
+    if cells is not None:
+        return to_record(dict(zip(header, (c.strip() for c in cells), strict=True)), prov)
+    if row.cells is None:
         return reject(prov, row.error or "malformed CSV row", nct_id=row.nct)
-    nct = cells[nct_col].strip() if nct_col < len(cells) else None
+    nct = row.cells[nct_col].strip() if nct_col < len(row.cells) else None
     if row.error:
         return reject(prov, row.error, nct_id=nct or None)
-    if len(cells) > len(header) and not any(c.strip() for c in cells[len(header):]):
-        cells = cells[: len(header)]
-    if len(cells) != len(header):
-        return reject(prov, f"row has {len(cells)} fields where the header has {len(header)} "
-                            "(truncated or malformed row)", nct_id=nct or None)
-    return to_record(dict(zip(header, (c.strip() for c in cells), strict=True)), prov)
+    return reject(prov, f"row has {len(row.cells)} fields where the header has {len(header)} "
+                        "(truncated or malformed row)", nct_id=nct or None)
 
 
 # --- cells -> record ------------------------------------------------------------------------
