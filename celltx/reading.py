@@ -236,7 +236,8 @@ class ScreenedLog:
 
     def recover(self, kept: set[str], paths: list[Path], exclude: list[Path],
                 display_root: str | None) -> Iterator[TrialRecord]:
-        """The ruled-out records of trials in ``kept``, read again from their sources."""
+        """The ruled-out records of trials in ``kept``, read again from their sources (where
+        the reader can, only those records are validated)."""
         wanted = {int(n[3:]) for n in kept if n[3:].isdigit()}
         places: dict[int, set[int]] = defaultdict(set)
         for nct, place in zip(self._ncts, self._places, strict=True):
@@ -249,7 +250,7 @@ class ScreenedLog:
                 continue
             if display_root:
                 source = SourceFile("sample" + source.path[len(display_root):], source.open)
-            for item in read_source(source)[1]:
+            for item in read_source(source, only=places[number])[1]:
                 if (isinstance(item, TrialRecord) and item.provenance.record in places[number]
                         and item.nct_id in kept):
                     yield item

@@ -7,7 +7,7 @@ One module per format, each with ``read(source, head) -> Iterator[TrialRecord | 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from pathlib import Path
 from typing import overload
 
@@ -49,18 +49,22 @@ def read_source(source: SourceFile) -> tuple[SourceFormat, Iterator[TrialRecord 
 
 
 @overload
-def read_source(source: SourceFile, screen: Screen | None
+def read_source(source: SourceFile, screen: Screen | None, only: Container[int] | None = None
                 ) -> tuple[SourceFormat, Iterator[TrialRecord | Reject | Screened]]: ...
 
 
-def read_source(source: SourceFile, screen: Screen | None = None
+def read_source(source: SourceFile, screen: Screen | None = None,
+                only: Container[int] | None = None
                 ) -> tuple[SourceFormat, Iterator[TrialRecord | Reject | Screened]]:
     """Detect the format of one source and return it with its record iterator.
 
     With ``screen``, a reader of a format in ``SCREENING`` passes each raw record's free text
     (a superset of what ``annotate.record_text`` reads) to it before validating the record, and
     yields ``Screened`` for one it rules out; other readers ignore it (their records are
-    screened after validation by the caller).
+    screened after validation by the caller). With ``only``, such a reader validates only the
+    records of those indexes (``Provenance.record``) and yields ``Screened`` for the others, as
+    when a build reads a file again for a few records it ruled out (``ScreenedLog.recover``);
+    other readers yield every record.
 
     Raises ``UnreadableFileError`` when the file cannot be read or its format is unknown.
     """
@@ -75,8 +79,8 @@ def read_source(source: SourceFile, screen: Screen | None = None
             "CSV, a ChiCTR XML or a registry page saved as text"
         )
     module = importlib.import_module(READERS[fmt])
-    if screen is not None and fmt in SCREENING:
-        return fmt, module.read(source, head, screen=screen)
+    if (screen is not None or only is not None) and fmt in SCREENING:
+        return fmt, module.read(source, head, screen=screen, only=only)
     return fmt, module.read(source, head)
 
 

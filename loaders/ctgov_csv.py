@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from itertools import chain
@@ -66,12 +66,12 @@ Cells = dict[str, str]
 RowMapper = Callable[[Cells, Provenance], TrialRecord | Reject]
 
 
-def read(source: SourceFile, head: bytes, screen: Callable[[str], bool] | None = None
-         ) -> Iterator[TrialRecord | Reject | Screened]:
+def read(source: SourceFile, head: bytes, screen: Callable[[str], bool] | None = None,
+         only: Container[int] | None = None) -> Iterator[TrialRecord | Reject | Screened]:
     """Yield a record or a reject for every data row of a website CSV export (or, with ``screen``, a
     ``Screened`` for a well-formed row whose cells ``screen`` rules out, before validating
-    it: see ``read_table``)."""
-    return read_table(source, head, FORMAT, row_to_record, screen, TEXT_COLUMNS)
+    it; with ``only``, every row not of those indexes: see ``read_table``)."""
+    return read_table(source, head, FORMAT, row_to_record, screen, TEXT_COLUMNS, only)
 
 
 TEXT_COLUMNS = ("Study Title", "Acronym", "Brief Summary", "Conditions", "Interventions")
@@ -223,13 +223,16 @@ def find_nct_column(header: list[str], rows: list[list[str]]) -> int | None:
 
 def read_table(source: SourceFile, head: bytes, fmt: SourceFormat, to_record: RowMapper,
                screen: Callable[[str], bool] | None = None,
-               text_columns: tuple[str, ...] = ()) -> Iterator[TrialRecord | Reject | Screened]:
+               text_columns: tuple[str, ...] = (), only: Container[int] | None = None
+               ) -> Iterator[TrialRecord | Reject | Screened]:
     """Stream a delimited export: each data row becomes ``to_record(cells, provenance)`` or a
     reject naming the row (0-based) and its physical line. A file without an NCT column is
     unreadable as a whole. With ``screen``, a well-formed row whose text (its cells in
     ``text_columns``, those ``to_record`` reads the record's free text from, and its study
     type as ``annotate.record_text`` writes it) ``screen`` rules out is only a ``Screened``:
-    its record's text, no more than that, could not pass either."""
+    its record's text, no more than that, could not pass either. With ``only``, a row whose
+    index (``Provenance.record``) is not in it is a ``Screened`` too, whatever its text, and
+    only the rows in it are validated."""
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
     with open_text(source, head) as text:
         rows = _rows(text, _delimiter(head))
@@ -262,9 +265,11 @@ def read_table(source: SourceFile, head: bytes, fmt: SourceFormat, to_record: Ro
             prov = Provenance(path=source.path, format=fmt, record=index, line=row.line)
             index += 1
             cells = _well_formed(row, len(header))
-            if (screen is not None and cells is not None
+            if (only is not None and prov.record not in only) or (
+                    screen is not None and cells is not None
                     and not screen(_row_text(cells, text_cols, study_type_col))):
-                yield Screened(source.path, prov.record, cells[nct_col].strip() or None)
+                yield Screened(source.path, prov.record,
+                               cells[nct_col].strip() or None if cells is not None else None)
                 continue
             yield _row_result(row, cells, header, nct_col, prov, to_record)
 

@@ -9,7 +9,7 @@ measures without saying which is which, so it is not mapped to either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from typing import Any
 
 from celltx.loaders.ctgov_csv import (
@@ -40,12 +40,12 @@ DATE_COLUMNS = {
 }
 
 
-def read(source: SourceFile, head: bytes, screen: Callable[[str], bool] | None = None
-         ) -> Iterator[TrialRecord | Reject | Screened]:
+def read(source: SourceFile, head: bytes, screen: Callable[[str], bool] | None = None,
+         only: Container[int] | None = None) -> Iterator[TrialRecord | Reject | Screened]:
     """Yield a record or a reject for every data row of a ct2 CSV export (or, with ``screen``, a
     ``Screened`` for a well-formed row whose cells ``screen`` rules out, before validating
-    it: see ``read_table``)."""
-    return read_table(source, head, FORMAT, row_to_record, screen, TEXT_COLUMNS)
+    it; with ``only``, every row not of those indexes: see ``read_table``)."""
+    return read_table(source, head, FORMAT, row_to_record, screen, TEXT_COLUMNS, only)
 
 
 TEXT_COLUMNS = ("Title", "Study Title", "Acronym", "Conditions", "Interventions")

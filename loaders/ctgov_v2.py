@@ -9,7 +9,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
@@ -92,13 +92,16 @@ class _Budget:
 
 
 def read(source: SourceFile, head: bytes | None = None,
-         screen: Callable[[str], bool] | None = None) -> Iterator[TrialRecord | Reject | Screened]:
+         screen: Callable[[str], bool] | None = None,
+         only: Container[int] | None = None) -> Iterator[TrialRecord | Reject | Screened]:
     """Yield a record or a reject for every study in ``source`` (or, with ``screen``, a
-    ``Screened`` for a study whose free text ``screen`` rules out, before validating it)."""
+    ``Screened`` for a study whose free text ``screen`` rules out, before validating it; with
+    ``only``, for every study whose index is not in it)."""
     head = read_head(source) if head is None else head
 
     def record(study: Any, index: int) -> TrialRecord | Reject | Screened:
-        if screen is not None and not screen(study_text(study)):
+        if (only is not None and index not in only) or (
+                screen is not None and not screen(study_text(study))):
             nct = _get(study, "protocolSection", "identificationModule", "nctId")
             return Screened(path=source.path, record=index,
                             nct_id=nct if isinstance(nct, str) else None)

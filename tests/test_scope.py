@@ -139,6 +139,31 @@ def test_unknown_scope_is_a_build_error(scope: str) -> None:
         build(MIXED, scope=scope)
 
 
+@pytest.mark.parametrize("name", ["ctgov_csv/onlyjazz-ctg-studies.csv",
+                                  "ctgov_legacy/BassKot-SearchResults-2018.csv",
+                                  "ctgov_v2/acute_leukemia_array.json"])
+def test_a_source_read_again_for_some_records_validates_only_those(fixtures: Path,
+                                                                   name: str) -> None:
+    """``ScreenedLog.recover`` reads a source again for the few records of it that joined a kept
+    trial: with ``only``, the screening readers validate those records alone, each the same
+    record as a whole read gives, and every other one is a Screened (with its NCT number)."""
+    from celltx.loaders import iter_sources, read_source
+
+    from celltx.models import Screened
+
+    [source] = iter_sources([fixtures / name])
+    whole = list(read_source(source)[1])
+    assert len(whole) >= 4
+    wanted = {1, len(whole) - 1}
+    part = list(read_source(source, only=wanted)[1])
+    assert len(part) == len(whole)
+    for index, (a, b) in enumerate(zip(whole, part, strict=True)):
+        if index in wanted:
+            assert a == b
+        else:
+            assert isinstance(b, Screened) and b.record == index and b.nct_id == a.nct_id
+
+
 @pytest.mark.parametrize(("study_name", "row_name"), [("a.json", "b.csv"), ("b.json", "a.csv")])
 def test_a_record_ruled_out_alone_joins_its_kept_trial(tmp_path: Path, study_name: str,
                                                        row_name: str) -> None:
