@@ -5,6 +5,7 @@ into one result each (``SourceResult.folds``) on the way."""
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -283,6 +284,51 @@ def test_a_few_large_files_are_read_in_forked_workers_as_in_one_process(
     assert len(read_here) == sum(1 for p in folder.rglob("*") if p.is_file())
     assert forked == alone
     assert forked["stats"]["trials"] > 10 and forked["stats"]["files"] == len(read_here)
+
+
+_real_read_batch = reading._read_batch
+
+
+def _logged_read_batch(task: tuple[list[str], bool, str]) -> list[SourceResult]:
+    """``_read_batch`` that notes the file it is given in ``$TAKEN_LOG`` (from a worker)."""
+    with Path(os.environ["TAKEN_LOG"]).open("a", encoding="utf-8") as fh:
+        fh.write(Path(task[0][0]).name + "\n")
+    return _real_read_batch(task)
+
+
+def test_a_few_files_go_to_the_workers_largest_first_and_come_back_in_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file read last kept one worker busy while the others idled (the corpus' largest
+    export sorts near the end): the workers take the files largest first, and the results
+    still come in the sources' order."""
+    fixtures = Path(__file__).parent / "fixtures" / "ctgov_v2"
+    names = []
+    for i, path in enumerate(sorted(fixtures.glob("*.json*"))):
+        names.append(f"{i:02d}-{path.name}")  # (the order iter_sources gives)
+        (tmp_path / names[-1]).write_bytes(path.read_bytes())
+    log = tmp_path.parent / "taken.log"
+    real_order = reading.largest_first
+    monkeypatch.setenv("TAKEN_LOG", str(log))
+    monkeypatch.setattr(reading, "_read_batch", _logged_read_batch)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setenv("CELLTX_WORKERS", "2")
+    ordered: list[list[int]] = []
+
+    def noted(paths: list[str]) -> list[int]:
+        ordered.append(real_order(paths))
+        return ordered[-1]
+
+    monkeypatch.setattr(reading, "largest_first", noted)
+    results = list(reading.read_all(sources.iter_sources([tmp_path]), False, "all"))
+    assert [Path(r.path).name for r in results] == names
+    assert len(ordered) == 1 and ordered[0] != list(range(len(names)))  # handed out by size
+    assert sorted(log.read_text(encoding="utf-8").split()) == names  # each once, by a worker
+    paths = [str(tmp_path / n) for n in names] + [str(tmp_path / "missing.json"),
+                                                   f"{tmp_path / names[0]}!member.json"]
+    order = real_order(paths)
+    sizes = [(tmp_path / names[i]).stat().st_size for i in order[:len(names)]]
+    assert sizes == sorted(sizes, reverse=True) and order[:len(names)] != list(range(len(names)))
+    assert order[len(names):] == [len(names), len(names) + 1]  # (taken as empty, in order)
 
 
 def test_sources_a_worker_cannot_reopen_are_read_in_this_process(
