@@ -226,3 +226,28 @@ def test_whole_files_parse_as_pythons_parser_parses_them(text: bytes) -> None:
 
     assert outcome(_parse_whole) == outcome(
         lambda b: json.loads(b.decode("utf-8-sig"), parse_constant=_no_constant))
+
+
+def test_a_run_of_digits_is_found_as_the_regex_finds_it() -> None:
+    """``_has_digit_run`` (translation and substring search) answers as ``rb"[0-9]{n}"`` does,
+    for the two lengths the reader guards (19: beyond 64 bits; 4,000: beyond the C parser),
+    with runs at either end, split by a non-digit, beside non-ASCII digits and other bytes."""
+    import random
+    import re
+
+    from celltx.loaders.ctgov_v2 import _LONG_DIGITS, _LONG_NUMBER, _has_digit_run
+
+    rng = random.Random(7)
+    pieces = [b"x", b"-", b".", b" ", b"\xd9\xa3", b"\xef\xbc\x91", b"\x00", b"\xff", b'"']
+    for run in (_LONG_DIGITS, _LONG_NUMBER):
+        n = len(run)
+        rx = re.compile(rb"[0-9]{%d}" % n)
+        for _ in range(300):
+            parts = [rng.choice(pieces) if rng.random() < 0.5
+                     else bytes(rng.choice(b"0123456789") for _ in range(
+                         rng.choice((1, n - 1, n, n + 1, 2 * n))))
+                     for _ in range(rng.randint(0, 4))]
+            data = b"".join(parts)
+            assert _has_digit_run(data, run) == (rx.search(data) is not None), data[:80]
+        assert _has_digit_run(b"9" * n, run) and not _has_digit_run(b"9" * (n - 1), run)
+        assert not _has_digit_run(b"9" * (n - 1) + b"a" + b"9" * (n - 1), run)
