@@ -161,17 +161,22 @@ def _largest_first(pool: Any, paths: list[str], keep_going: bool,
                    scope: str) -> Iterator[SourceResult]:
     """The results of reading ``paths`` (files, or archive members taken as empty), one per
     task, given to the workers largest first, so that a large file read last does not leave
-    the other workers idle; each result is yielded in the paths' order, as soon as those
-    before it are."""
-    order = largest_first(paths)
-    tasks = (([paths[i]], keep_going, scope) for i in order)
+    the other workers idle; each result is yielded in the paths' order, as soon as it and
+    those before it are read (results that come early wait in ``done``)."""
+    tasks = ((i, ([paths[i]], keep_going, scope)) for i in largest_first(paths))
     done: dict[int, list[SourceResult]] = {}
     following = 0
-    for i, results in zip(order, pool.imap(_read_batch, tasks), strict=True):
+    for i, results in pool.imap_unordered(_read_numbered, tasks):
         done[i] = results
         while following in done:
             yield from done.pop(following)
             following += 1
+
+
+def _read_numbered(task: tuple[int, tuple[list[str], bool, str]]
+                   ) -> tuple[int, list[SourceResult]]:
+    number, batch = task
+    return number, _read_batch(batch)
 
 
 def largest_first(paths: list[str]) -> list[int]:

@@ -49,7 +49,8 @@ def read_source(source: SourceFile) -> tuple[SourceFormat, Iterator[TrialRecord 
 
 
 @overload
-def read_source(source: SourceFile, screen: Screen | None, only: Container[int] | None = None
+def read_source(source: SourceFile, screen: Screen | None = None,
+                only: Container[int] | None = None
                 ) -> tuple[SourceFormat, Iterator[TrialRecord | Reject | Screened]]: ...
 
 
@@ -62,9 +63,10 @@ def read_source(source: SourceFile, screen: Screen | None = None,
     (a superset of what ``annotate.record_text`` reads) to it before validating the record, and
     yields ``Screened`` for one it rules out; other readers ignore it (their records are
     screened after validation by the caller). With ``only``, such a reader validates only the
-    records of those indexes (``Provenance.record``) and yields ``Screened`` for the others, as
-    when a build reads a file again for a few records it ruled out (``ScreenedLog.recover``);
-    other readers yield every record.
+    records of those indexes (``Provenance.record``), as when a build reads a file again for a
+    few records it ruled out (``ScreenedLog.recover``): any other record, well-formed or not,
+    is a ``Screened`` (what ends the file early, a truncated or oversized record, is still a
+    reject, and an unreadable file still raises); other readers yield every record.
 
     Raises ``UnreadableFileError`` when the file cannot be read or its format is unknown.
     """

@@ -231,8 +231,8 @@ def read_table(source: SourceFile, head: bytes, fmt: SourceFormat, to_record: Ro
     ``text_columns``, those ``to_record`` reads the record's free text from, and its study
     type as ``annotate.record_text`` writes it) ``screen`` rules out is only a ``Screened``:
     its record's text, no more than that, could not pass either. With ``only``, a row whose
-    index (``Provenance.record``) is not in it is a ``Screened`` too, whatever its text, and
-    only the rows in it are validated."""
+    index (``Provenance.record``) is not in it is a ``Screened`` too, whatever its text or
+    shape (without an NCT number when malformed), and only the rows in it are validated."""
     csv.field_size_limit(max(csv.field_size_limit(), FIELD_SIZE_LIMIT))
     with open_text(source, head) as text:
         rows = _rows(text, _delimiter(head))

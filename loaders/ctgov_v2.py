@@ -107,7 +107,8 @@ def read(source: SourceFile, head: bytes | None = None,
          only: Container[int] | None = None) -> Iterator[TrialRecord | Reject | Screened]:
     """Yield a record or a reject for every study in ``source`` (or, with ``screen``, a
     ``Screened`` for a study whose free text ``screen`` rules out, before validating it; with
-    ``only``, for every study whose index is not in it)."""
+    ``only``, for every study whose index is not in it, however it is written: what ends the
+    file early is still a reject)."""
     head = read_head(source) if head is None else head
 
     def record(study: Any, index: int) -> TrialRecord | Reject | Screened:

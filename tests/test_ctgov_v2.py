@@ -231,14 +231,16 @@ def test_whole_files_parse_as_pythons_parser_parses_them(text: bytes) -> None:
 def test_a_run_of_digits_is_found_as_the_regex_finds_it() -> None:
     """``_has_digit_run`` (translation and substring search) answers as ``rb"[0-9]{n}"`` does,
     for the two lengths the reader guards (19: beyond 64 bits; 4,000: beyond the C parser),
-    with runs at either end, split by a non-digit, beside non-ASCII digits and other bytes."""
+    with runs at either end, split by a non-digit, beside non-ASCII digits and other bytes
+    (the neighbours of "0" and "9" among them), and for every byte alone."""
     import random
     import re
 
     from celltx.loaders.ctgov_v2 import _LONG_DIGITS, _LONG_NUMBER, _has_digit_run
 
     rng = random.Random(7)
-    pieces = [b"x", b"-", b".", b" ", b"\xd9\xa3", b"\xef\xbc\x91", b"\x00", b"\xff", b'"']
+    pieces = [b"x", b"-", b".", b" ", b"/", b":", b"\xd9\xa3", b"\xef\xbc\x91", b"\x00",
+              b"\xff", b'"']
     for run in (_LONG_DIGITS, _LONG_NUMBER):
         n = len(run)
         rx = re.compile(rb"[0-9]{%d}" % n)
@@ -251,3 +253,6 @@ def test_a_run_of_digits_is_found_as_the_regex_finds_it() -> None:
             assert _has_digit_run(data, run) == (rx.search(data) is not None), data[:80]
         assert _has_digit_run(b"9" * n, run) and not _has_digit_run(b"9" * (n - 1), run)
         assert not _has_digit_run(b"9" * (n - 1) + b"a" + b"9" * (n - 1), run)
+    for byte in range(256):  # each byte alone, as a run of one
+        one = bytes([byte])
+        assert _has_digit_run(one, b"1") == (re.search(rb"[0-9]", one) is not None), byte

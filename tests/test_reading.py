@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -299,36 +300,64 @@ def _logged_read_batch(task: tuple[list[str], bool, str]) -> list[SourceResult]:
 def test_a_few_files_go_to_the_workers_largest_first_and_come_back_in_order(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A large file read last kept one worker busy while the others idled (the corpus' largest
-    export sorts near the end): the workers take the files largest first, and the results
-    still come in the sources' order."""
-    fixtures = Path(__file__).parent / "fixtures" / "ctgov_v2"
-    names = []
-    for i, path in enumerate(sorted(fixtures.glob("*.json*"))):
-        names.append(f"{i:02d}-{path.name}")  # (the order iter_sources gives)
-        (tmp_path / names[-1]).write_bytes(path.read_bytes())
-    log = tmp_path.parent / "taken.log"
-    real_order = reading.largest_first
+    export sorts near the end): read in forked workers, every file is read once, by a worker,
+    and the results still come in the sources' order."""
+    folder = tmp_path / "in"
+    names = _numbered_copies(folder)
+    log = tmp_path / "taken.log"
     monkeypatch.setenv("TAKEN_LOG", str(log))
     monkeypatch.setattr(reading, "_read_batch", _logged_read_batch)
     monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", 1)
     monkeypatch.setenv("CELLTX_WORKERS", "2")
-    ordered: list[list[int]] = []
-
-    def noted(paths: list[str]) -> list[int]:
-        ordered.append(real_order(paths))
-        return ordered[-1]
-
-    monkeypatch.setattr(reading, "largest_first", noted)
-    results = list(reading.read_all(sources.iter_sources([tmp_path]), False, "all"))
+    results = list(reading.read_all(sources.iter_sources([folder]), False, "all"))
     assert [Path(r.path).name for r in results] == names
-    assert len(ordered) == 1 and ordered[0] != list(range(len(names)))  # handed out by size
     assert sorted(log.read_text(encoding="utf-8").split()) == names  # each once, by a worker
-    paths = [str(tmp_path / n) for n in names] + [str(tmp_path / "missing.json"),
-                                                   f"{tmp_path / names[0]}!member.json"]
-    order = real_order(paths)
-    sizes = [(tmp_path / names[i]).stat().st_size for i in order[:len(names)]]
-    assert sizes == sorted(sizes, reverse=True) and order[:len(names)] != list(range(len(names)))
-    assert order[len(names):] == [len(names), len(names) + 1]  # (taken as empty, in order)
+
+
+class _HandOut:
+    """A pool that reads each task here, noting the order in which the tasks are handed out,
+    and gives the results back in the order ``finish`` says (as workers may finish them)."""
+
+    def __init__(self, finish: Callable[[list[Any]], list[Any]]) -> None:
+        self.finish = finish
+        self.paths: list[str] = []
+
+    def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> list[Any]:
+        done = []
+        for task in tasks:
+            self.paths.append(task[1][0][0])
+            done.append(fn(task))
+        return self.finish(done)
+
+
+@pytest.mark.parametrize("finish", [list, lambda done: done[::-1]])
+def test_files_are_handed_out_largest_first_and_yielded_in_order(
+        tmp_path: Path, finish: Callable[[list[Any]], list[Any]]) -> None:
+    """``_largest_first`` hands the files out by size, largest first, and yields their results
+    in the paths' order however the results come back; a missing file or an archive member
+    counts as empty and keeps its place among the smallest."""
+    names = _numbered_copies(tmp_path)
+    paths = [str(tmp_path / n) for n in names]
+    pool = _HandOut(finish)
+    results = list(reading._largest_first(pool, paths, False, "all"))
+    assert [r.path for r in results] == paths
+    sizes = [Path(p).stat().st_size for p in pool.paths]
+    assert sorted(pool.paths) == paths and pool.paths != paths  # (else the test would not tell)
+    assert sizes == sorted(sizes, reverse=True)
+    more = [*paths, str(tmp_path / "missing.json"), f"{paths[0]}!member.json"]
+    assert reading.largest_first(more)[len(paths):] == [len(paths), len(paths) + 1]
+
+
+def _numbered_copies(folder: Path) -> list[str]:
+    """The API v2 fixtures copied to ``folder``, named so that ``iter_sources`` gives them in
+    an order that is not by size; their names, in that order."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fixtures = Path(__file__).parent / "fixtures" / "ctgov_v2"
+    names = []
+    for i, path in enumerate(sorted(fixtures.glob("*.json*"))):
+        names.append(f"{i:02d}-{path.name}")
+        (folder / names[-1]).write_bytes(path.read_bytes())
+    return names
 
 
 def test_sources_a_worker_cannot_reopen_are_read_in_this_process(
