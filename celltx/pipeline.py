@@ -189,7 +189,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
             for rec in recs:
                 per_source.of(rec.provenance.path)["out_of_scope"] += 1
             continue
-        merged.evidence.extend(merges_evidence.get(merged.record.nct_id, []))
+        merged.evidence.extend(merges_evidence.get(merged.record.nct_id or "", []))
         trials += 1
         duplicates += len(recs) - 1
         if len(recs) > 1:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
+from typing import TypedDict
 
 _MONTHS = {
     m: i
@@ -358,7 +359,17 @@ _COUNTRY_TAIL = re.compile(
 _ZIP = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9 \-]{1,10}$", re.IGNORECASE)
 
 
-def parse_location(text: str, *, with_zip: bool = True) -> dict[str, str | None]:
+class LocationParts(TypedDict):
+    """The fields of a ``Location`` that a ``Locations`` entry gives (None when left out)."""
+
+    facility: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    country: str | None
+
+
+def parse_location(text: str, *, with_zip: bool = True) -> LocationParts:
     """A ``Locations`` entry (``Facility, City, State, Zip, Country``; empty parts left out)
     as location fields. The facility may itself contain commas, so parts are taken from the
     right: country (``Korea, Republic of`` kept whole), a zip when it has digits, a state when
@@ -374,7 +385,7 @@ def parse_location(text: str, *, with_zip: bool = True) -> dict[str, str | None]
     """
     parts = [p.strip() for p in text.split(", ")]
     parts = [p for p in parts if p]
-    out: dict[str, str | None] = dict.fromkeys(("facility", "city", "state", "zip", "country"))
+    out = LocationParts(facility=None, city=None, state=None, zip=None, country=None)
     if not parts:
         return out
     country = parts.pop()

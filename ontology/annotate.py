@@ -203,10 +203,11 @@ def _title_conditions(title: str) -> list[ConditionMatch]:
             seen.add(key)
             out.append(ConditionMatch(as_written=written, term=vocab.conditions()[key]))
     for token in re.findall(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9-]{1,6}(?![A-Za-z0-9])", title):
-        key = abbrev.get(token)
-        if key and key not in seen and token not in {"ALL", "MM", "MS", "RA", "CAR"}:
-            seen.add(key)
-            out.append(ConditionMatch(as_written=token, term=vocab.conditions()[key]))
+        abbreviated = abbrev.get(token)
+        if (abbreviated and abbreviated not in seen
+                and token not in {"ALL", "MM", "MS", "RA", "CAR"}):
+            seen.add(abbreviated)
+            out.append(ConditionMatch(as_written=token, term=vocab.conditions()[abbreviated]))
     return out
 
 
@@ -1048,9 +1049,9 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             sent, platform = opening
             groups = _anchored_targets(sent)
             keys = groups[0] if groups else []
-            codes = [c for c in (_code(w) for w in re.split(r"[\s（()）,]+", sent)) if c]
+            named = [c for c in (_code(w) for w in re.split(r"[\s（()）,]+", sent)) if c]
             cands.append(_Cand(platform=platform, targets=list(keys),
-                               code=codes[0] if codes else None, name=codes[0] if codes else None,
+                               code=named[0] if named else None, name=named[0] if named else None,
                                as_written=sent,
                                platform_from=("summary", "the summary opens with the product; "
                                                          "the interventions are dose levels"),
@@ -1061,10 +1062,10 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
         # ("T-cells will be engineered to express a ... chimeric antigen receptor")
         generic = [i for i in ivs if not _is_drug_only(i.name) and _platform(i.name) is None]
         for sent in _SENTENCE.split(" ".join(texts["summary"])) if generic else ():
-            m = _ENGINEERED_CELLS.search(sent)
-            if (m and not mt.CONTEXT_NOT_GIVEN.search(sent[:m.start()])
-                    and not _title_context_only(sent) and _platform(m.group(0))):
-                platform = str(_platform(m.group(0)))
+            cells = _ENGINEERED_CELLS.search(sent)
+            if (cells and not mt.CONTEXT_NOT_GIVEN.search(sent[:cells.start()])
+                    and not _title_context_only(sent) and _platform(cells.group(0))):
+                platform = str(_platform(cells.group(0)))
                 cands.append(_Cand(platform=_ENGINEERED_OF.get(platform, platform),
                                    name=generic[0].name,
                                    as_written=generic[0].name, phrase=_phrase_fielded(generic[0]),
@@ -1536,8 +1537,10 @@ def product_rules() -> tuple[tuple[frozenset[str], ...], ...] | None:
     # every route by which a product gets a platform: the cues; an antigen-redirected cell
     # ("MSLN STAR-T cells", _TARGETED_CELLS); a CAR construct on named cells (which needs
     # _CONSTRUCT_CELLS); a code-named cell product; a leukocyte INN; a product code
-    for rx in (*(rx for _name, rx in mt.PLATFORM_CUES), _TARGETED_CELLS, _CONSTRUCT_CELLS,
-               _CODE_CELLS, _LEUKOCYTE_INN):
+    routes: tuple[mt.Prefiltered | re.Pattern[str], ...] = (
+        *(rx for _name, rx in mt.PLATFORM_CUES), _TARGETED_CELLS, _CONSTRUCT_CELLS, _CODE_CELLS,
+        _LEUKOCYTE_INN)
+    for rx in routes:
         required = rw.required_rules(rx.pattern, boundaries=True)
         if required is None:
             return None

@@ -639,7 +639,8 @@ def find_codes(text: str) -> list[Mention]:
 
 def _agent_aliases() -> tuple[list[str], list[str]]:
     """The agents' case-insensitive and exact-case aliases."""
-    ci, cs = [], []
+    ci: list[str] = []
+    cs: list[str] = []
     for entry in vocab.agents().values():
         ci += entry.aliases
         cs += entry.exact_case

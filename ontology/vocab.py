@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from celltx.ontology import hgnc_genes
 from celltx.ontology.identifiers import iri
@@ -242,12 +242,12 @@ def vocabulary_iris() -> dict[str, str]:
     return out
 
 
-def lookup(text: str) -> dict[str, object]:
+def lookup(text: str) -> dict[str, Any]:
     """What ``text`` normalises to, and why: the table, the row and the alias or rule used."""
     from celltx.ontology import matchers as mt
     from celltx.ontology.annotate import _platform, match_condition, normalise_organization
 
-    out: dict[str, object] = {"text": text}
+    out: dict[str, Any] = {"text": text}
     out["targets"] = [
         {"key": m.key, "symbol": targets()[m.key].term.symbol, "iri": targets()[m.key].term.iri,
          "kind": targets()[m.key].term.kind, "table": "targets.tsv", "alias": m.alias,

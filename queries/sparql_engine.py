@@ -55,8 +55,11 @@ _FLOAT_TYPES = {XSD + t for t in ("decimal", "double", "float")}
 class SparqlQuery(Protocol):
     """What is needed of a stored query (``celltx.queries.catalogue.StoredQuery``)."""
 
-    name: str
-    columns: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def columns(self) -> tuple[str, ...]: ...
 
     @property
     def sparql(self) -> str | None: ...

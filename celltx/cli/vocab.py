@@ -33,17 +33,17 @@ def lookup_command(
     if result["masked"]:
         console.print(f"  masked as not-a-therapy phrase: {result['masked']!r}")
     console.print(f"  platform cue: {result['platform'] or '-'}")
-    for t in result["targets"]:  # type: ignore[union-attr]
+    for t in result["targets"]:
         console.print(f"  target {t['symbol']} ({t['kind']}) {t['iri'] or ''} "
                       f"<- {t['table']} alias {t['alias']!r} [{t['rule']}]")
-    for c in result["product_codes"]:  # type: ignore[union-attr]
+    for c in result["product_codes"]:
         console.print(f"  product code {c['code']} -> {c['platform']} {c['targets']} "
                       f"<- {c['table']} alias {c['alias']!r}")
     cond = result["condition"]
     if cond:
-        console.print(f"  condition {cond['label']} ({cond['category']}) {cond['iri']} "  # type: ignore[index]
-                      f"<- {cond['table']}: {cond['rule']}")  # type: ignore[index]
-    for a in result["agents"]:  # type: ignore[union-attr]
+        console.print(f"  condition {cond['label']} ({cond['category']}) {cond['iri']} "
+                      f"<- {cond['table']}: {cond['rule']}")
+    for a in result["agents"]:
         console.print(f"  agent {a['key']} ({a['role']}) {a['iri'] or ''} <- alias {a['alias']!r}")
     org = result["organization"]
-    console.print(f"  as an organisation: key {org['key']!r}, name {org['name']!r}")  # type: ignore[index]
+    console.print(f"  as an organisation: key {org['key']!r}, name {org['name']!r}")
