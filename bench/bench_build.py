@@ -114,8 +114,8 @@ def phases(corpus: Path) -> dict[str, float]:
             yield item
 
     read_source = timed("read+validate", reading.read_source)
-    reading.read_source = lambda source, screen=None: (  # type: ignore[assignment]
-        lambda f, i: (f, timed_items(i)))(*read_source(source, screen))
+    reading.read_source = lambda source, screen=None, only=None: (  # type: ignore[assignment]
+        lambda f, i: (f, timed_items(i)))(*read_source(source, screen, only))
     pipeline.identify_records = timed("merge", pipeline.identify_records)
     pipeline.merge_records = timed("merge", pipeline.merge_records)
     pipeline.annotate = timed("annotate", pipeline.annotate)
