@@ -184,12 +184,16 @@ def parse_all(path: Path) -> float:
 def build_child(path: Path) -> dict[str, Any]:
     code = ("import json, resource, sys, time; from pathlib import Path;"
             "from celltx.pipeline import build;"
+            "cpu = lambda who: (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(who));"
+            "c0, w0 = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN);"
             "t = time.perf_counter(); r = build([Path(sys.argv[1])]);"
             "s = time.perf_counter() - t;"
+            "c, w = cpu(resource.RUSAGE_SELF) - c0, cpu(resource.RUSAGE_CHILDREN) - w0;"
             "print(json.dumps({'seconds': s, 'records_read': r.stats['records_read'],"
             " 'trials': r.stats['trials'], 'rejects': r.stats['rejects'],"
             " 'out_of_scope': r.stats['out_of_scope'],"
             " 'ids': sorted(d['id'] for _, d in r.graph.nodes('Trial')),"
+            " 'cpu': c, 'workers_cpu': w,"
             " 'rss_kib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
             " 'workers_rss_kib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))")
     done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
@@ -239,6 +243,9 @@ def main() -> None:
           f"build ÷ parse = {seconds / parse:.1f}")
     print(f"build: {args.size / seconds:,.0f} records/s; peak RSS {rss / 1024:,.0f} MiB "
           f"(the largest worker process: {res['workers_rss_kib'] / 1024:,.0f} MiB)")
+    print(f"build CPU: {res['cpu'] + res['workers_cpu']:.1f} s (the build process "
+          f"{res['cpu']:.1f} s, its workers {res['workers_cpu']:.1f} s), steadier than the wall "
+          f"time from one day to the next")
     print(f"records read {res['records_read']:,} = trials {res['trials']:,} + "
           f"out of scope {res['out_of_scope']:,} + rejects {res['rejects']:,}")
     print(f"injected cell-therapy studies in scope: {len(injected) - len(missed) - len(stale):,}"

@@ -1,6 +1,6 @@
-"""``bench/bench_build.py`` runs end to end on a small corpus, with every build path it times:
-its instrumented build wraps the loaders' entry point, so a change of that entry point's
-signature must not break it unseen (the bench is run by hand, not by the tests)."""
+"""The bench scripts run end to end on small inputs (they are run by hand, not by the tests, so
+a change of what they wrap must not break them unseen): ``bench_build.py``, whose instrumented
+build wraps the loaders' entry point, and ``bench_registry.py``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_build.py"
+REGISTRY_BENCH = BENCH.with_name("bench_registry.py")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -34,3 +35,17 @@ def test_the_build_bench_runs_and_prints_its_figures(tmp_path: Path) -> None:
     assert "ratio build/parse" in done.stdout
     phases = done.stdout.split("phases", 1)[1]
     assert "read+validate" in phases and "annotate" in phases and "build total" in phases
+
+
+def test_the_registry_bench_runs_and_prints_its_figures(tmp_path: Path,
+                                                        shared_corpus: Path) -> None:
+    """A small registry-like zip from the corpus: every injected cell-therapy study in scope,
+    the records accounted for, and the build's CPU time printed beside its wall time."""
+    done = subprocess.run([sys.executable, str(REGISTRY_BENCH), "--size", "2000",
+                           "--corpus", str(shared_corpus), "--zip", str(tmp_path / "r.zip")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    assert "injected cell-therapy studies in scope: 20 of 20" in out, out
+    assert "records read 2,000 = trials 20 + out of scope 1,980 + rejects 0" in out, out
+    assert "build ÷ parse" in out and "build CPU:" in out
