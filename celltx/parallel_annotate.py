@@ -10,7 +10,9 @@ patterns rather than each building its own (``annotate.warm``).
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -35,6 +37,19 @@ def workers() -> int:
                       else os.cpu_count() or 1))
 
 
+def forked_pool(n: int) -> multiprocessing.pool.Pool:
+    """``n`` forked worker processes that ignore Ctrl-C (SIGINT, which a terminal sends to
+    every process of the command): the parent alone stops on it, and terminates them as it
+    leaves the pool's ``with``. A worker that stopped on it printed its own traceback, and one
+    stopped while sending a result left the pool's result thread waiting for the rest of that
+    result, so that the interrupted build never ended."""
+    return multiprocessing.get_context("fork").Pool(n, initializer=_ignore_interrupts)
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _annotate_at(i: int) -> Any:
     assert _ANNOTATE is not None
     return _ANNOTATE(_RECORDS[i])
@@ -54,7 +69,7 @@ def annotate_all(records: Sequence[TrialRecord],
     annotate(records[0])  # and what a record compiles on first use (re's pattern cache)
     _RECORDS, _ANNOTATE = records, annotate
     try:
-        with multiprocessing.get_context("fork").Pool(n) as pool:
+        with forked_pool(n) as pool:
             yield from pool.imap(_annotate_at, range(len(records)), chunksize=32)
     finally:
         _RECORDS, _ANNOTATE = (), None

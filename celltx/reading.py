@@ -24,7 +24,7 @@ from celltx.loaders import SCREEN_IS_FINAL, SourceFile, iter_sources, read_sourc
 from celltx.loaders.sources import DECOMPRESSION_ERRORS, reopen
 from celltx.models import Reject, Screened, TrialRecord, UnreadableFileError
 from celltx.ontology.scope import may_be_in_scope, may_be_in_scope_text, prefilter_rules
-from celltx.parallel_annotate import workers
+from celltx.parallel_annotate import forked_pool, workers
 
 PARALLEL_MIN_SOURCES = 2000
 """Below this many sources, forking readers costs more than it saves, unless they are large
@@ -148,7 +148,7 @@ def read_all(sources: Iterable[SourceFile], keep_going: bool, scope: str,
         return
     if scope == "cell-therapy":
         prefilter_rules()  # built once here (0.1 s), not again in each forked reader
-    with multiprocessing.get_context("fork").Pool(n) as pool:
+    with forked_pool(n) as pool:
         if batch == 1:  # a few files (all of them in ``first``): the largest first
             yield from _largest_first(pool, [s.path for s in first], keep_going, scope)
             return

@@ -112,3 +112,40 @@ def test_a_build_whose_workers_prepare_the_trials_is_the_serial_build(
     assert counts["Trial"] > 20 and counts["Criterion"] > 200
     assert serial.stats["out_of_scope"] > 0
     assert in_parent <= 1 < len(calls) - in_parent  # (the parent warms on one record)
+
+
+def test_ctrl_c_stops_a_build_in_its_workers_at_once_and_quietly(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while forked workers
+    annotate: the build stops within seconds with the interrupt's exit status, no worker
+    prints a traceback, no process is left, and the previous output is kept. (A worker that
+    stopped on it while sending a result could leave the pool waiting for ever.)"""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "graph"
+    out.mkdir()
+    (out / "stats.json").write_text('{"kept": true}', encoding="utf-8")
+    env = dict(os.environ, CELLTX_WORKERS="2")
+    proc = subprocess.Popen([sys.executable, "-m", "celltx", "build", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            start_new_session=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    try:
+        deadline = time.monotonic() + 120
+        while len(children.read_text().split()) < 2:  # the annotation workers have started
+            assert proc.poll() is None and time.monotonic() < deadline, "no workers started"
+            time.sleep(0.05)
+        workers = children.read_text().split()
+        time.sleep(0.3)  # (they annotate)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode != 0 and "Traceback" not in err, err[-2000:]
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    assert (out / "stats.json").read_text(encoding="utf-8") == '{"kept": true}'
