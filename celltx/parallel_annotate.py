@@ -42,12 +42,14 @@ def forked_pool(n: int) -> multiprocessing.pool.Pool:
     every process of the command): the parent alone stops on it, and terminates them as it
     leaves the pool's ``with``. A worker that stopped on it printed its own traceback, and one
     stopped while sending a result left the pool's result thread waiting for the rest of that
-    result, so that the interrupted build never ended."""
-    return multiprocessing.get_context("fork").Pool(n, initializer=_ignore_interrupts)
+    result, so that the interrupted build never ended. SIGTERM, with which the pool terminates
+    them, ends them at once whatever handler the parent has set."""
+    return multiprocessing.get_context("fork").Pool(n, initializer=_worker_signals)
 
 
-def _ignore_interrupts() -> None:
+def _worker_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _annotate_at(i: int) -> Any:

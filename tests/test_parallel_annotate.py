@@ -114,11 +114,16 @@ def test_a_build_whose_workers_prepare_the_trials_is_the_serial_build(
     assert in_parent <= 1 < len(calls) - in_parent  # (the parent warms on one record)
 
 
-def test_ctrl_c_stops_a_build_in_its_workers_at_once_and_quietly(tmp_path: Path) -> None:
-    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while forked workers
-    annotate: the build stops within seconds with the interrupt's exit status, no worker
-    prints a traceback, no process is left, and the previous output is kept. (A worker that
-    stopped on it while sending a result could leave the pool waiting for ever.)"""
+@pytest.mark.parametrize(("stop", "code", "said"), [("SIGINT", 130, "Ctrl-C"),
+                                                    ("SIGTERM", 143, "SIGTERM")])
+def test_a_build_stopped_in_its_workers_ends_at_once_and_says_so(tmp_path: Path, stop: str,
+                                                                  code: int, said: str) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or ``kill`` (SIGTERM
+    to the command) while forked workers annotate: the build stops within seconds with the
+    signal's exit status and one line saying that nothing was saved, no worker prints a
+    traceback, no process is left, and the previous output is kept. (A worker that stopped
+    on Ctrl-C while sending a result could leave the pool waiting for ever; on SIGTERM the
+    workers met the parent's pipes gone and printed tracebacks.)"""
     import os
     import signal
     import subprocess
@@ -140,12 +145,16 @@ def test_ctrl_c_stops_a_build_in_its_workers_at_once_and_quietly(tmp_path: Path)
             time.sleep(0.05)
         workers = children.read_text().split()
         time.sleep(0.3)  # (they annotate)
-        os.killpg(proc.pid, signal.SIGINT)
+        if stop == "SIGINT":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    assert proc.returncode != 0 and "Traceback" not in err, err[-2000:]
+    assert proc.returncode == code and "Traceback" not in err, err[-2000:]
+    assert f"build stopped ({said}) before anything was saved" in err
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
     assert (out / "stats.json").read_text(encoding="utf-8") == '{"kept": true}'

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -96,10 +99,15 @@ def build_command(
                        records=f"{at.records:,}", rate=f"{rate:,.0f}")
 
         try:
-            result = build(paths or None, keep_going=keep_going, progress=progress,
-                           scope=scope.value if scope else None, exclude=[directory])
+            with _terminate_as_interrupt():
+                result = build(paths or None, keep_going=keep_going, progress=progress,
+                               scope=scope.value if scope else None, exclude=[directory])
         except BuildError as exc:
             fail(str(exc))
+        except KeyboardInterrupt as exc:
+            signal_name = "SIGTERM" if isinstance(exc, _Terminated) else "Ctrl-C"
+            fail(f"build stopped ({signal_name}) before anything was saved; {directory} was "
+                 f"left as it was", code=143 if isinstance(exc, _Terminated) else 130)
     stats = result.stats
     if stats["trials"] == 0 and not allow_empty:
         fail(f"no trials found in {stats['records_read']} records read "
@@ -123,6 +131,25 @@ def build_command(
     if len(result.rejects) > 10:
         err_console.print(f"… and {len(result.rejects) - 10} more: `celltx rejects`")
     console.print(f"Graph saved in [bold]{directory}[/]")
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a scheduler's time limit), met as Ctrl-C is."""
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """While the build runs, SIGTERM stops it as Ctrl-C does: the parallel workers are
+    terminated as the build unwinds, where they met the parent's end of their pipes gone and
+    each printed a traceback."""
+    def stop(_signum: int, _frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _print_stats(stats: dict) -> None:  # type: ignore[type-arg]
