@@ -33,6 +33,9 @@ __all__ = ["READERS", "SCREENING", "SCREEN_IS_FINAL", "Screen", "SourceFile", "i
            "read_source", "read_paths"]
 
 
+_ZIP_MEMBER = b"PK\x03\x04"
+"""The first bytes of a zip archive (its first member's local header)."""
+
 Screen = Callable[[str], bool]
 """Whether a record's free text may belong to a kept record (see ``read_source``)."""
 SCREENING = frozenset({SourceFormat.CTGOV_V2_JSON, SourceFormat.CTGOV_CSV,
@@ -74,6 +77,14 @@ def read_source(source: SourceFile, screen: Screen | None = None,
     if not head.strip():
         raise UnreadableFileError(source.path, "empty file")
     fmt = detect_format(head)
+    if fmt is None and head.startswith(_ZIP_MEMBER):
+        # a zip's first member header, on a file not opened as an archive: a zip without its
+        # directory (which a truncated download loses first), or a zip inside an archive
+        raise UnreadableFileError(source.path, (
+            "a zip archive inside the archive: nested archives are not read; unpack it"
+            if "!" in source.path else
+            "a zip archive without its directory (the end of the file): truncated, as an "
+            "interrupted download is; download it again"))
     if fmt is None:
         raise UnreadableFileError(
             source.path, "not a recognised format (binary or unknown content); expected "

@@ -32,8 +32,10 @@ def detect_format(head: bytes) -> SourceFormat | None:
     True
     """
     sample = head[:8192]
-    if head.startswith(b"PK\x03\x04") and b"xl/" in head and b"[Content_Types].xml" in head:
-        return SourceFormat.ICTRP_XLSX  # an Excel workbook; its reader checks the header
+    if head.startswith(b"PK\x03\x04"):  # a zip: an Excel workbook (its reader checks the
+        # header), else none that is read as one file (read_source says why)
+        is_workbook = b"xl/" in head and b"[Content_Types].xml" in head
+        return SourceFormat.ICTRP_XLSX if is_workbook else None
     if sample.count(b"\x00") > len(sample) // 100 + 1:
         return None  # binary (or UTF-16); a stray NUL in a text file does not make it binary
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")

@@ -162,6 +162,34 @@ def test_a_zip_with_a_damaged_directory_is_one_named_error_or_one_reject(
     assert result.stats["records_read"] == 1
 
 
+def test_a_truncated_zip_and_a_zip_inside_one_are_named_as_such(tmp_path: Path) -> None:
+    """A bulk download cut short has lost its directory, which a zip keeps at its end: it was
+    read as one file, and its members' names (NCT….json) made it a registry page that named
+    several trials. It is one error that says it is truncated (a reject with --keep-going); a
+    zip inside an archive is a reject that says nested archives are not read."""
+    whole = tmp_path / "bulk.zip"
+    with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as z:
+        for i, study in enumerate(_studies()[:3]):
+            z.writestr(f"NCT0000xxxx/NCT0000000{i}.json", json.dumps(study))
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(whole.read_bytes()[:len(whole.read_bytes()) * 2 // 3])
+    assert not zipfile.is_zipfile(cut)
+    with pytest.raises(BuildError) as caught:
+        build([cut])
+    assert str(caught.value).startswith(f"{cut}: a zip archive without its directory")
+    assert "truncated" in str(caught.value) and "\n" not in str(caught.value)
+    [reject] = build([cut], keep_going=True).rejects
+    assert reject.path == str(cut) and "truncated" in reject.reason
+    nested = tmp_path / "nested.zip"
+    with zipfile.ZipFile(nested, "w") as z:
+        z.write(whole, "inner.zip")
+        z.writestr("NCT0000xxxx/NCT00000009.json", json.dumps(_studies()[3]))
+    result = build([nested], keep_going=True, scope="all")
+    [reject] = result.rejects
+    assert reject.path == f"{nested}!inner.zip" and "nested archives are not read" in reject.reason
+    assert result.stats["trials"] == 1
+
+
 def _member_zip(path: Path, name: str, data: bytes) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(name, data)
