@@ -181,3 +181,28 @@ def test_vocab_lookup_of_nothing_is_an_error() -> None:
     proc = celltx("vocab", "lookup", "  ", check=False)
     assert proc.returncode == 2 and "give a text to look up" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_build_run_from_a_thread_other_than_the_main_one_works(tmp_path: Path) -> None:
+    """The build command meets SIGTERM as Ctrl-C only where a handler can be set (the main
+    thread); run from another thread (a server, a notebook's worker) it builds as before,
+    where setting the handler failed with 'signal only works in main thread'."""
+    import threading
+
+    from typer.testing import CliRunner
+
+    from celltx.cli import app
+
+    fixtures = Path(__file__).parent / "fixtures" / "ctgov_v2"
+    done: dict[str, object] = {}
+
+    def run() -> None:
+        result = CliRunner().invoke(app, ["build", str(fixtures), "--out", str(tmp_path / "g"),
+                                          "--quiet", "--json"])
+        done["code"], done["error"] = result.exit_code, result.exception
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=120)
+    assert done == {"code": 0, "error": None}
+    assert json.loads((tmp_path / "g" / "stats.json").read_text())["trials"] > 0

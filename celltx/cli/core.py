@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -141,10 +142,14 @@ class _Terminated(KeyboardInterrupt):
 def _terminate_as_interrupt() -> Iterator[None]:
     """While the build runs, SIGTERM stops it as Ctrl-C does: the parallel workers are
     terminated as the build unwinds, where they met the parent's end of their pipes gone and
-    each printed a traceback."""
+    each printed a traceback. (Only the main thread can set a handler: elsewhere, as when the
+    command is run from a thread, SIGTERM keeps its own.)"""
     def stop(_signum: int, _frame: object) -> None:
         raise _Terminated
 
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, stop)
     try:
         yield
