@@ -142,11 +142,18 @@ def _child(mode: str, corpus: Path) -> None:
     if mode == "phases":
         print(json.dumps({"seconds": 0.0, **phases(corpus)}))
         return
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), _cpu()
     records = MODES[mode](corpus)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu_start
     maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({"seconds": seconds, "records": records, "maxrss_kb": maxrss_kb}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "records": records,
+                      "maxrss_kb": maxrss_kb}))
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its (forked, waited-for) workers."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def _run(mode: str, corpus: Path, repeat: int, code: Path | None = None) -> dict[str, float]:
@@ -189,7 +196,8 @@ def main() -> None:
         assert mine is not None and base is not None
         print(f"build vs baseline {mine['seconds']:.2f} s against {base['seconds']:.2f} s from "
               f"{args.baseline} = {mine['seconds'] / base['seconds']:.2f}× (best of "
-              f"{args.repeat} interleaved runs; peak RSS of the main process "
+              f"{args.repeat} interleaved runs; CPU {mine['cpu']:.2f} against "
+              f"{base['cpu']:.2f} s; peak RSS of the main process "
               f"{mine['maxrss_kb'] / 1024:.0f} against {base['maxrss_kb'] / 1024:.0f} MiB; "
               "forked annotation workers not counted)")
         return
@@ -199,7 +207,8 @@ def main() -> None:
     ratio = build["seconds"] / parse["seconds"]
     print(f"corpus            {args.corpus}: {len(files)} files, {size / 1e6:.1f} MB")
     print(f"build             {build['seconds']:.2f} s for {build['records']:.0f} records = "
-          f"{build['records'] / build['seconds']:,.0f} records/s (best of {args.repeat})")
+          f"{build['records'] / build['seconds']:,.0f} records/s (best of {args.repeat}); "
+          f"CPU {build['cpu']:.2f} s with the workers'")
     print(f"build peak RSS    {build['maxrss_kb'] / 1024:.0f} MiB (parse-only child: "
           f"{parse['maxrss_kb'] / 1024:.0f} MiB)")
     print(f"loaders only      {load['seconds']:.2f} s for {load['records']:.0f} records "

@@ -32,7 +32,7 @@ def test_the_build_bench_runs_and_prints_its_figures(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, str(BENCH), str(corpus), "--repeat", "1"],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "ratio build/parse" in done.stdout
+    assert "ratio build/parse" in done.stdout and "s with the workers'" in done.stdout
     phases = done.stdout.split("phases", 1)[1]
     assert "read+validate" in phases and "annotate" in phases and "build total" in phases
 
