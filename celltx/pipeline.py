@@ -40,15 +40,20 @@ from celltx.shared_parts import SharedParts
 @dataclass(frozen=True)
 class BuildProgress:
     """Where a build is: the source being read, records read so far in all sources, and how
-    many of the sources are done."""
+    many of the sources are done; once all are read, how many of the trials found are
+    annotated and in the graph (``trials_total`` is 0 until then)."""
 
     path: str
     records: int
     sources_done: int
     sources_total: int
+    trials_done: int = 0
+    trials_total: int = 0
 
 
 ProgressHook = Callable[[BuildProgress], None]
+PROGRESS_EVERY = 500
+"""Trials annotated between two progress reports (the first is the first trial's)."""
 
 
 class BuildError(Exception):
@@ -180,6 +185,8 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     to_annotate: list[TrialRecord | None] = [m.record for m in merged_trials if m]
     prepared = annotate_all(to_annotate, partial(prepare, scope=scope))  # type: ignore[arg-type]
     for i, (ann, keep, criteria) in enumerate(prepared):
+        if progress and (i % PROGRESS_EVERY == 0 or i + 1 == len(keys)):
+            progress(BuildProgress("", records_read, per_source.files, total, i + 1, len(keys)))
         # a trial's records are let go once it is in the graph, so that the graph grows into
         # the memory they held (the peak is not all the records plus the whole graph)
         merged, merged_trials[i], to_annotate[i] = merged_trials[i], None, None

@@ -260,8 +260,31 @@ def test_a_build_with_a_progress_bar_reads_a_zip_directory_once(
     ticks: list[Any] = []
     result = build([path], keep_going=True, progress=ticks.append)
     assert opened == [path]
-    assert ticks and ticks[-1].sources_total == len(_studies())
+    reading = [t for t in ticks if not t.trials_total]
+    assert reading and reading[-1].sources_total == len(_studies())
     assert result.stats["trials"] > 100
+
+
+def test_the_progress_bar_follows_the_trials_once_all_sources_are_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the reading, a build annotates and adds its trials, the longer part of a large
+    build: the progress hook hears of it (trials done of those found), from the first trial
+    to the last, after every report on the reading."""
+    from celltx import pipeline
+
+    monkeypatch.setattr(pipeline, "PROGRESS_EVERY", 40)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "studies.json").write_text(json.dumps(_studies()), encoding="utf-8")
+    ticks: list[Any] = []
+    result = build([folder], progress=ticks.append, scope="all")
+    phase = [bool(t.trials_total) for t in ticks]
+    assert phase.index(True) > 0 and all(phase[phase.index(True):])  # reading, then trials
+    done = [t.trials_done for t in ticks if t.trials_total]
+    total = {t.trials_total for t in ticks if t.trials_total}
+    assert total == {result.stats["trials"]} and result.stats["trials"] > 100  # (scope all)
+    assert done[0] == 1 and done[-1] == max(total) and done == sorted(set(done))
+    assert len(done) >= max(total) // 40
 
 
 def test_a_zip_changed_after_it_was_counted_is_read_as_it_is_now(tmp_path: Path) -> None:

@@ -73,6 +73,7 @@ def build_command(
         BarColumn,
         Progress,
         SpinnerColumn,
+        TaskID,
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
@@ -87,17 +88,30 @@ def build_command(
     except OutputPathError as exc:
         fail(str(exc))
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.fields[records]} records · {task.fields[rate]}/s"),
+                  TextColumn("{task.fields[count]} {task.fields[unit]} · {task.fields[rate]}/s"),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=err_console, transient=True, disable=quiet or as_json) as bar:
-        task = bar.add_task("reading", total=None, records=0, rate=0)
+        task = bar.add_task("reading", total=None, count=0, unit="records", rate=0)
         started = time.monotonic()
+        annotating: list[tuple[TaskID, float]] = []  # (its bar, when it began), once reading ends
 
         def progress(at: BuildProgress) -> None:
+            if at.trials_total:  # all sources read: the trials are annotated and added
+                if not annotating:
+                    bar.update(task, description="read", completed=at.sources_done,
+                               total=at.sources_done)
+                    annotating.append((bar.add_task("annotating trials", total=at.trials_total,
+                                                    count=0, unit="trials", rate=0),
+                                       time.monotonic()))
+                bar_id, began = annotating[0]
+                rate = at.trials_done / max(time.monotonic() - began, 1e-3)
+                bar.update(bar_id, completed=at.trials_done, count=f"{at.trials_done:,}",
+                           rate=f"{rate:,.0f}")
+                return
             rate = at.records / max(time.monotonic() - started, 1e-3)
             bar.update(task, description=f"reading {Path(at.path.split('!')[0]).name}",
                        completed=at.sources_done, total=at.sources_total or None,
-                       records=f"{at.records:,}", rate=f"{rate:,.0f}")
+                       count=f"{at.records:,}", rate=f"{rate:,.0f}")
 
         try:
             with _terminate_as_interrupt():
