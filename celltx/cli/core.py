@@ -6,7 +6,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -131,10 +131,13 @@ def build_command(
     if strict and result.rejects:
         fail(f"{len(result.rejects)} records rejected (first: {result.rejects[0].message()}); "
              f"--strict: {directory} was left as it was")
+    saving = (nullcontext() if quiet or as_json
+              else err_console.status(f"saving the graph in {directory}"))
     try:
-        store.save(result.graph, directory, stats=stats,
-                   rejects=[r.model_dump(mode="json") for r in result.rejects],
-                   merges=result.merges)
+        with saving:  # (several seconds for tens of thousands of trials)
+            store.save(result.graph, directory, stats=stats,
+                       rejects=[r.model_dump(mode="json") for r in result.rejects],
+                       merges=result.merges)
     except OutputPathError as exc:
         fail(str(exc))
     if as_json:
