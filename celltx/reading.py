@@ -150,14 +150,14 @@ def read_all(sources: Iterable[SourceFile], keep_going: bool, scope: str,
         prefilter_rules()  # built once here (0.1 s), not again in each forked reader
     with forked_pool(n) as pool:
         if batch == 1:  # a few files (all of them in ``first``): the largest first
-            yield from _largest_first(pool, [s.path for s in first], keep_going, scope)
+            yield from _read_largest_first(pool, [s.path for s in first], keep_going, scope)
             return
         batches = _batches((s.path for s in chain(first, sources)), batch)
         for results in pool.imap(_read_batch, ((b, keep_going, scope) for b in batches)):
             yield from results
 
 
-def _largest_first(pool: Any, paths: list[str], keep_going: bool,
+def _read_largest_first(pool: Any, paths: list[str], keep_going: bool,
                    scope: str) -> Iterator[SourceResult]:
     """The results of reading ``paths`` (files, or archive members taken as empty), one per
     task, given to the workers largest first, so that a large file read last does not leave

@@ -384,13 +384,13 @@ class _HandOut:
 @pytest.mark.parametrize("finish", [list, lambda done: done[::-1]])
 def test_files_are_handed_out_largest_first_and_yielded_in_order(
         tmp_path: Path, finish: Callable[[list[Any]], list[Any]]) -> None:
-    """``_largest_first`` hands the files out by size, largest first, and yields their results
+    """``_read_largest_first`` hands the files out by size, largest first, and yields their results
     in the paths' order however the results come back; a missing file or an archive member
     counts as empty and keeps its place among the smallest."""
     names = _numbered_copies(tmp_path)
     paths = [str(tmp_path / n) for n in names]
     pool = _HandOut(finish)
-    results = list(reading._largest_first(pool, paths, False, "all"))
+    results = list(reading._read_largest_first(pool, paths, False, "all"))
     assert [r.path for r in results] == paths
     sizes = [Path(p).stat().st_size for p in pool.paths]
     assert sorted(pool.paths) == paths and pool.paths != paths  # (else the test would not tell)
