@@ -193,20 +193,16 @@ def study_types() -> dict[str, Term]:
 
 def _noted(name: str, terms: dict[str, TermT]) -> dict[str, TermT]:
     """``terms`` (a table's terms by key), each noted as the term of ``table_term(name, key)``
-    (the first key of a term several keys give), and kept as that table's terms."""
+    (the first key of a term several keys give)."""
     for key, term in terms.items():
         from_table(term, name, key)
-    _TABLE_TERMS[name] = dict(terms)
     return terms
 
 
-_TABLE_TERMS: dict[str, dict[str, Term]] = {}
-"""The terms of each table read so far, by key (``_noted``)."""
-
-_TABLES_OF_TERMS: dict[str, Callable[[], object]] = {
+_TABLES_OF_TERMS: dict[str, Callable[[], dict[str, Any]]] = {
     "targets": targets, "conditions": conditions, "cell_types": cell_types, "agents": agents,
     "phases": phases, "statuses": statuses, "study_types": study_types}
-"""How to read each table whose terms ``_noted`` keeps."""
+"""Each table whose terms ``_noted`` notes (its rows: a term, or an entry holding one)."""
 
 
 def table_term(table: str, key: str) -> Term:
@@ -217,9 +213,8 @@ def table_term(table: str, key: str) -> Term:
     >>> table_term("phases", "PHASE1|PHASE2").label
     'Phase 1/Phase 2'
     """
-    if table not in _TABLE_TERMS:
-        _TABLES_OF_TERMS[table]()  # (a process that has not read the table yet)
-    return _TABLE_TERMS[table][key]
+    row = _TABLES_OF_TERMS[table]()[key]  # (each table is read once per process: cached)
+    return row if isinstance(row, Term) else row.term
 
 
 @cache
