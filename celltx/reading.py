@@ -158,7 +158,7 @@ def read_all(sources: Iterable[SourceFile], keep_going: bool, scope: str,
 
 
 def _read_largest_first(pool: Any, paths: list[str], keep_going: bool,
-                   scope: str) -> Iterator[SourceResult]:
+                        scope: str) -> Iterator[SourceResult]:
     """The results of reading ``paths`` (files, or archive members taken as empty), one per
     task, given to the workers largest first, so that a large file read last does not leave
     the other workers idle; each result is yielded in the paths' order, as soon as it and
@@ -182,24 +182,22 @@ def _read_numbered(task: tuple[int, tuple[list[str], bool, str]]
 def largest_first(paths: list[str]) -> list[int]:
     """The indexes of ``paths`` by the size of their files, largest first (an archive member,
     or a file that cannot be read, counts as empty); equal sizes keep their order."""
-    sizes = []
-    for path in paths:
-        size = 0
-        if "!" not in path:
-            with suppress(OSError):  # (read_one reports it)
-                size = Path(path).stat().st_size
-        sizes.append(size)
+    sizes = [_file_size(path) for path in paths]
     return sorted(range(len(paths)), key=lambda i: -sizes[i])
 
 
 def _file_bytes(sources: list[SourceFile]) -> int:
     """The bytes of the sources that are files on disk (not archive members)."""
-    total = 0
-    for source in sources:
-        if "!" not in source.path:
-            with suppress(OSError):  # (read_one reports it)
-                total += Path(source.path).stat().st_size
-    return total
+    return sum(_file_size(source.path) for source in sources)
+
+
+def _file_size(path: str) -> int:
+    """The size of the file at ``path``; 0 for an archive member or a file that cannot be read
+    (``read_one`` reports it)."""
+    if _archive_part(path) is None:
+        with suppress(OSError):
+            return Path(path).stat().st_size
+    return 0
 
 
 def _ticker(tick: Callable[[str, int], None] | None,

@@ -93,9 +93,10 @@ class _Budget:
         if self._used > self.limit:
             raise RecordTooLargeError
         if self._guard:
-            if _has_digit_run(self._tail + chunk, _LONG_NUMBER):
+            window = self._tail + chunk  # (a run may begin in the previous chunk)
+            if _has_digit_run(window, _LONG_NUMBER):
                 raise LongNumberError
-            self._tail = (self._tail + chunk)[-4000:]
+            self._tail = window[-4000:]
         return chunk
 
     def spent(self) -> None:
