@@ -92,9 +92,10 @@ def run_query(name: str, params: Mapping[str, Any] | None = None, *, engine: str
 
     ``params`` may be text (from the command line) or Python values; missing ones take
     their defaults. The graph is ``graph`` if given, else the one built in ``graph_dir``
-    (default: ``$CELLTX_GRAPH`` or ``./celltx-graph``); given both, the embedded engine
-    uses ``graph_dir`` (its cached engine dump loads in a tenth of a second, see
-    :func:`~celltx.graph.falkordb_engine.open_graph_dir`). ``embedded`` reuses a started
+    (default: ``$CELLTX_GRAPH`` or ``./celltx-graph``); given both, the embedded and
+    SPARQL engines use ``graph_dir``, whose engine dump and RDF store are cached beside the
+    graph and open in a tenth of a second (:func:`~celltx.graph.falkordb_engine.open_graph_dir`,
+    :func:`~celltx.queries.sparql_engine.store_for_dir`). ``embedded`` reuses a started
     :class:`~celltx.graph.falkordb_engine.EmbeddedEngine` holding graph ``graph_name``.
     Unknown names raise ``KeyError``, bad parameters (:class:`~celltx.queries.params.ParamError`)
     or engines ``ValueError``.

@@ -334,14 +334,16 @@ def run_sparql(query: SparqlQuery, params: Mapping[str, Any], *,
                graph_dir: Path | None = None, graph: TrialGraph | None = None,
                endpoint: str | None = None) -> tuple[list[str], list[list[Any]]]:
     """Answer a stored question with its SPARQL: at ``endpoint`` if given, else in-process on
-    the RDF export of ``graph`` (or of the graph built in ``graph_dir``)."""
+    the RDF export of the graph built in ``graph_dir`` (its on-disk store, made once and kept
+    beside the graph: :func:`store_for_dir`), or of ``graph`` when no ``graph_dir`` is given
+    (an in-memory store, made on each first use)."""
     if query.sparql is None:
         raise ValueError(f"{query.name} has no stored SPARQL ({query.name}.rq)")
     text = bind_params(query.sparql, params)
     if endpoint is not None:
         variables, raw = select_endpoint(endpoint, text)
     else:
-        if graph is not None:
+        if graph_dir is None and graph is not None:
             store = store_for_graph(graph)
         else:
             from celltx.graph import store as graph_store

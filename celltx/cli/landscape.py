@@ -7,7 +7,9 @@ agree, so a user sees both the landscape and that the stores can be trusted.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,6 +23,10 @@ from celltx.cli.common import (
     load_graph,
     print_json,
 )
+
+if TYPE_CHECKING:
+    from celltx.graph.falkordb_engine import EmbeddedEngine
+    from celltx.graph.trial_graph import TrialGraph
 
 HEADLINES: tuple[tuple[str, dict[str, Any], int], ...] = (
     ("trials_per_platform", {}, 15),
@@ -44,43 +50,57 @@ def landscape_command(
     as_json: JsonOption = False,
 ) -> None:
     """Answer the headline landscape questions on the embedded engines (no server needed)."""
-    from celltx.cli.questions import TARGET_COLUMNS, displayed
-    from celltx.queries.compare import normalise_rows
-    from celltx.queries.run import run_query
+    from celltx.graph.falkordb_engine import open_graph_dir
 
     directory = graph_dir(graph)
     names = [e.strip() for e in engines.split(",") if e.strip()]
     g = load_graph(directory)
-    report = []
-    for name, params, shown in HEADLINES:
-        try:
-            results = [run_query(name, params, engine=e, graph=g, graph_dir=directory)
-                       for e in names]
-        except (KeyError, ValueError) as exc:
-            fail(str(exc))
-        first = results[0]
-        agree = all(normalise_rows(r.rows) == normalise_rows(first.rows) for r in results[1:])
-        report.append({"query": name, "params": params, "engines": names, "agree": agree,
-                       "columns": first.columns, "rows": first.rows})
-        if as_json:
-            continue
-        shown_params = ", ".join(f"{k}={v}" for k, v in params.items())
-        console.print(f"\n[bold]{name}[/]({shown_params}) — {len(first.rows)} rows; "
-                      f"{' = '.join(names)}: "
-                      f"{'[green]agree[/]' if agree else '[red]DISAGREE[/]'}", highlight=False)
-        table = Table(show_edge=False)
-        for col in first.columns:
-            table.add_column(col)
-        targets = [c in TARGET_COLUMNS for c in first.columns]
-        for row in first.rows[:shown]:
-            cells = (displayed(v) if is_target else v
-                     for v, is_target in zip(row, targets, strict=True))
-            table.add_row(*("; ".join(map(str, v)) if isinstance(v, list)
-                            else "" if v is None else str(v) for v in cells))
-        if len(first.rows) > shown:
-            table.add_row(*(["…"] * len(first.columns)))
-        console.print(table)
+    with ExitStack() as stack:
+        embedded = None
+        if "embedded" in names:  # one engine for every question, not one started for each
+            embedded = open_graph_dir(directory)
+            stack.callback(embedded.stop)
+        report = [_answer(name, params, shown, names, g, directory, embedded, as_json)
+                  for name, params, shown in HEADLINES]
     if as_json:
         print_json(report)
     if not all(r["agree"] for r in report):
         fail("the engines gave different answers (see above)")
+
+
+def _answer(name: str, params: dict[str, Any], shown: int, names: list[str], g: TrialGraph,
+            directory: Path, embedded: EmbeddedEngine | None, as_json: bool) -> dict[str, Any]:
+    """Ask question ``name`` of every engine in ``names``; print the answer unless
+    ``as_json``, and return it for the JSON report."""
+    from celltx.cli.questions import TARGET_COLUMNS, displayed
+    from celltx.queries.compare import normalise_rows
+    from celltx.queries.run import run_query
+
+    try:
+        results = [run_query(name, params, engine=e, graph=g, graph_dir=directory,
+                             embedded=embedded if e == "embedded" else None) for e in names]
+    except (KeyError, ValueError) as exc:
+        fail(str(exc))
+    first = results[0]
+    agree = all(normalise_rows(r.rows) == normalise_rows(first.rows) for r in results[1:])
+    answer = {"query": name, "params": params, "engines": names, "agree": agree,
+              "columns": first.columns, "rows": first.rows}
+    if as_json:
+        return answer
+    shown_params = ", ".join(f"{k}={v}" for k, v in params.items())
+    console.print(f"\n[bold]{name}[/]({shown_params}) — {len(first.rows)} rows; "
+                  f"{' = '.join(names)}: "
+                  f"{'[green]agree[/]' if agree else '[red]DISAGREE[/]'}", highlight=False)
+    table = Table(show_edge=False)
+    for col in first.columns:
+        table.add_column(col)
+    targets = [c in TARGET_COLUMNS for c in first.columns]
+    for row in first.rows[:shown]:
+        cells = (displayed(v) if is_target else v
+                 for v, is_target in zip(row, targets, strict=True))
+        table.add_row(*("; ".join(map(str, v)) if isinstance(v, list)
+                        else "" if v is None else str(v) for v in cells))
+    if len(first.rows) > shown:
+        table.add_row(*(["…"] * len(first.columns)))
+    console.print(table)
+    return answer
