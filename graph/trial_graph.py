@@ -40,14 +40,16 @@ codes, dates, statuses, labels, names and conditions as written recur in thousan
 Longer ones (titles, summaries, criteria, evidence excerpts) are mostly one trial's own."""
 
 
-def _clean_into(out: dict[str, Any], props: dict[str, Any]) -> None:
+def _clean_into(out: dict[str, Any], props: dict[str, Any], *,
+                missing_only: bool = False) -> None:
     """Put the values of ``props`` into ``out``, in their order, without the empty ones, so
     that every stored property is a primitive or a non-empty list (a tuple becomes a list);
-    short strings (also in lists) are shared (``SHARED_LENGTH``). One loop: a build calls it
-    two million times at 55,000 trials."""
+    short strings (also in lists) are shared (``SHARED_LENGTH``). ``missing_only``: leave
+    the properties ``out`` has. One loop: a build calls it two million times at 55,000
+    trials."""
     intern = sys.intern
     for k, v in props.items():
-        if v is None:
+        if v is None or (missing_only and k in out):
             continue
         t = type(v)
         if t is str:
@@ -88,6 +90,9 @@ class TrialGraph:
         self.g: nx.MultiDiGraph = graph if graph is not None else nx.MultiDiGraph()
         self._lists: dict[tuple[str, ...], list[str]] = {}
         """The edges' lists of sources of the trial being added (``_sources``)."""
+        self._owned: dict[int, list[str]] = {}
+        """The lists of sources that one edge owns (``_edge`` inserts into these in place), by
+        id; held here too, so that no other list can take the id of one."""
 
     # ---- building -------------------------------------------------------------------------
 
@@ -103,30 +108,35 @@ class TrialGraph:
             g._succ[nid] = {}
             g._pred[nid] = {}
         else:  # a node seen before keeps its values and gains the ones it lacked
-            _clean_into(attrs, {k: v for k, v in props.items() if k not in attrs})
+            _clean_into(attrs, props, missing_only=True)
         return nid
 
     def _edge(self, start: str, rel_type: str, end: str, sources: list[str],
               **props: Any) -> None:
         g = self.g
-        _checked(rel_type, g._node[start]["label"], g._node[end]["label"])
         key = rel_type
         if props:
-            extra = "|".join(str(props[k]) for k in sorted(props) if props[k] is not None)
+            extra = "|".join([str(v) for _, v in sorted(props.items()) if v is not None])
             if extra:
                 key = sys.intern(f"{rel_type}|{extra}")  # one object per key, as for ids
         succ = g._succ[start]
         adj = succ.get(end)
         if adj is not None and key in adj:
-            # kept sorted: a site's LOCATED_IN edge gathers the sources of many trials; a new
-            # list, not an insertion, as the list may be shared with other edges (_sources)
+            # kept sorted: a site's LOCATED_IN edge gathers the sources of many trials. A list
+            # that other edges may share (_sources) is copied before its first insertion; the
+            # copy is this edge's own, and takes the next ones in place (each copy was O(n):
+            # quadratic in the trials at a site)
             data = adj[key]
             stated = data["sources"]
             for ref in sources:
                 i = bisect_left(stated, ref)
                 if i == len(stated) or stated[i] != ref:
-                    stated = data["sources"] = [*stated[:i], ref, *stated[i:]]
+                    if id(stated) not in self._owned:
+                        stated = data["sources"] = list(stated)
+                        self._owned[id(stated)] = stated
+                    stated.insert(i, ref)
             return
+        _checked(rel_type, g._node[start]["label"], g._node[end]["label"])
         data = {"type": rel_type, "sources": self._sources(sources)}
         if props:
             _clean_into(data, props)
