@@ -461,11 +461,16 @@ class EmbeddedEngine:
         """Write the server's data (all graphs) as an RDB file to ``path``."""
         if self._client is None or self._workdir is None:
             raise EngineError("the embedded engine is not running")
+        from celltx.graph.store import cache_file
+
         self._client.connection.save()
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        shutil.copyfile(os.path.join(self._workdir, "dump.rdb"), tmp)
-        tmp.replace(path)
+        tmp = cache_file(path.parent, path.name)
+        try:
+            shutil.copyfile(os.path.join(self._workdir, "dump.rdb"), tmp)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
 
 # ---- a graph directory on the engine, with an optional cached dump ------------------------
@@ -505,20 +510,40 @@ def open_graph_dir(graph_dir: Path, *, use_cache: bool = True) -> EmbeddedEngine
     """
     from celltx.graph import store
 
-    dump = cached_dump(graph_dir) if use_cache else None
-    if dump is not None:
-        engine = EmbeddedEngine(dump=dump).start()
-        if DEFAULT_GRAPH in engine.graphs():
+    if not use_cache:
+        return _loaded(store.load(graph_dir))
+    engine = _restored(graph_dir)
+    if engine is not None:
+        return engine
+    with store.cache_lock(graph_dir, DUMP_FILE):
+        engine = _restored(graph_dir)  # made by another process, while this one waited
+        if engine is not None:
             return engine
-        engine.stop()
-    trial_graph = store.load(graph_dir)
+        engine = _loaded(store.load(graph_dir))
+        with contextlib.suppress(OSError):
+            engine.save_dump(graph_dir / DUMP_FILE)
+            (graph_dir / DUMP_STAMP).write_text(_stamp(graph_dir))
+        return engine
+
+
+def _restored(graph_dir: Path) -> EmbeddedEngine | None:
+    """A started engine restored from the graph dir's cached dump; None when there is none
+    of this graph, or it holds no graph."""
+    dump = cached_dump(graph_dir)
+    if dump is None:
+        return None
+    engine = EmbeddedEngine(dump=dump).start()
+    if DEFAULT_GRAPH in engine.graphs():
+        return engine
+    engine.stop()
+    return None
+
+
+def _loaded(graph: TrialGraph) -> EmbeddedEngine:
+    """A started engine holding ``graph`` (as :data:`DEFAULT_GRAPH`)."""
     engine = EmbeddedEngine().start()
     try:
-        engine.load(trial_graph)
-        if use_cache:
-            with contextlib.suppress(OSError):
-                engine.save_dump(graph_dir / DUMP_FILE)
-                (graph_dir / DUMP_STAMP).write_text(_stamp(graph_dir))
+        engine.load(graph)
     except BaseException:
         engine.stop()
         raise

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,11 +48,46 @@ def dumps(obj: Any) -> str:
 
 
 LAYOUT = (GRAPH_FILE, STATS_FILE, REJECTS_FILE, MERGES_FILE)
-CACHES = ("celltx.nt", "celltx.nt.stamp", "celltx.oxigraph", "celltx.oxigraph.stamp",
-          "falkordb.rdb", "falkordb.rdb.stamp")
-"""What the query engines derive from a graph and keep beside it (the SPARQL engine's N-Triples
-and on-disk store, the embedded Cypher engine's dump, each with its stamp): part of a graph
-directory, so a rebuild into the same folder replaces them with the rest."""
+CACHED = ("celltx.nt", "celltx.oxigraph", "falkordb.rdb")
+"""What the query engines derive from a graph and keep beside it: the SPARQL engine's
+N-Triples and on-disk store, the embedded Cypher engine's dump."""
+CACHES = tuple(f"{name}{suffix}" for name in CACHED for suffix in ("", ".stamp", ".lock"))
+"""Each cache with its stamp and lock file (:func:`cache_lock`): part of a graph directory,
+so a rebuild into the same folder replaces them with the rest."""
+
+
+def is_cache(name: str) -> bool:
+    """Whether a graph directory's entry ``name`` is one of its caches, or a cache being made
+    or let go (``NAME.tmp-…``, ``NAME.old-…``, left behind by a process that was killed)."""
+    return name in CACHES or any(name.startswith((f"{c}.tmp-", f"{c}.old-")) for c in CACHED)
+
+
+def cache_file(directory: Path, name: str) -> Path:
+    """A name for a cache being made, of this process and thread alone: two processes that
+    make the same cache at once (with no lock to be had) never write into one file."""
+    return directory / f"{name}.tmp-{os.getpid()}-{threading.get_ident()}"
+
+
+@contextmanager
+def cache_lock(directory: Path, name: str) -> Iterator[None]:
+    """Held while a process makes cache ``name`` of a graph directory, so that processes that
+    ask a new graph their first questions at once make it one after the other (each looks
+    again once it holds the lock, and finds it made). Where the lock file cannot be made (a
+    read-only directory, where nothing is written anyway) or locks do not exist, nothing is
+    held."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    try:
+        handle = open(directory / f"{name}.lock", "ab")  # noqa: SIM115 - held to the end
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # (closing the file lets the lock go)
 
 
 def check_graph_dir(directory: Path) -> None:
@@ -62,7 +98,7 @@ def check_graph_dir(directory: Path) -> None:
     check_dir(directory)
     if directory.is_dir():
         other = sorted(p.name for p in directory.iterdir()
-                       if p.name not in LAYOUT and p.name not in CACHES)
+                       if p.name not in LAYOUT and not is_cache(p.name))
         if other:
             raise OutputPathError(
                 f"{directory} holds files that are not a celltx graph ({', '.join(other[:3])}"

@@ -220,53 +220,70 @@ def export_path(graph_dir: Path, stamp: str | None = None) -> Path:
 
     stamp = stamp or _stamp(graph_dir)
     path, stamp_file = graph_dir / CACHE_FILE, graph_dir / CACHE_STAMP
-    with contextlib.suppress(OSError):
-        if path.exists() and stamp_file.read_text() == stamp:
-            return path
-    graph = graph_store.load(graph_dir)
-    options = ExportOptions(stats=graph_store.load_stats(graph_dir))
-    try:
-        tmp = path.with_suffix(".nt.tmp")
-        write_rdf(graph, tmp, "nt", options)
-        tmp.replace(path)
-        stamp_file.write_text(stamp)
+    if _made(path, stamp_file, stamp):
         return path
-    except OSError:
-        import tempfile
+    with graph_store.cache_lock(graph_dir, CACHE_FILE):
+        if _made(path, stamp_file, stamp):  # by another process, while this one waited
+            return path
+        graph = graph_store.load(graph_dir)
+        options = ExportOptions(stats=graph_store.load_stats(graph_dir))
+        tmp = graph_store.cache_file(graph_dir, CACHE_FILE)
+        try:
+            write_rdf(graph, tmp, "nt", options)
+            tmp.replace(path)
+            stamp_file.write_text(stamp)
+            return path
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+    import tempfile
 
-        fd, name = tempfile.mkstemp(suffix=".nt", prefix="celltx-")
-        with open(fd, "wb") as fh:
-            write_rdf(graph, fh, "nt", options)
-        return Path(name)
+    fd, name = tempfile.mkstemp(suffix=".nt", prefix="celltx-")
+    os.close(fd)
+    write_rdf(graph, Path(name), "nt", options)
+    return Path(name)
+
+
+def _made(path: Path, stamp_file: Path, stamp: str) -> bool:
+    """Whether the cache at ``path`` was made from the graph that ``stamp`` stands for."""
+    with contextlib.suppress(OSError):
+        return path.exists() and stamp_file.read_text() == stamp
+    return False
 
 
 def _disk_store(graph_dir: Path, stamp: str) -> ox.Store | None:
     """The graph dir's on-disk store opened read-only, made from the export first if it is
     missing or stale; None where it cannot be (a read-only graph dir, a pyoxigraph without
     RocksDB): the caller loads the export into memory instead."""
+    from celltx.graph import store as graph_store
+
     path, stamp_file = graph_dir / STORE_DIR, graph_dir / STORE_STAMP
     with contextlib.suppress(OSError):
-        if path.is_dir() and stamp_file.read_text() == stamp:
+        if _made(path, stamp_file, stamp):
             return ox.Store.read_only(str(path))
     export = export_path(graph_dir, stamp)
-    tmp = graph_dir / f"{STORE_DIR}.tmp-{os.getpid()}-{threading.get_ident()}"
-    try:
-        shutil.rmtree(tmp, ignore_errors=True)
-        writer = ox.Store(str(tmp))
-        writer.bulk_load(path=export, format=ox.RdfFormat.N_TRIPLES)
-        writer.flush()
-        del writer  # closes the database
-        stamp_file.unlink(missing_ok=True)
-        if path.exists():
-            old = graph_dir / f"{STORE_DIR}.old-{os.getpid()}-{threading.get_ident()}"
-            path.rename(old)
-            shutil.rmtree(old, ignore_errors=True)
-        tmp.rename(path)
-        stamp_file.write_text(stamp)
-        return ox.Store.read_only(str(path))
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        return None
+    with graph_store.cache_lock(graph_dir, STORE_DIR):
+        with contextlib.suppress(OSError):
+            if _made(path, stamp_file, stamp):  # by another process, while this one waited
+                return ox.Store.read_only(str(path))
+        tmp = graph_store.cache_file(graph_dir, STORE_DIR)
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            writer = ox.Store(str(tmp))
+            writer.bulk_load(path=export, format=ox.RdfFormat.N_TRIPLES)
+            writer.flush()
+            del writer  # closes the database
+            stamp_file.unlink(missing_ok=True)
+            if path.exists():  # a stale store, of an earlier graph
+                old = graph_dir / f"{STORE_DIR}.old-{os.getpid()}-{threading.get_ident()}"
+                path.rename(old)
+                shutil.rmtree(old, ignore_errors=True)
+            tmp.rename(path)
+            stamp_file.write_text(stamp)
+            return ox.Store.read_only(str(path))
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return None
 
 
 def store_for_dir(graph_dir: Path) -> ox.Store:

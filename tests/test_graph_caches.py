@@ -1,0 +1,93 @@
+"""The caches that the query engines keep in a graph directory (the N-Triples export, the
+on-disk RDF store, the embedded engine's dump): made once, by one process at a time, and never
+left half-written.
+
+Three ``celltx landscape`` run at once on a new graph failed in two of three: each wrote the
+export into the same temporary file, and one moved it while another still wrote it. And where
+the export could not be kept in the graph directory, writing it elsewhere raised a TypeError.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from celltx.graph import store
+
+from tests.mini_graph import build_mini_graph
+
+QUESTION = ("import json, sys\nfrom pathlib import Path\n"
+            "from celltx.queries.run import run_query\n"
+            "r = run_query('trials_per_platform', engine=sys.argv[2],\n"
+            "              graph_dir=Path(sys.argv[1]))\n"
+            "print(json.dumps(r.rows))\n")
+
+
+@pytest.fixture
+def new_graph_dir(tmp_path: Path) -> Path:
+    """A built graph directory whose caches are not made yet."""
+    directory = tmp_path / "graph"
+    store.save(build_mini_graph(), directory, stats={"trials": 7}, rejects=[], merges=[])
+    return directory
+
+
+def _ask(directory: Path, engine: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", QUESTION, str(directory), engine],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _answer(process: subprocess.Popen[str]) -> list[list[object]]:
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    rows: list[list[object]] = json.loads(out)
+    return rows
+
+
+def test_processes_that_ask_a_new_graph_at_once_all_get_the_answer(
+        new_graph_dir: Path) -> None:
+    asked = [_ask(new_graph_dir, engine) for engine in ("sparql", "embedded") for _ in range(3)]
+    answers = [_answer(p) for p in asked]
+    assert answers[0] and all(a == answers[0] for a in answers)
+    from celltx.graph.falkordb_engine import cached_dump
+    from celltx.queries.sparql_engine import STORE_DIR, STORE_STAMP, _stamp
+
+    assert cached_dump(new_graph_dir) is not None
+    assert (new_graph_dir / STORE_DIR).is_dir()
+    assert (new_graph_dir / STORE_STAMP).read_text() == _stamp(new_graph_dir)
+    left = [p.name for p in new_graph_dir.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+    assert left == []
+    store.check_graph_dir(new_graph_dir)  # still a graph directory, to be rebuilt in place
+
+
+@pytest.mark.parametrize("cache", store.CACHED)
+def test_a_cache_is_made_by_one_process_at_a_time(new_graph_dir: Path, cache: str) -> None:
+    """A process that finds a cache's lock held waits for it, and then uses what the holder
+    made rather than making it again over it."""
+    engine = "embedded" if cache.startswith("falkordb") else "sparql"
+    with store.cache_lock(new_graph_dir, cache):
+        asking = _ask(new_graph_dir, engine)
+        time.sleep(2)  # long enough to make the mini graph's caches several times over
+        assert asking.poll() is None, asking.communicate()
+        assert not (new_graph_dir / cache).exists()
+    assert _answer(asking)
+    assert (new_graph_dir / cache).exists() and (new_graph_dir / f"{cache}.stamp").exists()
+
+
+def test_an_export_that_cannot_be_kept_in_the_graph_dir_is_written_elsewhere(
+        new_graph_dir: Path) -> None:
+    import pyoxigraph as ox
+    from celltx.queries.sparql_engine import CACHE_FILE, export_path
+
+    (new_graph_dir / CACHE_FILE).mkdir()  # a folder in its place: the export cannot go there
+    path = export_path(new_graph_dir)
+    try:
+        assert path.parent != new_graph_dir
+        triples = list(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
+        assert len(triples) > 100
+        assert [p.name for p in new_graph_dir.iterdir() if ".tmp-" in p.name] == []
+    finally:
+        path.unlink()
