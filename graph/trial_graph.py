@@ -94,6 +94,11 @@ class TrialGraph:
         """The lists of sources that one edge owns (``_edge`` inserts into these in place), by
         id; held here too, so that no other list can take the id of one."""
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a copy (pickled, deep-copied) has lists of its own under other ids: it owns none
+        # until it copies one, so that a stale id never lets a shared list be changed
+        return {**self.__dict__, "_lists": {}, "_owned": {}}
+
     # ---- building -------------------------------------------------------------------------
 
     def _node(self, label: str, key: str, **props: Any) -> str:

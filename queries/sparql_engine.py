@@ -259,12 +259,12 @@ def _disk_store(graph_dir: Path, stamp: str) -> ox.Store | None:
 
     path, stamp_file = graph_dir / STORE_DIR, graph_dir / STORE_STAMP
     with contextlib.suppress(OSError):
-        if _made(path, stamp_file, stamp):
+        if path.is_dir() and _made(path, stamp_file, stamp):
             return ox.Store.read_only(str(path))
     export = export_path(graph_dir, stamp)
     with graph_store.cache_lock(graph_dir, STORE_DIR):
-        with contextlib.suppress(OSError):
-            if _made(path, stamp_file, stamp):  # by another process, while this one waited
+        with contextlib.suppress(OSError):  # made by another process, while this one waited
+            if path.is_dir() and _made(path, stamp_file, stamp):
                 return ox.Store.read_only(str(path))
         tmp = graph_store.cache_file(graph_dir, STORE_DIR)
         try:

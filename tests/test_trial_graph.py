@@ -78,6 +78,10 @@ def test_edges_sharing_a_list_of_sources_keep_their_own() -> None:
     for i in set(order):
         [(_, own)] = graph.out(f"Trial:NCT0000000{i}", "HAS_SITE")
         assert own["sources"] == [f"t.json#{i}"]
+    import copy
+
+    twin = copy.deepcopy(graph)  # owns none of its lists: it copies a shared one first
+    assert twin._owned == {} and twin.edge_counts() == graph.edge_counts()
 
 
 def _clean(props: dict[str, Any]) -> dict[str, Any]:
