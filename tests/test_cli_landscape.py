@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from celltx.queries import python_answers
 from typer.testing import CliRunner
 
@@ -71,3 +72,14 @@ def test_landscape_starts_one_engine_and_reads_the_stores_kept_beside_the_graph(
     stamp = (directory / sparql_engine.STORE_STAMP).read_text()
     assert (directory / sparql_engine.STORE_DIR).is_dir() and stamp == sparql_engine._stamp(
         directory)
+
+
+@pytest.mark.parametrize("engines", [",", " ", "embedded,nope"])
+def test_engines_that_name_no_engine_are_a_clear_error(sample_graph_dir: Path,
+                                                       engines: str) -> None:
+    """``--engines ,`` gave an IndexError traceback; an unknown name is now refused before any
+    engine starts."""
+    result = CliRunner().invoke(app, ["landscape", "--graph", str(sample_graph_dir),
+                                      "--engines", engines])
+    assert result.exit_code == 1 and "engines: embedded, python, sparql" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -51,9 +51,14 @@ def landscape_command(
 ) -> None:
     """Answer the headline landscape questions on the embedded engines (no server needed)."""
     from celltx.graph.falkordb_engine import open_graph_dir
+    from celltx.queries.names import ENGINES
 
     directory = graph_dir(graph)
     names = [e.strip() for e in engines.split(",") if e.strip()]
+    unknown = [e for e in names if e not in ENGINES]
+    if unknown or not names:
+        what = f"unknown engine {unknown[0]!r}" if unknown else f"--engines {engines!r} names none"
+        fail(f"{what}; engines: {', '.join(ENGINES)}")
     g = load_graph(directory)
     with ExitStack() as stack:
         embedded = None
