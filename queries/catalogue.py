@@ -106,18 +106,27 @@ def get_query(name: str) -> StoredQuery:
     return catalogue[name]
 
 
+NEEDED = frozenset({"nct_id", "date"})
+"""Parameters a question cannot be asked without (as are those whose default is a number):
+null is refused, not taken as "no filter"."""
+
+
 def _convert(query: StoredQuery, key: str, value: Any) -> Any:
     default = query.params[key]
+    if isinstance(value, str) and value.strip().lower() in ("null", "none", ""):
+        value = None
+    if value is None:
+        if key in NEEDED or (isinstance(default, int | float) and not isinstance(default, bool)):
+            raise ParamError(f"parameter {key!r} of {query.name} needs a value "
+                             f"(default {json.dumps(default, ensure_ascii=False)})")
+        return None
     if not isinstance(value, str):
-        if value is not None and default is not None and (
-                isinstance(default, bool) != isinstance(value, bool)
-                or not isinstance(value, type(default))):
+        if default is not None and (isinstance(default, bool) != isinstance(value, bool)
+                                    or not isinstance(value, type(default))):
             raise ParamError(f"parameter {key!r} of {query.name} takes "
                              f"{type(default).__name__} values, not {value!r}")
         return value
     text = value.strip()
-    if text.lower() in ("null", "none", ""):
-        return None
     if isinstance(default, bool):
         if text.lower() in ("true", "false"):
             return text.lower() == "true"
@@ -139,8 +148,8 @@ def _convert(query: StoredQuery, key: str, value: Any) -> Any:
         try:
             return int(text)
         except ValueError:
-            return value
-    return value
+            return text
+    return text
 
 
 def coerce_params(query: StoredQuery, raw: Mapping[str, Any] | None) -> dict[str, Any]:

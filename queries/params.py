@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -72,11 +73,54 @@ def _in_vocabulary(key: str, value: str) -> bool:
     return bool(mt.find_targets(value)) or hgnc_genes.gene(value.upper()) is not None
 
 
+LIMIT_MAX = 2**31 - 1
+"""The largest ``limit``: the embedded engine's LIMIT takes a 32-bit count."""
+ECOG = range(0, 6)
+"""ECOG performance status grades, 0 (fully active) to 5 (dead)."""
+
+
+def _one_of(where: str, what: str, plural: str, value: Any, known: Iterable[str],
+            fold: Callable[[str], str] = str.strip) -> str:
+    """``value`` as spelt in ``known``, matched whatever its case and outer spaces (and what
+    ``fold`` evens out); else :class:`ParamError` listing ``known``."""
+    known = tuple(known)
+    if value in known:
+        return value  # type: ignore[no-any-return]
+    by_fold = {fold(k).casefold(): k for k in known}
+    text = fold(str(value))
+    if text.casefold() in by_fold:
+        return by_fold[text.casefold()]
+    raise ParamError(f"{where}: unknown {what} {value!r}{_near(text, known)}; {plural}: "
+                     f"{', '.join(known)}")
+
+
+def _status_words(text: str) -> str:
+    """``active, not recruiting`` as ``active_not_recruiting``."""
+    return "_".join(w for w in re.split(r"[\s,_-]+", text) if w)
+
+
+def _date(where: str, value: Any) -> str:
+    """``value`` without outer spaces if it is a real date (YYYY, YYYY-MM or YYYY-MM-DD)."""
+    text = value.strip() if isinstance(value, str) else ""
+    if DATE.fullmatch(text):
+        try:
+            date.fromisoformat({4: f"{text}-01-01", 7: f"{text}-01"}.get(len(text), text))
+        except ValueError:
+            pass
+        else:
+            return text
+    raise ParamError(f"{where}: {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)")
+
+
 def check_values(query: str, values: dict[str, Any],
-                 graph: Callable[[], TrialGraph | None] | None = None) -> None:
-    """Raise :class:`ParamError` for a value of ``values`` (typed parameters of stored
-    question ``query``) that cannot match; ``graph`` gives the graph to check names against
-    (called only when a condition or target is given; may return None)."""
+                 graph: Callable[[], TrialGraph | None] | None = None) -> dict[str, Any]:
+    """``values`` (typed parameters of stored question ``query``) in the form the engines
+    match: names of platforms, registries, statuses, cell sources and categories as the graph
+    spells them (``car-t`` is ``CAR-T``, ``recruiting`` is ``RECRUITING``), NCT numbers and
+    country codes in capitals, other text without outer spaces. A value that cannot match
+    raises :class:`ParamError`; ``graph`` gives the graph to check names against (called only
+    when a condition or target is given; may return None)."""
+    out = dict(values)
     for key, value in values.items():
         if value is None:
             continue
@@ -84,38 +128,30 @@ def check_values(query: str, values: dict[str, Any],
         if key == "platform":
             from celltx.ontology.terms import PLATFORMS
 
-            if value not in PLATFORMS:
-                hint = _near(str(value), PLATFORMS)
-                raise ParamError(f"{where}: unknown platform {value!r}{hint}; platforms: "
-                                 f"{', '.join(PLATFORMS)}")
+            out[key] = _one_of(where, "platform", "platforms", value, PLATFORMS)
         elif key == "registry":
             from celltx.registries import REGISTRY_NAMES
 
-            if value not in REGISTRY_NAMES:
-                hint = _near(str(value), REGISTRY_NAMES)
-                raise ParamError(f"{where}: unknown registry {value!r}{hint}; registries: "
-                                 f"{', '.join(REGISTRY_NAMES)}")
+            out[key] = _one_of(where, "registry", "registries", value, REGISTRY_NAMES)
         elif key == "status":
             from celltx.models import OVERALL_STATUSES
 
-            if value not in OVERALL_STATUSES:
-                hint = _near(str(value).strip().replace(" ", "_"), OVERALL_STATUSES)
-                raise ParamError(f"{where}: unknown overall status {value!r}{hint}; statuses: "
-                                 f"{', '.join(sorted(OVERALL_STATUSES))}")
+            out[key] = _one_of(where, "overall status", "statuses", value,
+                               sorted(OVERALL_STATUSES), _status_words)
         elif key == "cell_source":
-            sources = cell_sources()
-            if value not in sources:
-                hint = _near(str(value), sources)
-                raise ParamError(f"{where}: unknown cell source {value!r}{hint}; cell sources: "
-                                 f"{', '.join(sources)}")
+            out[key] = _one_of(where, "cell source", "cell sources", value, cell_sources())
+        elif key == "category":
+            out[key] = _one_of(where, "condition category", "categories", value, CATEGORIES)
         elif key == "nct_id":
             if not isinstance(value, str) or not NCT.fullmatch(value.strip().upper()):
                 raise ParamError(f"{where}: {value!r} is not an NCT number (NCT followed by "
                                  "8 digits)")
+            out[key] = value.strip().upper()
         elif key == "country":
             if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z]{2}", value.strip()):
                 raise ParamError(f"{where}: {value!r} is not a two-letter ISO country code "
                                  "(CN, US, DE …)")
+            out[key] = value.strip().upper()
         elif key in ("since", "until"):
             if isinstance(value, bool) or not isinstance(value, int) or value not in YEAR:
                 raise ParamError(f"{where}: {value!r} is not a year (e.g. 2020)")
@@ -125,27 +161,24 @@ def check_values(query: str, values: dict[str, Any],
                 raise ParamError(f"parameters of {query}: since={since} is after "
                                  f"until={until}; the start-year range is empty")
         elif key == "date":
-            if not isinstance(value, str) or not DATE.fullmatch(value.strip()):
-                raise ParamError(f"{where}: {value!r} is not a date (YYYY, YYYY-MM or "
-                                 "YYYY-MM-DD)")
-        elif key == "category":
-            if value not in CATEGORIES:
-                hint = _near(str(value), CATEGORIES)
-                raise ParamError(f"{where}: unknown condition category {value!r}{hint}; "
-                                 f"categories: {', '.join(CATEGORIES)}")
+            out[key] = _date(where, value)
         elif key in ("limit", "ecog"):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ParamError(f"{where}: {value!r} is not a whole number >= 0")
+            allowed = ECOG if key == "ecog" else range(LIMIT_MAX + 1)
+            if isinstance(value, bool) or not isinstance(value, int) or value not in allowed:
+                raise ParamError(f"{where}: {value!r} is not a whole number from "
+                                 f"{allowed.start} to {allowed.stop - 1}")
         elif key in ("condition", "target"):
             if not isinstance(value, str) or not value.strip():
                 raise ParamError(f"{where}: {value!r} is not a name or id")
+            out[key] = name = value.strip()
             g = graph() if graph is not None else None
             if g is None:
                 continue
             label, fields = (("Condition", ("name", "synonyms")) if key == "condition"
                              else ("Target", ("symbol", "label", "synonyms")))
             known = _names(g, label, *fields)
-            if (value.strip().casefold() not in {k.casefold() for k in known}
-                    and not _in_vocabulary(key, value.strip())):
+            if (name.casefold() not in {k.casefold() for k in known}
+                    and not _in_vocabulary(key, name)):
                 raise ParamError(f"{where}: no {key} {value!r} in this graph or the vocabulary"
-                                 f"{_near(value.strip(), known)}")
+                                 f"{_near(name, known)}")
+    return out

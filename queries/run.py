@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,9 @@ class QueryResult:
     engine: str
     columns: list[str]
     rows: list[list[Any]]
+    params: dict[str, Any] = field(default_factory=dict)
+    """Every parameter as the engine was given it: defaults filled in, values in the form the
+    engines match (:func:`~celltx.queries.params.check_values`)."""
 
     def to_json(self) -> dict[str, Any]:
         """``{"query", "engine", "columns", "rows"}`` (the shape ``celltx query --json`` prints)."""
@@ -101,8 +104,8 @@ def run_query(name: str, params: Mapping[str, Any] | None = None, *, engine: str
     or engines ``ValueError``.
     """
     query = get_query(name)
-    values = coerce_params(query, params)
-    check_values(name, values, lambda: _graph_if_any(graph, graph_dir))
+    values = check_values(name, coerce_params(query, params),
+                          lambda: _graph_if_any(graph, graph_dir))
     if engine == "embedded":
         columns, rows = _run_embedded(query, values, graph=graph, graph_dir=graph_dir,
                                       embedded=embedded, graph_name=graph_name)
@@ -128,4 +131,5 @@ def run_query(name: str, params: Mapping[str, Any] | None = None, *, engine: str
                                          password=os.environ.get("NEO4J_PASSWORD"))
     else:
         raise ValueError(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
-    return QueryResult(query=name, engine=engine, columns=list(columns), rows=sort_cells(rows))
+    return QueryResult(query=name, engine=engine, columns=list(columns), rows=sort_cells(rows),
+                       params=values)

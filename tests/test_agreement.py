@@ -20,18 +20,18 @@ CATALOGUE = load_catalogue()
 VARIANTS: dict[str, list[Any]] = {
     "condition": [None, "acute myeloid leukemia", "MONDO:0018874", "b-all", "sclc",
                   "glioblastoma"],  # a real condition no mini-graph trial studies: no rows
-    "platform": [None, "CAR-NK", "CAR-T", "iNKT"],
+    "platform": [None, "CAR-NK", "CAR-T", "iNKT", "car-t"],
     "target": ["CLL-1", "clec12a", "CLL1", "GD2", "cd19", "BCMA"],
-    "country": ["US", "FR"],
+    "country": ["US", "FR", " us"],
     "since": [2020, None],
     "until": [2021, 2024],
     "registry": ["ClinicalTrials.gov", "ChiCTR"],
-    "status": ["RECRUITING", "COMPLETED", None],
+    "status": ["RECRUITING", "COMPLETED", None, "active, not recruiting"],
     "cell_source": ["allogeneic", "autologous", None],
-    "date": ["2020-01-01", "2016", None],
+    "date": ["2020-01-01", "2016", " 2019-06"],
     "limit": [1, 100],
-    "nct_id": ["NCT06880354", "NCT00000000", None],
-    "ecog": [0, 1, None],
+    "nct_id": ["NCT06880354", "NCT00000000", "nct06880354 "],
+    "ecog": [0, 1, 5],
 }
 
 

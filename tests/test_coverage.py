@@ -63,3 +63,21 @@ def test_a_slice_states_its_own_coverage(sample_graph: Any, sample_graph_dir: Pa
                                    "-p", "since=2023", "--graph", str(sample_graph_dir)])
     assert out.exit_code == 0, out.output
     assert f"coverage: {sliced.text()} in this slice" in " ".join(out.stdout.split())
+
+
+def test_a_slice_is_counted_on_the_values_the_engine_was_given(sample_graph: Any,
+                                                               sample_graph_dir: Path) -> None:
+    """The slice's coverage takes the checked values, as the answer does: ``since=`` (no
+    filter) and ``status=recruiting`` (RECRUITING). The raw text made a ValueError traceback
+    (``int('')``) and a slice of no trials."""
+    whole = coverage("trials_per_target", sample_graph)
+    recruiting = coverage("trials_per_target", sample_graph, {"status": "RECRUITING"})
+    assert whole is not None and recruiting is not None and 0 < recruiting.total < whole.total
+    for params, expected in ((["since="], f"{whole.text()} in the graph"),
+                             (["since= ", "until="], f"{whole.text()} in the graph"),
+                             (["status=recruiting"], f"{recruiting.text()} in this slice")):
+        args = [a for p in params for a in ("-p", p)]
+        out = CliRunner().invoke(app, ["query", "trials_per_target", *args, "--graph",
+                                       str(sample_graph_dir)])
+        assert out.exit_code == 0, out.output
+        assert f"coverage: {expected}" in " ".join(out.stdout.split())

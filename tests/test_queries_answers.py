@@ -283,6 +283,60 @@ def test_parameters_filter_the_same_way_on_both_engines(name: str, params: dict[
     assert normalise_rows(python.rows) != normalise_rows(default.rows)
 
 
+@pytest.mark.parametrize(("name", "param", "spelt", "canonical"), [
+    ("similar_trials", "nct_id", " nct02000002", "NCT02000002"),
+    ("recruiting_in_country", "country", "cn ", "CN"),
+    ("trials_in_condition", "condition", "  AML ", "AML"),
+    ("targets_first_seen_after", "date", " 2016 ", "2016"),
+    ("countries_per_platform", "platform", "car-nk", "CAR-NK"),
+    ("trials_per_platform", "status", "recruiting", "RECRUITING"),
+    ("trials_per_platform", "status", "Active, not recruiting", "ACTIVE_NOT_RECRUITING"),
+    ("trials_per_platform", "registry", "clinicaltrials.gov", "ClinicalTrials.gov"),
+    ("trials_per_platform", "cell_source", " Allogeneic", "allogeneic"),
+    ("dual_target_constructs", "category", "Solid", "solid"),
+])
+def test_a_value_spelt_loosely_asks_what_its_usual_spelling_asks(
+        name: str, param: str, spelt: str, canonical: str, embedded_engine: Any,
+        mini_graph: Any) -> None:
+    """Values are checked and then given to the engines in one form: outer spaces and case
+    (and a status's punctuation) make no difference, on every engine."""
+    usual = run_query(name, {param: canonical}, engine="python", graph=mini_graph)
+    assert usual.rows, f"{name} {param}={canonical}: the mini graph has data for this"
+    for engine in ("python", "embedded", "sparql"):
+        answer = run_query(name, {param: spelt}, engine=engine, graph=mini_graph,
+                           embedded=embedded_engine if engine == "embedded" else None,
+                           graph_name="mini")
+        assert answer.params[param] == canonical
+        assert same_answer(answer.rows, usual.rows), (engine, answer_diff(answer.rows,
+                                                                          usual.rows))
+
+
+@pytest.mark.parametrize(("name", "params", "words"), [
+    ("similar_trials", {"nct_id": None}, "'nct_id' of similar_trials needs a value"),
+    ("similar_trials", {"nct_id": ""}, "needs a value"),
+    ("similar_trials", {"limit": "null"}, "'limit' of similar_trials needs a value (default 10)"),
+    ("similar_trials", {"limit": 2**31}, "from 0 to 2147483647"),
+    ("trials_admitting_ecog", {"ecog": None}, "needs a value (default 2)"),
+    ("trials_admitting_ecog", {"ecog": 6}, "from 0 to 5"),
+    ("target_momentum", {"until": " "}, "needs a value (default 2025)"),
+    ("targets_first_seen_after", {"date": None}, "needs a value"),
+    ("targets_first_seen_after", {"date": "2024-02-30"}, "not a date"),
+    ("targets_first_seen_after", {"date": "2024-13"}, "not a date"),
+])
+def test_a_value_no_question_can_be_asked_with_is_refused(name: str, params: dict[str, Any],
+                                                          words: str, mini_graph: Any) -> None:
+    """Null where a question needs a value, a limit past the engines' range and an impossible
+    date are one clear error on every engine (the embedded engine failed on a null limit and
+    answered nothing past 2**32; SPARQL compared every trial with every other for a null
+    nct_id)."""
+    from celltx.queries.params import ParamError
+
+    for engine in ("python", "sparql"):
+        with pytest.raises(ParamError) as caught:
+            run_query(name, params, engine=engine, graph=mini_graph)
+        assert words in str(caught.value)
+
+
 def test_condition_matches_id_name_or_synonym_ignoring_case(embedded_engine: Any) -> None:
     aml_trials = {t["id"] for t in MINI if any(c.curie == "MONDO:0018874"
                                                for c in t["conditions"]) and t["products"]}

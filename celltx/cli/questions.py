@@ -131,8 +131,8 @@ def answer_query(name: str | None, param: list[str] | None, engine: str, endpoin
         fail(str(exc))
     except RuntimeError as exc:  # the embedded engine failed to start or a query failed
         fail(f"{engine} engine: {exc}")
-    sliced = any(k in params for k in SLICE_PARAMS)
-    cover = _sliced_coverage(name, graph, params) if sliced else _coverage(name, graph)
+    sliced = any(result.params.get(k) is not None for k in SLICE_PARAMS if k in params)
+    cover = _sliced_coverage(name, graph, result.params) if sliced else _coverage(name, graph)
     if as_json:
         sys.stdout.write(json.dumps({**result.to_json(), "coverage": cover},
                                     ensure_ascii=False) + "\n")
