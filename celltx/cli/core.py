@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from celltx.cli.common import (
@@ -87,7 +88,7 @@ def build_command(
         store.check_graph_dir(directory)
     except OutputPathError as exc:
         fail(str(exc))
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+    with Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(),
                   TextColumn("{task.fields[count]} {task.fields[unit]} · {task.fields[rate]}/s"),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=err_console, transient=True, disable=quiet or as_json) as bar:
@@ -145,10 +146,11 @@ def build_command(
         return
     _print_stats(result.stats)
     for r in result.rejects[:10]:
-        err_console.print(f"[yellow]reject:[/] {r.message()}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]reject:[/] {escape(r.message())}", markup=True,
+                          highlight=False, soft_wrap=True)
     if len(result.rejects) > 10:
         err_console.print(f"… and {len(result.rejects) - 10} more: `celltx rejects`")
-    console.print(f"Graph saved in [bold]{directory}[/]")
+    console.print(f"Graph saved in [bold]{escape(str(directory))}[/]", markup=True)
 
 
 class _Terminated(KeyboardInterrupt):
@@ -200,8 +202,9 @@ def _print_stats(stats: dict) -> None:  # type: ignore[type-arg]
                       highlight=False)
     for flag, ids in (stats.get("quality_flags") or {}).items():
         more = f" … {len(ids) - 8} more" if len(ids) > 8 else ""
-        console.print(f"data-quality flag [bold]{flag}[/]: {len(ids)} trials "
-                      f"({', '.join(ids[:8])}{more})", highlight=False, soft_wrap=True)
+        console.print(f"data-quality flag [bold]{escape(flag)}[/]: {len(ids)} trials "
+                      f"({escape(', '.join(ids[:8]))}{more})", markup=True, highlight=False,
+                      soft_wrap=True)
     counts = Table(title="Graph")
     counts.add_column("nodes")
     counts.add_column("count", justify="right")
@@ -291,8 +294,9 @@ def merges_command(graph: GraphOption = None, as_json: JsonOption = False) -> No
         return
     conflicted = 0
     for m in merges:
-        console.print(f"[bold]{m['nct_id']}[/] ← {', '.join(m['sources'])} "
-                      f"({'; '.join(m['evidence'])})", highlight=False, soft_wrap=True)
+        console.print(f"[bold]{escape(m['nct_id'])}[/] ← "
+                      f"{escape(', '.join(m['sources']))} ({escape('; '.join(m['evidence']))})",
+                      markup=True, highlight=False, soft_wrap=True)
         for name, values in sorted((m.get("conflicts") or {}).items()):
             conflicted += 1
             said = "; ".join(f"{v['value']!r} ({v['source']})" for v in values)

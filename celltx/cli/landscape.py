@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from celltx.cli.common import (
@@ -93,9 +94,10 @@ def _answer(name: str, params: dict[str, Any], shown: int, names: list[str], g: 
     if as_json:
         return answer
     shown_params = ", ".join(f"{k}={v}" for k, v in params.items())
-    console.print(f"\n[bold]{name}[/]({shown_params}) — {len(first.rows)} rows; "
-                  f"{' = '.join(names)}: "
-                  f"{'[green]agree[/]' if agree else '[red]DISAGREE[/]'}", highlight=False)
+    console.print(f"\n[bold]{name}[/]({escape(shown_params)}) — {len(first.rows)} rows; "
+                  f"{escape(' = '.join(names))}: "
+                  f"{'[green]agree[/]' if agree else '[red]DISAGREE[/]'}", markup=True,
+                  highlight=False)
     table = Table(show_edge=False)
     for col in first.columns:
         table.add_column(col)

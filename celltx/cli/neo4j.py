@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from celltx.cli.common import (
@@ -84,8 +85,8 @@ def push_command(
     auth = (user, password or "") if user else None
     try:
         with open_driver(uri, auth) as driver, Progress(
-                TextColumn("{task.description:<34}"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), console=err_console, transient=True,
+                TextColumn("{task.description:<34}", markup=False), BarColumn(),
+                MofNCompleteColumn(), TimeElapsedColumn(), console=err_console, transient=True,
                 disable=quiet or as_json) as bar:
             task = bar.add_task("connecting", total=progress_total(g, per_trial=per_trial))
 
@@ -115,7 +116,8 @@ def push_command(
     table.add_row("transactions", str(report.transactions))
     console.print(table)
     for note in report.notes:
-        err_console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        err_console.print(f"[yellow]note:[/] {escape(note)}", markup=True, highlight=False,
+                          soft_wrap=True)
     console.print(f"graph: {summary['graph']['nodes']} nodes, "
                   f"{summary['graph']['relationships']} relationships")
 
@@ -151,9 +153,11 @@ def export_neo4j_csv(
         return
     if delimiter != ";":
         err_console.print(f"[yellow]note:[/] array elements contain ';', so arrays are joined "
-                          f"with {delimiter!r} (import.sh passes it to neo4j-admin)")
-    console.print(f"{len(paths) - 1} files and import.sh in [bold]{directory}[/]; "
-                  f"load with: {directory / 'import.sh'} [database]")
+                          f"with {escape(repr(delimiter))} (import.sh passes it to neo4j-admin)",
+                          markup=True)
+    console.print(f"{len(paths) - 1} files and import.sh in [bold]{escape(str(directory))}[/]; "
+                  f"load with: {escape(str(directory / 'import.sh'))} \\[database]",
+                  markup=True)
 
 
 @export_app.command("neo4j-guide")
@@ -173,4 +177,5 @@ def export_neo4j_guide(
     text = guide_html(catalogue_queries(), g.node_counts(), g.edge_counts())
     with atomic_file(out) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    console.print(f"guide written to [bold]{out}[/]; in Neo4j Browser: :play <its URL>")
+    console.print(f"guide written to [bold]{escape(str(out))}[/]; in Neo4j Browser: "
+                  ":play <its URL>", markup=True)

@@ -17,12 +17,16 @@ _consoles: dict[bool, Console] = {}
 
 def get_console(*, stderr: bool = False) -> Console:
     """The rich console on stdout (or stderr), made on first use (importing rich takes a while
-    that JSON output does not need)."""
+    that JSON output does not need).
+
+    It reads no markup and no emoji codes in what it prints: names, titles, paths and messages
+    come from records and users and may hold ``[/]`` or ``:smile:``. A line that styles a
+    word of its own passes ``markup=True`` and escapes the rest (:func:`rich.markup.escape`)."""
     console = _consoles.get(stderr)
     if console is None:
         from rich.console import Console
 
-        console = _consoles[stderr] = Console(stderr=stderr)
+        console = _consoles[stderr] = Console(stderr=stderr, markup=False, emoji=False)
     return console
 
 
@@ -37,8 +41,10 @@ class CommandFailed(Exception):
 
 def print_error(message: str) -> None:
     """``Error: message`` on stderr (bold red on a terminal), never wrapped."""
-    get_console(stderr=True).print(f"[bold red]Error:[/] {message}", highlight=False,
-                                   soft_wrap=True)
+    from rich.markup import escape
+
+    get_console(stderr=True).print(f"[bold red]Error:[/] {escape(message)}", markup=True,
+                                   highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

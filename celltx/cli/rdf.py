@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from celltx.cli.common import (
@@ -79,11 +80,11 @@ def export_rdf_command(
                     "skipped_attributes": report.skipped_attributes})
         return
     console.print(f"Wrote {report.statements:,} statements ({name}"
-                  f"{f', {report.graphs} graphs' if name == 'trig' else ''}) to [bold]{out}[/] "
-                  f"in {report.seconds:.1f} s")
+                  f"{f', {report.graphs} graphs' if name == 'trig' else ''}) to "
+                  f"[bold]{escape(str(out))}[/] in {report.seconds:.1f} s", markup=True)
     for attr, n in report.skipped_attributes.items():
-        err_console.print(f"[yellow]not exported:[/] attribute {attr} ({n} nodes) has no "
-                          "property in the vocabulary", highlight=False)
+        err_console.print(f"[yellow]not exported:[/] attribute {escape(attr)} ({n} nodes) "
+                          "has no property in the vocabulary", markup=True, highlight=False)
 
 
 def _format_from_name(out: Path) -> str:
@@ -146,8 +147,9 @@ def _print_report(report: ValidationReport, limit: int) -> None:
 
     errors = [v for v in report.violations if v.severity == "Violation"]
     if not report.violations:
-        console.print(f"[green]Valid:[/] {report.path}: {report.triples:,} triples parse with "
-                      "rdflib and pyoxigraph and conform to ontology/shapes.ttl")
+        console.print(f"[green]Valid:[/] {escape(str(report.path))}: {report.triples:,} "
+                      "triples parse with rdflib and pyoxigraph and conform to "
+                      "ontology/shapes.ttl", markup=True)
         return
     table = Table(title=f"{len(report.violations)} SHACL results in {report.path}")
     for col in ("severity", "focus node", "path", "message", "value"):
@@ -159,4 +161,4 @@ def _print_report(report: ValidationReport, limit: int) -> None:
     if len(report.violations) > limit:
         console.print(f"… and {len(report.violations) - limit} more (--limit, or --json)")
     if errors:
-        err_console.print(f"[bold red]Invalid:[/] {len(errors)} violations")
+        err_console.print(f"[bold red]Invalid:[/] {len(errors)} violations", markup=True)

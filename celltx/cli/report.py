@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from celltx.cli.common import GraphOption, console, fail, graph_dir, load_graph
 
@@ -43,5 +44,5 @@ def report_command(
         fail(str(exc))
     with atomic_file(out) as tmp:
         tmp.write_text(page, encoding="utf-8")
-    console.print(f"Report written to [bold]{out}[/] ({len(page) // 1024} KiB); open it in a "
-                  "browser.", highlight=False)
+    console.print(f"Report written to [bold]{escape(str(out))}[/] ({len(page) // 1024} KiB); "
+                  "open it in a browser.", markup=True, highlight=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from celltx.cli.common import JsonOption, console, fail, print_json
 
@@ -29,7 +30,7 @@ def lookup_command(
     if as_json:
         print_json(result)
         return
-    console.print(f"[bold]{text}[/]")
+    console.print(f"[bold]{escape(text)}[/]", markup=True)
     if result["masked"]:
         console.print(f"  masked as not-a-therapy phrase: {result['masked']!r}")
     console.print(f"  platform cue: {result['platform'] or '-'}")

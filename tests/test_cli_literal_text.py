@@ -1,0 +1,74 @@
+"""Text from records and users is printed as it is written: the terminal output reads no rich
+markup (``[/]``, ``[bold]``) or emoji codes (``:smile:``) in titles, sponsors, reject reasons,
+paths and arguments. Before, ``[/]`` in any of them ended the command with a MarkupError
+traceback, and ``:smile:`` became an emoji."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RECORD = Path(__file__).parent / "fixtures" / "ctgov_v2" / "NCT03198052_latest.json"
+TITLE = "CAR-T [/] for :smile: [bold]mesothelin"
+SPONSOR = "Acme [/]Bio"
+
+
+def celltx(*args: str) -> subprocess.CompletedProcess:
+    """``python -m celltx ARGS`` on a terminal wide enough that tables do not wrap."""
+    return subprocess.run([sys.executable, "-m", "celltx", *args], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "COLUMNS": "400"})
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A graph in a folder named ``[b]g`` from a file named ``[b]x:smile:.json`` whose
+    title and sponsor hold markup, and a second file whose record is rejected for a status
+    that holds markup."""
+    folder = tmp_path_factory.mktemp("markup")
+    record = json.loads(RECORD.read_text(encoding="utf-8"))
+    protocol = record["protocolSection"]
+    protocol["identificationModule"]["briefTitle"] = TITLE
+    protocol["sponsorCollaboratorsModule"]["leadSponsor"]["name"] = SPONSOR
+    (folder / "[b]x:smile:.json").write_text(json.dumps(record), encoding="utf-8")
+    protocol["statusModule"]["overallStatus"] = "[/]BAD"
+    (folder / "[b]bad.json").write_text(json.dumps(record), encoding="utf-8")
+    out = folder / "[b]g"
+    proc = celltx("build", str(folder / "[b]x:smile:.json"), str(folder / "[b]bad.json"),
+                  "--keep-going", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert f"Graph saved in {out}" in proc.stdout
+    assert "unknown overall status '[/]BAD'" in proc.stderr
+    return out
+
+
+@pytest.mark.parametrize(("args", "shown"), [
+    (["trial", "NCT03198052"], [TITLE]),
+    (["rejects"], ["[b]bad.json", "'[/]BAD'"]),
+    (["stats"], ["[b]x:smile:.json"]),
+    (["query", "top_sponsors_for_platform"], [SPONSOR]),
+])
+def test_record_text_and_paths_are_printed_as_written(built: Path, args: list[str],
+                                                      shown: list[str]) -> None:
+    proc = celltx(*args, "--graph", str(built))
+    assert proc.returncode == 0, proc.stderr
+    for text in shown:
+        assert text in proc.stdout, proc.stdout
+
+
+def test_user_text_in_errors_and_lookups_is_printed_as_written(built: Path) -> None:
+    proc = celltx("query", "x[/]", "--graph", str(built))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "no stored query 'x[/]'" in proc.stderr
+    proc = celltx("query", "trials_in_condition", "-p", "condition=[/]:smile:", "--graph",
+                  str(built))
+    assert proc.returncode == 2 and "no condition '[/]:smile:'" in proc.stderr
+    proc = celltx("vocab", "lookup", "[/] :smile: CD19")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("[/] :smile: CD19\n") and "target CD19" in proc.stdout
+    assert "[alias]" in proc.stdout  # the rule's name in brackets, not read as a style
