@@ -62,10 +62,11 @@ def is_cache(name: str) -> bool:
     return name in CACHES or any(name.startswith((f"{c}.tmp-", f"{c}.old-")) for c in CACHED)
 
 
-def cache_file(directory: Path, name: str) -> Path:
-    """A name for a cache being made, of this process and thread alone: two processes that
-    make the same cache at once (with no lock to be had) never write into one file."""
-    return directory / f"{name}.tmp-{os.getpid()}-{threading.get_ident()}"
+def cache_file(directory: Path, name: str, kind: str = "tmp") -> Path:
+    """A name for a cache being made (``kind`` tmp) or let go (old), of this process and
+    thread alone: two processes that make the same cache at once (with no lock to be had)
+    never write into one file."""
+    return directory / f"{name}.{kind}-{os.getpid()}-{threading.get_ident()}"
 
 
 @contextmanager
@@ -86,7 +87,11 @@ def cache_lock(directory: Path, name: str) -> Iterator[None]:
         yield
         return
     with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks (NFS mounted nolock: ENOLCK)
+            yield
+            return
         yield  # (closing the file lets the lock go)
 
 

@@ -213,7 +213,9 @@ def export_path(graph_dir: Path, stamp: str | None = None) -> Path:
     """The graph dir's N-Triples export, written (or rewritten) when the graph changed
     (``stamp``: its :func:`_stamp` if the caller has it already).
 
-    A read-only graph dir gets its export in a temporary file instead.
+    Where the graph dir cannot keep it, the export is a temporary file instead (in the graph
+    dir if it could be written there, else in the system's), which the caller deletes once
+    read.
     """
     from celltx.graph import store as graph_store
     from celltx.graph.rdf_writer import ExportOptions, write_rdf
@@ -230,12 +232,17 @@ def export_path(graph_dir: Path, stamp: str | None = None) -> Path:
         tmp = graph_store.cache_file(graph_dir, CACHE_FILE)
         try:
             write_rdf(graph, tmp, "nt", options)
-            tmp.replace(path)
-            stamp_file.write_text(stamp)
-            return path
         except OSError:
             with contextlib.suppress(OSError):
                 tmp.unlink(missing_ok=True)
+        else:
+            try:
+                tmp.replace(path)
+            except OSError:  # written, but cannot take the export's place
+                return tmp
+            with contextlib.suppress(OSError):
+                stamp_file.write_text(stamp)
+            return path
     import tempfile
 
     fd, name = tempfile.mkstemp(suffix=".nt", prefix="celltx-")
@@ -251,39 +258,70 @@ def _made(path: Path, stamp_file: Path, stamp: str) -> bool:
     return False
 
 
-def _disk_store(graph_dir: Path, stamp: str) -> ox.Store | None:
-    """The graph dir's on-disk store opened read-only, made from the export first if it is
-    missing or stale; None where it cannot be (a read-only graph dir, a pyoxigraph without
-    RocksDB): the caller loads the export into memory instead."""
+def _made_store(graph_dir: Path, stamp: str) -> ox.Store | None:
+    """The graph dir's on-disk store opened read-only, if it was made from this graph."""
+    path = graph_dir / STORE_DIR
+    with contextlib.suppress(OSError):
+        if path.is_dir() and _made(path, graph_dir / STORE_STAMP, stamp):
+            return ox.Store.read_only(str(path))
+    return None
+
+
+def _removed(path: Path) -> None:
+    """``path`` gone, be it a folder (a store) or a file that stood in its place."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _disk_store(graph_dir: Path, stamp: str, export: Path) -> ox.Store | None:
+    """The graph dir's on-disk store made from ``export`` (the caller holds its lock) and
+    opened read-only; None where it cannot be made (a read-only graph dir, a pyoxigraph
+    without RocksDB)."""
     from celltx.graph import store as graph_store
 
     path, stamp_file = graph_dir / STORE_DIR, graph_dir / STORE_STAMP
-    with contextlib.suppress(OSError):
-        if path.is_dir() and _made(path, stamp_file, stamp):
-            return ox.Store.read_only(str(path))
+    tmp = graph_store.cache_file(graph_dir, STORE_DIR)
+    try:
+        _removed(tmp)
+        writer = ox.Store(str(tmp))
+        writer.bulk_load(path=export, format=ox.RdfFormat.N_TRIPLES)
+        writer.flush()
+        del writer  # closes the database
+        stamp_file.unlink(missing_ok=True)
+        if path.exists() or path.is_symlink():  # a stale store, or a file in its place
+            old = graph_store.cache_file(graph_dir, STORE_DIR, "old")
+            path.rename(old)
+            _removed(old)
+        tmp.rename(path)
+        stamp_file.write_text(stamp)
+        return ox.Store.read_only(str(path))
+    except OSError:
+        with contextlib.suppress(OSError):
+            _removed(tmp)
+        return None
+
+
+def _new_store(graph_dir: Path, stamp: str) -> ox.Store:
+    """A store of the graph dir made from its export: on disk in the graph dir (by one
+    process at a time, :func:`~celltx.graph.store.cache_lock`), or in memory where the graph
+    dir cannot hold it. An export that had to go to a temporary file is deleted after."""
+    from celltx.graph import store as graph_store
+
     export = export_path(graph_dir, stamp)
-    with graph_store.cache_lock(graph_dir, STORE_DIR):
-        with contextlib.suppress(OSError):  # made by another process, while this one waited
-            if path.is_dir() and _made(path, stamp_file, stamp):
-                return ox.Store.read_only(str(path))
-        tmp = graph_store.cache_file(graph_dir, STORE_DIR)
-        try:
-            shutil.rmtree(tmp, ignore_errors=True)
-            writer = ox.Store(str(tmp))
-            writer.bulk_load(path=export, format=ox.RdfFormat.N_TRIPLES)
-            writer.flush()
-            del writer  # closes the database
-            stamp_file.unlink(missing_ok=True)
-            if path.exists():  # a stale store, of an earlier graph
-                old = graph_dir / f"{STORE_DIR}.old-{os.getpid()}-{threading.get_ident()}"
-                path.rename(old)
-                shutil.rmtree(old, ignore_errors=True)
-            tmp.rename(path)
-            stamp_file.write_text(stamp)
-            return ox.Store.read_only(str(path))
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)
-            return None
+    try:
+        with graph_store.cache_lock(graph_dir, STORE_DIR):
+            store = _made_store(graph_dir, stamp)  # by another process, while this one waited
+            if store is None:
+                store = _disk_store(graph_dir, stamp, export)
+        if store is None:
+            store = ox.Store()
+            store.bulk_load(path=export, format=ox.RdfFormat.N_TRIPLES)
+        return store
+    finally:
+        if export != graph_dir / CACHE_FILE:
+            export.unlink(missing_ok=True)
 
 
 def store_for_dir(graph_dir: Path) -> ox.Store:
@@ -293,11 +331,9 @@ def store_for_dir(graph_dir: Path) -> ox.Store:
     key = (str(graph_dir.resolve()), stamp)
     with _lock:
         if key not in _dir_stores:
-            store = _disk_store(graph_dir, stamp)
+            store = _made_store(graph_dir, stamp)
             if store is None:
-                store = ox.Store()
-                store.bulk_load(path=export_path(graph_dir, stamp),
-                                format=ox.RdfFormat.N_TRIPLES)
+                store = _new_store(graph_dir, stamp)
             _dir_stores.clear()
             _dir_stores[key] = store
         return _dir_stores[key]

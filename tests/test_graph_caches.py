@@ -85,9 +85,67 @@ def test_an_export_that_cannot_be_kept_in_the_graph_dir_is_written_elsewhere(
     (new_graph_dir / CACHE_FILE).mkdir()  # a folder in its place: the export cannot go there
     path = export_path(new_graph_dir)
     try:
-        assert path.parent != new_graph_dir
+        assert path != new_graph_dir / CACHE_FILE
         triples = list(ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
         assert len(triples) > 100
-        assert [p.name for p in new_graph_dir.iterdir() if ".tmp-" in p.name] == []
     finally:
         path.unlink()
+    assert [p.name for p in new_graph_dir.iterdir() if ".tmp-" in p.name] == []
+
+
+def test_a_store_made_from_an_export_kept_elsewhere_writes_it_once_and_deletes_it(
+        new_graph_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the export cannot be kept in the graph dir, the store is made from one export
+    in a temporary file, deleted once read (here the graph dir takes the store but not the
+    export: a folder stands in its place). Before, the export was written twice (once for
+    the on-disk store, again for the in-memory one) and both files were left behind."""
+    import tempfile
+
+    from celltx.graph import rdf_writer
+    from celltx.queries.sparql_engine import CACHE_FILE, select_local, store_for_dir
+
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    written: list[Path] = []
+    real = rdf_writer.write_rdf
+
+    def counted(graph: object, path: Path, *args: object, **kwargs: object) -> object:
+        written.append(Path(path))
+        return real(graph, path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rdf_writer, "write_rdf", counted)
+    (new_graph_dir / CACHE_FILE).mkdir()  # a folder in its place: the export cannot go there
+    store = store_for_dir(new_graph_dir)
+    _, rows = select_local(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert rows[0][0] > 100
+    assert len(written) == 1
+    assert list(temporary.iterdir()) == []
+    assert [p.name for p in new_graph_dir.iterdir() if ".tmp-" in p.name] == []
+
+
+def test_a_file_where_the_store_belongs_is_replaced_and_leaves_nothing(
+        new_graph_dir: Path) -> None:
+    from celltx.queries.sparql_engine import STORE_DIR, store_for_dir
+
+    (new_graph_dir / STORE_DIR).write_text("not a store")
+    store_for_dir(new_graph_dir)
+    assert (new_graph_dir / STORE_DIR).is_dir()
+    left = [p.name for p in new_graph_dir.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
+    assert left == []
+
+
+def test_a_file_system_without_locks_makes_the_cache_unlocked(
+        new_graph_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``flock`` failing (ENOLCK, as on NFS mounted nolock) holds no lock, as where the lock
+    file cannot be made, instead of a traceback from every question."""
+    import errno
+    import fcntl
+
+    def no_locks(*_: object) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with store.cache_lock(new_graph_dir, "celltx.nt"):
+        entered = True
+    assert entered
