@@ -171,14 +171,14 @@ def check_values(query: str, values: dict[str, Any],
             if not isinstance(value, str) or not value.strip():
                 raise ParamError(f"{where}: {value!r} is not a name or id")
             out[key] = name = value.strip()
-            g = graph() if graph is not None else None
+            # The vocabulary first: it answers for most names without loading the graph.
+            g = None if _in_vocabulary(key, name) or graph is None else graph()
             if g is None:
                 continue
             label, fields = (("Condition", ("name", "synonyms")) if key == "condition"
                              else ("Target", ("symbol", "label", "synonyms")))
             known = _names(g, label, *fields)
-            if (name.casefold() not in {k.casefold() for k in known}
-                    and not _in_vocabulary(key, name)):
+            if name.casefold() not in {k.casefold() for k in known}:
                 raise ParamError(f"{where}: no {key} {value!r} in this graph or the vocabulary"
                                  f"{_near(name, known)}")
     return out

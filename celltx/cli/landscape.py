@@ -23,7 +23,9 @@ from celltx.cli.common import (
     graph_dir,
     load_graph,
     print_json,
+    read_graph_dir,
 )
+from celltx.graph import store
 
 if TYPE_CHECKING:
     from celltx.graph.falkordb_engine import EmbeddedEngine
@@ -60,7 +62,9 @@ def landscape_command(
     if unknown or not names:
         what = f"unknown engine {unknown[0]!r}" if unknown else f"--engines {engines!r} names none"
         fail(f"{what}; engines: {', '.join(ENGINES)}")
-    g = load_graph(directory)
+    read_graph_dir(store.graph_file, directory)  # no built graph: say so before any engine
+    # The engines read their caches beside the graph; only the Python engine needs it loaded.
+    g = load_graph(directory) if "python" in names else None
     with ExitStack() as stack:
         embedded = None
         if "embedded" in names:  # one engine for every question, not one started for each
@@ -74,7 +78,7 @@ def landscape_command(
         fail("the engines gave different answers (see above)")
 
 
-def _answer(name: str, params: dict[str, Any], shown: int, names: list[str], g: TrialGraph,
+def _answer(name: str, params: dict[str, Any], shown: int, names: list[str], g: TrialGraph | None,
             directory: Path, embedded: EmbeddedEngine | None, as_json: bool) -> dict[str, Any]:
     """Ask question ``name`` of every engine in ``names``; print the answer unless
     ``as_json``, and return it for the JSON report."""
@@ -84,7 +88,7 @@ def _answer(name: str, params: dict[str, Any], shown: int, names: list[str], g: 
 
     try:
         results = [run_query(name, params, engine=e, graph=g, graph_dir=directory,
-                             embedded=embedded if e == "embedded" else None) for e in names]
+                             embedded=embedded) for e in names]
     except (KeyError, ValueError) as exc:
         fail(str(exc))
     first = results[0]
