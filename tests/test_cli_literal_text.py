@@ -43,6 +43,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     assert f"Graph saved in {out}" in proc.stdout
+    assert "records read 2 = trials 1 + duplicates merged 0 + rejects 1" in proc.stdout
     assert "unknown overall status '[/]BAD'" in proc.stderr
     return out
 
@@ -72,3 +73,13 @@ def test_user_text_in_errors_and_lookups_is_printed_as_written(built: Path) -> N
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("[/] :smile: CD19\n") and "target CD19" in proc.stdout
     assert "[alias]" in proc.stdout  # the rule's name in brackets, not read as a style
+
+
+def test_our_own_styling_is_still_read_as_styling(tmp_path: Path) -> None:
+    """Lines that style a word of their own (the fetch's retry notes) print their words, not
+    the tags: the retry note printed '[yellow]retry 1/1 …[/]' once the consoles stopped
+    reading markup, until it asked for it."""
+    proc = celltx("fetch", str(tmp_path / "pages"), "--query-term", "CAR", "--retries", "1",
+                  "--base-url", "http://127.0.0.1:9/[x]")  # port 9 (discard): refused at once
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "retry 1/1" in proc.stderr and "[yellow]" not in proc.stderr

@@ -190,7 +190,7 @@ def _print_stats(stats: dict) -> None:  # type: ignore[type-arg]
         f"+ duplicates merged [bold]{stats['duplicates_merged']}[/] "
         f"+ rejects [bold]{stats['rejects']}[/]"
         f" + out of scope [bold]{stats.get('out_of_scope', 0)}[/]; cell-therapy trials "
-        f"[bold]{stats['cell_therapy_trials']}[/]"
+        f"[bold]{stats['cell_therapy_trials']}[/]", markup=True,
     )
     if stats.get("registries"):
         several = stats.get("trials_in_several_registries") or 0

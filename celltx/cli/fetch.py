@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from celltx.cli.common import JsonOption, console, err_console, fail, print_json
 
@@ -96,7 +97,8 @@ def fetch_command(
                      fields=tuple(f.strip() for f in (fields or "").split(",") if f.strip()))
     client = HttpClient(rate=rate, timeout=timeout, retries=retries,
                         log=None if as_json else lambda m: err_console.print(
-                            f"[yellow]{m}[/]", highlight=False, soft_wrap=True))
+                            f"[yellow]{escape(m)}[/]", markup=True, highlight=False,
+                            soft_wrap=True))
 
     def progress(s: FetchSummary) -> None:
         if not as_json:
