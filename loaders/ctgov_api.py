@@ -111,6 +111,26 @@ def check_since(value: str) -> str:
         raise ValueError(f"--since must be a date like 2024-03-01, not {value!r}") from None
 
 
+def check_base_url(value: str) -> str:
+    """Validate an API endpoint: an http(s) URL with a host (and a port that exists).
+
+    >>> check_base_url("http://127.0.0.1:8080/api/v2/studies")
+    'http://127.0.0.1:8080/api/v2/studies'
+    """
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        problem: str | None = str(exc)
+    else:
+        problem = (None if parts.scheme in ("http", "https") and parts.hostname
+                   else "not an http(s) URL with a host")
+    if problem:
+        raise ValueError(f"--base-url must be an http(s) URL like {DEFAULT_BASE_URL}, not "
+                         f"{value!r} ({problem})")
+    return value
+
+
 # ---- HTTP with rate limiting and retries -----------------------------------------------------
 
 
@@ -374,7 +394,7 @@ def fetch(
     query while a run is unfinished fails unless ``restart`` (which discards that run).
     """
     client = client or HttpClient()
-    base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+    base_url = check_base_url(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = load_state(out_dir)
     resumed = False

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from celltx.graph.trial_graph import describe_trial
 from celltx.loaders.ctgov_api import (
+    DEFAULT_BASE_URL,
     STATE_FILE,
     ApiQuery,
     FetchError,
@@ -431,3 +432,28 @@ def test_cli_needs_a_query(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["fetch", str(tmp_path)])
     assert res.exit_code == 1
     assert "--query-intr" in res.output
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("notaurl", "not an http(s) URL with a host"),
+    ("ftp://example.org/api", "not an http(s) URL with a host"),
+    ("http://[::1", "Invalid IPv6 URL"),
+    ("http://127.0.0.1:99999/api", "Port out of range"),
+])
+def test_cli_refuses_a_base_url_that_is_no_endpoint(tmp_path: Path, url: str, why: str) -> None:
+    """A bad --base-url (or $CELLTX_BASE_URL) is one line before anything is fetched or
+    written; it was a ValueError traceback from urllib (or retries of a port that cannot be)."""
+    out = tmp_path / "pages"
+    res = CliRunner().invoke(app, ["fetch", str(out), "--query-term", "CAR",
+                                   "--base-url", url])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert f"--base-url must be an http(s) URL like {DEFAULT_BASE_URL}, not {url!r}" in (
+        res.output) and why in res.output
+    assert not out.exists()
+
+
+def test_cli_refuses_an_endless_timeout(tmp_path: Path) -> None:
+    """``--timeout inf`` ended in an OverflowError traceback from the socket."""
+    res = CliRunner().invoke(app, ["fetch", str(tmp_path / "p"), "--query-term", "CAR",
+                                   "--timeout", "inf"])
+    assert res.exit_code == 2 and "--timeout" in res.output

@@ -49,7 +49,7 @@ def fetch_command(
         show_default=False)] = None,
     rate: Annotated[float, typer.Option(
         "--rate", min=0.0, help="At most this many requests per second (0: no limit).")] = 3.0,
-    timeout: Annotated[float, typer.Option("--timeout", min=0.1,
+    timeout: Annotated[float, typer.Option("--timeout", min=0.1, max=3600.0,
                                            help="Seconds to wait for a response.")] = 30.0,
     retries: Annotated[int, typer.Option(
         "--retries", min=0, help="Retries of a failed request (429, 5xx, timeouts, truncated "
@@ -70,6 +70,7 @@ def fetch_command(
         ApiQuery,
         FetchError,
         HttpClient,
+        check_base_url,
         check_since,
         fetch,
         last_complete_start,
@@ -90,6 +91,11 @@ def fetch_command(
     elif since is not None:
         try:
             since = check_since(since)
+        except ValueError as exc:
+            fail(str(exc))
+    if base_url is not None:
+        try:
+            check_base_url(base_url)
         except ValueError as exc:
             fail(str(exc))
     query = ApiQuery(intr=query_intr, cond=query_cond, term=query_term, since=since,
