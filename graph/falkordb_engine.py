@@ -493,7 +493,7 @@ def _stamp(graph_dir: Path) -> str:
 def cached_dump(graph_dir: Path) -> Path | None:
     """The graph dir's engine dump if it was made from its current ``graph.json.gz``."""
     dump, stamp = graph_dir / DUMP_FILE, graph_dir / DUMP_STAMP
-    if not (dump.exists() and stamp.exists()):
+    if not (dump.is_file() and stamp.exists()):
         return None
     with contextlib.suppress(OSError):
         if stamp.read_text() == _stamp(graph_dir):
@@ -521,6 +521,9 @@ def open_graph_dir(graph_dir: Path, *, use_cache: bool = True) -> EmbeddedEngine
             return engine
         engine = _loaded(store.load(graph_dir))
         with contextlib.suppress(OSError):
+            (graph_dir / DUMP_STAMP).unlink(missing_ok=True)
+            if not (graph_dir / DUMP_FILE).is_file():  # a folder, say, in the dump's place
+                store.remove_cache(graph_dir / DUMP_FILE)
             engine.save_dump(graph_dir / DUMP_FILE)
             (graph_dir / DUMP_STAMP).write_text(_stamp(graph_dir))
         return engine
@@ -528,11 +531,14 @@ def open_graph_dir(graph_dir: Path, *, use_cache: bool = True) -> EmbeddedEngine
 
 def _restored(graph_dir: Path) -> EmbeddedEngine | None:
     """A started engine restored from the graph dir's cached dump; None when there is none
-    of this graph, or it holds no graph."""
+    of this graph, or it holds no graph, or the server cannot read it (a damaged dump)."""
     dump = cached_dump(graph_dir)
     if dump is None:
         return None
-    engine = EmbeddedEngine(dump=dump).start()
+    try:
+        engine = EmbeddedEngine(dump=dump).start()
+    except EngineError:
+        return None
     if DEFAULT_GRAPH in engine.graphs():
         return engine
     engine.stop()

@@ -69,6 +69,17 @@ def cache_file(directory: Path, name: str, kind: str = "tmp") -> Path:
     return directory / f"{name}.{kind}-{os.getpid()}-{threading.get_ident()}"
 
 
+def remove_cache(path: Path) -> None:
+    """Cache ``path`` gone, be it a folder (the RDF store) or a file (the export, the dump),
+    or whatever stood in its place."""
+    if path.is_dir() and not path.is_symlink():
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 @contextmanager
 def cache_lock(directory: Path, name: str) -> Iterator[None]:
     """Held while a process makes cache ``name`` of a graph directory, so that processes that

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
@@ -259,20 +258,13 @@ def _made(path: Path, stamp_file: Path, stamp: str) -> bool:
 
 
 def _made_store(graph_dir: Path, stamp: str) -> ox.Store | None:
-    """The graph dir's on-disk store opened read-only, if it was made from this graph."""
+    """The graph dir's on-disk store opened read-only, if it was made from this graph and
+    opens (a damaged one, RocksDB's "Corruption", is made again)."""
     path = graph_dir / STORE_DIR
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, RuntimeError):
         if path.is_dir() and _made(path, graph_dir / STORE_STAMP, stamp):
             return ox.Store.read_only(str(path))
     return None
-
-
-def _removed(path: Path) -> None:
-    """``path`` gone, be it a folder (a store) or a file that stood in its place."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
 
 
 def _disk_store(graph_dir: Path, stamp: str, export: Path) -> ox.Store | None:
@@ -284,7 +276,7 @@ def _disk_store(graph_dir: Path, stamp: str, export: Path) -> ox.Store | None:
     path, stamp_file = graph_dir / STORE_DIR, graph_dir / STORE_STAMP
     tmp = graph_store.cache_file(graph_dir, STORE_DIR)
     try:
-        _removed(tmp)
+        graph_store.remove_cache(tmp)
         writer = ox.Store(str(tmp))
         writer.bulk_load(path=export, format=ox.RdfFormat.N_TRIPLES)
         writer.flush()
@@ -293,13 +285,13 @@ def _disk_store(graph_dir: Path, stamp: str, export: Path) -> ox.Store | None:
         if path.exists() or path.is_symlink():  # a stale store, or a file in its place
             old = graph_store.cache_file(graph_dir, STORE_DIR, "old")
             path.rename(old)
-            _removed(old)
+            graph_store.remove_cache(old)
         tmp.rename(path)
         stamp_file.write_text(stamp)
         return ox.Store.read_only(str(path))
     except OSError:
         with contextlib.suppress(OSError):
-            _removed(tmp)
+            graph_store.remove_cache(tmp)
         return None
 
 
@@ -309,19 +301,25 @@ def _new_store(graph_dir: Path, stamp: str) -> ox.Store:
     dir cannot hold it. An export that had to go to a temporary file is deleted after."""
     from celltx.graph import store as graph_store
 
-    export = export_path(graph_dir, stamp)
-    try:
-        with graph_store.cache_lock(graph_dir, STORE_DIR):
-            store = _made_store(graph_dir, stamp)  # by another process, while this one waited
+    for attempt in (1, 2):
+        export = export_path(graph_dir, stamp)
+        try:
+            with graph_store.cache_lock(graph_dir, STORE_DIR):
+                store = _made_store(graph_dir, stamp)  # by another process, while this waited
+                if store is None:
+                    store = _disk_store(graph_dir, stamp, export)
             if store is None:
-                store = _disk_store(graph_dir, stamp, export)
-        if store is None:
-            store = ox.Store()
-            store.bulk_load(path=export, format=ox.RdfFormat.N_TRIPLES)
-        return store
-    finally:
-        if export != graph_dir / CACHE_FILE:
-            export.unlink(missing_ok=True)
+                store = ox.Store()
+                store.bulk_load(path=export, format=ox.RdfFormat.N_TRIPLES)
+            return store
+        except SyntaxError:  # a damaged export kept in the graph dir: made again, once
+            if attempt == 2 or export != graph_dir / CACHE_FILE:
+                raise
+            (graph_dir / CACHE_STAMP).unlink(missing_ok=True)
+        finally:
+            if export != graph_dir / CACHE_FILE:
+                export.unlink(missing_ok=True)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def store_for_dir(graph_dir: Path) -> ox.Store:

@@ -149,3 +149,37 @@ def test_a_file_system_without_locks_makes_the_cache_unlocked(
     with store.cache_lock(new_graph_dir, "celltx.nt"):
         entered = True
     assert entered
+
+
+def _folder(path: Path) -> None:
+    store.remove_cache(path)
+    path.mkdir()
+
+
+def _garbage(path: Path) -> None:
+    store.remove_cache(path)
+    path.write_bytes(b"garbage\n")
+
+
+@pytest.mark.parametrize(("engine", "cache", "damage"), [
+    ("embedded", "falkordb.rdb", _folder),
+    ("embedded", "falkordb.rdb", _garbage),
+    ("sparql", "celltx.nt", _garbage),
+    ("sparql", "celltx.oxigraph", _garbage),
+    ("sparql", "celltx.oxigraph", lambda p: (_folder(p), (p / "CURRENT").write_text("x"))),
+])
+def test_a_damaged_cache_with_a_current_stamp_is_made_again(
+        new_graph_dir: Path, engine: str, cache: str, damage: object) -> None:
+    """A cache whose stamp says it is of this graph but that cannot be read (a folder in the
+    dump's place, a garbled dump, export or store) is made again, and the question answered.
+    Before: IsADirectoryError and SyntaxError tracebacks, or a one-line error on every
+    question ("Corruption: CURRENT file corrupted", "server exited at start-up")."""
+    expected = _answer(_ask(new_graph_dir, "python"))
+    assert _answer(_ask(new_graph_dir, engine)) == expected  # the caches made
+    if cache == "celltx.nt":  # the store is made from the export: only a new store reads it
+        store.remove_cache(new_graph_dir / "celltx.oxigraph")
+    damage(new_graph_dir / cache)  # type: ignore[operator]
+    assert _answer(_ask(new_graph_dir, engine)) == expected
+    if cache == "falkordb.rdb":
+        assert (new_graph_dir / cache).is_file()
+    assert _answer(_ask(new_graph_dir, engine)) == expected  # and it is kept, made anew
