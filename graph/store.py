@@ -10,7 +10,7 @@ import gzip
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -194,21 +194,65 @@ def load(directory: Path) -> TrialGraph:
     return TrialGraph(g)
 
 
-def _load_json(directory: Path, name: str) -> Any:
+STATS_SHAPE: dict[str, type] = {"records_read": int, "trials": int, "duplicates_merged": int,
+                                "rejects": int, "cell_therapy_trials": int, "sources": list,
+                                "nodes": dict, "edges": dict}
+"""What ``celltx stats`` reads of ``stats.json`` (``celltx build`` writes more)."""
+SOURCE_SHAPE: dict[str, type] = {"path": str, "records": int, "rejects": int}
+MERGE_SHAPE: dict[str, type] = {"nct_id": str, "sources": list, "evidence": list}
+REJECT_SHAPE: dict[str, type] = {"path": str, "reason": str}
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "true or false",
+             type(None): "null", int: "a number", float: "a number"}
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _shaped(value: Any, shape: dict[str, type], what: str, *, complete: bool = True) -> Any:
+    """``value`` if it is an object holding a value of each type of ``shape`` (those it has,
+    unless ``complete``); else ValueError saying what is wrong (a graph file edited by hand,
+    or written by something else)."""
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is {_json_kind(value)}, not an object")
+    wrong = [key for key, kind in shape.items() if (complete or key in value) and (
+        not isinstance(value.get(key), kind) or (kind is int and isinstance(value[key], bool)))]
+    if wrong:
+        raise ValueError(f"{what} has no {', '.join(wrong)} of the right kind")
+    return value
+
+
+def _listed(value: Any, shape: dict[str, type], what: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError(f"{what} is {_json_kind(value)}, not an array")
+    return [_shaped(item, shape, f"{what} item {i + 1}") for i, item in enumerate(value)]
+
+
+def _load_json(directory: Path, name: str, check: Callable[[Any], Any]) -> Any:
     path = _require(directory, name)
     with _reading(path):
-        return json.loads(path.read_text(encoding="utf-8"))
+        return check(json.loads(path.read_text(encoding="utf-8")))
 
 
-def load_stats(directory: Path) -> dict[str, Any]:
-    return _load_json(directory, STATS_FILE)
+def load_stats(directory: Path, *, complete: bool = False) -> dict[str, Any]:
+    """``stats.json``; what it holds of :data:`STATS_SHAPE` is checked (all of it if
+    ``complete``, as ``celltx stats`` prints it all)."""
+    def check(value: Any) -> dict[str, Any]:
+        _shaped(value, STATS_SHAPE, "the file", complete=complete)
+        if "sources" in value:
+            _listed(value["sources"], SOURCE_SHAPE, "sources")
+        return value  # type: ignore[no-any-return]
+
+    return _load_json(directory, STATS_FILE, check)  # type: ignore[no-any-return]
 
 
 def load_rejects(directory: Path) -> list[dict[str, Any]]:
     path = _require(directory, REJECTS_FILE)
     with _reading(path), open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        return [_shaped(json.loads(line), REJECT_SHAPE, f"line {n}")
+                for n, line in enumerate(fh, start=1) if line.strip()]
 
 
 def load_merges(directory: Path) -> list[dict[str, Any]]:
-    return _load_json(directory, MERGES_FILE)
+    return _load_json(directory, MERGES_FILE,  # type: ignore[no-any-return]
+                      lambda value: _listed(value, MERGE_SHAPE, "the file"))

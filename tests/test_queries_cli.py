@@ -135,6 +135,37 @@ def test_damaged_graph_files_are_named_without_a_traceback(mini_dir: Path,
         assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+@pytest.mark.parametrize(("command", "name", "text", "why"), [
+    ("stats", store.STATS_FILE, '{"foo": 1}', "has no records_read, trials"),
+    ("stats", store.STATS_FILE, "[]", "the file is an array, not an object"),
+    ("stats", store.STATS_FILE, '{"records_read": 1, "trials": 1, "duplicates_merged": 0, '
+     '"rejects": 0, "cell_therapy_trials": 1, "nodes": {}, "edges": {}, "sources": [1]}',
+     "sources item 1 is a number, not an object"),
+    ("merges", store.MERGES_FILE, "null", "the file is null, not an array"),
+    ("merges", store.MERGES_FILE, '{"a": 1}', "the file is an object, not an array"),
+    ("merges", store.MERGES_FILE, '[{"nct_id": "NCT01234567"}]', "has no sources, evidence"),
+    ("rejects", store.REJECTS_FILE, "[1, 2]\n", "line 1 is an array, not an object"),
+    ("rejects", store.REJECTS_FILE, '{"path": "x", "reason": "y", "format": "zz"}\n',
+     "validation errors for Reject"),
+])
+def test_graph_files_of_the_wrong_shape_are_named_without_a_traceback(
+        mini_dir: Path, tmp_path: Path, command: str, name: str, text: str, why: str) -> None:
+    """A graph file that parses but does not hold what ``celltx build`` writes was a KeyError
+    or TypeError traceback (``stats`` on ``{"foo": 1}``, ``merges`` on ``null``) or a pydantic
+    ValidationError (``rejects``); it is one line naming the file and what is wrong."""
+    import shutil
+
+    damaged = tmp_path / "damaged"
+    shutil.copytree(mini_dir, damaged)
+    (damaged / store.REJECTS_FILE).write_text("", encoding="utf-8")
+    (damaged / name).write_text(text, encoding="utf-8")
+    result = runner.invoke(app, [command, "-g", str(damaged)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{damaged / name} cannot be read" in result.output and why in result.output
+    assert "celltx build" in result.output
+
+
 @pytest.mark.parametrize("engine", ["python", "sparql"])
 def test_missing_graph_is_a_clear_error_on_every_local_engine(tmp_path: Path,
                                                               engine: str) -> None:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -221,7 +222,7 @@ def _print_stats(stats: dict) -> None:  # type: ignore[type-arg]
 
 def stats_command(graph: GraphOption = None, as_json: JsonOption = False) -> None:
     """Counts: records read, trials, rejects, merges, nodes and relationships per type."""
-    stats = read_graph_dir(store.load_stats, graph)
+    stats = read_graph_dir(partial(store.load_stats, complete=True), graph)
     if as_json:
         print_json(stats)
     else:
@@ -281,8 +282,14 @@ def rejects_command(graph: GraphOption = None, as_json: JsonOption = False) -> N
         return
     from celltx.models import Reject
 
-    for r in rejects:
-        console.print(Reject.model_validate(r).message(), highlight=False, soft_wrap=True)
+    try:
+        lines = [Reject.model_validate(r).message() for r in rejects]
+    except ValueError as exc:  # pydantic's ValidationError: a line edited or written elsewhere
+        why = " ".join(line.strip() for line in str(exc).splitlines()[:3])
+        fail(f"{graph_dir(graph) / store.REJECTS_FILE} cannot be read ({why}); rebuild the "
+             "graph with `celltx build`")
+    for line in lines:
+        console.print(line, highlight=False, soft_wrap=True)
     console.print(f"{len(rejects)} rejects")
 
 
