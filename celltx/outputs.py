@@ -72,10 +72,15 @@ def check_dir(path: Path) -> None:
         raise OutputPathError(f"{path}: no permission to write in this folder")
 
 
-def check_file(path: Path) -> None:
+def check_file(path: Path, *, outside: Path | None = None) -> None:
     """A file a command will create or replace: not a folder or a device, in an existing,
-    writable folder (a missing folder is a typo more often than a wish: it is not created)."""
+    writable folder (a missing folder is a typo more often than a wish: it is not created),
+    and not in folder ``outside`` (the graph the command reads, whose files it must not
+    replace)."""
     _check_names(path)
+    if outside is not None and outside.resolve() in path.resolve().parents:
+        raise OutputPathError(f"{path} is inside the graph folder {outside}, whose files it "
+                              "could replace; write it elsewhere")
     if path.is_dir():
         raise OutputPathError(f"{path} is a folder; give a file name for the output")
     if path.exists() and not path.is_file():

@@ -76,6 +76,19 @@ def test_export_report_and_guide_paths(built: Path, tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "new").iterdir() if p.name.startswith(".")]
 
 
+def test_a_file_written_from_a_graph_never_goes_into_its_folder(built: Path) -> None:
+    """``celltx report G/stats.json`` replaced the graph's own stats (and ``export rdf
+    G/graph.json.gz`` its graph file): a file output inside the graph folder read is refused,
+    and the graph is left as it was."""
+    before = {p.name: p.read_bytes() for p in built.iterdir() if p.is_file()}
+    for args in (["report", str(built / "stats.json")],
+                 ["export", "rdf", str(built / "graph.json.gz")],
+                 ["export", "neo4j-guide", str(built / "guide.html")]):
+        one_line_failure(celltx(*args, "--graph", str(built)), "inside the graph folder",
+                         str(built))
+    assert {p.name: p.read_bytes() for p in built.iterdir() if p.is_file()} == before
+
+
 def test_a_build_that_finds_nothing_keeps_the_old_graph(built: Path, tmp_path: Path) -> None:
     before = (built / store.GRAPH_FILE).read_bytes()
     junk = tmp_path / "junk.txt"

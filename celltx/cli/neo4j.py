@@ -21,6 +21,7 @@ from celltx.cli.common import (
     console,
     err_console,
     fail,
+    graph_dir,
     load_graph,
     print_json,
 )
@@ -170,7 +171,7 @@ def export_neo4j_guide(
     from celltx.outputs import OutputPathError, atomic_file, check_file
 
     try:
-        check_file(out)
+        check_file(out, outside=graph_dir(graph))
     except OutputPathError as exc:
         fail(str(exc))
     g = load_graph(graph)

@@ -61,11 +61,11 @@ def export_rdf_command(
     from celltx.graph.rdf_writer import ExportOptions, RdfExportError, write_rdf
     from celltx.outputs import OutputPathError, atomic_file, check_file
 
+    directory = graph_dir(graph)
     try:
-        check_file(out)
+        check_file(out, outside=directory)
     except OutputPathError as exc:
         fail(str(exc))
-    directory = graph_dir(graph)
     tg = load_graph(directory)
     stats = read_graph_dir(store.load_stats, directory)
     name = fmt.value if fmt else _format_from_name(out)

@@ -31,11 +31,11 @@ def report_command(
     from celltx.outputs import OutputPathError, atomic_file, check_file
     from celltx.report import render_report
 
+    directory = graph_dir(graph)
     try:
-        check_file(out)
+        check_file(out, outside=directory)
     except OutputPathError as exc:
         fail(str(exc))
-    directory = graph_dir(graph)
     g = load_graph(directory)
     try:
         page = render_report(g, conditions=condition or None, title=title,
