@@ -28,11 +28,17 @@ _RECORDS: Sequence[TrialRecord] = ()
 _ANNOTATE: Callable[[TrialRecord], Any] | None = None
 
 
+MAX_WORKERS = 32
+"""The most worker processes ``$CELLTX_WORKERS`` may ask for (``CELLTX_WORKERS=100000``
+forked until the machine ran out of processes)."""
+
+
 def workers() -> int:
-    """Worker processes to use: ``$CELLTX_WORKERS``, else the usable cores (at most 4)."""
+    """Worker processes to use: ``$CELLTX_WORKERS`` (1 to :data:`MAX_WORKERS`; more is
+    taken as the most), else the usable cores (at most 4)."""
     env = os.environ.get("CELLTX_WORKERS", "").strip()
     if env.isdigit() and int(env) >= 1:
-        return int(env)
+        return min(int(env), MAX_WORKERS)
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                       else os.cpu_count() or 1))
 

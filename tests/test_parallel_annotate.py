@@ -43,6 +43,8 @@ def test_worker_count_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert parallel_annotate.workers() == 3
     monkeypatch.setenv("CELLTX_WORKERS", "zero")
     assert 1 <= parallel_annotate.workers() <= 4
+    monkeypatch.setenv("CELLTX_WORKERS", "100000")  # forked until no process was left
+    assert parallel_annotate.workers() == parallel_annotate.MAX_WORKERS == 32
 
 
 def _patterns() -> list[Any]:
