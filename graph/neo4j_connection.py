@@ -26,6 +26,12 @@ def open_driver(uri: str, auth: tuple[str, str] | None) -> Any:
     if scheme not in BOLT_SCHEMES:
         raise ServerError(f"{uri}: not a Bolt URI; use bolt://HOST:7687 or neo4j://HOST:7687 "
                           f"(schemes: {', '.join(BOLT_SCHEMES)})")
+    from urllib.parse import urlsplit
+
+    try:
+        urlsplit(uri).port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:  # the driver took port 99999 as 34463 (modulo 65536)
+        raise ServerError(f"{uri}: not a Bolt URI ({exc})") from None
     import logging  # here, not at import: `celltx query` imports ServerError on every engine
     import warnings
 

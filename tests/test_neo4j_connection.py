@@ -3,6 +3,7 @@ class 10)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -50,3 +51,24 @@ def test_open_driver_raises_server_error() -> None:
         open_driver(f"bolt://127.0.0.1:{_closed_port()}", None)
     with pytest.raises(ServerError, match="not a Bolt URI"):
         open_driver("localhost:7687", None)
+    with pytest.raises(ServerError, match="Port out of range"):  # was taken as port 34463
+        open_driver("bolt://127.0.0.1:99999", None)
+
+
+def test_push_without_a_password_or_a_terminal_fails_at_once(graph_dir: Path) -> None:
+    """With a user, no $NEO4J_PASSWORD and stdin not a terminal (a script, a pipe held open),
+    push waited for ever at a password prompt; it fails in one line saying what to set."""
+    env = {k: v for k, v in os.environ.items() if k != "NEO4J_PASSWORD"}
+    with subprocess.Popen([sys.executable, "-m", "celltx", "push", "--uri",
+                           f"bolt://127.0.0.1:{_closed_port()}", "-u", "neo4j", "--graph",
+                           str(graph_dir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=env) as proc:
+        try:
+            proc.wait(timeout=30)  # stdin held open, as a pipe from a process still running
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+    assert proc.returncode == 1 and "Traceback" not in err
+    assert "set $NEO4J_PASSWORD" in err

@@ -87,3 +87,9 @@ def test_cli_validate_reports_a_file_that_does_not_parse(tmp_path: Path) -> None
     result = CliRunner().invoke(app, ["validate", "--file", str(path)])
     assert result.exit_code == 1
     assert "broken.ttl" in result.output
+
+
+def test_validate_refuses_a_negative_limit() -> None:
+    """``validate --limit -1`` listed every violation but the last."""
+    result = CliRunner().invoke(app, ["validate", "--limit", "-1"])
+    assert result.exit_code == 2 and "--limit" in result.output

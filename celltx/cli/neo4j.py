@@ -8,6 +8,7 @@ never from a file of the repository.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -82,6 +83,9 @@ def push_command(
     g = load_graph(graph)
     password = os.environ.get("NEO4J_PASSWORD")
     if user and password is None:
+        if not sys.stdin.isatty():  # a script or a pipe: a prompt would wait, or read a line
+            fail(f"no password for {user} at {uri}: set $NEO4J_PASSWORD (a prompt asks for "
+                 "it only in a terminal)")
         password = typer.prompt(f"Password for {user} at {uri}", hide_input=True)
     auth = (user, password or "") if user else None
     try:

@@ -101,7 +101,7 @@ def validate_command(
         "--file", help="Validate this RDF export instead of exporting the graph first.",
         show_default=False)] = None,
     graph: GraphOption = None,
-    limit: Annotated[int, typer.Option("--limit", help="Violations to list.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Violations to list.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
     """Check the RDF export: it parses with rdflib and pyoxigraph and conforms to the shapes.
