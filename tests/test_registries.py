@@ -344,7 +344,10 @@ def test_registry_parameter_agrees_on_all_three_engines() -> None:
                 selective += bool(answers["python"]) and answers["python"] != everything
         assert selective >= len(sliced), selective
     with pytest.raises(ParamError, match="did you mean 'ChiCTR'"):
-        run_query("trials_per_platform", {"registry": "chictr"}, engine="python", graph=graph)
+        run_query("trials_per_platform", {"registry": "ChiCRT"}, engine="python", graph=graph)
+    spelt = run_query("trials_per_platform", {"registry": "chictr"}, engine="python", graph=graph)
+    assert spelt.params["registry"] == "ChiCTR" and spelt.rows == run_query(
+        "trials_per_platform", {"registry": "ChiCTR"}, engine="python", graph=graph).rows
 
 
 def test_rdf_of_other_registries_conforms_to_the_shapes(tmp_path: Path) -> None:
