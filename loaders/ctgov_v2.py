@@ -7,9 +7,13 @@ import codecs
 import io
 import json
 import os
+import re
 import sys
+from array import array
 from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
+from functools import partial
+from itertools import accumulate
 from typing import Any, BinaryIO
 
 import ijson
@@ -17,7 +21,13 @@ import orjson
 from celltx.loaders.ctgov_v2_shape import shape_error
 from celltx.loaders.records import RecordError, build_record, parse_field, reject
 from celltx.loaders.sources import SNIFF_BYTES, SourceFile, open_utf8, read_head
-from celltx.loaders.values import parse_age, parse_date
+from celltx.loaders.values import (
+    bounded_number,
+    parse_age,
+    parse_date,
+    shown,
+    whole_number,
+)
 
 from celltx.models import (
     STUDY_TYPE_WORD,
@@ -58,6 +68,75 @@ class LongNumberError(Exception):
     """A number too long for the C parser is coming (it crashes the process on one)."""
 
 
+class NestingTooDeepError(Exception):
+    """Arrays and objects nested more than ``MAX_DEPTH`` levels deep."""
+
+
+MAX_DEPTH = 64
+"""How deep arrays and objects may nest in a streamed file (``STUDY_DEPTH`` in a real one).
+ijson keeps the path to every open level as a string (``item.item.…``), so its memory grows
+with the square of the depth: a file of 100,000 ``[`` took 24 GB. A deeper record is a reject
+and reading that file stops there. (A small file read whole is parsed by orjson, which refuses
+more than 1,024 levels: such a file is then streamed, and refused here.)"""
+STUDY_DEPTH = 12
+"""The deepest a ClinicalTrials.gov study nests (its results included)."""
+
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_STEPS = bytes(1 if b in b"[{" else 255 if b in b"]}" else 0 for b in range(256))
+"""A translation table: an opening bracket to 1, a closing one to -1 (as a signed byte)."""
+
+
+class _Nesting:
+    """The nesting depth of JSON read chunk by chunk, outside strings, followed at C speed (by
+    ``re``, ``bytes.translate`` and ``itertools.accumulate``: about a third of what the C
+    parser spends on the same bytes); byte by byte only within a chunk that passes the limit,
+    to find where."""
+
+    def __init__(self, limit: int = MAX_DEPTH) -> None:
+        self.limit = limit
+        self.depth = 0
+        self.in_string = False
+        self.escaped = False
+        """The previous chunk ended with the backslash of an escape."""
+
+    def feed(self, chunk: bytes) -> int | None:
+        """Follow ``chunk``: None while the depth stays within the limit, else the length of
+        the part of the chunk before the bracket that passes it."""
+        start = (self.depth, self.in_string, self.escaped)
+        data = chunk[1:] if self.escaped else chunk
+        self.escaped = False
+        if b"\\" in data:
+            data = _ESCAPE.sub(b"", data)  # (a quote left is a string's start or end)
+            self.escaped = data.endswith(b"\\")
+        parts = data.translate(None, _NOT_STRUCTURE).split(b'"')
+        outside = b"".join(parts[1::2] if self.in_string else parts[0::2])
+        self.in_string ^= len(parts) % 2 == 0
+        steps = array("b", outside.translate(_STEPS))
+        if (self.depth + len(steps) > self.limit
+                and max(accumulate(steps, initial=self.depth)) > self.limit):
+            return self._passed_at(chunk, *start)
+        self.depth += sum(steps)
+        return None
+
+    def _passed_at(self, chunk: bytes, depth: int, in_string: bool, escaped: bool) -> int:
+        """Where in ``chunk``, read from that state, the depth passes the limit."""
+        for at, byte in enumerate(chunk):
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = not in_string
+            elif not in_string and byte in b"[{":
+                depth += 1
+                if depth > self.limit:
+                    return at
+            elif not in_string and byte in b"]}":
+                depth -= 1
+        return len(chunk)  # (not reached: the fast path saw the limit passed)
+
+
 _DIGITS_AS_ONES = bytes(0x31 if 0x30 <= b <= 0x39 else 0x30 for b in range(256))
 """A translation table: each ASCII digit to ``1``, any other byte to ``0``."""
 
@@ -78,7 +157,10 @@ one inside an API page, kills the process with a segmentation fault (``_has_digi
 class _Budget:
     """A byte stream that raises :class:`RecordTooLargeError` once more than ``limit`` bytes
     are read since the last :meth:`spent` (called as each record ends), and, for the C parser,
-    :class:`LongNumberError` before handing it a run of thousands of digits."""
+    :class:`LongNumberError` before handing it a run of thousands of digits. Arrays and objects
+    nested more than ``MAX_DEPTH`` deep are never handed to the parser: it is given the bytes
+    before the bracket that nests too deep (so that it yields the records before it), and the
+    next read raises :class:`NestingTooDeepError`."""
 
     def __init__(self, raw: BinaryIO, limit: int, guard_numbers: bool) -> None:
         self._raw = raw
@@ -86,8 +168,12 @@ class _Budget:
         self._used = 0
         self._guard = guard_numbers
         self._tail = b""
+        self._nesting = _Nesting()
+        self._too_deep = False
 
     def read(self, size: int = -1) -> bytes:
+        if self._too_deep:
+            raise NestingTooDeepError
         chunk = self._raw.read(size if size is not None and size >= 0 else 1 << 16)
         self._used += len(chunk)
         if self._used > self.limit:
@@ -97,6 +183,12 @@ class _Budget:
             if _has_digit_run(window, _LONG_NUMBER):
                 raise LongNumberError
             self._tail = window[-4000:]
+        cut = self._nesting.feed(chunk)
+        if cut is not None:
+            self._too_deep = True
+            if not cut:
+                raise NestingTooDeepError
+            return chunk[:cut]
         return chunk
 
     def spent(self) -> None:
@@ -114,7 +206,7 @@ def read(source: SourceFile, head: bytes | None = None,
 
     def record(study: Any, index: int) -> TrialRecord | Reject | Screened:
         if (only is not None and index not in only) or (
-                screen is not None and not screen(study_text(study))):
+                screen is not None and _screened_out(study, screen)):
             nct = _get(study, "protocolSection", "identificationModule", "nctId")
             return Screened(path=source.path, record=index,
                             nct_id=nct if isinstance(nct, str) else None)
@@ -143,6 +235,12 @@ def read(source: SourceFile, head: bytes | None = None,
             except LongNumberError:
                 backend = ijson.get_backend("python")  # reads on from the record after `done`
                 continue
+            except NestingTooDeepError:
+                failed_at = done
+                reason = (f"arrays and objects nested more than {MAX_DEPTH} levels deep (a "
+                          f"study nests {STUDY_DEPTH} at most); {done} complete records before "
+                          "it were kept and the rest of the file was not read")
+                break
             except RecordTooLargeError:
                 failed_at = done
                 reason = (f"record {done} is larger than {limit >> 20} MiB "
@@ -209,6 +307,18 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"not JSON: {name}")  # NaN and Infinity, which ijson refuses too
 
 
+def _screened_out(study: Any, screen: Callable[[str], bool]) -> bool:
+    """Whether ``screen`` rules out the study's text. What is not a study (not an object, or
+    without a ``protocolSection`` object) or cannot be one (text nested deeper than
+    ``MAX_DEPTH``) is not screened: it is validated, and rejected naming the field."""
+    if not (isinstance(study, dict) and isinstance(study.get("protocolSection"), dict)):
+        return False
+    try:
+        return not screen(study_text(study))
+    except NestingTooDeepError:
+        return False
+
+
 def study_text(study: Any) -> str:
     """Every free text of a raw study that ``annotate.record_text`` reads of its record (and a
     little more: any value, whatever its type), joined; what a screen looks at."""
@@ -237,8 +347,12 @@ def study_text(study: Any) -> str:
     return "\n".join(out)
 
 
-def _add_texts(value: Any, out: list[str]) -> None:
-    """Every string in ``value`` (and any other value, as a string), into ``out``."""
+def _add_texts(value: Any, out: list[str], depth: int = 0) -> None:
+    """Every string in ``value`` (and any other value, as a string), into ``out``; raises
+    ``NestingTooDeepError`` deeper than ``MAX_DEPTH`` levels (orjson reads up to 1,024, where
+    the recursion would end in a ``RecursionError``)."""
+    if depth > MAX_DEPTH:
+        raise NestingTooDeepError
     if type(value) is str:
         out.append(value)
     elif isinstance(value, list):
@@ -246,9 +360,9 @@ def _add_texts(value: Any, out: list[str]) -> None:
             if type(v) is str:
                 out.append(v)
             elif v is not None:
-                _add_texts(v, out)
+                _add_texts(v, out, depth + 1)
     elif isinstance(value, dict):
-        _add_texts(list(value.values()), out)
+        _add_texts(list(value.values()), out, depth + 1)
     elif value is not None:
         out.append(str(value))
 
@@ -289,6 +403,9 @@ def _is_api_page(head: bytes) -> bool:
     # would crash it, so such a head is read by the Python backend
     backend: Any = (ijson.get_backend("python") if _has_digit_run(head, _LONG_NUMBER)
                     else ijson)
+    cut = _Nesting().feed(head)  # (nor is it given what nests too deep: see ``MAX_DEPTH``)
+    if cut is not None:
+        head = head[:cut]
     try:
         for prefix, event, value in backend.parse(io.BytesIO(head), multiple_values=True):
             if prefix == "" and event == "map_key":
@@ -319,18 +436,15 @@ def _strs(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value if v is not None and str(v).strip())
 
 
-def _int(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not float(value).is_integer():
-        raise ValueError(f"not a whole number: {value!r}")
-    return int(value)
-
-
 def study_to_record(study: Any, prov: Provenance) -> TrialRecord | Reject:
     """Map one API v2 study object to a record; any field problem becomes a reject."""
-    if not isinstance(study, dict) or not isinstance(study.get("protocolSection"), dict):
-        return reject(prov, "not a ClinicalTrials.gov API v2 study (no protocolSection)",
+    if not isinstance(study, dict):
+        return reject(prov, f"not a ClinicalTrials.gov API v2 study: {_kind(study)} where a "
+                            "study object (with a protocolSection) is expected")
+    if not isinstance(study.get("protocolSection"), dict):
+        found = ("missing" if "protocolSection" not in study
+                 else f"is {_kind(study['protocolSection'])}, not an object")
+        return reject(prov, f"not a ClinicalTrials.gov API v2 study: protocolSection {found}",
                       field="protocolSection")
     ps = study["protocolSection"]
     nct = _get(ps, "identificationModule", "nctId")
@@ -346,6 +460,19 @@ def study_to_record(study: Any, prov: Provenance) -> TrialRecord | Reject:
         return reject(prov, exc.reason, field=exc.field, nct_id=nct)
     prov = prov.model_copy(update={"last_update": last_update})
     return build_record(prov, fields)
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for a message: ``text 'CAR-T'``, ``a list``, ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "an object"
+    if isinstance(value, str):
+        return f"text {shown(value)}"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"a number {shown(value)}"
 
 
 def _fields(ps: dict[str, Any], study: dict[str, Any]) -> dict[str, Any]:
@@ -391,7 +518,8 @@ def _fields(ps: dict[str, Any], study: dict[str, Any]) -> dict[str, Any]:
         "intervention_model": info.get("interventionModel"),
         "masking": _get(info, "maskingInfo", "masking"),
         "primary_purpose": info.get("primaryPurpose"),
-        "enrollment": parse_field("enrollmentInfo.count", _int, enrollment.get("count")),
+        "enrollment": parse_field("enrollmentInfo.count", whole_number,
+                                  enrollment.get("count")),
         "enrollment_type": enrollment.get("type"),
         "conditions": _strs(conds.get("conditions")),
         "condition_mesh_terms": tuple(
@@ -449,10 +577,6 @@ def _location(loc: dict[str, Any]) -> Location:
     return Location(
         facility=loc.get("facility"), city=loc.get("city"), state=loc.get("state"),
         zip=loc.get("zip"), country=loc.get("country"), status=loc.get("status"),
-        lat=parse_field("geoPoint.lat", _float, geo.get("lat")),
-        lon=parse_field("geoPoint.lon", _float, geo.get("lon")),
+        lat=parse_field("geoPoint.lat", partial(bounded_number, limit=90), geo.get("lat")),
+        lon=parse_field("geoPoint.lon", partial(bounded_number, limit=180), geo.get("lon")),
     )
-
-
-def _float(value: Any) -> float | None:
-    return None if value is None or value == "" else float(value)

@@ -66,8 +66,10 @@ def _ages(text: str | None) -> tuple[str | None, float | None, float | None]:
     """``18-64 years, 65+ years`` -> (as written, 18.0, None)."""
     if not text:
         return None, None, None
-    lows = [int(a) for a in re.findall(r"(\d+)\s*(?:-|\+)", text)]
-    highs = [int(b) for b in re.findall(r"\d+\s*-\s*(\d+)", text)]
+    # (ages of at most three digits: 10**400 as a float is infinity, and int() of 5,000
+    # digits raises)
+    lows = [int(a) for a in re.findall(r"(?<![0-9])([0-9]{1,3})\s*(?:-|\+)", text)]
+    highs = [int(b) for b in re.findall(r"[0-9]+\s*-\s*([0-9]{1,3})(?![0-9])", text)]
     open_ended = "+" in text
     return (text, float(min(lows)) if lows else None,
             None if open_ended or not highs else float(max(highs)))

@@ -80,8 +80,8 @@ def _table_format(text: bytes) -> SourceFormat | None:
                                delimiter=delimiter))
     except csv.Error:
         return None
-    if not rows:
-        return None
+    if not rows or any(_NCT_CELL.match(c.strip()) for c in rows[0]):
+        return None  # (an export's first row names its columns: NCT numbers are no header)
     if len(rows[0]) < 2:
         # one column: a list of NCT numbers under its heading is still an export
         return SourceFormat.CTGOV_CSV if _has_nct_column(rows[0], rows[1:]) else None

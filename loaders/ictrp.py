@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from celltx.loaders.records import RecordError, build_record, reject
-from celltx.loaders.values import parse_age, parse_date, parse_phases
+from celltx.loaders.values import parse_age, parse_date, parse_phases, whole_number
 
 from celltx.models import (
     Eligibility,
@@ -41,6 +41,8 @@ _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]\d{2}:\d{2}(:\d{2})?$")
 _YMD8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = date(1899, 12, 30)
+_DATE_NUMBERS = 10**8
+"""A number that is a date (``20200217``) or an age has fewer digits."""
 
 
 def text(value: Any) -> str | None:
@@ -89,6 +91,8 @@ def ictrp_date(value: Any) -> str | None:
     if isinstance(value, int | float):
         if 10000 <= value <= 80000:  # an Excel serial day number (1927 to 2119)
             return (_EXCEL_EPOCH + timedelta(days=int(value))).isoformat()
+        if not -_DATE_NUMBERS < value < _DATE_NUMBERS:  # (nor is NaN, infinity or 10**400)
+            return None
         value = str(int(value))
     t = _null(one_line(value))
     if t is None:
@@ -193,8 +197,11 @@ def sex(value: Any) -> str | None:
 
 
 def age(value: Any) -> tuple[str | None, float | None]:
-    """An age as written and in years (``18`` is 18 years; ``>= 20age old`` is read too)."""
+    """An age as written and in years (``18`` is 18 years; ``>= 20age old`` is read too); a
+    number that is no age (NaN, infinity, 10**400) is none."""
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not -_DATE_NUMBERS < value < _DATE_NUMBERS:
+            return None, None
         value = str(int(value))
     t = _null(one_line(value))
     if t is None or t.casefold() in ("no limit", "no maximum age", "none"):
@@ -214,20 +221,27 @@ def age(value: Any) -> tuple[str | None, float | None]:
 def enrollment(value: Any) -> int | None:
     """``90`` -> 90; ChiCTR's per-group sizes ``Experimental group:30;Control group:30;`` ->
     their sum; anything else None."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value if value >= 0 else None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _count(value)
     t = one_line(value)
     if not t:
         return None
     if t.isdigit():
-        return int(t)
+        return _count(t)
     parts = [p for p in t.split(";") if p.strip()]
     sizes = [re.fullmatch(r".*:\s*(\d+)\s*", p) for p in parts]
     if parts and all(sizes):
-        return sum(int(m.group(1)) for m in sizes if m)
+        counts = [c for m in sizes if m and (c := _count(m.group(1))) is not None]
+        return _count(sum(counts)) if len(counts) == len(sizes) else None
     return None
+
+
+def _count(value: Any) -> int | None:
+    """``values.whole_number``, None where it raises (a negative, NaN, 10**400, ``²``)."""
+    try:
+        return whole_number(value)
+    except ValueError:
+        return None
 
 
 def split_list(value: Any) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from celltx.loaders.records import RecordError, parse_field, reject
 from celltx.loaders.sources import SourceFile, read_head
-from celltx.loaders.values import enum_name, parse_age, parse_date
+from celltx.loaders.values import enum_name, parse_age, parse_date, whole_number
 from pydantic import ValidationError
 
 from celltx.models import (
@@ -127,9 +127,12 @@ def page_to_record(text: str, prov: Provenance) -> TrialRecord | Reject:
     nct = fields.get("nct_id")
     if not nct and not fields.get("brief_title"):
         return reject(prov, "not a trial page: no NCT number and no trial title found", field=None)
-    if not nct and not _has_trial_facts(fields):
-        return reject(prov, "not a trial page: no NCT number and nothing a trial record states "
-                            "(status, phase, conditions, interventions, criteria)")
+    if not _has_trial_facts(fields):
+        # a note or an e-mail that mentions a trial is no record of it: a page must state
+        # something of the trial besides its number and a line that could be its title
+        named = f"names {nct} but states" if nct else "no NCT number and"
+        return reject(prov, f"not a trial page: {named} nothing a trial record states "
+                            "(status, phase, conditions, interventions, criteria)", nct_id=nct)
     if fields.get("last_update"):
         prov = prov.model_copy(update={"last_update": fields["last_update"]})
     fields.setdefault("nct_id", None)
@@ -239,7 +242,13 @@ def sex_of(text: str) -> str | None:
 
 def count_of(text: str) -> int | None:
     m = _COUNT.search(text)
-    return int(m.group(1).replace(",", "")) if m else None
+    return enrollment_of(m.group(1)) if m else None
+
+
+def enrollment_of(digits: str) -> int | None:
+    """A count of participants the page writes in digits (``1,200``): one too large to be a
+    count (``values.MAX_COUNT``) is a ``RecordError`` for the field, not a ``ValueError``."""
+    return parse_field("enrollment", whole_number, digits)
 
 
 def date_of(field: str, text: str) -> str | None:
@@ -455,7 +464,7 @@ def _recruitment(lines: list[str]) -> dict[str, Any]:
                                    if t.strip())
     for line in plain:
         if m := re.match(r"^\W*(\d[\d,]*)\s+participants needed", line, re.IGNORECASE):
-            f["enrollment"] = int(m.group(1).replace(",", ""))
+            f["enrollment"] = enrollment_of(m.group(1))
     # tags and summary: between the "Updated on" line and the "Condition" line
     i_upd = _index(lines, r"updated on")
     i_cond = _index(lines, r"conditions?\s")
@@ -542,7 +551,7 @@ def _compass(lines: list[str]) -> dict[str, Any]:
             if country:
                 f["locations"] = tuple(Location(country=c.strip()) for c in country.split(",")
                                        if c.strip())
-            f["enrollment"] = int(m.group(2).replace(",", ""))
+            f["enrollment"] = enrollment_of(m.group(2))
             if m.group(3):
                 f["start_date"] = date_of("Started", m.group(3))
             break
@@ -637,7 +646,7 @@ def _veeva(lines: list[str]) -> dict[str, Any]:
         iv.model_copy(update={"arm_labels": tuple(labels.get(iv.name, ()))}) for iv in ivs)
     if m := next((re.match(r"^(\d+) participants in", ln) for ln in plain
                   if re.match(r"^\d+ participants in", ln)), None):
-        f.setdefault("enrollment", int(m.group(1)))
+        f.setdefault("enrollment", enrollment_of(m.group(1)))
     f["eligibility"] = _eligibility(lines, box)
     return f
 
@@ -752,7 +761,7 @@ def _generic(lines: list[str]) -> dict[str, Any]:
         f["interventions"] = _typed_interventions(iv) or tuple(
             Intervention(name=x.strip()) for x in iv.split("|") if x.strip())
     if e := _labelled(plain, "(?:Enrollment|Participants)", glued=False):
-        f["enrollment"] = count_of(e) or (int(e) if e.isdigit() else None)
+        f["enrollment"] = count_of(e) or (enrollment_of(e) if e.isdecimal() else None)
     box: dict[str, Any] = {}
     if a := _labelled(plain, "Ages?(?: range)?", glued=False):
         box.update(ages_of(a))

@@ -7,10 +7,11 @@ statuses, phases and dates thousands of times.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from functools import lru_cache
-from typing import TypedDict
+from typing import Any, TypedDict
 
 _MONTHS = {
     m: i
@@ -98,9 +99,12 @@ def parse_age(text: str | None) -> float | None:
         return None
     m = _AGE.match(text)
     if not m:
-        raise ValueError(f"unrecognised age {text!r}")
+        raise ValueError(f"unrecognised age {shown(text)}")
     unit = (m.group(2) or "years").lower().rstrip("s")
-    return round(float(m.group(1)) / _PER_YEAR[unit], 4)
+    years = round(float(m.group(1)) / _PER_YEAR[unit], 4)
+    if not math.isfinite(years):  # a number of hundreds of digits is infinity as a float
+        raise ValueError(f"age out of range: {shown(text)}")
+    return years
 
 
 @lru_cache(maxsize=4096)
@@ -266,12 +270,99 @@ def parse_count(text: str | None) -> int | None:
     (1200, None, 30)
     """
     text = _null(text)
-    if text is None:
+    return None if text is None else whole_number(text)
+
+
+MAX_COUNT = 2**63 - 1
+"""The largest count read (an enrollment): what a 64-bit integer holds, as Neo4j, the JSON
+outputs' readers and the graph's other consumers do. A larger number is a mistake in the file
+(``10**400``), never a trial's size."""
+
+
+def whole_number(value: Any) -> int | None:
+    """A count written as a number or as text, from 0 to ``MAX_COUNT``; ``None`` for no value.
+
+    Raises ``ValueError`` (never ``OverflowError``) for a fraction, NaN, infinity, a negative
+    number, one over ``MAX_COUNT`` however many digits it has, ``true``/``false`` or any other
+    text; the message quotes the value shortly.
+
+    >>> whole_number(30), whole_number(30.0), whole_number("1,200"), whole_number(None)
+    (30, 30, 1200, None)
+    >>> whole_number(10**400)
+    Traceback (most recent call last):
+    ValueError: not a whole number from 0 to 9223372036854775807: a number of 401 digits
+    """
+    if value is None or value == "":
         return None
-    digits = text.replace(",", "")
-    if not digits.isdigit():
-        raise ValueError(f"not a whole number: {text!r}")
-    return int(digits)
+    if isinstance(value, bool):
+        raise ValueError(f"not a whole number: {shown(value)}")
+    if isinstance(value, str):
+        digits = value.strip().replace(",", "")
+        if not digits.isdecimal():  # (what int() reads: not '²', which isdigit() passes)
+            raise ValueError(f"not a whole number: {shown(value)}")
+        if len(digits.lstrip("0")) > len(str(MAX_COUNT)):
+            raise ValueError(f"not a whole number from 0 to {MAX_COUNT}: {shown(value)}")
+        number = int(digits)
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():  # (NaN and infinity are not)
+            raise ValueError(f"not a whole number: {shown(value)}")
+        if not -MAX_COUNT <= value <= MAX_COUNT:
+            raise ValueError(f"not a whole number from 0 to {MAX_COUNT}: {shown(value)}")
+        number = int(value)
+    else:
+        raise ValueError(f"not a whole number: {shown(value)}")
+    if not 0 <= number <= MAX_COUNT:
+        raise ValueError(f"not a whole number from 0 to {MAX_COUNT}: {shown(value)}")
+    return number
+
+
+def bounded_number(value: Any, limit: float) -> float | None:
+    """A number (or its text) from ``-limit`` to ``limit`` as a float (a latitude, a
+    longitude); ``None`` for no value. Raises ``ValueError`` (never ``OverflowError``) for
+    NaN, infinity, one out of range however many digits it has, ``true``/``false`` or text
+    that is no number.
+
+    >>> bounded_number(45.5, 90), bounded_number("-73", 180), bounded_number("", 90)
+    (45.5, -73.0, None)
+    >>> bounded_number(float("inf"), 90)
+    Traceback (most recent call last):
+    ValueError: not a number from -90 to 90: inf
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"not a number: {shown(value)}")
+    if isinstance(value, int) and abs(value) > limit:  # (no float of it: it may overflow)
+        raise ValueError(f"not a number from {-limit:g} to {limit:g}: {shown(value)}")
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        raise ValueError(f"not a number: {shown(value)}") from None
+    if not (math.isfinite(number) and -limit <= number <= limit):
+        raise ValueError(f"not a number from {-limit:g} to {limit:g}: {shown(value)}")
+    return number
+
+
+def shown(value: Any, width: int = 40) -> str:
+    """A value as a message quotes it: an integer of many digits by their number (``str`` of
+    one over 4,300 digits raises), anything else as its ``repr`` cut to ``width`` characters.
+
+    >>> shown(10**400), shown("x" * 100, 10), shown(2.5)
+    ('a number of 401 digits', "'xxxxxxxx…", '2.5')
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a number of {_digit_count(value)} digits"
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _digit_count(number: int) -> int:
+    """How many decimal digits ``abs(number)`` has, without converting it to text."""
+    number = abs(number)
+    estimate = max(1, int(number.bit_length() * math.log10(2)))  # exact or one short
+    return estimate + 1 if number >= 10**estimate else estimate
 
 
 def parse_sex(text: str | None) -> str | None:
