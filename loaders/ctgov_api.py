@@ -143,23 +143,31 @@ class RetryableError(Exception):
         self.retry_after = retry_after
 
 
+MAX_RETRY_AFTER = 600.0
+"""The longest wait a ``Retry-After`` header is obeyed for, in seconds: a header of hundreds of
+digits made ``time.sleep`` raise an OverflowError, and a year's wait is no wait to keep."""
+
+
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), at most
+    :data:`MAX_RETRY_AFTER`.
 
     >>> parse_retry_after("3"), parse_retry_after(None), parse_retry_after("soon")
     (3.0, None, None)
+    >>> parse_retry_after("9" * 400)
+    600.0
     """
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
+    return min(max(0.0, when.timestamp() - now), MAX_RETRY_AFTER)
 
 
 @dataclass
