@@ -199,6 +199,7 @@ def test_json_nested_100000_deep_is_one_line_quickly_in_bounded_memory(
     proc = _run_cli(str(path), "--out", str(tmp_path / "g"), limit_mb=1536, timeout=60)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-2000:]
     assert "no trials found in 1 records read (1 rejected" in proc.stderr
+    assert "first reject: " in proc.stderr and "nested more than 64 levels" in proc.stderr
     kept = _run_cli(str(path), "--out", str(tmp_path / "g"), "--keep-going", "--allow-empty",
                     "--json", limit_mb=1536, timeout=60)
     assert kept.returncode == 0, kept.stderr[-2000:]

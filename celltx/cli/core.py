@@ -127,9 +127,11 @@ def build_command(
                  f"left as it was", code=143 if isinstance(exc, _Terminated) else 130)
     stats = result.stats
     if stats["trials"] == 0 and not allow_empty:
+        first = f"; first reject: {result.rejects[0].message()}" if result.rejects else ""
         fail(f"no trials found in {stats['records_read']} records read "
-             f"({stats['rejects']} rejected, {stats.get('out_of_scope', 0)} out of scope); "
-             f"{directory} was left as it was (use --allow-empty to save an empty graph)")
+             f"({stats['rejects']} rejected, {stats.get('out_of_scope', 0)} out of scope"
+             f"{first}); {directory} was left as it was (use --allow-empty to save an empty "
+             "graph)")
     if strict and result.rejects:
         fail(f"{len(result.rejects)} records rejected (first: {result.rejects[0].message()}); "
              f"--strict: {directory} was left as it was")
