@@ -11,7 +11,7 @@ from collections.abc import Callable, Container, Iterator
 from pathlib import Path
 from typing import overload
 
-from celltx.loaders.detect import detect_format
+from celltx.loaders.detect import ZIP_MAGIC, detect_format
 from celltx.loaders.sources import SourceFile, iter_sources, read_head
 
 from celltx.models import Reject, Screened, SourceFormat, TrialRecord, UnreadableFileError
@@ -32,9 +32,6 @@ READERS: dict[SourceFormat, str] = {
 __all__ = ["READERS", "SCREENING", "SCREEN_IS_FINAL", "Screen", "SourceFile", "iter_sources",
            "read_source", "read_paths"]
 
-
-_ZIP_MEMBER = b"PK\x03\x04"
-"""The first bytes of a zip archive (its first member's local header)."""
 
 Screen = Callable[[str], bool]
 """Whether a record's free text may belong to a kept record (see ``read_source``)."""
@@ -77,7 +74,7 @@ def read_source(source: SourceFile, screen: Screen | None = None,
     if not head.strip():
         raise UnreadableFileError(source.path, "empty file")
     fmt = detect_format(head)
-    if fmt is None and head.startswith(_ZIP_MEMBER):
+    if fmt is None and head.startswith(ZIP_MAGIC):
         # a zip's first member header, on a file not opened as an archive: a zip without its
         # directory (which a truncated download loses first), or a zip inside an archive
         raise UnreadableFileError(source.path, (

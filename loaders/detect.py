@@ -18,6 +18,8 @@ _SHARED_COLUMNS = frozenset({"nct number", "acronym", "conditions", "interventio
                              "primary completion date", "completion date", "first posted",
                              "last update posted", "locations", "study results",
                              "results first posted", "study documents"})
+ZIP_MAGIC = b"PK\x03\x04"
+"""The first bytes of a zip archive (its first member's local header)."""
 _NCT_CELL = re.compile(r"^NCT\d{8}$")
 
 _NCT = re.compile(rb"NCT\d{8}")
@@ -32,7 +34,7 @@ def detect_format(head: bytes) -> SourceFormat | None:
     True
     """
     sample = head[:8192]
-    if head.startswith(b"PK\x03\x04"):  # a zip: an Excel workbook (its reader checks the
+    if head.startswith(ZIP_MAGIC):  # a zip: an Excel workbook (its reader checks the
         # header), else none that is read as one file (read_source says why)
         is_workbook = b"xl/" in head and b"[Content_Types].xml" in head
         return SourceFormat.ICTRP_XLSX if is_workbook else None

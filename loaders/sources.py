@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from celltx.loaders.detect import ZIP_MAGIC
+
 from celltx.models import UnreadableFileError
 
 SNIFF_BYTES = 1 << 20
@@ -163,7 +165,7 @@ class _Archive:
         raw = self._raw
         raw.seek(info.header_offset)
         header = raw.read(_LOCAL_HEADER.size)
-        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        if len(header) != _LOCAL_HEADER.size or header[:4] != ZIP_MAGIC:
             raise zipfile.BadZipFile(f"bad local file header of member {info.filename!r}")
         name_length, extra_length = _LOCAL_HEADER.unpack(header)[-2:]
         name = raw.read(name_length).decode("utf-8" if info.flag_bits & _UTF8_NAME else "cp437")

@@ -10,6 +10,14 @@ from importlib import resources
 
 ENGINES: tuple[str, ...] = ("embedded", "python", "sparql", "neo4j")
 """What ``run_query(engine=…)`` accepts (``celltx.queries.run`` runs them)."""
+
+
+def unknown_engine(engine: str) -> str | None:
+    """What is wrong with engine name ``engine`` (one line listing the engines), or None."""
+    return None if engine in ENGINES else (f"unknown engine {engine!r}; engines: "
+                                           f"{', '.join(ENGINES)}")
+
+
 SLICE_PARAMS: tuple[str, ...] = ("registry", "status", "since", "until", "cell_source")
 """The landscape-slice parameters (``python_answers.in_slice``): they narrow an answer's
 coverage to its own scope."""

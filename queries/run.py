@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from celltx.queries.catalogue import StoredQuery, coerce_params, get_query
 from celltx.queries.compare import sort_cells
-from celltx.queries.names import ENGINES
+from celltx.queries.names import ENGINES as ENGINES  # (re-exported: run.ENGINES)
+from celltx.queries.names import unknown_engine
 from celltx.queries.params import check_values
 
 if TYPE_CHECKING:
@@ -130,6 +131,6 @@ def run_query(name: str, params: Mapping[str, Any] | None = None, *, engine: str
                                          user=os.environ.get("NEO4J_USERNAME"),
                                          password=os.environ.get("NEO4J_PASSWORD"))
     else:
-        raise ValueError(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
+        raise ValueError(unknown_engine(engine))
     return QueryResult(query=name, engine=engine, columns=list(columns), rows=sort_cells(rows),
                        params=values)

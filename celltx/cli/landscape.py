@@ -54,14 +54,14 @@ def landscape_command(
 ) -> None:
     """Answer the headline landscape questions on the embedded engines (no server needed)."""
     from celltx.graph.falkordb_engine import open_graph_dir
-    from celltx.queries.names import ENGINES
+    from celltx.queries.names import ENGINES, unknown_engine
 
     directory = graph_dir(graph)
     names = [e.strip() for e in engines.split(",") if e.strip()]
-    unknown = [e for e in names if e not in ENGINES]
-    if unknown or not names:
-        what = f"unknown engine {unknown[0]!r}" if unknown else f"--engines {engines!r} names none"
-        fail(f"{what}; engines: {', '.join(ENGINES)}")
+    if not names:
+        fail(f"--engines {engines!r} names none; engines: {', '.join(ENGINES)}")
+    for problem in filter(None, map(unknown_engine, names)):
+        fail(problem)
     read_graph_dir(store.graph_file, directory)  # no built graph: say so before any engine
     # The engines read their caches beside the graph; only the Python engine needs it loaded.
     g = load_graph(directory) if "python" in names else None

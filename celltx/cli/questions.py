@@ -16,7 +16,7 @@ from typing import Any
 from celltx.cli.output import fail, get_console, graph_dir, print_json
 from celltx.graph import store
 from celltx.graph.store import GraphDirError
-from celltx.queries.names import ENGINES, SLICE_PARAMS
+from celltx.queries.names import SLICE_PARAMS, unknown_engine
 
 # The catalogue, the engines, the graph model, the ontology and rich are imported when a
 # question is answered or a table printed, not to register the command or show its help.
@@ -107,8 +107,8 @@ def answer_query(name: str | None, param: list[str] | None, engine: str, endpoin
         fail(f"name a stored query, or use --list; known: {', '.join(catalogue)}")
     if name not in catalogue:
         fail(f"no stored query {name!r}; known: {', '.join(catalogue)}")
-    if engine not in ENGINES:
-        fail(f"unknown engine {engine!r}; engines: {', '.join(ENGINES)}")
+    if problem := unknown_engine(engine):
+        fail(problem)
     if as_json and as_csv:
         fail("choose one of --json and --csv")
     from celltx.graph.neo4j_connection import ServerError
