@@ -441,7 +441,7 @@ def test_cli_needs_a_query(tmp_path: Path) -> None:
     ("http://127.0.0.1:99999/api", "Port out of range"),
 ])
 def test_cli_refuses_a_base_url_that_is_no_endpoint(tmp_path: Path, url: str, why: str) -> None:
-    """A bad --base-url (or $CELLTX_BASE_URL) is one line before anything is fetched or
+    """A bad --base-url (or $CELLTX_CTGOV_URL) is one line before anything is fetched or
     written; it was a ValueError traceback from urllib (or retries of a port that cannot be)."""
     out = tmp_path / "pages"
     res = CliRunner().invoke(app, ["fetch", str(out), "--query-term", "CAR",
