@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from celltx.models import Eligibility, Provenance, Reject, SourceFormat, TrialRecord
+from celltx.models import Eligibility, Provenance, Reject, SourceFormat, Sponsor, TrialRecord
 from celltx.registries import REGISTRY_NAMES, canonical_id, registry_of
 
 FORMAT_RANK = {
@@ -25,7 +25,14 @@ FORMAT_RANK = {
     SourceFormat.ICTRP_CSV: 1, SourceFormat.ICTRP_XLSX: 1,
 }
 COMPARED_FIELDS = ("brief_title", "overall_status", "phases", "start_date", "enrollment",
-                   "study_type")
+                   "study_type", "lead_sponsor")
+"""Fields whose differing values between a trial's records are kept as conflicts (the lead
+sponsor by its name)."""
+
+
+def _compared(record: TrialRecord, name: str) -> Any:
+    value = getattr(record, name)
+    return value.name if isinstance(value, Sponsor) else value
 
 
 @dataclass
@@ -103,7 +110,7 @@ def merge_records(records: Iterable[TrialRecord], trial_id: str | None = None) -
     for name in COMPARED_FIELDS:
         seen: dict[Any, str] = {}
         for rec in ordered:
-            value = getattr(rec, name)
+            value = _compared(rec, name)
             if not _empty(value) and value not in seen:
                 seen[value] = rec.provenance.ref
         if len(seen) > 1:

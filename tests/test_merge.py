@@ -101,6 +101,26 @@ def test_conflict_keeps_both_values_with_the_newest_current() -> None:
     assert [p.ref for p in merged.sources] == ["new.json#0", "old.csv#0"]
 
 
+def test_a_lead_sponsor_that_differs_is_a_conflict_kept_by_name() -> None:
+    """Two records of a trial naming different lead sponsors: the newest is kept and the
+    other is listed as a conflict (it was dropped without a word: the lead sponsor was not
+    among the compared fields)."""
+    from celltx.models import Sponsor
+
+    old = rec("NCT01234567", "old.csv", SourceFormat.CTGOV_CSV, brief_title=TITLE,
+              lead_sponsor=Sponsor(name="Second Affiliated Hospital"), last_update="2023-01-05")
+    new = rec("NCT01234567", "new.json", SourceFormat.CTGOV_V2_JSON, brief_title=TITLE,
+              lead_sponsor=Sponsor(name="Acme Bio", sponsor_class="INDUSTRY"),
+              last_update="2025-06-01")
+    same = rec("NCT01234567", "same.json", SourceFormat.CTGOV_V2_JSON, brief_title=TITLE,
+               lead_sponsor=Sponsor(name="Acme Bio"), last_update="2024-06-01")
+    merged = merge_records([old, new, same])
+    assert merged.record.lead_sponsor == new.lead_sponsor
+    assert merged.conflicts["lead_sponsor"] == [
+        {"value": "Acme Bio", "source": "new.json#0"},
+        {"value": "Second Affiliated Hospital", "source": "old.csv#0"}]
+
+
 def test_record_identified_by_title_takes_the_trial_number() -> None:
     page = rec(None, "page.txt", brief_title=TITLE, interventions=())
     stated = rec("NCT01234567", "other.txt", brief_title=TITLE, overall_status="RECRUITING")
