@@ -93,3 +93,13 @@ def test_validate_refuses_a_negative_limit() -> None:
     """``validate --limit -1`` listed every violation but the last."""
     result = CliRunner().invoke(app, ["validate", "--limit", "-1"])
     assert result.exit_code == 2 and "--limit" in result.output
+
+
+def test_validate_refuses_a_pipe_and_a_folder(tmp_path: Path) -> None:
+    """``validate --file`` on a pipe waited for ever for a writer."""
+    import os
+
+    os.mkfifo(tmp_path / "pipe.ttl")
+    for path in (tmp_path / "pipe.ttl", tmp_path):
+        result = CliRunner().invoke(app, ["validate", "--file", str(path)])
+        assert result.exit_code == 1 and "not a regular file" in result.output

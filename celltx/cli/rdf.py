@@ -115,6 +115,8 @@ def validate_command(
         if file is not None:
             if not file.exists():
                 fail(f"no such file: {file}")
+            if not file.is_file():  # a pipe was waited on for ever
+                fail(f"{file} is not a regular file (a folder, pipe, device or socket)")
             report = validate_file(file)
         else:
             report = _validate_graph_dir(graph_dir(graph))
