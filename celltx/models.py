@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from celltx.registries import canonical_id, registry_of
 
@@ -91,6 +98,29 @@ class Frozen(BaseModel):
         return _unpickle_frozen, (type(self), self.__dict__, self.__pydantic_fields_set__)
 
 
+MAX_TEXT = 100_000
+"""The longest text a field of a trial record may hold, in characters. The longest in the
+corpus, the registries and the samples is 12,737 (an eligibility criteria text), and
+ClinicalTrials.gov caps its longest field at 32,000; a record with a longer one is a reject
+naming the field. Annotation takes time and memory in proportion to a text (a 50 MB
+interventions cell took 2.9 GB and ended in a MemoryError)."""
+
+
+MAX_ITEMS = 10_000
+"""The most items a list of a trial record may hold (sites, conditions, interventions …): the
+most in the corpus is 674 sites. A 5 MB interventions cell of 291,000 items took 6.6 s and
+416 MB (50 MB: 2.9 GB and a MemoryError)."""
+Many = Field(max_length=MAX_ITEMS)
+"""The bound of a record's lists, for ``Annotated[tuple[…], Many]``."""
+
+
+class RecordPart(Frozen):
+    """A trial record or a part of one (``Frozen``, with texts of at most :data:`MAX_TEXT`
+    characters, checked by pydantic's core)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_max_length=MAX_TEXT)
+
+
 def _unpickle_frozen(cls: type[Frozen], values: dict[str, Any], fields_set: set[str]) -> Frozen:
     obj = object.__new__(cls)
     object.__setattr__(obj, "__dict__", values)
@@ -115,34 +145,34 @@ class Provenance(Frozen):
         return f"{self.path}#{self.record}"
 
 
-class Sponsor(Frozen):
+class Sponsor(RecordPart):
     name: str
     sponsor_class: str | None = None
     """ClinicalTrials.gov agency class: INDUSTRY, NIH, FED, OTHER_GOV, NETWORK, INDIV, OTHER."""
 
 
-class Intervention(Frozen):
+class Intervention(RecordPart):
     type: str | None = None
     name: str
-    other_names: tuple[str, ...] = ()
+    other_names: Annotated[tuple[str, ...], Many] = ()
     description: str | None = None
-    arm_labels: tuple[str, ...] = ()
+    arm_labels: Annotated[tuple[str, ...], Many] = ()
 
 
-class Arm(Frozen):
+class Arm(RecordPart):
     label: str
     type: str | None = None
     description: str | None = None
-    intervention_names: tuple[str, ...] = ()
+    intervention_names: Annotated[tuple[str, ...], Many] = ()
 
 
-class Outcome(Frozen):
+class Outcome(RecordPart):
     measure: str
     description: str | None = None
     time_frame: str | None = None
 
 
-class Location(Frozen):
+class Location(RecordPart):
     facility: str | None = None
     city: str | None = None
     state: str | None = None
@@ -153,7 +183,7 @@ class Location(Frozen):
     lon: float | None = None
 
 
-class Eligibility(Frozen):
+class Eligibility(RecordPart):
     criteria: str | None = None
     sex: str | None = None
     """ALL, FEMALE or MALE."""
@@ -163,10 +193,10 @@ class Eligibility(Frozen):
     min_age_years: float | None = None
     max_age_years: float | None = None
     healthy_volunteers: bool | None = None
-    std_ages: tuple[str, ...] = ()
+    std_ages: Annotated[tuple[str, ...], Many] = ()
 
 
-class TrialRecord(Frozen):
+class TrialRecord(RecordPart):
     """One source's account of one trial.
 
     ``nct_id`` holds the trial's id in the registry the record comes from: an NCT number for
@@ -178,7 +208,7 @@ class TrialRecord(Frozen):
 
     nct_id: TrialId
     provenance: Provenance
-    secondary_ids: tuple[str, ...] = ()
+    secondary_ids: Annotated[tuple[str, ...], Many] = ()
     brief_title: str | None = None
     official_title: str | None = None
     acronym: str | None = None
@@ -189,7 +219,7 @@ class TrialRecord(Frozen):
     completion_date: PartialDate = None
     first_posted: PartialDate = None
     last_update: PartialDate = None
-    phases: tuple[str, ...] = ()
+    phases: Annotated[tuple[str, ...], Many] = ()
     study_type: str | None = None
     allocation: str | None = None
     intervention_model: str | None = None
@@ -198,17 +228,17 @@ class TrialRecord(Frozen):
     enrollment: int | None = None
     enrollment_type: str | None = None
     """ACTUAL or ESTIMATED (anticipated)."""
-    conditions: tuple[str, ...] = ()
-    condition_mesh_terms: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
-    interventions: tuple[Intervention, ...] = ()
-    arms: tuple[Arm, ...] = ()
+    conditions: Annotated[tuple[str, ...], Many] = ()
+    condition_mesh_terms: Annotated[tuple[str, ...], Many] = ()
+    keywords: Annotated[tuple[str, ...], Many] = ()
+    interventions: Annotated[tuple[Intervention, ...], Many] = ()
+    arms: Annotated[tuple[Arm, ...], Many] = ()
     lead_sponsor: Sponsor | None = None
-    collaborators: tuple[Sponsor, ...] = ()
+    collaborators: Annotated[tuple[Sponsor, ...], Many] = ()
     eligibility: Eligibility = Eligibility()
-    primary_outcomes: tuple[Outcome, ...] = ()
-    secondary_outcomes: tuple[Outcome, ...] = ()
-    locations: tuple[Location, ...] = ()
+    primary_outcomes: Annotated[tuple[Outcome, ...], Many] = ()
+    secondary_outcomes: Annotated[tuple[Outcome, ...], Many] = ()
+    locations: Annotated[tuple[Location, ...], Many] = ()
     brief_summary: str | None = None
     detailed_description: str | None = None
 

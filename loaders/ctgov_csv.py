@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from celltx.loaders.records import RecordError, build_record, parse_field, reject
+from celltx.loaders.records import RecordError, build_record, field_reject, parse_field, reject
 from celltx.loaders.sources import SourceFile, open_text
 from celltx.loaders.values import (
     parse_age,
@@ -36,6 +36,7 @@ from celltx.loaders.values import (
     split_typed,
     sponsor_class,
 )
+from pydantic import ValidationError
 
 from celltx.models import (
     OVERALL_STATUSES,
@@ -60,7 +61,11 @@ NCT_HEADERS = frozenset({"nct number", "nct id", "nct_id", "nctid", "nct", "nct 
                          "nct_number", "nct numbers", "nctnumber"})
 _NCT_VALUE = re.compile(r"^NCT\d{8}$")
 LOOKAHEAD_ROWS = 50
-FIELD_SIZE_LIMIT = 1 << 26  # a trial with thousands of sites has a very long Locations cell
+FIELD_SIZE_LIMIT = 1 << 23
+"""The longest cell read, in characters (8 Mi): a trial with thousands of sites has a long
+Locations cell (10,000 sites of 800 characters, models.MAX_ITEMS, fit); a longer cell makes its
+row a reject before it is split into items (a 50 MB Interventions cell made 2.9 million of them,
+2 GB, before the record was refused)."""
 
 Cells = dict[str, str]
 RowMapper = Callable[[Cells, Provenance], TrialRecord | Reject]
@@ -403,8 +408,8 @@ def row_to_record(cells: Cells, prov: Provenance) -> TrialRecord | Reject:
     nct = cells.get(NCT_COLUMN) or None
     try:
         fields = _fields(cells)
-    except RecordError as exc:
-        return reject(prov, exc.reason, field=exc.field, nct_id=nct)
+    except (RecordError, ValidationError) as exc:
+        return field_reject(prov, exc, nct_id=nct)
     return finish(prov, fields)
 
 

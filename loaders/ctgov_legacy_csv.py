@@ -26,9 +26,10 @@ from celltx.loaders.ctgov_csv import (
     study_type_of,
     text,
 )
-from celltx.loaders.records import RecordError, parse_field, reject
+from celltx.loaders.records import RecordError, field_reject, parse_field
 from celltx.loaders.sources import SourceFile
 from celltx.loaders.values import parse_count, parse_design, parse_phases, sponsor_class
+from pydantic import ValidationError
 
 from celltx.models import Provenance, Reject, Screened, SourceFormat, Sponsor, TrialRecord
 
@@ -57,8 +58,8 @@ def row_to_record(cells: Cells, prov: Provenance) -> TrialRecord | Reject:
     nct = cells.get(NCT_COLUMN) or None
     try:
         fields = _fields(cells)
-    except RecordError as exc:
-        return reject(prov, exc.reason, field=exc.field, nct_id=nct)
+    except (RecordError, ValidationError) as exc:
+        return field_reject(prov, exc, nct_id=nct)
     return finish(prov, fields)
 
 

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 import ijson
 import orjson
 from celltx.loaders.ctgov_v2_shape import shape_error
-from celltx.loaders.records import RecordError, build_record, parse_field, reject
+from celltx.loaders.records import RecordError, build_record, field_reject, parse_field, reject
 from celltx.loaders.sources import SNIFF_BYTES, SourceFile, open_utf8, read_head
 from celltx.loaders.values import (
     bounded_number,
@@ -28,6 +28,7 @@ from celltx.loaders.values import (
     shown,
     whole_number,
 )
+from pydantic import ValidationError
 
 from celltx.models import (
     STUDY_TYPE_WORD,
@@ -456,8 +457,8 @@ def study_to_record(study: Any, prov: Provenance) -> TrialRecord | Reject:
         last_update = parse_field("lastUpdatePostDate", parse_date,
                                   _get(ps, "statusModule", "lastUpdatePostDateStruct", "date"))
         fields = _fields(ps, study)
-    except RecordError as exc:
-        return reject(prov, exc.reason, field=exc.field, nct_id=nct)
+    except (RecordError, ValidationError) as exc:
+        return field_reject(prov, exc, nct_id=nct)
     prov = prov.model_copy(update={"last_update": last_update})
     return build_record(prov, fields)
 

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import IO, Any
 
-from celltx.loaders.records import RecordError, build_record, parse_field, reject
+from celltx.loaders.records import RecordError, build_record, field_reject, parse_field
 from celltx.loaders.sources import SourceFile, open_utf8
 from celltx.loaders.values import (
     design_value,
@@ -30,6 +30,7 @@ from celltx.loaders.values import (
     sponsor_class,
 )
 from celltx.loaders.xml_elements import read_elements
+from pydantic import ValidationError
 
 from celltx.models import (
     OVERALL_STATUSES,
@@ -84,8 +85,8 @@ def study_to_record(study: ET.Element, prov: Provenance) -> TrialRecord | Reject
     nct = _text(study, "id_info/nct_id")
     try:
         fields = _fields(study)
-    except RecordError as exc:
-        return reject(prov, exc.reason, field=exc.field, nct_id=nct)
+    except (RecordError, ValidationError) as exc:
+        return field_reject(prov, exc, nct_id=nct)
     prov = prov.model_copy(update={"last_update": fields["last_update"]})
     return build_record(prov, fields)
 

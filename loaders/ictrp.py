@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from celltx.loaders.records import RecordError, build_record, reject
+from celltx.loaders.records import RecordError, build_record, field_reject, reject
 from celltx.loaders.values import parse_age, parse_date, parse_phases, whole_number
+from pydantic import ValidationError
 
 from celltx.models import (
     Eligibility,
@@ -385,8 +386,8 @@ def to_record(values: Fields, prov: Provenance) -> TrialRecord | Reject:
         return reject(prov, reason, field="TrialID")
     try:
         fields = _fields(values, trial_id, raw_id or trial_id)
-    except RecordError as exc:
-        return reject(prov, exc.reason, field=exc.field, nct_id=trial_id)
+    except (RecordError, ValidationError) as exc:
+        return field_reject(prov, exc, nct_id=trial_id)
     prov = prov.model_copy(update={"last_update": fields["last_update"]})
     return build_record(prov, fields)
 

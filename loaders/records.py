@@ -37,6 +37,19 @@ def reject(prov: Provenance, reason: str, *, field: str | None = None,
                   nct_id=nct_id, field=field, reason=reason)
 
 
+def field_reject(prov: Provenance, exc: RecordError | ValidationError, *,
+                 nct_id: str | None = None) -> Reject:
+    """The reject for a record's field problem: a ``RecordError``, or pydantic's error for a
+    record (``brief_title``) or a part of one a loader built (``eligibility.criteria``, as
+    over ``models.MAX_TEXT``)."""
+    if isinstance(exc, RecordError):
+        return reject(prov, exc.reason, field=exc.field, nct_id=nct_id)
+    err = exc.errors()[0]
+    part = [] if exc.title == TrialRecord.__name__ else [exc.title.lower()]
+    field = ".".join([*part, *(str(p) for p in err["loc"])]) or None
+    return reject(prov, err["msg"].removeprefix("Value error, "), field=field, nct_id=nct_id)
+
+
 def build_record(prov: Provenance, fields: dict[str, Any]) -> TrialRecord | Reject:
     """Validate ``fields`` into a record; a missing NCT id or invalid field becomes a reject."""
     nct = fields.get("nct_id")
@@ -45,7 +58,4 @@ def build_record(prov: Provenance, fields: dict[str, Any]) -> TrialRecord | Reje
     try:
         return TrialRecord(provenance=prov, **fields)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or None
-        return reject(prov, err["msg"].removeprefix("Value error, "), field=field,
-                      nct_id=str(nct))
+        return field_reject(prov, exc, nct_id=str(nct))

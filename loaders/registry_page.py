@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from celltx.loaders.records import RecordError, parse_field, reject
+from celltx.loaders.records import RecordError, field_reject, parse_field, reject
 from celltx.loaders.sources import SourceFile, read_head
 from celltx.loaders.values import enum_name, parse_age, parse_date, whole_number
 from pydantic import ValidationError
@@ -121,8 +121,8 @@ def page_to_record(text: str, prov: Provenance) -> TrialRecord | Reject:
     parse = _STYLES[style]
     try:
         fields = parse(lines)
-    except RecordError as exc:
-        return reject(prov, exc.reason, field=exc.field)
+    except (RecordError, ValidationError) as exc:
+        return field_reject(prov, exc)
     fields = {k: v for k, v in fields.items() if v not in (None, (), "")}
     nct = fields.get("nct_id")
     if not nct and not fields.get("brief_title"):

@@ -46,10 +46,35 @@ def _excluded(path: Path, exclude: list[Path]) -> bool:
     return any(resolved == x or x in resolved.parents for x in exclude)
 
 
-def _children(path: Path, exclude: list[Path]) -> list[Path]:
-    """The readable files under a folder, sorted, less hidden files and excluded folders."""
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.name not in SKIP_NAMES
-                  and not p.name.startswith(".") and not _excluded(p, exclude))
+GRAPH_FOLDER = ("graph.json.gz", "stats.json")
+"""Files that make a folder a celltx graph (``celltx.graph.store``): not input, not read."""
+
+
+def _children(path: Path, exclude: list[Path]) -> list[Path | UnreadableFileError]:
+    """The files under a folder, sorted, less hidden files, excluded folders and celltx graph
+    folders; what cannot be read there (a folder without permission, a pipe, a socket, a
+    broken or looping link) as its error, so that it is a reject or the build's error. (A
+    sub-folder that could not be listed, and a pipe in a folder, were skipped without a word:
+    their records were never counted.)"""
+    found: list[tuple[Path, Path | UnreadableFileError]] = []
+
+    def unlisted(exc: OSError) -> None:
+        where = str(exc.filename or path)
+        found.append((Path(where), UnreadableFileError(where, f"cannot list this folder: "
+                                                              f"{exc.strerror or exc}")))
+
+    for root, dirs, files in os.walk(path, onerror=unlisted):
+        here = Path(root)
+        if here != path and all(name in files for name in GRAPH_FOLDER):
+            dirs[:] = []  # another celltx graph: its files are no registry records
+            continue
+        for name in files:
+            child = here / name
+            if name in SKIP_NAMES or name.startswith(".") or _excluded(child, exclude):
+                continue
+            found.append((child, child if child.is_file() else UnreadableFileError(
+                str(child), "not a regular file (a pipe, device, socket or broken link)")))
+    return [item for _, item in sorted(found, key=lambda f: f[0])]  # (Paths: as rglob's were)
 
 
 def iter_sources(paths: list[Path], exclude: list[Path] | None = None) -> Iterator[SourceFile]:
@@ -60,7 +85,11 @@ def iter_sources(paths: list[Path], exclude: list[Path] | None = None) -> Iterat
         if not path.exists():
             raise UnreadableFileError(str(path), "no such file or directory")
         if path.is_dir():
-            yield from iter_sources(_children(path, skip))
+            for child in _children(path, skip):
+                if isinstance(child, UnreadableFileError):
+                    yield SourceFile(child.path, _raising(child))
+                else:
+                    yield from iter_sources([child])
         elif not path.is_file():
             # a FIFO would hang the build, /dev/zero never ends: only regular files are read
             raise UnreadableFileError(str(path), "not a regular file (a pipe, device or socket)")
@@ -237,7 +266,8 @@ def count_sources(paths: list[Path], exclude: list[Path] | None = None) -> int:
     skip = [x.resolve() for x in exclude or []]
     for path in paths:
         if path.is_dir():
-            total += sum(count_sources([p]) for p in _children(path, skip))
+            total += sum(1 if isinstance(p, UnreadableFileError) else count_sources([p])
+                         for p in _children(path, skip))
         else:
             found = _file_or_archive(path) if path.is_file() else None
             if isinstance(found, _Archive):

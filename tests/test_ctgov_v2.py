@@ -198,7 +198,8 @@ def test_a_record_over_the_cap_is_a_reject_and_reading_stops(
     study = json.loads((fixtures / "ctgov_v2" / "NCT03198052_latest.json").read_text())
     big = json.loads(json.dumps(study))
     big["protocolSection"]["identificationModule"]["nctId"] = "NCT90000002"
-    big["protocolSection"]["descriptionModule"]["detailedDescription"] = "z" * (3 << 20)
+    # 3 MiB in texts each within models.MAX_TEXT (one text that long is refused as such)
+    big["protocolSection"]["conditionsModule"]["keywords"] = ["z" * 90_000] * 35
     (tmp_path / "big.json").write_text(json.dumps([study, big, study]))
     monkeypatch.setenv("CELLTX_MAX_RECORD_MB", "1")
     result = build([tmp_path / "big.json"], scope="all")

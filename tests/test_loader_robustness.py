@@ -6,7 +6,9 @@
 2. JSON nested 100,000 deep: a reject saying so, quickly and in bounded memory (it took 24 GB);
 3. a text file that only mentions an NCT number (a note, a list of ids) is no trial;
 4. an API v2 record that is no study (no ``protocolSection`` object) is a reject naming the
-   field, not an out-of-scope count, whatever the scope.
+   field, not an out-of-scope count, whatever the scope;
+5. a text, a list or a CSV cell longer than any record holds: a reject naming it, before the
+   time and memory it would cost.
 """
 
 from __future__ import annotations
@@ -367,3 +369,116 @@ def test_a_record_that_is_no_study_is_a_reject_not_out_of_scope(
     for rej, (_, field, words) in zip(result.rejects, NOT_STUDIES, strict=True):
         assert rej.field == field and words in rej.reason, rej.message()
         assert rej.reason.startswith("not a ClinicalTrials.gov API v2 study")
+
+
+# ---- 5. sizes no record holds -----------------------------------------------------------------
+
+def test_a_text_or_a_list_longer_than_any_record_holds_is_a_reject_naming_the_field(
+        tmp_path: Path) -> None:
+    """A field over ``MAX_TEXT`` characters or a list over ``MAX_ITEMS`` items is a reject
+    naming it: annotation costs time and memory in proportion to the text (a 1 MB title took
+    5.5 s, a 50 MB interventions cell 2.9 GB and a MemoryError traceback). At the bound, the
+    record is read."""
+    from celltx.models import MAX_ITEMS, MAX_TEXT
+
+    title = ("identificationModule", "briefTitle")
+    at = tmp_path / "at.json"
+    at.write_text(_study_with(title, json.dumps("CAR-T " + "x" * (MAX_TEXT - 6))))
+    assert isinstance(_read(at)[0], TrialRecord)
+    over = tmp_path / "over.json"
+    over.write_text(_study_with(title, json.dumps("CAR-T " + "x" * (MAX_TEXT - 5))))
+    reject = _only_reject(over)
+    assert reject.field == "brief_title" and f"at most {MAX_TEXT} characters" in reject.reason
+    cells = tmp_path / "many.csv"
+    item = "BIOLOGICAL: CAR-T"
+    cells.write_text("NCT Number,Study Title,Interventions\n"
+                     f"NCT00000001,CAR-T cells,{'|'.join([item] * MAX_ITEMS)}\n"
+                     f"NCT00000002,CAR-T cells,{'|'.join([item] * (MAX_ITEMS + 1))}\n")
+    kept, refused = _read(cells)
+    assert isinstance(kept, TrialRecord) and len(kept.interventions) == MAX_ITEMS
+    assert isinstance(refused, Reject) and refused.field == "interventions"
+    assert f"at most {MAX_ITEMS} items" in refused.reason
+
+
+def test_a_csv_cell_too_long_for_any_field_is_a_reject_before_it_is_split(tmp_path: Path) -> None:
+    """A cell of 9 MiB (over ``FIELD_SIZE_LIMIT``) makes its row a reject, and the rows after
+    it are read; a 50 MB one was split into 2.9 million interventions (2 GB) first."""
+    from celltx.loaders.ctgov_csv import FIELD_SIZE_LIMIT
+
+    path = tmp_path / "long.csv"
+    with path.open("w") as fh:
+        fh.write("NCT Number,Study Title,Interventions\n")
+        fh.write(f"NCT00000001,CAR-T cells,\"{'BIOLOGICAL: CAR-T|' * (FIELD_SIZE_LIMIT // 17)}\"\n")
+        fh.write("NCT00000002,CAR-T cells,BIOLOGICAL: CAR-T\n")
+    refused, kept = _read(path)
+    assert isinstance(refused, Reject) and "field larger than field limit" in refused.reason
+    assert isinstance(kept, TrialRecord) and kept.nct_id == "NCT00000002"
+
+
+# ---- 6. what a folder holds -------------------------------------------------------------------
+
+def _opened(source: Any) -> str | None:
+    """The error opening ``source`` raises (None if it opens)."""
+    from celltx.models import UnreadableFileError
+
+    try:
+        source.open().close()
+    except UnreadableFileError as exc:
+        return str(exc)
+    return None
+
+
+def test_what_cannot_be_read_in_a_folder_is_its_error_not_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pipe, a broken link and a sub-folder that cannot be listed were skipped without a
+    word, so their records were never counted; each is now a source that opens as its error
+    (a reject with --keep-going, else the build's one-line error)."""
+    import os
+
+    (tmp_path / "study.json").write_text(REAL_STUDY.read_text(encoding="utf-8"))
+    os.mkfifo(tmp_path / "pipe.json")
+    (tmp_path / "gone.json").symlink_to(tmp_path / "nowhere.json")
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "other.json").write_text("{}")
+    scandir = os.scandir
+
+    def refused(path: Any = ".") -> Any:  # as for a folder without read permission
+        if Path(path) == tmp_path / "secret":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refused)
+    sources = {Path(s.path).name: _opened(s) for s in iter_sources([tmp_path])}
+    assert sources["study.json"] is None
+    assert "not a regular file" in (sources["pipe.json"] or "")
+    assert "not a regular file" in (sources["gone.json"] or "")
+    assert "cannot list this folder: Permission denied" in (sources["secret"] or "")
+    assert "other.json" not in sources
+
+
+def test_a_celltx_graph_inside_an_input_folder_is_not_read_as_records(tmp_path: Path) -> None:
+    """A graph folder beside the inputs (not the build's own --out, which was skipped
+    already) was read: its rejects.jsonl failed the build as an empty file, and with
+    --keep-going its graph and stats became rejects."""
+    from celltx.graph import store
+
+    from tests.mini_graph import build_mini_graph
+
+    (tmp_path / "study.json").write_text(REAL_STUDY.read_text(encoding="utf-8"))
+    store.save(build_mini_graph(), tmp_path / "old-graph", stats={}, rejects=[], merges=[])
+    assert [Path(s.path).name for s in iter_sources([tmp_path])] == ["study.json"]
+    result = build([tmp_path])
+    assert result.stats["records_read"] == 1 and result.stats["rejects"] == 0
+
+
+def test_a_part_of_a_record_too_long_is_a_reject_naming_the_part(tmp_path: Path) -> None:
+    """Criteria over ``MAX_TEXT`` fail where the loader builds the record's eligibility, not
+    where it builds the record: that ValidationError escaped the loaders (a registry page's
+    was a traceback); it is a reject naming ``eligibility.criteria``."""
+    from celltx.models import MAX_TEXT
+
+    path = tmp_path / "criteria.json"
+    path.write_text(_study_with(("eligibilityModule", "eligibilityCriteria"),
+                                json.dumps("x" * (MAX_TEXT + 1))))
+    reject = _only_reject(path)
+    assert reject.field == "eligibility.criteria" and f"at most {MAX_TEXT}" in reject.reason
