@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 _SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+CONTROL_CODES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters that record text may hold but a terminal or a page must not get: the C0 and C1
+controls but tab and line feed (ESC starts a sequence that recolours a terminal or retitles
+its window; NUL is no HTML), and the bidirectional embeddings, overrides and isolates, which
+reorder what follows them on screen ('gnp.exe' shown as 'exe.png'). The terminal output and
+the HTML report leave them out."""
 
 
 class OutputPathError(Exception):

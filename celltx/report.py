@@ -24,6 +24,7 @@ import networkx as nx
 
 from celltx.graph.trial_graph import TrialGraph
 from celltx.ontology.display import target_label
+from celltx.outputs import CONTROL_CODES
 from celltx.queries.coverage import FACTS, coverages
 from celltx.queries.python_answers import condition_matches
 from celltx.queries.run import run_query
@@ -676,7 +677,7 @@ def render_report(graph: TrialGraph, *, conditions: Sequence[str] | None = None,
     registries = [r for r, _ in registry_counts(graph)]
     data_text = ", ".join(_esc(r) for r in registries) or "ClinicalTrials.gov"
     from_text = f" from {_esc(source)}" if source else ""
-    return (
+    return CONTROL_CODES.sub("", (  # record text's control codes are no part of a page
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<title>{_esc(title)}</title><link rel="icon" href="data:,">'
@@ -691,4 +692,4 @@ def render_report(graph: TrialGraph, *, conditions: Sequence[str] | None = None,
         'the public domain; other registries under their own terms). '
         'A trial counts once per bar; a trial with products of several platforms counts once '
         'for each platform.</footer>'
-        f'<script>{SCRIPT}</script></body></html>\n')
+        f'<script>{SCRIPT}</script></body></html>\n'))

@@ -83,3 +83,28 @@ def test_our_own_styling_is_still_read_as_styling(tmp_path: Path) -> None:
                   "--base-url", "http://127.0.0.1:9/[x]")  # port 9 (discard): refused at once
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "retry 1/1" in proc.stderr and "[yellow]" not in proc.stderr
+
+
+def test_control_codes_in_record_text_reach_no_terminal_and_no_page(tmp_path: Path) -> None:
+    """A title holding ESC sequences (recolour, retitle the window), NUL, BEL and a
+    right-to-left override was written to the terminal and the HTML report as it was; both now
+    leave those characters out and keep the rest of the text."""
+    import re
+
+    record = json.loads(RECORD.read_text(encoding="utf-8"))
+    record["protocolSection"]["identificationModule"]["briefTitle"] = (
+        "CAR-T \x1b[31mred\x1b[0m \x1b]0;pwned\x07 nul\x00 \u202egnp.exe")
+    record["protocolSection"]["sponsorCollaboratorsModule"]["leadSponsor"]["name"] = (
+        "Acme\x1b[31m \u202eBio\x00")
+    (tmp_path / "odd.json").write_text(json.dumps(record), encoding="utf-8")
+    out = tmp_path / "g"
+    assert celltx("build", str(tmp_path / "odd.json"), "--out", str(out)).returncode == 0
+    codes = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    shown = celltx("trial", "NCT03198052", "--graph", str(out))
+    assert shown.returncode == 0, shown.stderr
+    assert not codes.search(shown.stdout)
+    assert "CAR-T [31mred[0m ]0;pwned nul gnp.exe" in shown.stdout
+    report = tmp_path / "r.html"
+    assert celltx("report", str(report), "--graph", str(out)).returncode == 0
+    page = report.read_text(encoding="utf-8")
+    assert not codes.search(page) and "Acme[31m Bio" in page

@@ -27,7 +27,34 @@ def get_console(*, stderr: bool = False) -> Console:
         from rich.console import Console
 
         console = _consoles[stderr] = Console(stderr=stderr, markup=False, emoji=False)
+        console.push_render_hook(_without_control_codes())
     return console
+
+
+def _without_control_codes() -> Any:
+    """A rich render hook that drops :data:`celltx.outputs.CONTROL_CODES` (all of width 0 to
+    rich: tables stay aligned) from the text of what is printed, not from the styles that rich
+    turns into escape sequences afterwards."""
+    from rich.console import RenderHook
+    from rich.segment import Segment
+
+    from celltx.outputs import CONTROL_CODES as codes
+
+    class Printable:
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __rich_console__(self, console: Any, options: Any) -> Any:
+            for segment in console.render(self.inner, options):
+                if segment.control is None and codes.search(segment.text):
+                    segment = Segment(codes.sub("", segment.text), segment.style)
+                yield segment
+
+    class Hook(RenderHook):
+        def process_renderables(self, renderables: list[Any]) -> list[Any]:
+            return [Printable(r) for r in renderables]
+
+    return Hook()
 
 
 class CommandFailed(Exception):
