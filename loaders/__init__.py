@@ -80,8 +80,14 @@ def read_source(source: SourceFile, screen: Screen | None = None,
         raise UnreadableFileError(source.path, (
             "a zip archive inside the archive: nested archives are not read; unpack it"
             if "!" in source.path else
+            "a zip archive inside a .gz file: nested archives are not read; gunzip it"
+            if source.path.endswith(".gz") else
             "a zip archive without its directory (the end of the file): truncated, as an "
             "interrupted download is; download it again"))
+    if fmt is None and head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFileError(source.path, (
+            "UTF-16 or UTF-32 text (its byte-order mark says so): celltx reads UTF-8 and "
+            "Latin-1; convert it, e.g. iconv -f UTF-16 -t UTF-8"))
     if fmt is None:
         raise UnreadableFileError(
             source.path, "not a recognised format (binary or unknown content); expected "

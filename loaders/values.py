@@ -48,8 +48,12 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str:
         raise ValueError(f"impossible month {month}")
     if day is None:
         return f"{year:04d}-{month:02d}"
-    date(year, month, day)  # raises ValueError for 2023-02-30
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    iso = f"{year:04d}-{month:02d}-{day:02d}"
+    try:
+        date(year, month, day)
+    except ValueError:  # (its message, "day is out of range for month", named no date)
+        raise ValueError(f"impossible date {iso}") from None
+    return iso
 
 
 @lru_cache(maxsize=4096)

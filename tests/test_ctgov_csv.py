@@ -143,7 +143,7 @@ def test_display_statuses_map_to_api_enums(tmp_path: Path, fixtures: Path) -> No
         ("NCT Number", "NCT123", "nct_id", "not an NCT number"),
         ("Phases", "PHASE9", "Phases", "unknown phase"),
         ("Study Status", "ALIVE", "Study Status", "unknown overall status"),
-        ("Start Date", "2023-02-30", "Start Date", "day is out of range"),
+        ("Start Date", "2023-02-30", "Start Date", "impossible date"),
         ("Enrollment", "about 40", "Enrollment", "not a whole number"),
         ("Study Type", "Anecdotal", "Study Type", "unknown study type"),
         ("Age", "old enough", "Age", "unrecognised age"),

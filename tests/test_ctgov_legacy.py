@@ -112,7 +112,7 @@ def test_export_with_fewer_columns(fixtures: Path) -> None:
         ("NCT Number", "", "nct_id", "no NCT number"),
         ("Phases", "Phase 9", "Phases", "unknown phase"),
         ("Status", "Alive and well", "Status", "unknown overall status"),
-        ("Start Date", "February 30, 2018", "Start Date", "day is out of range"),
+        ("Start Date", "February 30, 2018", "Start Date", "impossible date"),
         ("First Posted", "Smarch 2018", "First Posted", "unknown month"),
         ("Enrollment", "twenty", "Enrollment", "not a whole number"),
     ],

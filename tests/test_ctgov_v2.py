@@ -77,7 +77,7 @@ def test_gzip_zip_and_directory(tmp_path: Path, fixtures: Path) -> None:
         (lambda ps: ps["statusModule"].update(overallStatus="ALIVE"), "overall_status",
          "unknown overall status"),
         (lambda ps: ps["statusModule"]["startDateStruct"].update(date="2023-02-30"),
-         "startDate", "day is out of range"),
+         "startDate", "impossible date"),
     ],
 )
 def test_bad_record_becomes_named_reject(tmp_path: Path, fixtures: Path, mutate, field: str,

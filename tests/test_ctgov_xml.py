@@ -159,7 +159,7 @@ def _mutate(path: Path, out: Path, old: str, new: str) -> None:
         (r"<overall_status>[^<]*<", "<overall_status>Alive<", "overall_status",
          "unknown overall status"),
         (r"<start_date>[^<]*<", "<start_date>February 30, 2009<", "start_date",
-         "day is out of range"),
+         "impossible date"),
         (r"<last_update_posted type=\"Actual\">[^<]*<",
          "<last_update_posted type=\"Actual\">Someday<", "last_update_posted",
          "unrecognised date"),

@@ -482,3 +482,29 @@ def test_a_part_of_a_record_too_long_is_a_reject_naming_the_part(tmp_path: Path)
                                 json.dumps("x" * (MAX_TEXT + 1))))
     reject = _only_reject(path)
     assert reject.field == "eligibility.criteria" and f"at most {MAX_TEXT}" in reject.reason
+
+
+# ---- 7. messages that say what the input is ----------------------------------------------------
+
+def test_unreadable_inputs_are_named_for_what_they_are(tmp_path: Path) -> None:
+    """A gzipped zip was called a truncated download, a UTF-16 file binary, and an
+    impossible day's reject did not show the date."""
+    import gzip
+    import io
+    import zipfile
+
+    from celltx.models import UnreadableFileError
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("study.json", REAL_STUDY.read_text(encoding="utf-8"))
+    (tmp_path / "studies.zip.gz").write_bytes(gzip.compress(buffer.getvalue()))
+    (tmp_path / "u16.csv").write_bytes("NCT Number,Study Title\nNCT00000001,CAR-T\n"
+                                       .encode("utf-16"))
+    for name, words in (("studies.zip.gz", "a zip archive inside a .gz file"),
+                        ("u16.csv", "UTF-16 or UTF-32 text")):
+        with pytest.raises(UnreadableFileError, match=words):
+            _read(tmp_path / name)
+    day = tmp_path / "day.json"
+    day.write_text(_study_with(("statusModule", "startDateStruct", "date"), '"2020-02-30"'))
+    assert "impossible date 2020-02-30" in _only_reject(day).reason
