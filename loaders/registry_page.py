@@ -139,9 +139,7 @@ def page_to_record(text: str, prov: Provenance) -> TrialRecord | Reject:
     try:
         return TrialRecord(provenance=prov, **fields)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        return reject(prov, err["msg"].removeprefix("Value error, "), nct_id=nct,
-                      field=".".join(str(p) for p in err["loc"]) or None)
+        return field_reject(prov, exc, nct_id=nct)
 
 
 def _has_trial_facts(fields: dict[str, Any]) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from celltx.graph.store import GRAPH_FILE, STATS_FILE
 from celltx.loaders.detect import ZIP_MAGIC
 
 from celltx.models import UnreadableFileError
@@ -46,10 +47,6 @@ def _excluded(path: Path, exclude: list[Path]) -> bool:
     return any(resolved == x or x in resolved.parents for x in exclude)
 
 
-GRAPH_FOLDER = ("graph.json.gz", "stats.json")
-"""Files that make a folder a celltx graph (``celltx.graph.store``): not input, not read."""
-
-
 def _children(path: Path, exclude: list[Path]) -> list[Path | UnreadableFileError]:
     """The files under a folder, sorted, less hidden files, excluded folders and celltx graph
     folders; what cannot be read there (a folder without permission, a pipe, a socket, a
@@ -65,7 +62,7 @@ def _children(path: Path, exclude: list[Path]) -> list[Path | UnreadableFileErro
 
     for root, dirs, files in os.walk(path, onerror=unlisted):
         here = Path(root)
-        if here != path and all(name in files for name in GRAPH_FOLDER):
+        if here != path and GRAPH_FILE in files and STATS_FILE in files:
             dirs[:] = []  # another celltx graph: its files are no registry records
             continue
         for name in files:

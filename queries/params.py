@@ -94,11 +94,6 @@ def _one_of(where: str, what: str, plural: str, value: Any, known: Iterable[str]
                      f"{', '.join(known)}")
 
 
-def _status_words(text: str) -> str:
-    """``active, not recruiting`` as ``active_not_recruiting``."""
-    return "_".join(w for w in re.split(r"[\s,_-]+", text) if w)
-
-
 def _date(where: str, value: Any) -> str:
     """``value`` without outer spaces if it is a real date (YYYY, YYYY-MM or YYYY-MM-DD)."""
     text = value.strip() if isinstance(value, str) else ""
@@ -134,10 +129,12 @@ def check_values(query: str, values: dict[str, Any],
 
             out[key] = _one_of(where, "registry", "registries", value, REGISTRY_NAMES)
         elif key == "status":
+            from celltx.loaders.values import parse_status
+
             from celltx.models import OVERALL_STATUSES
 
             out[key] = _one_of(where, "overall status", "statuses", value,
-                               sorted(OVERALL_STATUSES), _status_words)
+                               sorted(OVERALL_STATUSES), lambda t: parse_status(t) or "")
         elif key == "cell_source":
             out[key] = _one_of(where, "cell source", "cell sources", value, cell_sources())
         elif key == "category":
