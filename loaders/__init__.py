@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import overload
 
 from celltx.loaders.detect import ZIP_MAGIC, detect_format
-from celltx.loaders.sources import SourceFile, iter_sources, read_head
+from celltx.loaders.sources import SourceFile, is_workbook, iter_sources, read_head, zip_members
 
 from celltx.models import Reject, Screened, SourceFormat, TrialRecord, UnreadableFileError
 
@@ -75,15 +75,20 @@ def read_source(source: SourceFile, screen: Screen | None = None,
         raise UnreadableFileError(source.path, "empty file")
     fmt = detect_format(head)
     if fmt is None and head.startswith(ZIP_MAGIC):
-        # a zip's first member header, on a file not opened as an archive: a zip without its
-        # directory (which a truncated download loses first), or a zip inside an archive
-        raise UnreadableFileError(source.path, (
-            "a zip archive inside the archive: nested archives are not read; unpack it"
-            if "!" in source.path else
-            "a zip archive inside a .gz file: nested archives are not read; gunzip it"
-            if source.path.endswith(".gz") else
-            "a zip archive without its directory (the end of the file): truncated, as an "
-            "interrupted download is; download it again"))
+        # a zip's first member header, on a file not opened as an archive: a workbook whose
+        # first members are not the sheets (only its directory says what it is), a zip inside
+        # an archive or a .gz, or a zip without its directory (a truncated download loses
+        # that first)
+        members = zip_members(source)
+        if members is not None and is_workbook(members):
+            fmt = SourceFormat.ICTRP_XLSX
+        else:
+            raise UnreadableFileError(source.path, (
+                "a zip archive without its directory (the end of the file): truncated, as an "
+                "interrupted download is; download it again" if members is None else
+                "a zip archive inside the archive: nested archives are not read; unpack it"
+                if "!" in source.path else
+                "a zip archive inside a .gz file: nested archives are not read; gunzip it"))
     if fmt is None and head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UnreadableFileError(source.path, (
             "UTF-16 or UTF-32 text (its byte-order mark says so): celltx reads UTF-8 and "

@@ -125,6 +125,26 @@ def _archive_of(path: Path) -> _Archive | None:
     return None if archive.is_workbook() else archive
 
 
+def is_workbook(names: list[str]) -> bool:
+    """Whether the members of a zip (its directory's names) make an Office Open XML workbook
+    (XLSX), which is read as one file, not as an archive of sources."""
+    first = set(names[:50])
+    return "[Content_Types].xml" in first and "xl/workbook.xml" in first
+
+
+def zip_members(source: SourceFile) -> list[str] | None:
+    """The member names of a source that begins as a zip does, read from its directory at the
+    end of the file; None when that directory is missing or damaged (a truncated download)."""
+    try:
+        with source.open() as fh:
+            if not fh.seekable():
+                fh = io.BytesIO(fh.read())  # noqa: PLW2901 - (a member of a .gz or a zip)
+            with zipfile.ZipFile(fh) as archive:
+                return archive.namelist()
+    except (*DECOMPRESSION_ERRORS, zipfile.BadZipFile):
+        return None
+
+
 def _raising(exc: Exception) -> Callable[[], BinaryIO]:
     def open_() -> BinaryIO:
         raise exc
@@ -152,8 +172,7 @@ class _Archive:
 
     def is_workbook(self) -> bool:
         """An Office Open XML workbook (XLSX) is a zip read as one file, not as an archive."""
-        names = set(self._zip.namelist()[:50])
-        return "[Content_Types].xml" in names and "xl/workbook.xml" in names
+        return is_workbook(self._zip.namelist())
 
     def names(self) -> list[str]:
         """The members that are sources, sorted (worked out once: counted, then read)."""

@@ -405,3 +405,30 @@ def test_kg_trials_filters_by_registry() -> None:
     assert len(kg.trials(registry="ClinicalTrials.gov")) < len(everything)
     with pytest.raises(ValueError, match="did you mean ChiCTR"):
         kg.trials(registry="ChiCTRR")
+
+
+def test_a_workbook_whose_first_members_are_not_its_sheets_is_read(tmp_path: Path) -> None:
+    """A workbook is told by its members' names: one whose first megabyte held none under xl/
+    (a large thumbnail saved first) was called a zip 'truncated, as an interrupted download
+    is', at the top level and as an archive's member alike."""
+    import os
+    import zipfile
+
+    path = tmp_path / "thumbnail-first.xlsx"
+    with zipfile.ZipFile(FIXTURES / "ictrp_covid.xlsx") as book, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr("docProps/thumbnail.jpeg", os.urandom(1_200_000), zipfile.ZIP_STORED)
+        for info in book.infolist():
+            out.writestr(info, book.read(info.filename))
+    assert b"xl/" not in path.read_bytes()[:1 << 20]
+    expected = [r for r in _read("ictrp_covid.xlsx")[1] if isinstance(r, TrialRecord)]
+    assert expected
+    (source,) = list(iter_sources([path]))
+    fmt, items = read_source(source)
+    assert fmt is SourceFormat.ICTRP_XLSX
+    assert [r.nct_id for r in items if isinstance(r, TrialRecord)] == [r.nct_id for r in expected]
+    archive = tmp_path / "lists.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(path, "thumbnail-first.xlsx")
+    result = build([archive], scope="all")
+    assert not result.rejects and result.stats["trials"] > 0
