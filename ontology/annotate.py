@@ -623,7 +623,8 @@ _NOT_CODE = re.compile(
     r"|\d*-?(?:BB|28)[-.]?(?:z|ζ|zeta)[\w-]*|[\w-]*costimulatory|\d*-?1BB[\w-]*"
     r"|(?:bi-?)?\d?S?CAR\d*|anti-?[\w-]+|PD-?L?1|TGFBR\d[\w-]*|CTLA-?4|CD\d+[A-Za-z]?"
     r"|\w*CAR-?T|\w*CART-?\d+|IL-?\d+[\w-]*|\d+(?:\.\d+)?[x×]\d+\w*"
-    r"|interleukin-?\d+\w*|interferon-?\w*|\w+-?\d+-?valent|\d+-(?-i:[a-z]{3,})"
+    r"|interleukin-?\d+\w*|interferon-?\w*|\w+-?\d+-?valent|\d+-(?-i:[A-Za-z][a-z]*)"
+    r"|\d+(?:\.\d+)?-?(?:[mµu]?g|mcg|kg|m?l|mA|min|h|hrs?|hours?|days?|weeks?|months?)"
     r"|CD\d+(?:low|lo|high|hi|neg|pos|dim|bright)\w*)$")
 
 
@@ -932,8 +933,8 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                 cands.append(_Cand(platform=platform, name=iv.name, as_written=iv.name,
                                    phrase=_phrase_fielded(iv), platform_from=pfrom))
                 continue
-            for g in groups:
-                part = _part_of(phrase, g) if len(groups) > 1 else None
+            for g, part in ((g, _part_of(phrase, g)) for g in groups) if len(groups) > 1 else (
+                    (groups[0], alt) for alt in _coded_alternatives(iv.name)):
                 cands.append(_Cand(platform=platform, targets=list(g),
                                    code=(_code(part) if part else code),
                                    name=part or iv.name,
@@ -1246,6 +1247,27 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     return _dedupe(expanded), several
 
 
+_OR = re.compile(r"(?i)\s+or\s+")
+
+
+def _coded_alternatives(name: str) -> list[str | None]:
+    """The alternatives of an intervention name "X or Y" where each names a product by a code
+    of its own ("huMNC2-CAR44 CAR T cells or huMNC2-CAR22 CAR T cells", "LUCAR-E9D or LUCAR-E9K
+    cells"): one product each (issue 10: "X or Y" are separate products); else ``[None]``, the
+    name as one product.
+
+    >>> _coded_alternatives("LUCAR-E9D or LUCAR-E9K cells product")
+    ['LUCAR-E9D', 'LUCAR-E9K cells product']
+    >>> _coded_alternatives("CAR-T cells or placebo"), _coded_alternatives("KYV-101")
+    ([None], [None])
+    """
+    sides = _OR.split(name)
+    codes = [_code(side) for side in sides]
+    if len(sides) < 2 or None in codes or len(set(codes)) < len(codes):
+        return [None]
+    return list(sides)
+
+
 _RECEPTOR_GENE = re.compile(r"(?i)\b(?:receptor|CAR|TCR)\b[^|;]{0,20}\bgenes?\b")
 """A receptor gene given as an intervention ("MOv-gamma chimeric receptor gene")."""
 _LYMPHOCYTE_TERM = re.compile(r"(?i)^therapeutic (?:allogeneic|autologous) lymphocytes$")
@@ -1496,6 +1518,33 @@ def _to_product(c: _Cand, record: TrialRecord, fielded: dict[str, Fielded]) -> P
         platform_evidence=_evidence(*c.platform_from, c, fielded),
         source_evidence=source_ev, construct_evidence=construct_ev, target_evidence=target_ev,
     )
+
+
+_PRODUCT_FACTS = ("name", "platform", "receptor", "cell_type", "source", "construct_kind",
+                  "targets", "code", "payloads")
+"""What a product is, as the graph holds it (not the words or evidence it was read from)."""
+
+
+def _distinct(products: tuple[Product, ...]) -> tuple[Product, ...]:
+    """The products, each once: candidates read from several interventions (one product's dose
+    levels or schedules, "JCAR017" in two arms) that come to the same facts are one product,
+    with the first one's evidence. Products that differ in any fact (an autologous and an
+    allogeneic arm of one code) stay apart.
+
+    >>> one = Product(name="JCAR017", platform="CAR-T", receptor="CAR", as_written="JCAR017")
+    >>> [p.as_written for p in _distinct((one, one.model_copy(update={"as_written": "x"})))]
+    ['JCAR017']
+    >>> len(_distinct((one, one.model_copy(update={"source": "allogeneic"}))))
+    2
+    """
+    seen: set[tuple[object, ...]] = set()
+    out = []
+    for p in products:
+        facts = tuple(getattr(p, f) for f in _PRODUCT_FACTS)
+        if facts not in seen:
+            seen.add(facts)
+            out.append(p)
+    return tuple(out)
 
 
 # ---- agents --------------------------------------------------------------------------------
@@ -1791,7 +1840,7 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
     fielded = _fielded(record)
     cands, several = (_products(record, fielded) if may_name_a_product(record)
                       else ([], False))
-    products = tuple(_to_product(c, record, fielded) for c in cands)
+    products = _distinct(tuple(_to_product(c, record, fielded) for c in cands))
     modality, modality_ev = _modality(record, fielded, bool(products))
     if modality != "cell_therapy":
         products, several = (), False

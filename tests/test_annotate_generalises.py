@@ -331,7 +331,8 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     # another CHM-1101 trial); "CD4+ CAR+ Foxp3+ cells" is the product's phenotype, no target
     ("NCT06132711", [("CAR-T", ["TNFRSF17", "TNFRSF13B", "TNFRSF13C"])]),
     ("NCT05627323", [("CAR-T", ["MMP2"])]),
-    ("NCT04214392", [("CAR-T", ["MMP2"]), ("CAR-T", ["MMP2"])]),
+    # (its two interventions are one product given by two routes: one product)
+    ("NCT04214392", [("CAR-T", ["MMP2"])]),
     ("NCT07527936", [("CAR-T", [])]),
     # dev17: "TM4SF1- and EpCAM-positive chimeric antigen receptor T-cell therapy" (a list whose
     # first antigen ends in a hyphen); "gdT cell injection targeting B7-H3 chimeric antigen
@@ -714,3 +715,66 @@ def test_a_product_of_unstated_kind_says_why_it_is_a_cell_product() -> None:
         ev = product.platform_evidence
         assert ev is not None and ev.field == "intervention" and ev.text == name
         assert rule in ev.rule
+
+
+# ---- one product read from several interventions; doses and durations are not product codes
+
+EVALUATION = Path(__file__).parent / "evaluation"
+
+
+def _dev_studies(*ncts: str) -> dict[str, TrialAnnotation]:
+    """Annotations of development-set records (``tests/evaluation/dev*``; never the frozen test
+    part) of the given trials."""
+    out: dict[str, TrialAnnotation] = {}
+    for path in sorted(EVALUATION.glob("dev*/sample_draw.json")):
+        for i, study in enumerate(json.loads(path.read_text(encoding="utf-8"))):
+            nct = study["protocolSection"]["identificationModule"]["nctId"]
+            if nct in ncts and nct not in out:
+                rec = study_to_record(study, Provenance(path=str(path), record=i,
+                                                        format=SourceFormat.CTGOV_V2_JSON))
+                out[nct] = annotate(rec)  # type: ignore[arg-type]
+    assert set(out) == set(ncts)
+    return out
+
+
+@pytest.mark.parametrize(("nct", "want"), [
+    # dose levels written as interventions of their own: one product, not four "19-T"
+    ("NCT03019055", [("CAR-20/19-T cells (1.0 x10^5 CAR-20/19-T cells/kg)", "autologous")]),
+    ("NCT04049383", [("CAR-20/19-T cells", None)]),
+    # one code in two arms: one product
+    ("NCT02631044", [("JCAR017", "autologous")]),
+    ("NCT06451159", [("KYV-101", "autologous")]),
+    # "huMNC2-CAR44 CAR T cells or huMNC2-CAR22 CAR T cells" in each of two arms: two products,
+    # each named by its own code (they were two "huMNC2-CAR44")
+    ("NCT04020575", [("huMNC2-CAR44", "autologous"), ("huMNC2-CAR22", "autologous")]),
+    # "12-Day Production of Car-T Cells": a duration is not a code
+    ("NCT04186520", [("12-Day Production of Car-T Cells", None)]),
+    # one code, autologous in one arm and allogeneic in another: two products
+    ("NCT02159495", [("CD123CAR-CD28-CD3zeta-EGFRt-expressing", "allogeneic"),
+                     ("CD123CAR-CD28-CD3zeta-EGFRt-expressing", "autologous")]),
+])
+def test_a_product_is_listed_once(nct: str, want: list) -> None:
+    ann = _dev_studies(nct)[nct]
+    assert [(p.name, p.source) for p in ann.products] == want
+
+
+@pytest.mark.parametrize("name", [
+    "CAR-20/19-T cells (2.5 x10^5 CAR-20/19-T cells/kg)", "12-Day Production of Car-T Cells",
+    "50-Hour manufacturing", "Fludarabine 30mg/m2", "Cyclophosphamide 500 mg", "5MIN infusion",
+    "Anti-Cluster of Differentiation (CD)19-Chimeric antigen receptor (CAR)",
+])
+def test_doses_durations_and_word_fragments_are_not_product_codes(name: str) -> None:
+    from celltx.ontology.annotate import _code
+
+    assert _code(name) is None
+
+
+@pytest.mark.parametrize(("name", "code"), [
+    ("4SCAR-276 T cells", "4SCAR-276"), ("8R-70CAR T cells", "8R-70CAR"),
+    ("1RG-CART", "1RG-CART"), ("4G7-CARD T cells", "4G7-CARD"), ("JCAR017", "JCAR017"),
+    ("EB-DART-NK01", "EB-DART-NK01"),
+])
+def test_codes_that_begin_with_a_number_are_still_codes(name: str, code: str) -> None:
+    from celltx.ontology.annotate import _code
+
+    assert _code(name) == code
