@@ -625,6 +625,7 @@ _NOT_CODE = re.compile(
     r"|\w*CAR-?T|\w*CART-?\d+|IL-?\d+[\w-]*|\d+(?:\.\d+)?[x×]\d+\w*"
     r"|interleukin-?\d+\w*|interferon-?\w*|\w+-?\d+-?valent|\d+-(?-i:[A-Za-z][a-z]*)"
     r"|\d+(?:\.\d+)?-?(?:[mµu]?g|mcg|kg|m?l|mA|min|h|hrs?|hours?|days?|weeks?|months?)"
+    r"|\d+(?:\.\d+)?[x×]?10\^?[eE]?\d+\w*|\d+[eE]\d+"
     r"|CD\d+(?:low|lo|high|hi|neg|pos|dim|bright)\w*)$")
 
 
@@ -838,6 +839,27 @@ _DRUG_CLASS = re.compile(r"(?i)\b(?:inhibitors?|antibod(?:y|ies)|agonists?|antag
 _COMBINED = re.compile(r"(?i)\bcombin\w+|\bplus\b|\bwith\b|\+")
 
 
+_NOT_CELL_TYPES = frozenset({"DRUG", "DEVICE", "PROCEDURE", "RADIATION", "DIAGNOSTIC_TEST",
+                             "BEHAVIORAL", "DIETARY_SUPPLEMENT"})
+"""Intervention types that a cell product is not given as (ClinicalTrials.gov's; a cell
+product is BIOLOGICAL, GENETIC, COMBINATION_PRODUCT or OTHER)."""
+
+
+def _cells_measured(ivs: list[Intervention], title_platform: str | None) -> bool:
+    """Unmodified cells in a title ("Rapamycin and Regulatory T Cells in Kidney
+    Transplantation", "Hemodialysis on … CD4+ T and Treg Cells") of a trial whose every
+    intervention is a drug, device or procedure by its type, none a cell by its name, none a
+    product code (a cell product typed DRUG: "SAR445419") and none a lymphodepleting agent or
+    cytokine, which come with cells given ("PD-1 Knockout EBV-CTLs" with fludarabine,
+    cyclophosphamide and IL-2): the cells are what is measured, not a product given."""
+    return (title_platform in _ENGINEERED_OF and bool(ivs)
+            and all((i.type or "").upper().replace(" ", "_") in _NOT_CELL_TYPES
+                    and not _CELL_WORD.search(i.name) and not _code(i.name)
+                    and not any(vocab.agents()[m.key].role in ("lymphodepletion", "cytokine")
+                                for m in mt.find_agents(i.name))
+                    for i in ivs))
+
+
 def _drugs_combined(ivs: list[Intervention], title: str) -> bool:
     """Whether the title combines a cell therapy with drugs that are the only interventions
     listed, none of them a lymphodepleting agent ("A Combination Study of CAR-T Therapy" with
@@ -959,6 +981,7 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
             ivs, titles_only)
     if (not cands and title_given and title_platform is not None and not drug_in_title
             and not around_cells and not _drugs_combined(ivs, titles_only)
+            and not _cells_measured(list(record.interventions), title_platform)
             and not (title_platform in _ENGINEERED_OF
                      and _coded_engineered(ivs, texts["descriptions"] + texts["summary"]))):
         # (a generic "NK Cell Therapy" title defers to a coded intervention that the summary
@@ -1093,8 +1116,12 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
                     cands.append(_Cand(platform=p, as_written=texts["title"][0],
                                        platform_from=("title", "one of several platforms "
                                                                "the title names")))
-    # a generic "NK Cells" intervention in a trial whose title gives a CAR-NK (same cell)
-    if title_given and title_platform in _ENGINEERED_OF.values():
+    # a generic "NK Cells" intervention in a trial whose title gives a CAR-NK (same cell);
+    # not when another intervention names the engineered cells itself: the generic one is then
+    # an arm of unmodified cells ("NK cells" beside "NKG2D CAR-NK cells")
+    if (title_given and title_platform in _ENGINEERED_OF.values()
+            and not any(c.platform == title_platform and c.platform_from[0] == "phrase"
+                        for c in cands)):
         for c in cands:
             if _ENGINEERED_OF.get(c.platform) == title_platform and not c.targets:
                 c.platform = str(title_platform)

@@ -762,6 +762,8 @@ def test_a_product_is_listed_once(nct: str, want: list) -> None:
     "CAR-20/19-T cells (2.5 x10^5 CAR-20/19-T cells/kg)", "12-Day Production of Car-T Cells",
     "50-Hour manufacturing", "Fludarabine 30mg/m2", "Cyclophosphamide 500 mg", "5MIN infusion",
     "Anti-Cluster of Differentiation (CD)19-Chimeric antigen receptor (CAR)",
+    "Umbilical cord blood NK cells (1.6×10E8/kg) were injected twice every other day.",
+    "CAR-T cells 2x10^6/kg", "NK cells 1E9 per dose",
 ])
 def test_doses_durations_and_word_fragments_are_not_product_codes(name: str) -> None:
     from celltx.ontology.annotate import _code
@@ -778,3 +780,46 @@ def test_codes_that_begin_with_a_number_are_still_codes(name: str, code: str) ->
     from celltx.ontology.annotate import _code
 
     assert _code(name) == code
+
+
+# ---- cells a title names that are measured, not given; an unmodified arm beside CAR-NK arms
+
+@pytest.mark.parametrize(("title", "given"), [
+    # (ClinicalTrials.gov records read from the ICTRP export of 2014, in ../shared/registries)
+    ("Rapamycin and Regulatory T Cells in Kidney Transplantation",
+     [("Cyclosporins", "DRUG"), ("Rapamycin", "DRUG")]),
+    ("Effects of High Cut-off (HCO) Hemodialysis on Central Memory CD4+ T and Treg Cells in "
+     "Patients With End-stage Kidney Disease", [("Polyamide HD membrane", "DEVICE")]),
+])
+def test_cells_a_title_names_beside_drugs_or_devices_are_measured(title: str, given: list
+                                                                   ) -> None:
+    ann = annotate(_record(title, *(_given(n, k) for n, k in given)))
+    assert not ann.products and not ann.is_cell_therapy
+
+
+@pytest.mark.parametrize(("title", "given", "platform"), [
+    # cells given with their lymphodepletion and cytokine, which the record lists alone
+    ("PD-1 Knockout EBV-CTLs for Advanced Stage Epstein-Barr Virus (EBV) Associated "
+     "Malignancies", [("Fludarabine", "DRUG"), ("Cyclophosphamide", "DRUG"),
+                      ("Interleukin-2", "DRUG")], "T cell"),
+    # a coded cell product typed as a drug
+    ("Allogeneic NK Cells in Acute Myeloid Leukemia", [("SAR445419", "DRUG")], "NK"),
+])
+def test_cells_given_with_drugs_only_listed_are_still_products(title: str, given: list,
+                                                               platform: str) -> None:
+    ann = annotate(_record(title, *(_given(n, k) for n, k in given)))
+    assert [p.platform for p in ann.products] == [platform]
+
+
+def test_an_unmodified_arm_beside_car_nk_arms_stays_unmodified() -> None:
+    """NCT04324996 (ICTRP's COVID-19 lists): "NK cells" is an arm of its own beside the CAR-NK
+    arms, not one more CAR-NK product because the title names CAR-NK cells."""
+    rec = _record("A Phase I/II Study of Universal Off-the-shelf NKG2D-ACE2 CAR-NK Cells for "
+                  "Therapy of COVID-19", _given("NK cells"), _given("NKG2D CAR-NK cells"),
+                  _given("ACE2 CAR-NK cells"), _given("NKG2D-ACE2 CAR-NK cells"))
+    products = [(p.platform, sorted(t.key for t in p.targets)) for p in annotate(rec).products]
+    assert products[0] == ("NK", [])
+    assert all(platform == "CAR-NK" and keys for platform, keys in products[1:])
+    # with only the generic arm, the title's CAR-NK is still what it is
+    alone = _record("Universal Off-the-shelf NKG2D CAR-NK Cells in AML", _given("NK cells"))
+    assert [p.platform for p in annotate(alone).products] == ["CAR-NK"]
