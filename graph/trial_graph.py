@@ -7,7 +7,6 @@ a ``type`` (also its multigraph key) and ``sources`` (the records that state it)
 from __future__ import annotations
 
 import hashlib
-import re
 import sys
 from bisect import bisect_left
 from collections import Counter
@@ -20,6 +19,7 @@ from celltx.graph.merge import MergedTrial
 from celltx.graph.schema import check_relationship, node_id
 from celltx.ontology.eligibility import CriterionItem, structure_criteria, summarise
 from celltx.ontology.terms import Term, TrialAnnotation
+from celltx.ontology.vocab import text_key
 
 from celltx.models import TrialRecord
 from celltx.registries import registry_of, trial_iri, trial_url
@@ -28,8 +28,6 @@ TRIAL_IRI = "https://identifiers.org/clinicaltrials:{}"
 """The IRI of a ClinicalTrials.gov trial; other registries' in ``celltx.registries.trial_iri``."""
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 _CONTAINERS = (str, tuple, list)
@@ -238,7 +236,7 @@ class TrialGraph:
             if cond.term is not None:
                 cnode = self._term_node("Condition", cond.term)
             else:
-                cnode = self._node("Condition", f"text:{_slug(cond.as_written)}",
+                cnode = self._node("Condition", f"text:{text_key(cond.as_written)}",
                                    name=cond.as_written)
             self._edge(trial, "STUDIES", cnode,
                        stating("conditions", cond.as_written),
@@ -258,7 +256,8 @@ class TrialGraph:
                        stating("phase", ann.phase.key))
 
         for iv in rec.interventions:
-            inode = self._node("Intervention", f"{(iv.type or 'unknown').lower()}:{_slug(iv.name)}",
+            inode = self._node("Intervention",
+                               f"{(iv.type or 'unknown').lower()}:{text_key(iv.name)}",
                                name=iv.name, type=iv.type)
             self._edge(trial, "TESTS", inode, stating("interventions", iv.name))
 

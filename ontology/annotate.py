@@ -79,7 +79,7 @@ def _org_text_key(name: str) -> str:
     for _ in range(3):
         text = _COMPANY_SUFFIX.sub("", text.strip().rstrip(",."))
     text = re.sub(r"(?i)^the\s+", "", text.strip())
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return vocab.text_key(text if text.strip(" -_.,;:!?'\"") else name)
 
 
 @cache

@@ -8,6 +8,7 @@ Each table is read once (cached) and turned into ``Term``s whose IRIs come from
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -127,6 +128,26 @@ def condition_key(text: str) -> str:
     """Spelling-insensitive form of a condition string (case, punctuation, apostrophes)."""
     text = text.replace("’", "'").replace("'s ", " ").replace("'", "")
     return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def text_key(text: str) -> str:
+    """The key of a text as written that names no vocabulary term (a sponsor, an intervention,
+    a condition outside the tables): case- and punctuation-insensitive, so spellings of one
+    name share a node, and in any script ("北京大学人民医院", "Société Générale" keep their
+    letters; an ASCII-only key made every non-Latin name one node with the key ""). A text
+    without a letter or digit ("?!.,;--") is keyed by its digest, so that two such texts stay
+    two nodes.
+
+    >>> text_key("Lymphoma, B-Cell"), text_key("北京大学 人民医院"), text_key("Ünïcode")
+    ('lymphoma-b-cell', '北京大学-人民医院', 'ünïcode')
+    >>> text_key("?!") != text_key("...") and text_key("?!").startswith("sha1-")
+    True
+    """
+    key = _NOT_WORD.sub("-", text.casefold()).strip("-")
+    return key or "sha1-" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
 # ---- cell types, sources, agents, statuses, study types, phases ---------------------------

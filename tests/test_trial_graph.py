@@ -189,3 +189,47 @@ def test_properties_are_cleaned_as_documented() -> None:
                        "i": long_text, "j": 2.5}
     assert cleaned["g"] is sys.intern("RECRUITING") and type(cleaned["h"]) is list
     assert list(cleaned) == ["e", "f", "g", "h", "i", "j"]
+
+
+def test_names_in_any_script_and_without_letters_are_nodes_of_their_own(tmp_path: Path) -> None:
+    """Sponsors, conditions and interventions that name no vocabulary term are keyed by their
+    text: the key kept ASCII letters and digits only, so four Chinese, Japanese and Korean
+    hospitals were one organisation with the id "" (which the Neo4j import files then refused),
+    "Anti-CD19-CAR γδT" and "anti-CD19 CAR-T" were one intervention, and names of punctuation
+    alone merged with them."""
+    import json
+
+    from celltx.graph import neo4j_csv
+
+    from celltx.pipeline import build
+
+    studies = json.loads((Path(__file__).parent / "fixtures" / "graph" / "non_latin_names.json")
+                         .read_text(encoding="utf-8"))
+    extra = json.loads(json.dumps(studies[0]))
+    extra["protocolSection"]["identificationModule"]["nctId"] = "NCT09100005"
+    extra["protocolSection"]["sponsorCollaboratorsModule"]["leadSponsor"]["name"] = "?!.,;--"
+    extra["protocolSection"]["armsInterventionsModule"]["interventions"] = [
+        {"type": "BIOLOGICAL", "name": "Anti-CD19-CAR γδT"},
+        {"type": "BIOLOGICAL", "name": "anti-CD19 CAR-T"}]
+    extra2 = json.loads(json.dumps(extra))
+    extra2["protocolSection"]["identificationModule"]["nctId"] = "NCT09100006"
+    extra2["protocolSection"]["sponsorCollaboratorsModule"]["leadSponsor"]["name"] = "..."
+    path = tmp_path / "studies.json"
+    path.write_text(json.dumps([*studies, extra, extra2]), encoding="utf-8")
+    graph = build([path], scope="all").graph
+    sponsors = {d["id"]: d["name"] for _, d in graph.nodes("Organization")}
+    assert "" not in sponsors and len(sponsors) == 6
+    for _, d in graph.nodes("Trial"):
+        view = describe_trial(graph, d["id"])
+        assert view is not None
+        [lead] = view["sponsors"]
+        study = next(s for s in [*studies, extra, extra2]
+                     if s["protocolSection"]["identificationModule"]["nctId"] == d["id"])
+        written = study["protocolSection"]["sponsorCollaboratorsModule"]["leadSponsor"]["name"]
+        assert lead["name"] == written
+        ivs = {e["name"] for e in view["interventions"]}
+        assert ivs == {i["name"] for i in
+                       study["protocolSection"]["armsInterventionsModule"]["interventions"]}
+    conditions = [d for _, d in graph.nodes("Condition")]
+    assert len({d["id"] for d in conditions}) == len(conditions) == 4
+    assert not neo4j_csv.check_integrity(graph)
