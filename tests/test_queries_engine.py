@@ -167,3 +167,35 @@ def test_answers_the_socket_reader_does_not_decode_come_from_the_client(
     with pytest.raises(EngineError, match="Invalid input"):
         embedded_engine.run("RETURN 1 +", graph="mini")
     assert embedded_engine.run("RETURN 1 AS one", graph="mini") == (["one"], [[1]])
+
+
+def test_a_nul_in_record_text_leaves_every_question_answerable(tmp_path: Path) -> None:
+    """The server reads a query and its parameters as one C string: one NUL in a title, a
+    sponsor or a condition ended the load's statement early, and every stored question on the
+    whole graph failed with a parse error. The engine holds that text without the NUL; its
+    answers are the Python engine's with NULs removed."""
+    import json
+
+    from celltx.graph.falkordb_engine import without_nul
+    from celltx.queries.compare import normalise_rows
+    from celltx.queries.run import run_query
+
+    from celltx.pipeline import build
+
+    study = json.loads((Path(__file__).parent / "fixtures" / "ctgov_v2" / "NCT03198052_latest.json")
+                       .read_text(encoding="utf-8"))
+    study = study[0] if isinstance(study, list) else study
+    ident = study["protocolSection"]["identificationModule"]
+    ident["briefTitle"] = "Anti-CD19 CAR-T cells in CLL\x00 x"
+    study["protocolSection"]["sponsorCollaboratorsModule"]["leadSponsor"]["name"] = "Acme\x00 Inc."
+    study["protocolSection"]["conditionsModule"]["conditions"] = ["Lymph\x00oma", "AML"]
+    path = tmp_path / "nul.json"
+    path.write_text(json.dumps([study]), encoding="utf-8")
+    graph = build([path], scope="all").graph
+    assert graph.node_counts()["Trial"] == 1
+    with EmbeddedEngine() as engine:
+        engine.load(graph)
+        for name in load_catalogue():
+            python = run_query(name, engine="python", graph=graph)
+            embedded = run_query(name, graph=graph, embedded=engine)
+            assert normalise_rows(embedded.rows) == normalise_rows(without_nul(python.rows))

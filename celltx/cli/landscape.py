@@ -91,6 +91,8 @@ def _answer(name: str, params: dict[str, Any], shown: int, names: list[str], g: 
                              embedded=embedded) for e in names]
     except (KeyError, ValueError) as exc:
         fail(str(exc))
+    except RuntimeError as exc:  # the embedded engine failed to start or a query failed
+        fail(f"{name}: {exc}")
     first = results[0]
     agree = all(normalise_rows(r.rows) == normalise_rows(first.rows) for r in results[1:])
     answer = {"query": name, "params": params, "engines": names, "agree": agree,
