@@ -61,16 +61,42 @@ def _names(graph: TrialGraph, label: str, *fields: str) -> set[str]:
     return out
 
 
-def _in_vocabulary(key: str, value: str) -> bool:
-    """A real name absent from this graph (a valid question with no rows), not a typo."""
+def _vocabulary_value(key: str, value: str) -> str | None:
+    """``value`` as the engines match it, when the vocabulary knows the condition or target
+    (None otherwise): as written when it is the term's id, name, symbol or a synonym, which
+    every engine matches; else the id of the node the build gives that term, as the
+    annotator reads ``value`` ("refractory B-cell lymphoma", "anti-CD19": accepted, then
+    matched by the engines word for word, which answered nothing). Several targets in one
+    value ("CD19/CD22") leave it as written.
+
+    >>> _vocabulary_value("condition", "AML"), _vocabulary_value("target", "anti-CLL-1 CAR")
+    ('AML', 'CLEC12A')
+    """
+    from celltx.ontology import vocab
+
+    term: Any
     if key == "condition":
         from celltx.ontology.annotate import match_condition
 
-        return match_condition(value) is not None
-    from celltx.ontology import hgnc_genes
-    from celltx.ontology import matchers as mt
+        found = match_condition(value)
+        term = vocab.conditions().get(found[0]) if found else None
+        if term is None:
+            return None
+        node = term.curie or term.key
+        names = {node, term.key, term.label, *term.synonyms}
+    else:
+        from celltx.ontology import hgnc_genes
+        from celltx.ontology import matchers as mt
 
-    return bool(mt.find_targets(value)) or hgnc_genes.gene(value.upper()) is not None
+        keys = list(dict.fromkeys(m.key for m in mt.find_targets(value)))
+        if not keys:
+            return value if hgnc_genes.gene(value.upper()) is not None else None
+        term = vocab.target_term(keys[0]) if len(keys) == 1 else None
+        if term is None:
+            return value
+        node = term.key
+        names = {node, term.symbol, term.label, *term.synonyms}
+    return value if value.casefold() in {n.casefold() for n in names} else node
 
 
 LIMIT_MAX = 2**31 - 1
@@ -169,7 +195,11 @@ def check_values(query: str, values: dict[str, Any],
                 raise ParamError(f"{where}: {value!r} is not a name or id")
             out[key] = name = value.strip()
             # The vocabulary first: it answers for most names without loading the graph.
-            g = None if _in_vocabulary(key, name) or graph is None else graph()
+            known_as = _vocabulary_value(key, name)
+            if known_as is not None:
+                out[key] = known_as
+                continue
+            g = None if graph is None else graph()
             if g is None:
                 continue
             label, fields = (("Condition", ("name", "synonyms")) if key == "condition"

@@ -365,3 +365,18 @@ def test_condition_categories_are_the_vocabulary_s() -> None:
     from celltx.queries.params import CATEGORIES
 
     assert set(CATEGORIES) == {c.category for c in vocab.conditions().values()}
+
+
+@pytest.mark.parametrize(("name", "key", "as_written", "plain"), [
+    # names the vocabulary reads, which the engines matched word for word and answered nothing
+    ("trials_in_condition", "condition", "refractory B-cell lymphoma", "B-cell lymphoma"),
+    ("targets_in_condition_by_platform", "condition", "relapsed/refractory AML", "AML"),
+    ("sponsors_for_target_in_condition", "target", "anti-CLL-1 CAR", "CLL1"),
+])
+def test_a_name_the_vocabulary_reads_asks_for_its_term(sample_graph: Any, name: str, key: str,
+                                                       as_written: str, plain: str) -> None:
+    plain_answer = run_query(name, {key: plain}, engine="python", graph=sample_graph)
+    assert plain_answer.rows
+    for engine in ("python", "embedded"):
+        answer = run_query(name, {key: as_written}, engine=engine, graph=sample_graph)
+        assert normalise_rows(answer.rows) == normalise_rows(plain_answer.rows), engine
