@@ -177,11 +177,13 @@ def test_ictrp_numbers_that_are_no_value_are_read_as_none(value: float) -> None:
     assert ictrp.enrollment("A:30;B:30;") == 60 and ictrp.enrollment(90.0) == 90
 
 
-def test_ctis_ages_of_thousands_of_digits_are_no_age() -> None:
-    from celltx.loaders.ctis_csv import _ages
+def test_ctis_age_bands_of_thousands_of_digits_are_kept_as_written() -> None:
+    # (CTIS's age groups are population bands, not limits: no number is read from them;
+    # reading one raised ValueError on thousands of digits)
+    from celltx.loaders.ctis_csv import _age_groups
 
-    assert _ages(f"{LONG}-{LONG} years")[1:] == (None, None)  # ValueError before
-    assert _ages("18-64 years, 65+ years") == ("18-64 years, 65+ years", 18.0, None)
+    assert _age_groups(f"{LONG}-{LONG} years") == (f"{LONG}-{LONG} years",)
+    assert _age_groups("18-64 years, 65+ years") == ("18-64 years", "65+ years")
 
 
 # ---- 2. nesting -------------------------------------------------------------------------------
