@@ -6,12 +6,15 @@ Every registry feeds ICTRP its own conventions, so values are read leniently: da
 ``2020-02-17``, ``28/06/2004`` (day first), ``April 25, 2024``, ``17 February 2020``, Excel
 dates and serial numbers; phases as ``Phase 2/Phase 3``, ``1-2``, ``Phase III`` or EudraCT's
 yes/no block; HTML line breaks (``<br>``, escaped or raw) and carriage returns (``&#x0D;``,
-``_x000D_``) become newlines; padding is dropped. A value that fits no vocabulary becomes None,
-never a reject: only a record without a usable trial id is rejected.
+``_x000D_``) become newlines, other HTML character references (ChiCTR's ``&#32;``) are
+decoded once; padding is dropped. A value that fits no vocabulary becomes None, never a reject:
+only a record without a usable trial id is rejected.
 """
 
 from __future__ import annotations
 
+import html
+import html.entities
 import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -35,6 +38,7 @@ from celltx.registries import canonical_id
 
 _BR = re.compile(r"(?:<|&lt;)\s*br\s*/?\s*(?:>|&gt;)", re.IGNORECASE)
 _CR = re.compile(r"_x000[dD]_|&#x0[dD];|\r\n?")
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _NULLS = frozenset({"", "none", "null", "n/a", "na", "nil", "not applicable", "not available"})
 _CANCELLED = re.compile(r"^(Cancelled (?:by the investigator|due to lack of patients?))\s+(.*)$",
                         re.IGNORECASE | re.DOTALL)
@@ -46,23 +50,38 @@ _DATE_NUMBERS = 10**8
 """A number that is a date (``20200217``) or an age has fewer digits."""
 
 
-def text(value: Any) -> str | None:
+def text(value: Any, *, paragraphs: bool = False) -> str | None:
     """A cell or element as clean text: line breaks as newlines, lines stripped, blank runs
-    dropped; None when empty.
+    dropped (kept as one blank line with ``paragraphs``, where a blank line is a boundary:
+    EU CTR's product blocks); None when empty.
 
     >>> text("&lt;br&gt;Female: yes&lt;br&gt;Male: yes&lt;br&gt;")
     'Female: yes\\nMale: yes'
     >>> text("\\n    Recruiting\\n    "), text("_x000D_<br>  Inclusion:_x000D_<br>_x000D_<br> - a")
     ('Recruiting', 'Inclusion:\\n- a')
+    >>> text("Index test:specific&#32;serological&#32;detection;"), text("a &amp;#61603; 1")
+    ('Index test:specific serological detection;', 'a &#61603; 1')
     """
     if value is None:
         return None
     if isinstance(value, datetime | date):
         return value.isoformat()
-    raw = _BR.sub("\n", _CR.sub("\n", str(value)))
+    raw = _ENTITY.sub(_entity, _BR.sub("\n", _CR.sub("\n", str(value))))
     lines = [" ".join(line.split()) for line in raw.split("\n")]
-    out = "\n".join(line for line in lines if line)
+    if paragraphs:
+        out = re.sub(r"\n{2,}", "\n\n", "\n".join(lines)).strip("\n")
+    else:
+        out = "\n".join(line for line in lines if line)
     return out or None
+
+
+def _entity(m: re.Match[str]) -> str:
+    """One HTML character reference decoded (``&#32;``, ``&gt;``, ``&#8805;``), once: a
+    registry that escaped its own escapes (``&amp;#61603;``) keeps one level, as it showed its
+    users. A name HTML does not define (``&Azithromycin;``, a lost space) stays as written, and
+    a name without its ``;`` is never one (``R&D``, ``&not`` in ``&notes``)."""
+    ref = m.group(0)
+    return html.unescape(ref) if ref[1] == "#" or ref[1:] in html.entities.html5 else ref
 
 
 def one_line(value: Any) -> str | None:
@@ -82,13 +101,21 @@ def ictrp_date(value: Any) -> str | None:
     ('2004-06-28', '2024-04-25', '2020-03-20')
     >>> ictrp_date(43900), ictrp_date("20200217"), ictrp_date("2020-06-07 17:53:51")
     ('2020-03-10', '2020-02-17', '2020-06-07')
+
+    An Excel date passes the checks a written date does: ``datetime(2641, 6, 14)`` (a typing
+    slip Excel kept) is no date. It stays a full date: the ICTRP workbook formats every cell of
+    its date columns ``mm-dd-yy``, so a month-only ``February 2020`` that Excel made 1 February
+    cannot be told from a true 1 February.
+
+    >>> ictrp_date(datetime(2020, 4, 27)), ictrp_date(datetime(2641, 6, 14))
+    ('2020-04-27', None)
     """
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
-        return value.date().isoformat()
+        value = value.date()
     if isinstance(value, date):
-        return value.isoformat()
+        value = value.isoformat()
     if isinstance(value, int | float):
         if 10000 <= value <= 80000:  # an Excel serial day number (1927 to 2119)
             return (_EXCEL_EPOCH + timedelta(days=int(value))).isoformat()
@@ -149,17 +176,33 @@ _EUDRACT_PHASE = re.compile(r"\(Phase (IV|III|II|I)\)\s*:\s*(yes|no)", re.IGNORE
 
 
 def phases(value: Any) -> tuple[str, ...]:
-    """Phases as API v2 enums; what names no phase gives ().
+    """Phases as API v2 enums; what names no phase gives (). A combined phase gives both phases
+    however it is spelt (``Phase II/III``, ``2-3``, ``Phase 1/ Phase 2``), as
+    ``values.parse_phases`` reads ClinicalTrials.gov's.
 
     >>> phases("Human pharmacology (Phase I): no\\nTherapeutic exploratory (Phase II): yes")
     ('PHASE2',)
     >>> phases("1-2"), phases("Phase III"), phases("Phase1/Phase2"), phases("Retrospective study")
     (('PHASE1', 'PHASE2'), ('PHASE3',), ('PHASE1', 'PHASE2'), ())
+    >>> phases("Phase II/III"), phases("Phase I/II")
+    (('PHASE2', 'PHASE3'), ('PHASE1', 'PHASE2'))
+
+    Excel turned a phase range typed into the workbook into a date of the year it was typed
+    (``2-3`` into 2 March, ``1-2`` into 1 February: the cell's format is ``d-mmm``). Such a
+    date is read back as the two phases when its day and month are two adjacent phases, 1 to
+    4, either way round (a range names the same phases read day first or month first); any
+    other date names no phase.
+
+    >>> phases(datetime(2020, 3, 2)), phases(datetime(2020, 2, 1)), phases(datetime(2020, 3, 14))
+    (('PHASE2', 'PHASE3'), ('PHASE1', 'PHASE2'), ())
     """
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
+    if isinstance(value, date):
+        low, high = sorted((value.day, value.month))
+        return (f"PHASE{low}", f"PHASE{high}") if high - low == 1 and high <= 4 else ()
     if not isinstance(value, str):
-        return ()  # an Excel date where a phase was (``2-3`` read as 2 March)
+        return ()
     t = one_line(value) or ""
     block = _EUDRACT_PHASE.findall(t)
     if block:
@@ -168,7 +211,7 @@ def phases(value: Any) -> tuple[str, ...]:
         return ()  # ChiCTR's "0" is its form's default, not phase 0
     t = re.sub(r"\b(IV|III|II|I)\b", lambda m: _ROMAN[m.group(1)], t)
     t = re.sub(r"(?i)phase\s*(\d)", r"Phase \1", t)
-    if m := re.fullmatch(r"(\d)\s*-\s*(\d)", t):
+    if m := re.fullmatch(r"(?:Phase )?(\d)\s*[-/]\s*(?:Phase )?(\d)", t):
         t = f"Phase {m.group(1)}/Phase {m.group(2)}"
     elif re.fullmatch(r"\d", t):
         t = f"Phase {t}"
@@ -250,8 +293,54 @@ def split_list(value: Any) -> tuple[str, ...]:
     t = text(value)
     if not t:
         return ()
-    out = (one_line(p) for p in re.split(r"[;\n]", t))
+    out = (" ".join(p.split()) for p in re.split(r"[;\n]", t))
     return tuple(dict.fromkeys(p for p in out if p and _null(p)))
+
+
+_CONDITION_NUMBER = re.compile(r"\s*(?:Health )?Condition \d+\s*:\s*", re.IGNORECASE)
+_MEDDRA = re.compile(r"^(?:(?:MedDRA version|Level|System Organ Class|Therapeutic area)\s*:|"
+                     r"Classification code\b)")
+_MEDDRA_TERM = re.compile(r"(?:^|[^A-Za-z])Term:\s*(.+?)\s*(?:System Organ Class:.*)?$")
+_CODE = re.compile(r"[A-Z]{1,2}\d{1,2}(?:\.[\dA-Z]+)+(?:x\d+)?\.?|[A-Z]\d{2}-[A-Z]\d{2}|"
+                   r"[CD]\d{6,9}|\d+(?:\.\d+)*")
+_CODE_PREFIX = re.compile(r"^[A-Z]\d{2}[\dA-Z.]*(?:-[A-Z]\d{2}[\dA-Z.]*)?[-:]\s+(?=\w)")
+
+
+def conditions(value: Any) -> tuple[str, ...]:
+    """The Condition field as condition names: a ``;``- or line-separated list, IRCT's and
+    CTRI's ``Condition 1: … Condition 2: …`` split, the registry's codes and metadata dropped.
+
+    EU CTR (and CTIS) follow the condition with its MedDRA coding, a line per key
+    (``MedDRA version: 20.1``, ``Level: PT``, ``Classification code 10053983``, ``Term: Corona
+    virus infection``, ``System Organ Class: …``; CTIS runs them on one line) and a
+    ``Therapeutic area: …`` part: the MedDRA term is a condition name, the rest is not. Other
+    registries list codes after the names (``U07.1``, ``B34.2``, ``RA01.0``, ``A00-B99``, MeSH
+    ``D000073640``, MedDRA ``10034606``): a part that is only a code is dropped, and a code
+    prefixed to a name (CTRI's ``J128- Other viral pneumonia``) is cut off. An undotted code
+    (``G63``) is kept, as it reads like a name (``N95``, the mask).
+
+    >>> conditions("Coronavirus infection <br>MedDRA version: 20.1\\nLevel: PT\\nClassification "
+    ...            "code 10053983\\nTerm: Corona virus infection\\nSystem Organ Class: 10021881 - "
+    ...            "Infections and infestations\\n;Therapeutic area: Diseases [C] - Virus Diseases")
+    ('Coronavirus infection', 'Corona virus infection')
+    >>> conditions("Condition 1: COVID-19 disease. Condition 2: Acute myeloid leukemia. <br>"
+    ...            "Coronavirus infection, unspecified;B34.2")
+    ('COVID-19 disease.', 'Acute myeloid leukemia.', 'Coronavirus infection, unspecified')
+    """
+    t = text(value)
+    if not t:
+        return ()
+    out: list[str] = []
+    for chunk in re.split(r"[;\n]", t):
+        for part in _CONDITION_NUMBER.split(chunk):
+            part = " ".join(part.split())
+            if _MEDDRA.match(part) or part.startswith("Term:"):
+                term = _MEDDRA_TERM.search(part)
+                part = term.group(1) if term else ""
+            part = _CODE_PREFIX.sub("", part)
+            if part and _null(part) and not _CODE.fullmatch(part):
+                out.append(part)
+    return tuple(dict.fromkeys(out))
 
 
 _TYPED = re.compile(
@@ -259,6 +348,14 @@ _TYPED = re.compile(
     r"Dietary Supplement|Combination Product|Diagnostic Test|Other)\s*:\s*(.+)$", re.IGNORECASE)
 _NUMBERED = re.compile(r"\s*Intervention \d+\s*:\s*", re.IGNORECASE)
 _GROUP = re.compile(r"^([^:]{1,80}):(.+)$", re.DOTALL)
+_NAME_COMMA = re.compile(r",(?=\S)(?!(?<=\d,)\d)(?![^()]*\))")
+"""A bare comma between ClinicalTrials.gov names: not one inside a number (``200,000 IU``,
+``day 0,28``) or inside brackets."""
+_DOSE = re.compile(r"(?i)\d[\d.,]*\s*(?:mg|g|µg|ug|mcg|ml|iu|units?)(?:/\w+)?"
+                   r"|qd|od|bid|bd|tid|qid|q\d+h")
+"""A dose or a frequency, which says how a named product is given and names none."""
+_PLACEHOLDER = re.compile(r"(?i)^(?:not (?:yet )?(?:available|applicable|known|assigned)|n/?a|"
+                          r"none|nil|null|no|blank|nothing|unknown|[-_/?]+)?\.?$")
 
 
 def interventions(value: Any) -> tuple[Intervention, ...]:
@@ -266,34 +363,45 @@ def interventions(value: Any) -> tuple[Intervention, ...]:
 
     Parts are split on ``;``, line breaks and IRCT's ``Intervention N:``; a ClinicalTrials.gov
     ``Drug: a,b`` part gives a typed intervention per name (ICTRP joins the names with a bare
-    comma); ChiCTR's ``group:treatment`` keeps the group as the arm label.
+    comma; a dose or frequency after such a comma stays with the name before it:
+    ``arbidol,200mg,tid`` is one); ChiCTR's ``group:treatment`` keeps the group as the arm
+    label. A value that is only a placeholder (``no``, ``Blank``, ``-``, CTRI's ``Nil: Nil``)
+    is no intervention.
 
     >>> [(i.type, i.name) for i in interventions("Biological: NK cells,ACE2 CAR-NK cells")]
     [('BIOLOGICAL', 'NK cells'), ('BIOLOGICAL', 'ACE2 CAR-NK cells')]
     >>> [(i.name, i.arm_labels) for i in interventions("Case series:Nil;High dose:NK cells;")]
     [('NK cells', ('High dose',))]
+    >>> [i.name for i in interventions("Drug: arbidol,200mg,tid;Drug: cholecalciferol 50,000 IU"
+    ...                                ";Control group:Blank;Control Intervention1: Nil: Nil")]
+    ['arbidol,200mg,tid', 'cholecalciferol 50,000 IU']
     """
-    t = text(value)
+    t = text(value, paragraphs=True)
     if not t:
         return ()
     if _EUDRACT_KEY.search(t):
         return _eudract_products(t)
     parts = [p for chunk in re.split(r"[;\n]", t) for p in _NUMBERED.split(chunk)]
     out: dict[tuple[str | None, str], Intervention] = {}
-    for part in (one_line(p) for p in parts):
-        if not part or _null(part) is None:
+    for part in (" ".join(p.split()) for p in parts):
+        if _placeholder(part):
             continue
         if m := _TYPED.match(part):
             kind = re.sub(r"[^A-Z]+", "_", m.group(1).upper().split("/")[0]).strip("_")
-            for name in re.split(r",(?=\S)", m.group(2)):
-                name = name.strip()
-                if name and _null(name):
+            names: list[str] = []
+            for name in (n.strip() for n in _NAME_COMMA.split(m.group(2))):
+                if names and _DOSE.fullmatch(name):
+                    names[-1] += f",{name}"
+                else:
+                    names.append(name)
+            for name in names:
+                if not _placeholder(name):
                     out.setdefault((kind, name.casefold()), Intervention(type=kind, name=name))
             continue
         label: tuple[str, ...] = ()
         if (g := _GROUP.match(part)) and not re.search(r"https?$", g.group(1)):
             label, part = (g.group(1).strip(),), g.group(2).strip()
-        if not part or _null(part.rstrip(".")) is None:
+        if _placeholder(part):
             continue
         key = (None, part.casefold())
         if key in out:
@@ -304,41 +412,66 @@ def interventions(value: Any) -> tuple[Intervention, ...]:
     return tuple(out.values())
 
 
-_EUDRACT_KEY = re.compile(r"^(?:Trade Name|Product Name|INN or Proposed INN):", re.MULTILINE)
+def _placeholder(name: str) -> bool:
+    """Whether a name only holds the place of one: empty, ``no``, ``N/A``, ``-``, or such
+    words on both sides of a colon (CTRI's ``Nil: Nil``, ``NIL:``)."""
+    return all(_PLACEHOLDER.match(piece.strip()) for piece in name.split(":"))
+
+
 _EUDRACT_NAMES = ("INN or Proposed INN", "Product Name", "Trade Name", "Current Sponsor code",
                   "Product Code", "Other descriptive name")
 """The fields of an EU CTR product block that name it, the best first."""
-
-
-_NOT_A_NAME = re.compile(r"(?i)^(?:not (?:yet )?(?:available|applicable|known|assigned)|n/?a"
-                         r"|none|unknown|-+)\.?$")
+_EUDRACT_FIELDS = "|".join((*_EUDRACT_NAMES, "Pharmaceutical Form", "CAS Number", "Strength",
+                            r"Concentration (?:unit|type|number)",
+                            "Pharmaceutical form of the placebo",
+                            "Route of administration of the placebo"))
+_EUDRACT_KEY = re.compile(rf"^(?:{_EUDRACT_FIELDS})\s*:", re.MULTILINE)
+_EUDRACT_COMMA = re.compile(rf",\s*(?=(?:{_EUDRACT_FIELDS})\s*:)")
+"""CTIS's records in ICTRP put a product's fields on one line, joined by commas."""
 
 
 def _eudract_products(t: str) -> tuple[Intervention, ...]:
     r"""EU CTR's Intervention field: one ``Key: value`` block per product ("Trade Name: Sutent",
-    "Pharmaceutical Form: …", "INN or Proposed INN: Sunitinib", …), a block starting again where
-    a key repeats; each product is named by its INN, else its product or trade name or code.
+    "Pharmaceutical Form: …", "INN or Proposed INN: Sunitinib", …), blocks parted by a blank
+    line (a block also starts again where a key repeats, as where one product has two INNs);
+    each product is named by its INN, else its product or trade name or code, and a block that
+    names none (only a ``Pharmaceutical Form``) is no product. A product listed again (another
+    strength, ``Tamiflu 75 mg Hard Capsules`` then ``Tamiflu 6 mg/ml powder…``) is one, with
+    the names of both. CTIS joins the fields of a block
+    with commas on one line (``Product Name: NTLA-2001,Product Code: PRD8425756,…``).
 
     >>> [(i.name, i.other_names) for i in _eudract_products(
     ...     "Trade Name: Sutent\nPharmaceutical Form: Capsule, hard\nINN or Proposed INN: "
     ...     "Sunitinib\nTrade Name: Endoxan\nINN or Proposed INN: CYCLOPHOSPHAMIDE\n"
     ...     "Trade Name: Sutent\nINN or Proposed INN: Sunitinib")]
     [('Sunitinib', ('Sutent',)), ('CYCLOPHOSPHAMIDE', ('Endoxan',))]
+    >>> [(i.name, i.other_names) for i in _eudract_products(
+    ...     "Product Name: FTY720\nPharmaceutical Form: Capsule\n\nTrade Name: CellCept\n"
+    ...     "Product Name: Mycophenolate Mofetil\n\nPharmaceutical Form: Tablet")]
+    [('FTY720', ()), ('Mycophenolate Mofetil', ('CellCept',))]
     """
-    blocks: list[dict[str, str]] = [{}]
-    for line in t.splitlines():
-        key, sep, val = line.partition(":")
-        key, val = key.strip(), val.strip()
-        if not sep or not val:
-            continue
-        if key in blocks[-1]:
-            blocks.append({})
-        blocks[-1][key] = val
+    blocks: list[dict[str, str]] = []
+    for paragraph in t.split("\n\n"):
+        blocks.append({})
+        for line in (f for ln in paragraph.splitlines() for f in _EUDRACT_COMMA.split(ln)):
+            key, sep, val = line.partition(":")
+            key, val = key.strip(), val.strip()
+            if not sep or not val:
+                continue
+            if key in blocks[-1]:
+                blocks.append({})
+            blocks[-1][key] = val
     out: dict[str, Intervention] = {}
     for b in blocks:
-        names = list(dict.fromkeys(b[k] for k in _EUDRACT_NAMES if _null(b.get(k))
-                                   and not _NOT_A_NAME.match(b[k])))
-        if not names or names[0].casefold() in out:
+        names = list(dict.fromkeys(b[k] for k in _EUDRACT_NAMES
+                                   if k in b and not _placeholder(b[k])))
+        if not names:
+            continue
+        if prev := out.get(names[0].casefold()):  # the product again, in another strength
+            known = {n.casefold() for n in (prev.name, *prev.other_names)}
+            more = tuple(n for n in dict.fromkeys(names[1:]) if n.casefold() not in known)
+            out[names[0].casefold()] = prev.model_copy(
+                update={"other_names": prev.other_names + more})
             continue
         detail = "; ".join(f"{k}: {v}" for k, v in b.items() if k not in _EUDRACT_NAMES)
         out[names[0].casefold()] = Intervention(
@@ -399,6 +532,8 @@ def _fields(v: Fields, trial_id: str, raw_id: str) -> dict[str, Any]:
     secondary += split_list(v.get("secondary_id")) + split_list(v.get("secondaryids"))
     min_age, min_years = age(v.get("inclusion_agemin"))
     max_age, max_years = age(v.get("inclusion_agemax"))
+    if max_age and max_age.endswith("+"):
+        max_age, max_years = None, None  # CTIS's oldest age band, "65+": open, no maximum
     criteria = "\n".join(t for t in (text(v.get("inclusion_criteria")),
                                      text(v.get("exclusion_criteria"))) if t) or None
     sponsor = one_line(v.get("primary_sponsor"))
@@ -417,7 +552,7 @@ def _fields(v: Fields, trial_id: str, raw_id: str) -> dict[str, Any]:
         "phases": phases(v.get("phase")),
         "study_type": study_type(v.get("study_type")),
         "enrollment": enrollment(v.get("target_size")),
-        "conditions": split_list(v.get("condition")),
+        "conditions": conditions(v.get("condition")),
         "interventions": interventions(v.get("intervention")),
         "lead_sponsor": Sponsor(name=sponsor) if sponsor and _null(sponsor) else None,
         "collaborators": tuple(Sponsor(name=s) for s in split_list(v.get("secondary_sponsor"))),

@@ -2,7 +2,7 @@
 the same list saved as an Excel workbook (XLSX, read with openpyxl). Columns are ICTRP's XML
 fields with spaces for underscores; the mapping is ``ictrp.to_record``. XLSX quirks: dates as
 Excel dates or serial numbers, carriage returns as ``_x000D_``, a phase like ``2-3`` turned
-into a date by Excel (read as no phase).
+into a date by Excel (read back as its two phases by ``ictrp.phases``).
 """
 
 from __future__ import annotations

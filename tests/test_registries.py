@@ -177,7 +177,7 @@ def test_ictrp_xlsx_excel_dates_serials_and_x000d() -> None:
     by_id = {r.nct_id: r for r in recs}
     irct = by_id["IRCT20200417047113N1"]
     assert irct.registry == "IRCT" and irct.start_date == "2020-04-27"  # an Excel date
-    assert irct.phases == ()  # Excel turned the phase into a date
+    assert irct.phases == ("PHASE1", "PHASE2")  # "1-2", which Excel turned into 1 February
     assert irct.eligibility.min_age_years == 18.0 and irct.eligibility.max_age_years == 65.0
     assert by_id["ChiCTR2000030509"].start_date == "2020-03-10"  # serial day 43900
     carnk = by_id["NCT04324996"]

@@ -1,0 +1,174 @@
+"""WHO ICTRP field mapping checked on real records of each error class a review found
+(``ictrp.py``): combined phases, Excel dates and phases, HTML character references,
+placeholder interventions, open age bands, registry metadata among conditions, typed names cut
+at commas, EU CTR product blocks.
+
+The fixtures are whole records cut from the real exports of ``../shared/registries`` (see
+docs/CORPUS.md): ``ictrp_mapping.csv`` rows of the 1,135-trial COVID-19 list, byte for byte;
+``ictrp_mapping.xlsx`` rows of the COVID-19 workbook, each cell's value and number format as
+Excel stored it; ``ictrp_mapping_2014.xml`` and ``ictrp_mapping_2024.xml`` ``<Trial>`` blocks of
+the 2014 and 2024 XML exports, as written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from celltx.loaders import ictrp, read_source
+from celltx.loaders.sources import iter_sources
+
+from celltx.models import Provenance, Reject, SourceFormat, TrialRecord
+
+FIXTURES = Path(__file__).parent / "fixtures" / "registries"
+
+
+def _records(name: str) -> dict[str, TrialRecord]:
+    (source,) = list(iter_sources([FIXTURES / name]))
+    _, read = read_source(source)
+    items = list(read)
+    assert not [r for r in items if isinstance(r, Reject)]
+    return {r.nct_id: r for r in items if isinstance(r, TrialRecord) and r.nct_id}
+
+
+def _names(rec: TrialRecord) -> list[str]:
+    return [i.name for i in rec.interventions]
+
+
+def test_combined_phases_in_roman_numerals_give_both_phases() -> None:
+    # "Phase I/II" gave PHASE1 only, "Phase II/III" PHASE2 only
+    assert _records("ictrp_mapping.csv")["ISRCTN15281137"].phases == ("PHASE1", "PHASE2")
+    assert _records("ictrp_mapping.xlsx")["ISRCTN85216856"].phases == ("PHASE2", "PHASE3")
+
+
+def test_an_excel_date_gets_the_checks_of_a_written_date() -> None:
+    # datetime(2641, 6, 14) became start date 2641-06-14; "14/06/2641" would have been None
+    recs = _records("ictrp_mapping.xlsx")
+    assert recs["IRCT20200310046736N1"].start_date is None
+    assert recs["IRCT20200310046736N1"].first_posted == "2020-04-01"  # a sound Excel date
+    assert recs["ChiCTR2000030750"].start_date == "2020-03-01"
+
+
+def test_a_phase_excel_turned_into_a_date_is_read_back() -> None:
+    # "2-3" stored as 2 March and "1-2" as 1 February (format d-mmm) gave no phase; the CSV
+    # copy of ChiCTR2000030750 says "1-2"
+    recs = _records("ictrp_mapping.xlsx")
+    assert recs["IRCT20200310046736N1"].phases == ("PHASE2", "PHASE3")
+    assert recs["IRCT20200405046958N1"].phases == ("PHASE2", "PHASE3")
+    assert recs["ChiCTR2000030750"].phases == ("PHASE1", "PHASE2") == ictrp.phases("1-2")
+    assert ictrp.phases(datetime(2020, 3, 14)) == ()  # no two adjacent phases: no guess
+
+
+def test_html_character_references_are_decoded_before_the_text_is_split() -> None:
+    # "Index test:specific&#32;serological&#32;detection;" gave 'specific&#32',
+    # 'serological&#32', 'detection'
+    chictr = _records("ictrp_mapping.csv")["ChiCTR2000031428"]
+    assert _names(chictr) == ["Viral nucleic acid detection", "specific serological detection"]
+    assert chictr.interventions[1].arm_labels == ("Index test",)
+    jprn = _records("ictrp_mapping.xlsx")["JPRN-UMIN000040289"]
+    assert jprn.lead_sponsor is not None
+    assert jprn.lead_sponsor.name == "Tokyo Women's Medical University"  # "Women&#39;s"
+    # decoded once: a registry's escaped escape keeps one level
+    assert ictrp.text("Grade &amp;#61603;1, R&D, &Azithromycin;") == (
+        "Grade &#61603;1, R&D, &Azithromycin;")
+
+
+def test_placeholder_interventions_are_no_interventions() -> None:
+    recs = _records("ictrp_mapping.csv")
+    assert _names(recs["ChiCTR2000030753"]) == []  # "case series:no;"
+    assert _names(recs["ChiCTR2000030013"]) == [  # "…;Control group:Blank;"
+        "recombinant human interferon a1b spray"]
+    ctri = _records("ictrp_mapping.xlsx")["CTRI/2020/05/025088"]  # "Control Intervention1:
+    # nil: nil"
+    assert [i.arm_labels for i in ctri.interventions] == [("Intervention1",)]
+
+
+def test_an_open_age_band_is_no_maximum_age() -> None:
+    # CTIS's age bands "18" to "65+" read as a maximum of 65
+    ctis = _records("ictrp_2024.xml")["2023-507385-11-00"]
+    assert ctis.eligibility.min_age_years == 18.0
+    assert ctis.eligibility.max_age is None and ctis.eligibility.max_age_years is None
+
+
+def test_registry_metadata_and_bare_codes_are_not_conditions() -> None:
+    eu = _records("ictrp_mapping_2014.xml")["EUCTR2011-002577-33"]
+    assert eu.conditions == ("Upper urinary tract transitional cell carcinoma",
+                             "Transitional cell cancer of the renal pelvis and ureter")  # Term:
+    csv_eu = _records("ictrp_mapping.csv")["EUCTR2020-001270-29"]
+    assert csv_eu.conditions == ("Coronavirus infection", "Corona virus infection")
+    irct = _records("ictrp_mapping.xlsx")["IRCT20200405046958N1"]
+    assert irct.conditions[:3] == ("COVID-19 disease.", "Acute myeloid leukemia.",
+                                   "Acute lymphoblastic leukemia.")  # "Condition 1: … 2: …"
+    assert not {"B34.2", "C92.0", "C91.0", "C83.3"} & set(irct.conditions)
+    assert "Diffuse large B-cell lymphoma" in irct.conditions
+    later = _records("ictrp_mapping_2024.xml")
+    assert later["DRKS00030545"].conditions == (
+        "Non-neuropathic heredofamilial amyloidosis",
+        "Other specified systemic involvement of connective tissue")  # not E85.0, M35.8
+    assert later["NL-OMON55279"].conditions == (
+        "Familial amyloid polyneuropathy - Transthyretin (TTR) amyloid polyneuropathy",)
+    ctis = _records("ictrp_2024.xml")["2023-507385-11-00"]  # MedDRA keys run on one line
+    assert ctis.conditions[2:] == ("Cardiac amyloidosis", "Hereditary neuropathic amyloidosis")
+    assert not [c for c in ctis.conditions if "MedDRA" in c or "Therapeutic area" in c]
+
+
+def test_typed_names_are_not_cut_inside_numbers_or_at_doses() -> None:
+    # "Drug: arbidol,200mg,tid" gave 'arbidol', '200mg', 'tid'; "cholecalciferol 200,000 IU"
+    # gave 'cholecalciferol 200' and '000 IU'
+    ctgov = _records("ictrp_mapping.csv")["NCT04246242"]
+    assert _names(ctgov) == ["arbidol,400mg,tid", "arbidol,200mg,tid",
+                             "Conventional treatment group"]
+    recs = _records("ictrp_mapping.xlsx")
+    assert _names(recs["NCT04344041"]) == ["cholecalciferol 200,000 IU",
+                                           "cholecalciferol 50,000 IU"]
+    vaccine = recs["NCT04383574"]
+    assert len(vaccine.interventions) == 4
+    assert all(n.endswith("day 0,28") for n in _names(vaccine))
+    # names a bare comma joins are still one intervention each
+    carnk = ictrp.interventions("Biological: NK cells,IL15-NK cells,ACE2 CAR-NK cells")
+    assert [i.name for i in carnk] == ["NK cells", "IL15-NK cells", "ACE2 CAR-NK cells"]
+
+
+def test_eu_ctr_product_blocks_keep_their_own_names() -> None:
+    # the blank line between two products was dropped, so a trade name went to the product
+    # before: FTY720 was 'CellCept', Mycophenolate Mofetil 'Sandimmun Neoral'
+    fty = {i.name: i.other_names for i in
+           _records("ictrp_mapping_2014.xml")["EUCTR2004-000587-26"].interventions}
+    assert fty == {"FTY720": (), "Mycophenolate Mofetil": ("CellCept", "RS-61443"),
+                   "Ciclosporin for microemulsion": ("Sandimmun Neoral",)}
+    recs = _records("ictrp_mapping.csv")
+    covid = {i.name: i.other_names for i in recs["EUCTR2020-000936-23"].interventions}
+    assert covid["RITONAVIR"] == () and covid["REBIF"] == ()  # RITONAVIR was 'REBIF'
+    remdesivir = {i.name: i.other_names for i in recs["EUCTR2020-001366-11"].interventions}
+    assert remdesivir["REMDESIVIR"] == ()  # was 'Chloroquine'
+    # blocks that name no product ("Pharmaceutical Form: Tablet" twice) are no intervention
+    assert _names(recs["EUCTR2020-001381-11"]) == []
+    # a block named by its product code only is one product, not one per line
+    (fx,) = _records("ictrp_mapping_2024.xml")["EUCTR2006-002792-41"].interventions
+    assert fx.name == "Fx-1006A" and fx.arm_labels == ()
+    assert fx.description and "Capsule, soft" in fx.description
+    # one product in two strengths (EUCTR2020-001805-21, cut) is one, with both trade names
+    (tamiflu,) = ictrp.interventions(
+        "<br>Trade Name: Tamiflu 75 mg Hard Capsules<br>Product Name: Tamiflu 75 mg Hard "
+        "Capsules<br>Pharmaceutical Form: Capsule, hard<br>INN or Proposed INN: Oseltamivir<br>"
+        "<br>Trade Name: Tamiflu 6 mg/ml powder for oral suspension<br>Product Name: Tamiflu 6 "
+        "mg/ml powder for oral suspension<br>Pharmaceutical Form: Oral suspension<br>INN or "
+        "Proposed INN: Oseltamivir<br><br>")
+    assert tamiflu.other_names == ("Tamiflu 75 mg Hard Capsules",
+                                   "Tamiflu 6 mg/ml powder for oral suspension")
+    # CTIS: the fields of a product joined by commas on one line
+    (ntla,) = _records("ictrp_2024.xml")["2023-507385-11-00"].interventions
+    assert (ntla.name, ntla.other_names) == ("NTLA-2001", ("PRD8425756",))
+
+
+def test_bad_values_of_these_fields_give_no_traceback() -> None:
+    prov = Provenance(path="x.csv", format=SourceFormat.ICTRP_CSV, record=0)
+    odd: list[object] = [datetime(1, 1, 1), datetime(9999, 12, 31), "&#99999999;", "&#0;",
+                         "Condition 1:", "Drug: ,,", ":", "65+", "+", "Phase 9/0", 10**400]
+    for value in odd:
+        out = ictrp.to_record({"trialid": "NCT04246242", "phase": value, "date_enrollement":
+                               value, "intervention": value, "condition": value,
+                               "inclusion_agemax": value, "public_title": value}, prov)
+        assert isinstance(out, TrialRecord | Reject)
+    bad = ictrp.to_record({"trialid": "TRIAL-XYZ-1", "phase": datetime(2020, 3, 2)}, prov)
+    assert isinstance(bad, Reject) and bad.field == "TrialID" and "\n" not in bad.reason
