@@ -121,6 +121,19 @@ _PERSON = re.compile(
     r"(?:,?\s*(?:MD|M\.D\.|PhD|Ph\.D\.|MD,? PhD))?$")
 
 
+_ORGANIZATION_WORDS = re.compile(
+    r"(?i:\b(?:foundation|fund|trust|network|group|consortium|alliance|society|association"
+    r"|council|cent(?:er|re|rum)|research|sciences?|laborator\w*|labs?|technolog\w*|solutions"
+    r"|systems|services|diagnostics|devices|international|medic(?:al|ine|isch)|bio|biomet"
+    r"|\w*therapeutics|regenerative|charitable|oy|ab|as|kk)\b)")
+"""Words of an organisation's name that two capitalised words ("Cabaletta Bio", "Genentech
+Foundation", "Forest Laboratories") do not make a person's."""
+_NOT_PEOPLE_CLASSES = frozenset({"INDUSTRY", "NETWORK", "NIH", "FED"})
+"""Registry classes that a name of two capitalised words does not overrule ("Gilead Sciences",
+"Daiichi Sankyo", "Boehringer Ingelheim" are INDUSTRY); a person's sponsor class is OTHER,
+OTHER_GOV, INDIV or none."""
+
+
 def _org_class(name: str, ctgov_class: str | None, curated: str | None) -> str:
     """A curated class wins; a plain company name is industry and a person an individual,
     whatever the registry's class says; then the registry's class, then the name's words."""
@@ -128,7 +141,9 @@ def _org_class(name: str, ctgov_class: str | None, curated: str | None) -> str:
         return curated
     if _COMPANY_SUFFIX.search(name) or _COMPANY_WORDS.search(name):
         return "industry"
-    if _PERSON.match(name.strip()) and not _ACADEMIC.search(name):
+    if (_PERSON.match(name.strip()) and not _ACADEMIC.search(name)
+            and not _ORGANIZATION_WORDS.search(name)
+            and ctgov_class not in _NOT_PEOPLE_CLASSES):
         return "individual"
     org_class = _CLASS_OF.get(ctgov_class or "")
     if org_class is None:

@@ -823,3 +823,24 @@ def test_an_unmodified_arm_beside_car_nk_arms_stays_unmodified() -> None:
     # with only the generic arm, the title's CAR-NK is still what it is
     alone = _record("Universal Off-the-shelf NKG2D CAR-NK Cells in AML", _given("NK cells"))
     assert [p.platform for p in annotate(alone).products] == ["CAR-NK"]
+
+
+# ---- sponsor classes: two capitalised words are not always a person
+
+@pytest.mark.parametrize(("name", "registry_class", "want"), [
+    # (sponsor names of the corpus and registries, with the class the registry gives them)
+    ("Cabaletta Bio", "INDUSTRY", "industry"), ("Gilead Sciences", "INDUSTRY", "industry"),
+    ("Bristol-Myers Squibb", "INDUSTRY", "industry"), ("Daiichi Sankyo", "INDUSTRY", "industry"),
+    ("Bioray Laboratories", "INDUSTRY", "industry"), ("Santen Oy", "INDUSTRY", "industry"),
+    ("Gynecologic Oncology Group", "NETWORK", "network"),
+    ("Genentech Foundation", None, "other"), ("Nordic Lymphoma Group", None, "other"),
+    ("Melanoma Research Alliance", None, "other"), ("Kimera Labs", None, "other"),
+    # people stay people whatever the registry calls them, bar industry and networks
+    ("Xiaoyu Zhu", "OTHER_GOV", "individual"), ("Dr. Michael Hill", None, "individual"),
+    ("Neil Goldenberg", "OTHER", "individual"),
+])
+def test_organisations_of_two_capitalised_words_are_not_people(
+        name: str, registry_class: str | None, want: str) -> None:
+    from celltx.ontology.annotate import _org
+
+    assert _org(name, registry_class, "lead").org_class == want
