@@ -166,10 +166,13 @@ def tables(graph: TrialGraph, delimiter: str = DEFAULT_ARRAY_DELIMITER) -> list[
         if any("array delimiter" in p for p in problems):
             spare = suggest_delimiter(graph)
             hint = (f"; choose another with --array-delimiter (e.g. {spare!r})" if spare
-                    else "")
+                    else f"; every usual delimiter ({' '.join(map(repr, _SPARE_DELIMITERS))})"
+                         " occurs in an element: choose a character none holds with "
+                         "--array-delimiter")
         shown = "\n  ".join(problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise IntegrityError(f"{len(problems)} problems stop the export{hint}:\n  {shown}{more}")
+        count = "1 problem stops" if len(problems) == 1 else f"{len(problems)} problems stop"
+        raise IntegrityError(f"{count} the export{hint}:\n  {shown}{more}")
     nodes = graph.g.nodes
     out: list[CsvTable] = []
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -91,6 +91,19 @@ def test_an_array_element_holding_the_delimiter_is_refused_or_avoided(tmp_path: 
     assert next(r for r in rows if r[0] == "NCT05008575")[i].split(delimiter) == ["t(8;21)", "AML"]
 
 
+def test_when_every_usual_delimiter_is_taken_the_message_says_to_choose_one(tmp_path: Path
+                                                                             ) -> None:
+    """An element holding ';', '|', '¦' and U+001F: the message said '1 problems' and named
+    only ';', with no word of --array-delimiter; another character still exports."""
+    graph = build_mini_graph()
+    graph.g.nodes["Trial:NCT05008575"]["keywords"] = ["a;b|c¦d\x1fe", "AML"]
+    with pytest.raises(IntegrityError, match=r"^1 problem stops the export; every usual "
+                                             r"delimiter .* --array-delimiter:"):
+        write_import_dir(graph, tmp_path / "out")
+    _paths, delimiter = write_import_dir(graph, tmp_path / "ok", delimiter="§")
+    assert delimiter == "§"
+
+
 def test_a_relationship_to_a_missing_node_is_reported() -> None:
     graph = build_mini_graph()
     graph.g.add_edge("Trial:NCT05008575", "Target:NOPE", key="X", type="HAS_PHASE", sources=[])
