@@ -28,11 +28,19 @@ SCOPES = ("cell-therapy", "all")
 RELATED_MODALITIES = frozenset({"in_vivo_car", "follow_up", "drug_after_cell_therapy",
                                 "engager", "observational"})
 CELL_THERAPY_CONTEXT = mt.Prefiltered(
-    r"(?i:\bCAR\b|CAR-?T|CAR-?NK|\bCARs\b|chimeric antigen|cell(?:ular)? therap"
+    r"(?i:\bCAR\b|CAR-?Ts?(?![a-z])|CAR-?NK|\bCARs\b|chimeric antigen|cell(?:ular)? therap"
     r"|(?:T|NK|killer|immune|effector)[- ]cells?|lymphocytes?|\w+-cel\b|leucel\b|cabtagene"
     r"|\bTILs?\b|\bTCR\b|adoptive)")
 """Words by which a related study names a cell therapy (a bispecific trial that never mentions
 one, or an unrelated observational study, is out of scope)."""
+OBSERVED_THERAPY_CONTEXT = mt.Prefiltered(
+    r"(?i:\bCAR\b|CAR-?Ts?(?![a-z])|CAR-?NK|\bCARs\b|chimeric antigen|cell(?:ular)? therap"
+    r"|\w+-cel\b|leucel\b|cabtagene|adoptive)")
+"""The words of ``CELL_THERAPY_CONTEXT`` that name a therapy, for an observational study: not
+immune cells alone ("T lymphocytes level and clinical severity in COVID-19", "TIGIT in
+patients with CML", a TCR repertoire), which such studies measure as often as not. Each of its
+matches is one of ``CELL_THERAPY_CONTEXT``'s, so the prefilter, built from that, still passes
+every record kept."""
 
 
 @cache
@@ -73,5 +81,8 @@ def in_scope(record: TrialRecord, annotation: TrialAnnotation) -> bool:
     """A cell therapy, or a related study whose text names one."""
     if annotation.is_cell_therapy:
         return True
-    return (annotation.modality in RELATED_MODALITIES
-            and CELL_THERAPY_CONTEXT.search(record_text(record)) is not None)
+    if annotation.modality not in RELATED_MODALITIES:
+        return False
+    context = (OBSERVED_THERAPY_CONTEXT if annotation.modality == "observational"
+               else CELL_THERAPY_CONTEXT)
+    return context.search(record_text(record)) is not None

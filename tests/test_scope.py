@@ -13,7 +13,7 @@ from celltx.ontology.scope import RELATED_MODALITIES, in_scope, may_be_in_scope
 from typer.testing import CliRunner
 
 from celltx.cli import app
-from celltx.models import TrialRecord
+from celltx.models import Provenance, SourceFormat, TrialRecord
 from celltx.parallel_annotate import annotate_all
 from celltx.pipeline import build, sample_paths
 
@@ -192,3 +192,32 @@ def test_a_record_ruled_out_alone_joins_its_kept_trial(tmp_path: Path, study_nam
     trial = next(d for _, d in result.graph.nodes("Trial"))
     assert trial["is_cell_therapy"] and trial["title"] == "Study XY-1"  # the study's own title
     assert sum(e["out_of_scope"] for e in s["sources"]) == 1
+
+
+@pytest.mark.parametrize(("title", "summary", "kept"), [
+    # (titles of observational studies of the corpus and registries)
+    ("Correlation of T lymphocytes level and clinical severity in novel coronavirus pneumonia",
+     "T lymphocyte subsets of patients are measured.", False),
+    ("TIGIT in Patients With Chronic Myeloid Leukemia", "TIGIT on NK cells and T cells.", False),
+    ("Effector and Regulatory T Cell Receptor Repertoire Analyses in Patients Affected by "
+     "COVID-19", "TCR repertoire of effector T cells.", False),
+    ("Comparison of BioCartilage Versus Marrow Stimulating Procedure for Cartilage Defects",
+     "Articular cartilage repair.", False),
+    ("Cardiovascular Effects of CART Cell Therapy", "Patients given CAR T cells.", True),
+    ("Real-World HRU and Costs in DLBCL Pts With Tisa-cel and Axi-cel", "Claims data.", True),
+    ("Novel Adoptive Cellular Therapy With SARS-CoV-2 Specific T Cells", "Registry.", True),
+])
+def test_an_observational_study_is_kept_when_it_names_a_cell_therapy(
+        title: str, summary: str, kept: bool) -> None:
+    """An observational study is kept for a cell therapy it names, not for the immune cells it
+    measures: 39 studies of lymphocyte counts, NK-cell activity or TCR repertoires (COVID-19,
+    leukaemia, transplantation) were kept at cell-therapy scope, and 'cartilage' read as
+    'CART'."""
+    rec = TrialRecord(nct_id="NCT00000001", brief_title=title, brief_summary=summary,
+                      study_type="OBSERVATIONAL",
+                      provenance=Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON,
+                                            record=0))
+    ann = annotate(rec)
+    assert ann.modality == "observational"
+    assert in_scope(rec, ann) is kept
+    assert may_be_in_scope(rec) or not kept
