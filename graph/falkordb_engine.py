@@ -207,7 +207,7 @@ def without_nul(value: Any) -> Any:
     (which no registry writes on purpose) is held without it by this engine alone; the
     graph files, JSON, RDF and the other engines keep it as written.
 
-    >>> without_nul({"rows": [{"id": "a", "props": {"title": "x\x00y", "n": 1}}]})
+    >>> without_nul({"rows": [{"id": "a", "props": {"title": "x" + chr(0) + "y", "n": 1}}]})
     {'rows': [{'id': 'a', 'props': {'title': 'xy', 'n': 1}}]}
     """
     if isinstance(value, str):
