@@ -125,9 +125,27 @@ def conditions() -> dict[str, Term]:
 
 
 def condition_key(text: str) -> str:
-    """Spelling-insensitive form of a condition string (case, punctuation, apostrophes)."""
+    """Spelling-insensitive form of a condition string (case, punctuation, apostrophes, and
+    British spellings written the American way, so that a synonym written one way matches a
+    record written the other: "Chronic Lymphocytic Leukemia" did not match CLL, whose table
+    has "chronic lymphocytic leukaemia").
+
+    >>> condition_key("Chronic Lymphocytic Leukaemia"), condition_key("Oesophageal tumours")
+    ('chronic lymphocytic leukemia', 'esophageal tumors')
+    """
     text = text.replace("’", "'").replace("'s ", " ").replace("'", "")
-    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    key = re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+    if "ae" in key or "oe" in key or "our" in key:
+        key = _STEMS.sub(lambda m: _AMERICAN[m.group(0)], _AEMIA.sub("emia", key))
+    return key
+
+
+_AEMIA = re.compile(r"aemia\b")
+"""Leukaemia, anaemia, septicaemia: the American -emia."""
+_AMERICAN = {"haem": "hem", "oesoph": "esoph", "paediatr": "pediatr", "oedem": "edem",
+             "gynaec": "gynec", "orthopaed": "orthoped", "foet": "fet", "tumour": "tumor"}
+"""British spellings of medical word stems, and the American ones the keys use."""
+_STEMS = re.compile(r"\b(?:haem|oesoph|paediatr|oedem|gynaec|orthopaed|foet)|tumour")
 
 
 def text_key(text: str) -> str:

@@ -80,7 +80,7 @@ def _vocabulary_value(key: str, value: str) -> str | None:
 
         found = match_condition(value)
         term = vocab.conditions().get(found[0]) if found else None
-        if term is None:
+        if term is None or (found and _partly(value, found[1])):
             return None
         node = term.curie or term.key
         names = {node, term.key, term.label, *term.synonyms}
@@ -97,6 +97,21 @@ def _vocabulary_value(key: str, value: str) -> str | None:
         node = term.key
         names = {node, term.symbol, term.label, *term.synonyms}
     return value if value.casefold() in {n.casefold() for n in names} else node
+
+
+def _partly(value: str, how: str) -> bool:
+    """Whether the annotator read a condition from a part of ``value`` that leaves other
+    words than qualifiers ("pancreas cancer" is "cancer" to it, as a registry's string
+    naming a cancer is): a question is not asked for that broader term, but for ``value``
+    (an error that suggests names, unless the graph has it)."""
+    from celltx.ontology.annotate import _COND_NOISE
+    from celltx.ontology.vocab import condition_key
+
+    part = re.search(r"'(.+)' inside$", how)
+    if part is None:
+        return False
+    rest = condition_key(value).replace(condition_key(part.group(1)), " ")
+    return bool(_COND_NOISE.sub(" ", rest).split())
 
 
 LIMIT_MAX = 2**31 - 1

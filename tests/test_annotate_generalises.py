@@ -844,3 +844,18 @@ def test_organisations_of_two_capitalised_words_are_not_people(
     from celltx.ontology.annotate import _org
 
     assert _org(name, registry_class, "lead").org_class == want
+
+
+@pytest.mark.parametrize(("written", "key"), [
+    # (condition strings of the corpus and sample) a synonym spelt the British way in the
+    # table, or the record spelt so, matched only the same spelling
+    ("Chronic Lymphocytic Leukemia", "CLL"), ("Refractory Chronic Lymphocytic Leukemia", "CLL"),
+    ("Leukemia, Lymphocytic, Chronic", "CLL"), ("Chronic Myeloid Leukaemia", "CML"),
+    ("Acute Lymphocytic Leukaemia", "ALL"), ("Waldenström Macroglobulinaemia", "WM"),
+    ("Haematological Malignancy", "HEME_MALIG"),
+])
+def test_british_and_american_spellings_name_one_condition(written: str, key: str) -> None:
+    from celltx.ontology.annotate import match_condition
+
+    found = match_condition(written)
+    assert found is not None and found[0] == key

@@ -380,3 +380,18 @@ def test_a_name_the_vocabulary_reads_asks_for_its_term(sample_graph: Any, name: 
     for engine in ("python", "embedded"):
         answer = run_query(name, {key: as_written}, engine=engine, graph=sample_graph)
         assert normalise_rows(answer.rows) == normalise_rows(plain_answer.rows), engine
+
+
+def test_a_condition_the_vocabulary_reads_only_in_part_is_not_asked_as_the_broader_term(
+        sample_graph: Any) -> None:
+    """"pancreas cancer" is "cancer" to the annotator (the longest synonym inside it): asking
+    for the generic cancer node answered another question without a word; it is an error that
+    suggests the graph's names instead."""
+    from celltx.queries.params import ParamError
+
+    with pytest.raises(ParamError, match=r"no condition 'pancreas cancer'.*pancreatic cancer"):
+        run_query("trials_per_target", {"condition": "pancreas cancer"}, engine="python",
+                  graph=sample_graph)
+    # qualifiers around a name are still read ("relapsed/refractory AML" is AML)
+    assert run_query("trials_per_target", {"condition": "relapsed/refractory AML"},
+                     engine="python", graph=sample_graph).rows
