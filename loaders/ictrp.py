@@ -346,7 +346,53 @@ def conditions(value: Any) -> tuple[str, ...]:
 _TYPED = re.compile(
     r"^(Drug|Biological|Device|Procedure|Procedure/Surgery|Radiation|Behavioral|Genetic|"
     r"Dietary Supplement|Combination Product|Diagnostic Test|Other)\s*:\s*(.+)$", re.IGNORECASE)
-_NUMBERED = re.compile(r"\s*Intervention \d+\s*:\s*", re.IGNORECASE)
+_SECTION_TYPE = re.compile(
+    r"^(Drug|Biological(?:/Vaccine)?|Device|Procedure(?:/Surgery)?|Radiation|Behavioral|Genetic|"
+    r"Dietary Supplement|Combination Product|Diagnostic Test|Other)\s+:\s*(.*)$", re.IGNORECASE)
+"""CRIS's intervention type before its free text, with a space before the colon (``Drug :
+intervention 1: …``); it types every intervention after it, to the next such line."""
+_ARM_HEADER = re.compile(r"(?:^|(?<=[\s;]))((?:Control\s+)?Intervention\s?\d+)\s*:",
+                         re.IGNORECASE | re.MULTILINE)
+"""A numbered arm (IRCT's and DRKS's ``Intervention 2:``, mid-line too; CTRI's ``Control
+Intervention1:``), whose text runs to the next one."""
+_GROUP_HEADER = re.compile(r"^(Group\s*\d+)\s*:", re.IGNORECASE | re.MULTILINE)
+"""DRKS's ``Group 1:`` at the start of a line of a text on several lines (ChiCTR's one-line
+``Group 1:a;Group 2:b;`` is ``group:treatment`` parts)."""
+_NUMBER_ONLY = re.compile(r"Intervention \d+", re.IGNORECASE)
+"""An arm header that is only a number (IRCT, DRKS), no arm label (CTRI's ``Intervention1``
+is the label the registry shows)."""
+_ARM_WORD = re.compile(r"(?i)\b(?:arms?|groups?|control|intervention|placebo|cohort|"
+                       r"comparator|experimental)\b")
+"""A label naming an arm, where a line of an arm's text starts another intervention rather than
+going on with the description (``control: supportive care``, not ``Per patient: 3 days``)."""
+_DETAIL_KEY = re.compile(
+    r"(?i)(?:intervention\s+)?(?:(?:injection\s+)?route|dos(?:e|age|ing)s?(?:\s+form)?|"
+    r"(?:dosage\s+)?frequency|number(?:\s+of\s+doses)?|volume|period|subject|duration|mode|"
+    r"method|time|timing|schedule|composition|adherence|description|administration|"
+    r"therapeutic\s+category\s+code|(?:dos(?:e|age)s?\s+and\s+administration))"
+    r"(?:\s+(?:of|for)\s+.*)?")
+"""Keys that say how an intervention is given (``Dosage:``, ``Route of Administration:``,
+``number: 1``, ``Intervention Adherence:``): its description, never an intervention."""
+_BULLET = re.compile(r"^\s*(?:[-*•·o]\s+|[-*•·])(?=\S)")
+_ENUM = re.compile(r"^\d{1,2}[.)]\s+")
+_NAME_KEY = re.compile(
+    r"^(?:(?:Control\s+)?Intervention\s+name|Generic\s+name(?:\s+etc)?|INN\s+of\s+(?:the\s+"
+    r"(?:control\s+)?intervention|investigational\s+material))\s*:", re.IGNORECASE | re.MULTILINE)
+"""A field naming an intervention in a form of ``Key: value`` lines: ANZCTR's ``Intervention
+Name:``, JPRN's ``Intervention name :``, ``Generic name etc :``, ``INN of … :``."""
+_FORM_FIELD = re.compile(r"(?i)(?:control\s+)?(?:intervention\b.*|generic\s+name.*|inn\b.*|"
+                         r"therapeutic\s+category.*|dos(?:e|age|ing)\b.*)")
+_FORM_HEADER = re.compile(r"(?i)(?:control\s+)?intervention(?:\s*\d+)?|(?:investigational|"
+                          r"control)\s+materials?(?:\(s\))?|(?:arm|group)\s*\d+")
+"""A line heading one intervention's fields (ANZCTR's ``Intervention 2``, JPRN's ``control
+material(s)``)."""
+_KINDS = ((r"drug|medicin", "DRUG"), (r"biolog|vaccin", "BIOLOGICAL"), (r"device", "DEVICE"),
+          (r"procedure|surg", "PROCEDURE"), (r"radiat", "RADIATION"),
+          (r"behavio|lifestyle", "BEHAVIORAL"), (r"genetic", "GENETIC"),
+          (r"dietary|supplement", "DIETARY_SUPPLEMENT"), (r"diagnos", "DIAGNOSTIC_TEST"),
+          (r"combination", "COMBINATION_PRODUCT"), (r"^other", "OTHER"))
+"""A registry's intervention type as ClinicalTrials.gov's (ANZCTR's ``Treatment: Drugs``,
+CRIS's ``Biological/Vaccine``); a type it has none for (``Rehabilitation``) is none."""
 _GROUP = re.compile(r"^([^:]{1,80}):(.+)$", re.DOTALL)
 _NAME_COMMA = re.compile(r",(?=\S)(?!(?<=\d,)\d)(?![^()]*\))")
 """A bare comma between ClinicalTrials.gov names: not one inside a number (``200,000 IU``,
@@ -356,17 +402,43 @@ _DOSE = re.compile(r"(?i)\d[\d.,]*\s*(?:mg|g|µg|ug|mcg|ml|iu|units?)(?:/\w+)?"
 """A dose or a frequency, which says how a named product is given and names none."""
 _PLACEHOLDER = re.compile(r"(?i)^(?:not (?:yet )?(?:available|applicable|known|assigned)|n/?a|"
                           r"none|nil|null|no|blank|nothing|unknown|[-_/?]+)?\.?$")
+def _kind(value: str) -> str | None:
+    t = value.strip().casefold()
+    return next((kind for pattern, kind in _KINDS if re.search(pattern, t)), None)
+
+
+class _Part:
+    """One intervention while its text is read: later lines add to its description."""
+
+    def __init__(self, name: str, kind: str | None, label: tuple[str, ...],
+                 detail: list[str] | None = None, others: tuple[str, ...] = ()) -> None:
+        self.name, self.kind, self.label, self.detail = name, kind, label, detail or []
+        self.others = others
 
 
 def interventions(value: Any) -> tuple[Intervention, ...]:
     """ICTRP's one free-text Intervention field as interventions.
 
-    Parts are split on ``;``, line breaks and IRCT's ``Intervention N:``; a ClinicalTrials.gov
-    ``Drug: a,b`` part gives a typed intervention per name (ICTRP joins the names with a bare
-    comma; a dose or frequency after such a comma stays with the name before it:
-    ``arbidol,200mg,tid`` is one); ChiCTR's ``group:treatment`` keeps the group as the arm
-    label. A value that is only a placeholder (``no``, ``Blank``, ``-``, CTRI's ``Nil: Nil``)
-    is no intervention.
+    Parts are split on ``;`` and line breaks; a ClinicalTrials.gov ``Drug: a,b`` part gives a
+    typed intervention per name (ICTRP joins the names with a bare comma; a dose or frequency
+    after such a comma stays with the name before it: ``arbidol,200mg,tid`` is one); ChiCTR's
+    ``group:treatment`` keeps the group as the arm label. A value that is only a placeholder
+    (``no``, ``Blank``, ``-``, CTRI's ``Nil: Nil``) is no intervention.
+
+    Registries that write arms or forms rather than lists are read as such, so that a key is
+    never an intervention (a line per part made ANZCTR's ``Intervention Type: Drug`` an
+    intervention ``Drug`` of arm ``Intervention Type``, and CRIS's ``number: 1`` one named ``1``):
+
+    - numbered arms (IRCT's and DRKS's ``Intervention 1: … Intervention 2: …``, DRKS's ``Group
+      1:`` lines, CTRI's ``Intervention1: name: description``) are one intervention each, named
+      by the arm's first line; the arm's further lines are its description, unless they start
+      with another arm's label (``control: supportive care``);
+    - forms of ``Key: value`` lines (ANZCTR's ``Intervention Name:``, ``Intervention Type:``;
+      JPRN's ``Intervention name :``, ``INN of investigational material :``) give one
+      intervention per form, named by its INN, else its name, typed by its type field;
+    - CRIS's leading type (``Radiation : …``) types the interventions after it;
+    - a line whose key says how an intervention is given (``Dosage:``, ``Route:``, ``volume:``)
+      describes the intervention before it, as do bullets in CRIS text and arms.
 
     >>> [(i.type, i.name) for i in interventions("Biological: NK cells,ACE2 CAR-NK cells")]
     [('BIOLOGICAL', 'NK cells'), ('BIOLOGICAL', 'ACE2 CAR-NK cells')]
@@ -375,41 +447,187 @@ def interventions(value: Any) -> tuple[Intervention, ...]:
     >>> [i.name for i in interventions("Drug: arbidol,200mg,tid;Drug: cholecalciferol 50,000 IU"
     ...                                ";Control group:Blank;Control Intervention1: Nil: Nil")]
     ['arbidol,200mg,tid', 'cholecalciferol 50,000 IU']
+    >>> [(i.type, i.name, i.description) for i in interventions(
+    ...     "Radiation : radiopharmaceutical: F-18 tracer<br>volume: 5~10CC<br>number: 1")]
+    [('RADIATION', 'F-18 tracer', 'volume: 5~10CC\\nnumber: 1')]
     """
     t = text(value, paragraphs=True)
     if not t:
         return ()
     if _EUDRACT_KEY.search(t):
         return _eudract_products(t)
-    parts = [p for chunk in re.split(r"[;\n]", t) for p in _NUMBERED.split(chunk)]
+    parts = _form_parts(t) if _NAME_KEY.search(t) else _text_parts(t)
     out: dict[tuple[str | None, str], Intervention] = {}
-    for part in (" ".join(p.split()) for p in parts):
-        if _placeholder(part):
+    for p in parts:
+        name = " ".join(p.name.split())
+        if _placeholder(name):
             continue
-        if m := _TYPED.match(part):
-            kind = re.sub(r"[^A-Z]+", "_", m.group(1).upper().split("/")[0]).strip("_")
-            names: list[str] = []
-            for name in (n.strip() for n in _NAME_COMMA.split(m.group(2))):
-                if names and _DOSE.fullmatch(name):
-                    names[-1] += f",{name}"
-                else:
-                    names.append(name)
-            for name in names:
-                if not _placeholder(name):
-                    out.setdefault((kind, name.casefold()), Intervention(type=kind, name=name))
-            continue
-        label: tuple[str, ...] = ()
-        if (g := _GROUP.match(part)) and not re.search(r"https?$", g.group(1)):
-            label, part = (g.group(1).strip(),), g.group(2).strip()
-        if _placeholder(part):
-            continue
-        key = (None, part.casefold())
-        if key in out:
-            prev = out[key]
-            out[key] = prev.model_copy(update={"arm_labels": prev.arm_labels + label})
+        key = (p.kind, name.casefold())
+        if prev := out.get(key):
+            out[key] = prev.model_copy(update={"arm_labels": prev.arm_labels + p.label})
         else:
-            out[key] = Intervention(name=part, arm_labels=label)
+            out[key] = Intervention(type=p.kind, name=name, other_names=p.others,
+                                    arm_labels=p.label, description="\n".join(p.detail) or None)
     return tuple(out.values())
+
+
+def _text_parts(t: str) -> list[_Part]:
+    """Free text as parts: a list (``;``, lines), numbered arms, CRIS's typed text."""
+    if "\n" in t:
+        t = _GROUP_HEADER.sub(lambda m: f"\n{m.group(0)}", t)
+    t = _ARM_HEADER.sub(lambda m: f"\n{m.group(0).strip()}", t)
+    out: list[_Part] = []
+    kind: str | None = None
+    typed = in_arm = listed = False
+    waiting: tuple[str, ...] | None = None  # an arm's label on a line of its own
+    loose: list[str] = []  # details before any intervention
+
+    def take(line: str, own: tuple[str, ...] | None) -> None:
+        """One line, or the rest of an arm's header line (``own``: the arm's label)."""
+        nonlocal waiting
+        if own is not None:
+            waiting = None
+            if not line:
+                waiting = own
+            elif (part := _arm_first_line(line, own, kind)) is None:
+                waiting = own + _arm_label(line[:-1])
+            else:
+                out.append(part)
+            return
+        if not line:
+            return
+        if in_arm and waiting is not None:
+            out.append(_Part(line, kind, waiting))
+            waiting = None
+        elif _is_detail(line) or ((typed or in_arm) and bool(_BULLET.match(line))) or (
+                in_arm and out and not _arm_line(line)):
+            (out[-1].detail if out else loose).append(line)
+        elif in_arm:
+            if (part := _arm_first_line(line, (), kind)) is not None:
+                out.append(part)
+        else:
+            for piece in (" ".join(p.split()) for p in line.split(";")):
+                out.extend(_list_part(piece, kind, typed))
+
+    for line in (ln.strip() for ln in t.split("\n")):
+        if m := _SECTION_TYPE.match(line):
+            kind, typed, line = _kind(m.group(1)), True, m.group(2).strip()
+        own: tuple[str, ...] | None = None
+        if header := _ARM_HEADER.match(line) or ("\n" in t and _GROUP_HEADER.match(line)):
+            label = " ".join(header.group(1).split())
+            in_arm, listed = True, header.re is _GROUP_HEADER
+            own = () if _NUMBER_ONLY.fullmatch(label) else (label,)
+            line = line[header.end():].strip()
+        # REBEC ends its arms with ";"-separated terms (";Drug;Chloroquine"): list parts
+        line, *rest = line.split(";") if listed else (line,)
+        take(line.strip(), own)
+        for piece in (" ".join(p.split()) for p in rest):
+            out.extend(_list_part(piece, kind, typed))
+    if loose:
+        if out:
+            out[0].detail[:0] = loose
+        else:  # only how something is given (JPRN's "Duration: 1 hour<br>Dose: …"): one, whole
+            out.append(_Part("; ".join(loose), kind, ()))
+    return out
+
+
+def _is_detail(line: str) -> bool:
+    key, sep, value = _BULLET.sub("", line).partition(":")
+    return bool(sep and value.strip()) and _DETAIL_KEY.fullmatch(key.strip()) is not None
+
+
+def _arm_line(line: str) -> bool:
+    """Whether a line of an arm's text starts another intervention: ``label: treatment`` with a
+    label naming an arm."""
+    g = _GROUP.match(line)
+    return bool(g and _ARM_WORD.search(g.group(1)) and not re.search(r"https?$", g.group(1)))
+
+
+def _arm_label(label: str) -> tuple[str, ...]:
+    label = _ENUM.sub("", " ".join(label.split())).strip()
+    return (label,) if label else ()
+
+
+def _arm_first_line(line: str, own: tuple[str, ...], kind: str | None) -> _Part | None:
+    """An arm's first line. Under a label of its own (CTRI's ``Intervention1:``) it is the
+    registry's ``name: description``; under a number it is IRCT's ``label: treatment``
+    (``Intervention group: …``) or a treatment, and None where it is only a label
+    (``Observation group:``) whose treatment is on the next line."""
+    g = _GROUP.match(line)
+    if g and re.search(r"https?$", g.group(1)):
+        g = None
+    if own:
+        if g:
+            return _Part(g.group(1).strip(), kind, own, [g.group(2).strip()])
+        return _Part(line.rstrip(":").strip() or line, kind, own)
+    if line.endswith(":") and line.count(":") == 1 and len(line) <= 81:
+        return None
+    if not g:
+        return _Part(line, kind, own)
+    return _Part(g.group(2).strip(), kind, _arm_label(g.group(1)))
+
+
+def _list_part(part: str, kind: str | None, typed: bool) -> list[_Part]:
+    """One part of a list: a typed ClinicalTrials.gov part, ``group:treatment`` or a name;
+    in CRIS's typed text a label's number is dropped (``1. Control group``)."""
+    if _placeholder(part):
+        return []
+    if m := _TYPED.match(part):
+        ct_kind = re.sub(r"[^A-Z]+", "_", m.group(1).upper().split("/")[0]).strip("_")
+        names: list[str] = []
+        for name in (n.strip() for n in _NAME_COMMA.split(m.group(2))):
+            if names and _DOSE.fullmatch(name):
+                names[-1] += f",{name}"
+            else:
+                names.append(name)
+        return [_Part(n, ct_kind, ()) for n in names]
+    label: tuple[str, ...] = ()
+    if (g := _GROUP.match(part)) and not re.search(r"https?$", g.group(1)):
+        label = _arm_label(g.group(1)) if typed else (g.group(1).strip(),)
+        part = g.group(2).strip()
+    return [_Part(part, kind, label)]
+
+
+def _form_parts(t: str) -> list[_Part]:
+    """A form of ``Key: value`` lines (ANZCTR, JPRN) as one part per form: a form starts at a
+    heading line (``Intervention 2``, ``control material(s)``), where a key comes again, and
+    where control keys follow the intervention's; a line that is no field goes on with the
+    field before it."""
+    forms: list[list[list[str]]] = [[]]
+    for line in (ln.strip() for ln in t.split("\n")):
+        if not line:
+            continue
+        key, sep, value = line.partition(":")
+        key = " ".join(key.split())
+        if sep and len(key) <= 80 and (_FORM_FIELD.fullmatch(key) or _DETAIL_KEY.fullmatch(key)):
+            form = forms[-1]
+            seen = {k.casefold() for k, _ in form}
+            control = key.casefold().startswith("control") or " control " in key.casefold()
+            if key.casefold() in seen or (control and form and not any(
+                    "control" in k.casefold() for k, _ in form)):
+                forms.append(form := [])
+            form.append([key, value.strip()])
+        elif _FORM_HEADER.fullmatch(line.rstrip(":").strip()):
+            if forms[-1]:
+                forms.append([])
+        elif forms[-1]:
+            forms[-1][-1][1] = f"{forms[-1][-1][1]}\n{line}".strip()
+        else:
+            forms[-1].append(["", line])
+    out: list[_Part] = []
+    for form in forms:
+        names = [v for k, v in form if re.match(r"(?i)inn\b", k) and not _placeholder(v)]
+        names += [v for k, v in form if re.search(r"(?i)\bname\b", k) and not _placeholder(v)]
+        names = list(dict.fromkeys(names))
+        if not names:
+            continue
+        kind = next((_kind(v) for k, v in form if re.search(r"(?i)\btype$", k)), None)
+        detail = [f"{k}: {v}" if k else v for k, v in form
+                  if v and not _placeholder(v) and v not in names
+                  and not re.search(r"(?i)\btype$", k)]
+        out.append(_Part(names[0], kind, (), detail, tuple(
+            n for n in names[1:] if n.casefold() != names[0].casefold())))
+    return out
 
 
 def _placeholder(name: str) -> bool:

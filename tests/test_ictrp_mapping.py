@@ -7,7 +7,9 @@ The fixtures are whole records cut from the real exports of ``../shared/registri
 docs/CORPUS.md): ``ictrp_mapping.csv`` rows of the 1,135-trial COVID-19 list, byte for byte;
 ``ictrp_mapping.xlsx`` rows of the COVID-19 workbook, each cell's value and number format as
 Excel stored it; ``ictrp_mapping_2014.xml`` and ``ictrp_mapping_2024.xml`` ``<Trial>`` blocks of
-the 2014 and 2024 XML exports, as written.
+the 2014 and 2024 XML exports, as written. ``ictrp_layouts.*`` hold records whose Intervention
+field is a form or numbered arms (ANZCTR, CRIS, DRKS, JPRN, CTRI, IRCT, REBEC), cut the same
+ways from the same exports.
 """
 
 from __future__ import annotations
@@ -161,10 +163,92 @@ def test_eu_ctr_product_blocks_keep_their_own_names() -> None:
     assert (ntla.name, ntla.other_names) == ("NTLA-2001", ("PRD8425756",))
 
 
+def _ivs(rec: TrialRecord) -> list[tuple[str | None, str, tuple[str, ...]]]:
+    return [(i.type, i.name, i.arm_labels) for i in rec.interventions]
+
+
+def test_anzctr_intervention_forms_are_one_typed_intervention_each() -> None:
+    # "Intervention 1<br>Intervention Type: Drug<br>Intervention Administration: Oral<br>
+    # Intervention Name: …" gave 12 untyped interventions, 'Drug' of arm 'Intervention Type'
+    actrn = _records("ictrp_layouts.csv")["ACTRN12620000445976"]
+    assert _ivs(actrn) == [
+        ("DRUG", "Lopinavir/ritonavir", ()), ("DRUG", "Hydroxychloroquine", ()),
+        ("DRUG", "Lopinavir / ritonavir plus hydroxychloroquine", ())]
+    desc = actrn.interventions[1].description or ""
+    assert desc.startswith("Intervention Administration: Oral\nIntervention Description: 800mg")
+    assert "Intervention Type" not in desc
+
+
+def test_cris_typed_text_keeps_its_keys_in_the_description() -> None:
+    # "Radiation : radiopharmaceutical: SNUBH-NM-333(18F)<br>volume: 5~10CC<br>number: 1…"
+    # gave interventions '5~10CC' (arm 'volume') and '1' (arm 'number')
+    (kct,) = _records("ictrp_layouts_2024.xml")["KCT0000379"].interventions
+    assert (kct.type, kct.name) == ("RADIATION", "SNUBH-NM-333(18F)")
+    assert kct.description and kct.description.startswith("volume: 5~10CC\nnumber: 1\nperiod")
+    recs = _records("ictrp_layouts.xlsx")
+    # "Drug : 1. Control group: …<br> * …<br>- Dosage: …": two arms, their bullets described
+    assert _ivs(recs["KCT0005003"]) == [
+        ("DRUG", "Conventional treatment", ("Control group",)),
+        ("DRUG", "Conventional treatment + Nafamostat IV", ("Intervention group",))]
+    assert "- Dosage: The researcher" in (recs["KCT0005003"].interventions[1].description or "")
+    # "Drug : intervention 1: …<br>intervention 2: …<br>control: supportive care" ('Drug :' was one)
+    assert [i.type for i in recs["KCT0005105"].interventions] == ["DRUG"] * 3
+    assert recs["KCT0005105"].interventions[2].arm_labels == ("control",)
+
+
+def test_jprn_forms_are_one_intervention_named_by_its_inn() -> None:
+    # "investigational material(s)<br>Generic name etc : ALN-TTRSC02<br>INN of investigational
+    # material : vutrisiran<br>…" gave each key's value (and the headings) as interventions
+    jrct = _records("ictrp_layouts_2024.xml")["JPRN-jRCT2080224769"]
+    assert [(i.name, i.other_names) for i in jrct.interventions] == [
+        ("vutrisiran", ("ALN-TTRSC02",)), ("Patisiran", ("Patisiran Sodium (JAN)",))]
+    assert "once every 3 months" in (jrct.interventions[0].description or "")
+    # "Intervention name : Favipiravir (T-705)<br>INN of the intervention : Favipiravir<br>…
+    # Control intervention name : -": one intervention, the control only a placeholder
+    (japic,) = _records("ictrp_layouts.xlsx")["JPRN-JapicCTI-205238"].interventions
+    assert (japic.name, japic.other_names, japic.arm_labels) == (
+        "Favipiravir", ("Favipiravir (T-705)",), ())
+    assert japic.description == (
+        "Dosage And administration of the intervention: Oral Multiple Dose")
+
+
+def test_numbered_arms_are_one_intervention_each() -> None:
+    recs = _records("ictrp_layouts.xlsx")
+    # DRKS "Intervention 1: Home-based exercise training<br><br>Participants …" gave each
+    # paragraph as an intervention
+    drks = recs["DRKS00021273"]
+    assert _names(drks) == ["Home-based exercise training", "inactive wait-control group"]
+    assert (drks.interventions[0].description or "").startswith("Participants in the")
+    # "Intervention 1: Observation group:<br>All patients …": the label on a line of its own
+    (obs,) = recs["DRKS00021439"].interventions
+    assert obs.arm_labels == ("Observation group",) and obs.name.startswith("All patients")
+    # DRKS "Group 1: Observational study - 1 arm<br>Underlying …<br>Origin<br>Ethnicity…"
+    (group,) = _records("ictrp_mapping_2024.xml")["DRKS00030545"].interventions
+    assert (group.name, group.arm_labels) == ("Observational study - 1 arm", ("Group 1",))
+    assert group.description and "Religious affiliation" in group.description
+    # CTRI "Intervention1: MyVir tablets: Dosage Form: Tablet<br>Duration : …<br>Route : …"
+    # gave 'Day 1 to Day 21' (arm 'Duration'); its name is before the description
+    ctri = recs["CTRI/2020/05/024967"]
+    assert [(i.name, i.arm_labels) for i in ctri.interventions] == [
+        ("MyVir tablets", ("Intervention1",)),
+        ("Standard treatment as per hospital protocol for COVID 19", ("Control Intervention1",))]
+    placebo = recs["CTRI/2020/04/024749"].interventions[1]  # "Placebo, 0.9% sodium chloride:
+    assert placebo.name == "Placebo, 0.9% sodium chloride"  # Dose : 0.1 ml, …"
+    # IRCT: a ";" inside an arm's text no longer cuts it into two interventions
+    irct = recs["IRCT20130306012728N8"]
+    assert [i.arm_labels for i in irct.interventions] == [("Intervention group",),
+                                                          ("Control group",)]
+    # REBEC "Group 4: …;Drug;Chloroquine;…": the terms after the arm stay list parts
+    assert _names(recs["RBR-658khm"])[-3:] == ["Chloroquine", "Hydroxychloroquine",
+                                               "Azithromycin"]
+
+
 def test_bad_values_of_these_fields_give_no_traceback() -> None:
     prov = Provenance(path="x.csv", format=SourceFormat.ICTRP_CSV, record=0)
     odd: list[object] = [datetime(1, 1, 1), datetime(9999, 12, 31), "&#99999999;", "&#0;",
-                         "Condition 1:", "Drug: ,,", ":", "65+", "+", "Phase 9/0", 10**400]
+                         "Condition 1:", "Drug: ,,", ":", "65+", "+", "Phase 9/0", 10**400,
+                         "Intervention 1:", "Group 1:\n;", "Drug : ", "Dose: 1", "- a",
+                         "Intervention Name: -\nINN of the intervention :", "Intervention 1\n:"]
     for value in odd:
         out = ictrp.to_record({"trialid": "NCT04246242", "phase": value, "date_enrollement":
                                value, "intervention": value, "condition": value,
