@@ -83,6 +83,16 @@ def test_bad_parameter_names_the_accepted_ones(mini_dir: Path) -> None:
     assert result.exit_code == 2 and "integer" in result.output
 
 
+def test_a_parameter_given_twice_is_an_error_not_the_last_one(mini_dir: Path) -> None:
+    """"-p condition=AML -p condition=MM" answered for myeloma alone, without a word."""
+    result = runner.invoke(app, ["query", "targets_in_condition_by_platform", "-g",
+                                 str(mini_dir), "-p", "condition=AML", "-p", "condition=MM"])
+    assert result.exit_code == 2 and "given twice" in result.output
+    same = runner.invoke(app, ["query", "targets_in_condition_by_platform", "-g",
+                               str(mini_dir), "-p", "condition=AML", "-p", "condition=AML"])
+    assert same.exit_code == 0
+
+
 @pytest.mark.parametrize(("query", "param", "words"), [
     ("top_sponsors_for_platform", "platform=CAR_NK", ["unknown platform", "'CAR-NK'"]),
     ("trials_in_condition", "condition=NotADisease", ["no condition 'NotADisease'"]),

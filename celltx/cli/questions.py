@@ -32,6 +32,11 @@ def _parse_params(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             fail(f"--param takes key=value, not {pair!r}")
+        if key.strip() in params and params[key.strip()] != value:
+            # (the last one silently won: "-p condition=AML -p condition=MM" answered myeloma)
+            fail(f"--param {key.strip()} is given twice ({params[key.strip()]!r} and "
+                 f"{value!r}); a question takes one value each: ask it once per value",
+                 code=2)
         params[key.strip()] = value
     return params
 
