@@ -1517,13 +1517,28 @@ def _source_evidence(record: TrialRecord, c: _Cand, fielded: dict[str, Fielded]
                + fielded["descriptions"] + fielded["summary"])
     for fld, text in ordered:
         for key, rx in _source_patterns():
-            m = rx.search(text)
+            m = next((m for m in rx.finditer(text) if key == "iPSC"  # (stem cells by name)
+                      or not _NOT_THE_PRODUCT.match(text, m.end())), None)
             if m:
                 rule = ("cell source in the product's name" if (fld, text) in c.phrase
                         else "cell source written in the record")
                 return key, Evidence(field=fld, text=_snippet(text, m.start(), m.end()),
                                      rule=rule)
     return None, None
+
+
+_NOT_THE_PRODUCT = re.compile(
+    r"(?i)(?:\s+(?:or|and|and/or|/)\s+(?:allogeneic|autologous|allo|auto)\w*)?[\s-]*"
+    r"(?:(?:HLA-)?(?:matched|mismatched|related|unrelated|sibling|donor)[\s-]+){0,3}(?:"
+    r"(?:stem[\s-]cells?|progenitor cells?|HS[P]?Cs?)\b"
+    r"|(?:ha?ematopoietic|peripheral blood|bone marrow|cord blood)?[\s-]*"
+    r"(?:stem[\s-]cells?|progenitor cells?|cells?)?[\s-]*(?:transplant\w*|graft\w*)"
+    r"|(?:ha?ematopoietic\s+)?(?:stem[\s-]cells?|progenitor cells?|bone marrow)[\s-]*"
+    r"(?:infusion|rescue|support)|ha?ematopoietic\b"
+    r"|(?:allo-?|auto-?)?(?:HSCT|HCT|SCT|BMT|PBSCT|ASCT)\b|(?:-?derived\s+)?xenograft)")
+"""What a cell-source word describes when it is not the product: a transplant ("Ineligible for
+Allogeneic HSCT", "allogeneic hematopoietic stem cell transplantation is rarely used"), or a
+model ("cell line-derived xenograft models"): the source is read from another mention."""
 
 
 def _product_payloads(c: _Cand, fielded: dict[str, Fielded]) -> tuple[str, ...]:

@@ -859,3 +859,18 @@ def test_british_and_american_spellings_name_one_condition(written: str, key: st
 
     found = match_condition(written)
     assert found is not None and found[0] == key
+
+
+@pytest.mark.parametrize(("nct", "source"), [
+    # a source word that describes a transplant or a model, not the product
+    ("NCT07072494", None),  # "Acute B-ALL Ineligible for Allogeneic HSCT"
+    ("NCT02431988", None),  # "CAR19 T-cells as an Optimal Bridge to Allogeneic Transplantation"
+    ("NCT04289220", None),  # "therapeutic effects in cell line-derived xenograft models"
+    # ... and the product's own source found past it
+    ("NCT02456350", "autologous"),  # "a history of allogeneic stem cell transplant"; "Autologous
+    ("NCT06617286", "autologous"),  # T cells engineered ..."; "(AutoHSCT) ... autologous CD30+"
+    ("NCT07366658", "iPSC"),  # "Derived from Induced Pluripotent Stem Cells": stem cells by name
+])
+def test_a_cell_source_is_the_products_not_a_transplants(nct: str, source: str | None) -> None:
+    ann = _dev_studies(nct)[nct]
+    assert ann.products and {p.source for p in ann.products} == {source}
