@@ -20,8 +20,8 @@ def target_label(key: str) -> str:
 
     >>> target_label("TNFRSF17"), target_label("CLEC12A"), target_label("CD19")
     ('BCMA (TNFRSF17)', 'CLL1 (CLEC12A)', 'CD19')
-    >>> target_label("CLDN18.2"), target_label("STEAP1")
-    ('Claudin 18.2 (CLDN18)', 'STEAP1')
+    >>> target_label("CLDN18.2"), target_label("STEAP1"), target_label("EGFRvIII")
+    ('Claudin 18.2 (CLDN18)', 'STEAP1', 'EGFRvIII')
     """
     term = vocab.target_term(key)
     if term is None:
@@ -31,6 +31,8 @@ def target_label(key: str) -> str:
     inner = _SYMBOL_IN_LABEL.search(label)
     if inner:  # "CD123 (IL3RA)", "Claudin 18.2 (CLDN18 isoform 2)": one identifier, the symbol
         label = label[:inner.start()].strip()
-    if label.casefold() in (symbol.casefold(), key.casefold()):
+    if label.casefold() == key.casefold():
+        return key  # (a variant keyed by its own name: "EGFRvIII", not its gene's "EGFR")
+    if label.casefold() == symbol.casefold():
         return symbol
     return f"{label} ({symbol})"
