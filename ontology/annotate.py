@@ -1834,7 +1834,8 @@ _CONTEXT_WORDS = mt.Prefiltered(r"(?i:engager|bispecific|cell therap)|\bBiTE\b|\
 _PLACEHOLDER = mt.Prefiltered(r"(?i:\bthis (?:is an? )?example (?:study|record|trial)"
                               r"|\bexample study"
                           r"|lorem ipsum|\btest (?:record|study) (?:only|for)|\bplaceholder\b"
-                          r"|\bdummy (?:study|record)|\bdo not use\b)")
+                          r"|\bdummy (?:study|record)|\bdo not use\b|\bexample record\b"
+                          r"|\b(?:this is an? |this |an? )(?:draft|illustrative)\b)")
 _OUTCOME_NAME = re.compile(r"(?i:^(?:safety|efficacy|tolerability|toxicity|overall survival"
                            r"|progression[- ]free survival|adverse events?|response rate"
                            r"|pharmacokinetics|feasibility|dose|quality of life|"

@@ -874,3 +874,18 @@ def test_british_and_american_spellings_name_one_condition(written: str, key: st
 def test_a_cell_source_is_the_products_not_a_transplants(nct: str, source: str | None) -> None:
     ann = _dev_studies(nct)[nct]
     assert ann.products and {p.source for p in ann.products} == {source}
+
+
+@pytest.mark.parametrize(("summary", "flagged"), [
+    # (summaries of sample records that describe themselves as not real)
+    ("This is a draft, ClinicalTrials.gov-style example record for a first-in-human study", True),
+    ("This illustrative Phase 1/Phase 2 study tests allogeneic dual-target GD2/B7-H3 CAR-NK", True),
+    ("kinetics of EBNK-1822H2, an illustrative allogeneic cord blood-derived CAR-NK", True),
+    ("This phase 1 study tests allogeneic CAR-NK cells in neuroblastoma.", False),
+])
+def test_records_that_call_themselves_drafts_or_illustrations_are_flagged(summary: str,
+                                                                           flagged: bool) -> None:
+    from celltx.ontology.annotate import quality_flags
+
+    rec = _record("Dual-Target CAR-NK Cells").model_copy(update={"brief_summary": summary})
+    assert ("placeholder_record" in quality_flags(rec)) is flagged
