@@ -549,7 +549,11 @@ _POSITIVE_BEFORE = re.compile(rf"(?i){_DISEASE}\s+(?:that|which)\s+(?:over)?expr
 """For an engineered product, "tumours that express X" names its target, as "X-positive"."""
 
 
-_SELF_ANCHORED = re.compile(r"(?i)^(?:CAR|CART)[-.]?(?=\w)")
+_SELF_ANCHORED = re.compile(r"(?i)^\w{0,3}?(?:CAR|CART)[-.]?(?=\w)")
+"""A CAR named by its antigen: "CAR19", "CART-138", and with a short prefix of its maker's,
+"4SCAR19", "huCART19" (each a product of its own when joined by "and" or "+")."""
+_CUE_BEFORE = re.compile(r"(?i)\bCAR-?T[\s-]+$")
+"""A CAR-T named before its antigen: "CART BCMA + huCART19" (two products)."""
 
 
 def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool = False) -> bool:
@@ -679,10 +683,17 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
         return [[k] for k in keys]
     parts = [p for p in _ALTERNATIVES.split(masked) if p.strip()]
     if len(parts) > 1:
-        # "CD19 or CD22 CAR-T", "CD19 then CD22", "CD19 or CD19-CD22": one product per part
+        # "CD19 or CD22 CAR-T", "CD19 then CD22", "CD19 or CD19-CD22": one product per part,
+        # each part read as a phrase of its own ("CART BCMA or CART BCMA + huCART19": the
+        # second part is two products, not a BCMA/CD19 construct), each group once
         groups = [g for g in (_phrase_targets(p) for p in parts) if g]
         if len(groups) > 1:
-            return groups
+            out: list[list[str]] = []
+            for part in parts:
+                for g in _split_phrase(part, list(_phrase_targets(part))):
+                    if g and g not in out:
+                        out.append(g)
+            return out
     if mt.SEPARATE_CUE.search(masked):
         return [[k] for k in keys]
     mentions = list({(m.start, m.end): m for m in mt.find_targets(masked)
@@ -696,7 +707,8 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
         return [keys]
     # "CD19 CAR-T and CD22 CAR-T", "CARTmeso CART19": every antigen carries its own cue
     cued = [m for m in mentions if _ANCHOR_AFTER.match(masked[m.end:m.end + 25])
-            or (_SELF_ANCHORED.search(m.alias) and not re.match(r"\s*[/+&]", masked[m.end:]))]
+            or (_SELF_ANCHORED.search(m.alias) and not re.match(r"\s*[/+&]", masked[m.end:]))
+            or _CUE_BEFORE.search(masked[max(0, m.start - 8):m.start])]
     if len(cued) == len(mentions):
         return [[k] for k in keys]
     return [keys]

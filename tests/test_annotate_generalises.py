@@ -351,9 +351,10 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     # (GPC3)-positive advanced hepatocellular carcinoma" for a CAR-NK
     ("NCT05206071", [("CAR-T", ["CD19", "CD22"])]), ("NCT01860937", [("CAR-T", ["CD19"])]),
     ("NCT04214886", [("CAR-T", ["CD19"])]),
-    ("NCT03125577", [("CAR-T", ["CD19", "IL3RA"]), ("CAR-T", ["CD19", "MS4A1"]),
-                     ("CAR-T", ["CD19", "CD22"]), ("CAR-T", ["CD19", "TNFRSF8"]),
-                     ("CAR-T", ["CD19", "CD38"]), ("CAR-T", ["CD19", "CD70"])]),
+    # (co-infused CARs, one product each, as its label says: not six CD19+X constructs)
+    ("NCT03125577", [("CAR-T", ["CD19"]), ("CAR-T", ["IL3RA"]), ("CAR-T", ["MS4A1"]),
+                     ("CAR-T", ["CD22"]), ("CAR-T", ["TNFRSF8"]), ("CAR-T", ["CD38"]),
+                     ("CAR-T", ["CD70"])]),
     ("NCT03098355", [("CAR-T", ["CD19", "CD22"])]),
     ("NCT05768880", [("CAR-T", ["CD276", "EGFR", "ERBB2", "IL13RA2"])]),
     ("NCT05893693", [("CAR-T", [])]), ("NCT06652243", [("CAR-NK", ["GPC3"])]),
@@ -889,3 +890,28 @@ def test_records_that_call_themselves_drafts_or_illustrations_are_flagged(summar
 
     rec = _record("Dual-Target CAR-NK Cells").model_copy(update={"brief_summary": summary})
     assert ("placeholder_record" in quality_flags(rec)) is flagged
+
+
+@pytest.mark.parametrize("nct", [
+    "NCT03549442",  # "CART BCMA or CART BCMA + huCART19": BCMA and CD19 products, no construct
+    "NCT03125577",  # "4SCAR19 and 4SCAR123", "4SCAR19 and 4SCAR20" ...: co-infused CARs
+])
+def test_two_named_cars_given_together_are_two_products_not_a_dual_construct(nct: str) -> None:
+    ann = _dev_studies(nct)[nct]
+    assert len(ann.products) > 1
+    assert all(p.construct_kind == "single" and len(p.targets) == 1 for p in ann.products)
+
+
+@pytest.mark.parametrize(("phrase", "groups"), [
+    ("4SCAR19 and 4SCAR123", [["CD19"], ["IL3RA"]]),
+    ("CART BCMA + huCART19", [["TNFRSF17"], ["CD19"]]),
+    ("CART BCMA or CART BCMA + huCART19", [["TNFRSF17"], ["CD19"]]),
+    # one construct still: the antigens share one CAR
+    ("CD19/CD22 CAR-T", [["CD19", "CD22"]]), ("CAR-T CD19 + CD22", [["CD19", "CD22"]]),
+    ("CAR19/22 T cells", [["CD19", "CD22"]]), ("tanCAR19/20", [["CD19", "MS4A1"]]),
+])
+def test_a_phrase_is_one_construct_unless_each_antigen_has_its_own_car(phrase: str,
+                                                                       groups: list) -> None:
+    from celltx.ontology.annotate import _phrase_targets, _split_phrase
+
+    assert _split_phrase(phrase, list(_phrase_targets(phrase))) == groups
