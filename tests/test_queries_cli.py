@@ -192,3 +192,32 @@ def test_a_start_year_range_must_not_be_empty(mini_dir: Path) -> None:
     result = runner.invoke(app, ["query", "trials_per_target", "-g", str(mini_dir),
                                  "-p", "since=2020", "-p", "until=2020", "--json"])
     assert result.exit_code == 0, result.output
+
+
+def test_trials_lists_the_trials_behind_a_count(mini_dir: Path, mini_graph: Any) -> None:
+    """`celltx trials` takes kg.trials' filters (target, platform and condition holding for
+    one product's trial) and prints the rows as a table, CSV or JSON; a bad value is one line,
+    exit 2."""
+    from celltx.api import KnowledgeGraph
+
+    want = [t.nct_id for t in KnowledgeGraph(mini_graph).trials(
+        platform="CAR-NK", target="CD33", condition="aml", cell_therapy=True)]
+    assert want
+    args = ["trials", "-g", str(mini_dir), "--platform", "CAR-NK", "--target", "CD33",
+            "--condition", "aml"]
+    result = runner.invoke(app, [*args, "--csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert [r["nct_id"] for r in rows] == want and "CD33" in rows[0]["targets"]
+    as_json = json.loads(runner.invoke(app, [*args, "--json"]).output)
+    assert [r["nct_id"] for r in as_json] == want
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0 and all(n in table.output for n in want)
+    # several values of one filter: any of them
+    both = runner.invoke(app, ["trials", "-g", str(mini_dir), "--platform", "CAR-NK",
+                               "--platform", "CAR-T", "--json"])
+    platforms = {p for r in json.loads(both.output) for p in r["platforms"]}
+    assert {"CAR-NK", "CAR-T"} <= platforms
+    bad = runner.invoke(app, ["trials", "-g", str(mini_dir), "--platform", "CAR-X"])
+    assert bad.exit_code == 2 and "unknown platform 'CAR-X'" in bad.output
+    assert "Traceback" not in bad.output

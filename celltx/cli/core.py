@@ -1,4 +1,4 @@
-"""``celltx build``, ``stats``, ``trial``, ``rejects``, ``merges``."""
+"""``celltx build``, ``stats``, ``trial``, ``trials``, ``rejects``, ``merges``."""
 
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
     app.command("build")(build_command)
     app.command("stats")(stats_command)
     app.command("trial")(trial_command)
+    app.command("trials")(trials_command)
     app.command("rejects")(rejects_command)
     app.command("merges")(merges_command)
 
@@ -273,6 +274,88 @@ def trial_command(
             value = "\n".join(", ".join(f"{k}={v}" for k, v in item.items() if v not in
                                         (None, [], "")) for item in value)
         table.add_row(key, str(value))
+    console.print(table)
+
+
+Filter = Annotated[list[str] | None, typer.Option(help="(repeatable: any of the values)")]
+
+
+def trials_command(
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", help="A target id, symbol or synonym: CD19, BCMA, CLL1 (repeatable: "
+        "any of them).")] = None,
+    platform: Annotated[list[str] | None, typer.Option(
+        "--platform", help="A product platform: CAR-T, CAR-NK, TCR-T ... (repeatable).")
+    ] = None,
+    condition: Annotated[list[str] | None, typer.Option(
+        "--condition", help="A condition id, name or synonym: AML, MONDO:0018874 "
+        "(repeatable).")] = None,
+    category: Annotated[list[str] | None, typer.Option(
+        "--category", help="A condition category: haematological, solid, autoimmune, other.")
+    ] = None,
+    phase: Filter = None,
+    country: Annotated[list[str] | None, typer.Option(
+        help="A site's ISO country code or name: CN, US (repeatable).")] = None,
+    status: Filter = None,
+    sponsor: Annotated[list[str] | None, typer.Option(
+        help="A sponsor's name or part of it (repeatable).")] = None,
+    sponsor_class: Filter = None,
+    cell_source: Filter = None,
+    construct: Annotated[list[str] | None, typer.Option(
+        help="single, dual or multi (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Started on or after: 2024, 2024-06 or 2024-06-01.")] = None,
+    before: Annotated[str | None, typer.Option(
+        help="Started before: 2026, 2026-01 or 2026-01-15.")] = None,
+    all_trials: Annotated[bool, typer.Option(
+        "--all", help="Also trials without a cell-therapy product (related studies).")] = False,
+    graph: GraphOption = None,
+    as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")] = False,
+) -> None:
+    """The trials behind a count: every trial matching all the filters given, one row each.
+
+    Target, platform, cell source and construct hold for the same product; each filter takes
+    several values (any of them matches). The Python API's ``kg.trials`` with the same
+    filters."""
+    from celltx.api import KnowledgeGraph
+
+    kg = KnowledgeGraph(load_graph(graph))
+    try:
+        found = kg.trials(target=target, platform=platform, condition=condition,
+                          condition_category=category, phase=phase, country=country,
+                          status=status, sponsor=sponsor, sponsor_class=sponsor_class,
+                          cell_source=cell_source, construct=construct, started_after=since,
+                          started_before=before, cell_therapy=None if all_trials else True)
+    except ValueError as exc:
+        fail(str(exc.args[0]) if exc.args else str(exc), code=2)
+    rows = found.to_dicts()
+    if as_json:
+        print_json(rows)
+        return
+    columns = ["nct_id", "title", "platforms", "targets", "phase", "status", "start_date",
+               "lead_sponsor", "countries"]
+    if as_csv:
+        import csv
+        import sys
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["; ".join(map(str, v)) if isinstance(v, list) else v
+                             for v in (row.get(c) for c in columns)])
+        return
+    from celltx.ontology.display import target_label
+
+    columns = [c for c in columns if c not in ("status", "countries")]  # (CSV and JSON: all)
+    table = Table(title=f"{len(rows)} trials")
+    for column in columns:  # (ids and dates whole; long names wrapped in their own width)
+        table.add_column(column, no_wrap=column in ("nct_id", "start_date"),
+                         max_width={"title": 40, "lead_sponsor": 24}.get(column))
+    for row in rows:
+        cells = dict(row, targets=[target_label(t) for t in row["targets"]])
+        table.add_row(*("" if v is None else ", ".join(map(str, v)) if isinstance(v, list)
+                        else str(v) for v in (cells.get(c) for c in columns)))
     console.print(table)
 
 

@@ -33,6 +33,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("build", "Read trial records and build the graph (default: the bundled sample)."),
     ("stats", "Counts: records read, trials, rejects, merges, nodes and relationships per type."),
     ("trial", "Everything the graph holds about one trial."),
+    ("trials", "The trials behind a count: every trial matching all the filters given, one row "
+               "each."),
     ("rejects", "Records that could not become trials, with file, record, field and reason."),
     ("merges", "Trials read from several sources, with the evidence for each merge."),
     ("explain", "Why each product, platform, target, cell source and construct of a trial is "
