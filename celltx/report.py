@@ -209,6 +209,25 @@ def _target(value: Any) -> str:
     return NONE_LABEL if value is None else target_label(str(value))
 
 
+def _starts_note(graph: TrialGraph, years: set[int]) -> str | None:
+    """What the start-year chart's last years hold: the records are as of their latest update
+    (the registry snapshot, not the day the report is made), and a start after that date is
+    planned, not yet made (a trial not yet recruiting gives its planned start). The note
+    measured the year against the day the report was made, and called a start after the
+    snapshot but before that day a start made."""
+    trials = [d for _, d in graph.nodes("Trial") if d.get("is_cell_therapy")]
+    updated = max((str(d["last_update"]) for d in trials if d.get("last_update")), default=None)
+    if updated is None or not years:
+        return None
+    later = sum(1 for d in trials if str(d.get("start_date") or "") > updated)
+    year = int(updated[:4])
+    if year not in years and not later:
+        return None
+    return (f"{year} is partial: the records were last updated on {updated}"
+            + (f"; {later} of the starts shown are after that date: planned, not yet "
+               "started." if later else "."))
+
+
 def view_charts(graph: TrialGraph) -> list[Chart]:
     """Every chart of one view, answered on ``graph`` with the stored questions."""
     charts: list[Chart] = []
@@ -245,12 +264,7 @@ def view_charts(graph: TrialGraph) -> list[Chart]:
               [("starts_per_year_by_platform", {})])
     c.body, c.marks = columns([(r[0], _name(r[1]), r[2]) for r in rows], pcolor)
     c.legend = {p: pcolor(p) for p in platform_order if any(_name(r[1]) == p for r in rows)}
-    today = datetime.now(UTC).date()
-    planned = sum(r[2] for r in rows if r[0] is not None and r[0] > today.year)
-    if any(r[0] == today.year for r in rows) or planned:
-        c.note = (f"{today.year} is partial: starts up to {today.isoformat()}"
-                  + (f"; {planned} trial starts after {today.year} are planned, not yet started."
-                     if planned else "."))
+    c.note = _starts_note(graph, {r[0] for r in rows if r[0] is not None})
     charts.append(c)
 
     # phase distribution

@@ -424,3 +424,22 @@ def test_construct_links_go_to_each_trial_s_registry() -> None:
     assert 'href="https://www.chictr.org.cn/searchprojEN.html?regno=ChiCTR2000029817"' in page
     assert 'href="https://clinicaltrials.gov/study/NCT06880354"' in page
     assert "CLL1 (CLEC12A)" in page
+
+
+def test_the_start_year_note_is_as_of_the_records_not_the_day_the_report_is_made() -> None:
+    """The chart's note measured the last year against today: starts after the registry
+    snapshot (planned starts of trials not yet recruiting) read as made."""
+    from celltx.report import _starts_note
+    from tests.mini_graph import build_mini_graph
+
+    graph = build_mini_graph()
+    trials = [d for _, d in graph.nodes("Trial") if d.get("is_cell_therapy")]
+    for d in trials:
+        d["last_update"], d["start_date"] = "2026-03-01", "2025-05"
+    trials[0]["start_date"], trials[1]["start_date"] = "2026-09", "2027-01-15"
+    note = _starts_note(graph, {2025, 2026, 2027})
+    assert note == ("2026 is partial: the records were last updated on 2026-03-01; 2 of the "
+                    "starts shown are after that date: planned, not yet started.")
+    for d in trials:
+        d["start_date"] = "2025-05"
+    assert _starts_note(graph, {2025}) is None  # (neither the snapshot's year nor a later start)
