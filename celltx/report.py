@@ -264,7 +264,7 @@ def view_charts(graph: TrialGraph) -> list[Chart]:
               [("starts_per_year_by_platform", {})])
     c.body, c.marks = columns([(r[0], _name(r[1]), r[2]) for r in rows], pcolor)
     c.legend = {p: pcolor(p) for p in platform_order if any(_name(r[1]) == p for r in rows)}
-    c.note = _starts_note(graph, {r[0] for r in rows if r[0] is not None})
+    c.note = _starts_note(graph, {r[0] for r in rows if r[0] is not None}) or ""
     charts.append(c)
 
     # phase distribution
