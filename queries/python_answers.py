@@ -132,10 +132,12 @@ def _trial_product_pairs(graph: TrialGraph) -> Iterator[tuple[str, dict[str, Any
 # ---- the questions ----------------------------------------------------------------------------
 
 def trials_per_target(graph: TrialGraph, *, condition: str | None = None,
+                      category: str | None = None,
                       platform: str | None = None, registry: str | None = None,
                       status: str | None = None, since: int | None = None,
                       until: int | None = None, cell_source: str | None = None) -> list[Row]:
-    """Distinct trials per target, optionally in a condition and/or for one platform;
+    """Distinct trials per target, optionally in a condition (that matches ``condition``
+    and/or is of ``category``) and/or for one platform;
     ``registry``, ``status``, ``since`` … ``until`` (start years) and ``cell_source`` (of the
     product) slice the landscape (:func:`in_slice`).
 
@@ -148,7 +150,7 @@ def trials_per_target(graph: TrialGraph, *, condition: str | None = None,
         if not in_slice(tdata, pdata, registry=registry, status=status, since=since,
                         until=until, cell_source=cell_source):
             continue
-        if not in_condition(graph, t, condition):
+        if not _studies(graph, t, condition, category):
             continue
         for x in _targets(graph, p):
             counts[(x["id"], x.get("symbol"))].add(t)

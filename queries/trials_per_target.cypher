@@ -1,7 +1,8 @@
 // name: trials_per_target
 // title: Trials per target
-// description: Distinct trials per target (targets of the trials' products), optionally only trials in a condition and/or products of a platform. `registry` (ClinicalTrials.gov, ChiCTR, EU CTR, CTIS …), `status` (overall status, e.g. RECRUITING), `since` … `until` (start years, inclusive; trials without a start year drop out) and `cell_source` (autologous, allogeneic, cord blood, iPSC, cell line; of the counted product; allogeneic includes the cord-blood, iPSC and cell-line products) slice the landscape.
+// description: Distinct trials per target (targets of the trials' products), optionally only trials in a condition (id, name or synonym) and/or a condition category (solid, haematological, autoimmune, other) and/or products of a platform. `registry` (ClinicalTrials.gov, ChiCTR, EU CTR, CTIS …), `status` (overall status, e.g. RECRUITING), `since` … `until` (start years, inclusive; trials without a start year drop out) and `cell_source` (autologous, allogeneic, cord blood, iPSC, cell line; of the counted product; allogeneic includes the cord-blood, iPSC and cell-line products) slice the landscape.
 // param: condition = null
+// param: category = null
 // param: platform = null
 // param: registry = null
 // param: status = null
@@ -18,9 +19,10 @@ WHERE ($platform IS NULL OR p.platform = $platform)
   AND ($cell_source IS NULL OR p.cell_source = $cell_source
        OR ($cell_source = 'allogeneic' AND p.cell_source IN ['cord blood', 'iPSC', 'cell line']))
 WITH t, x, [(t)-[:STUDIES]->(c:Condition)
-       WHERE c.id = $condition OR toLower(c.name) = toLower($condition)
-          OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition))
+       WHERE ($condition IS NULL OR c.id = $condition OR toLower(c.name) = toLower($condition)
+              OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition)))
+         AND ($category IS NULL OR c.category = $category)
        | c.id] AS in_condition
-WHERE $condition IS NULL OR size(in_condition) > 0
+WHERE ($condition IS NULL AND $category IS NULL) OR size(in_condition) > 0
 RETURN x.id AS target, x.symbol AS symbol, count(DISTINCT t) AS trials
 ORDER BY trials DESC, target

@@ -213,7 +213,7 @@ def test_ask_passes_parameters_and_checks_names(kg: KnowledgeGraph) -> None:
     assert in_aml == aml_targets and in_aml < everyone
     with pytest.raises(ValueError, match="did you mean trials_per_target"):
         kg.ask("trials_per_targets")
-    with pytest.raises(ValueError, match="its parameters: condition, platform"):
+    with pytest.raises(ValueError, match="its parameters: condition, category, platform"):
         kg.ask("trials_per_target", disease="AML")
 
 
