@@ -418,7 +418,7 @@ class KnowledgeGraph:
         >>> "dual_target_constructs" in [q.name for q in qs]
         True
         >>> list(next(q for q in qs if q.name == "trials_per_target").params)
-        ['condition', 'platform', 'registry', 'status', 'since', 'until', 'cell_source']
+        ['condition', 'category', 'platform', 'registry', 'status', 'since', 'until', 'cell_source']
         """
         return Results(sorted(_questions().values(), key=lambda q: q.name))
 
@@ -437,7 +437,7 @@ class KnowledgeGraph:
         >>> kg.ask("trials_per_target", disease="AML")
         Traceback (most recent call last):
         ...
-        ValueError: trials_per_target takes no parameter 'disease'; its parameters: condition, platform, registry, status, since, until, cell_source
+        ValueError: trials_per_target takes no parameter 'disease'; its parameters: condition, category, platform, registry, status, since, until, cell_source
         """  # noqa: E501
         questions = _questions()
         if name not in questions:
