@@ -258,13 +258,19 @@ def trial_command(
         return
     from celltx.ontology.display import target_label
 
-    table = Table(show_header=False, title=f"{view['nct_id']}: {view['title']}")
+    table = Table(show_header=False, title=f"{view['nct_id']}: {view['title']}",
+                  caption="The evidence for each fact: celltx explain " + view["nct_id"]
+                  + " (or --json).")
     table.add_column("field", style="bold")
     table.add_column("value")
     for key, value in view.items():
         if key in ("nct_id", "title") or value in (None, [], ""):
             continue
+        if key == "modality_evidence":
+            continue  # (with the products' and targets' evidence: celltx explain shows it)
         if isinstance(value, list) and value and isinstance(value[0], dict):
+            value = [{k: v for k, v in item.items() if not k.endswith("evidence")}
+                     for item in value]
             if key == "targets":  # the field's name first: "CLL1 (CLEC12A)"
                 value = [{"name": target_label(str(item.get("id") or item.get("symbol"))),
                           **item} for item in value]
