@@ -73,6 +73,17 @@ def _env() -> dict[str, str]:
     return dict(os.environ)
 
 
+def test_trial_table_leaves_the_evidence_to_explain(sample_build) -> None:
+    """The table printed every target's and product's evidence list (293 lines for a trial of
+    several products); it names the products and targets, and says where the evidence is."""
+    out, _ = sample_build
+    view = json.loads(celltx("trial", "NCT03019055", "--graph", str(out), "--json").stdout)
+    assert view["products"][0]["target_evidence"] and view["targets"][0]["evidence"]
+    table = celltx("trial", "NCT03019055", "--graph", str(out)).stdout
+    assert "rule=" not in table and "evidence=" not in table
+    assert "CAR-T" in table and "MS4A1" in table and "celltx explain NCT03019055" in table
+
+
 def test_missing_graph_and_unknown_trial_are_clear_errors(tmp_path: Path, sample_build) -> None:
     proc = celltx("stats", "--graph", str(tmp_path / "nowhere"), check=False)
     assert proc.returncode == 1 and "celltx build" in proc.stderr and "Traceback" not in proc.stderr
