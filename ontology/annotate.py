@@ -212,8 +212,11 @@ def _title_conditions(title: str) -> list[ConditionMatch]:
         if len(m.group(0)) < 5:
             continue
         key = exact[m.group(0)]
-        at = low.find(m.group(0).split(" ")[0])
-        written = title[at:at + len(m.group(0))] if at >= 0 else m.group(0)
+        # the key's words in the title, whatever stands between them ("B-cell Lymphoma" for
+        # "b cell lymphoma"; looking for the first word alone found the "b" of "Decitabine")
+        words = r"[^a-z0-9]+".join(map(re.escape, m.group(0).split(" ")))
+        at = re.search(rf"(?<![a-z0-9]){words}(?![a-z0-9])", low)
+        written = title[at.start():at.end()] if at else m.group(0)
         if key not in seen:
             seen.add(key)
             out.append(ConditionMatch(as_written=written, term=vocab.conditions()[key]))
@@ -227,8 +230,13 @@ def _title_conditions(title: str) -> list[ConditionMatch]:
 
 
 def _conditions(record: TrialRecord) -> tuple[ConditionMatch, ...]:
-    if not record.conditions:
-        return tuple(_title_conditions(record.brief_title or record.official_title or ""))
+    """The conditions field's, matched; from the title when the field is empty, or names only
+    outcomes ("Safety and Efficacy" for "... CART-19/BCMA for High Risk Multiple Myeloma",
+    which then dropped out of every myeloma answer)."""
+    if all(_OUTCOME_NAME.match(c.strip()) for c in record.conditions):
+        from_title = _title_conditions(record.brief_title or record.official_title or "")
+        if from_title or not record.conditions:
+            return tuple(from_title)
     out = []
     for c in record.conditions:
         hit = match_condition(c)
@@ -1848,10 +1856,12 @@ _PLACEHOLDER = mt.Prefiltered(r"(?i:\bthis (?:is an? )?example (?:study|record|t
                           r"|lorem ipsum|\btest (?:record|study) (?:only|for)|\bplaceholder\b"
                           r"|\bdummy (?:study|record)|\bdo not use\b|\bexample record\b"
                           r"|\b(?:this is an? |this |an? )(?:draft|illustrative)\b)")
-_OUTCOME_NAME = re.compile(r"(?i:^(?:safety|efficacy|tolerability|toxicity|overall survival"
-                           r"|progression[- ]free survival|adverse events?|response rate"
-                           r"|pharmacokinetics|feasibility|dose|quality of life|"
-                           r"objective response(?: rate)?|maximum tolerated dose)$)")
+_OUTCOME = (r"(?:safety|efficacy|tolerability|toxicity|overall survival"
+            r"|progression[- ]free survival|adverse events?|response rate"
+            r"|pharmacokinetics|feasibility|dose|quality of life|"
+            r"objective response(?: rate)?|maximum tolerated dose)")
+_OUTCOME_NAME = re.compile(rf"(?i:^{_OUTCOME}(?:\s*(?:,|&|/|\band\b)\s*{_OUTCOME})*$)")
+"""A condition field that names what is measured ("Safety", "Safety and Efficacy")."""
 
 
 def quality_flags(record: TrialRecord) -> tuple[str, ...]:

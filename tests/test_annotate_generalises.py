@@ -915,3 +915,23 @@ def test_a_phrase_is_one_construct_unless_each_antigen_has_its_own_car(phrase: s
     from celltx.ontology.annotate import _phrase_targets, _split_phrase
 
     assert _split_phrase(phrase, list(_phrase_targets(phrase))) == groups
+
+
+@pytest.mark.parametrize(("conditions", "title", "want"), [
+    # (sample records) a conditions field that names only outcomes: the title's conditions
+    (("Safety and Efficacy",), "Study of T Cells Targeting CD19/BCMA (CART-19/BCMA) for High "
+     "Risk Multiple Myeloma Followed With Auto-HSCT", [("Multiple Myeloma", "MM")]),
+    (("Objective Response Rate",), "Sequential Low-dose Decitabine With PD-1/CD28 CD19 CAR-T "
+     "in Relapsed or Refractory B-cell Lymphoma", [("B-cell Lymphoma", "B_NHL")]),
+    # no conditions field: the title's words as written (the first key word was looked for
+    # alone: the "b" of "Decitabine" gave 'bine With PD-1/', of "Combination" 'bination With L')
+    ((), "A Phase 1/2 Study of BGB-3111 in Chinese Patients With B-cell Lymphoma",
+     [("B-cell Lymphoma", "B_NHL")]),
+    # a real condition beside an outcome stays as it is
+    (("Safety", "AML"), "CLL1 CAR-T in AML", [("Safety", None), ("AML", "AML")]),
+])
+def test_conditions_from_the_title_when_the_field_names_none(conditions: tuple, title: str,
+                                                             want: list) -> None:
+    rec = _record(title).model_copy(update={"conditions": conditions})
+    got = [(c.as_written, c.term.key if c.term else None) for c in annotate(rec).conditions]
+    assert got == want
