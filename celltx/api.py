@@ -257,6 +257,19 @@ class KnowledgeGraph:
         self.directory = directory
         self._stats = stats
 
+    def _named(self, key: str, value: Many) -> list[str] | None:
+        """Condition or target names as the stored questions read them
+        (``queries.params.check_values``): a name the vocabulary reads in full is its term
+        ("refractory B-cell lymphoma", "anti-CD19"), which matched nothing word for word; a
+        name neither the vocabulary nor this graph knows is a ``ValueError`` that suggests
+        names."""
+        from celltx.queries.params import check_values
+
+        items = _many(value)
+        if items is None:
+            return None
+        return [check_values("trials", {key: v}, lambda: self.graph)[key] for v in items]
+
     def __repr__(self) -> str:
         ct = sum(1 for t in self._trials.values() if t.is_cell_therapy)
         return f"KnowledgeGraph({len(self._trials)} trials, {ct} cell-therapy)"
@@ -348,14 +361,14 @@ class KnowledgeGraph:
         """
         from celltx.queries.python_answers import of_source
 
-        targets = _folded(target)
+        targets = _folded(self._named("target", target))
         platforms = _checked(platform, PLATFORMS, "platform")
         sources = _checked(cell_source, tuple(vocab.cell_sources()), "cell source")
         constructs = _checked(construct, CONSTRUCTS, "construct")
         categories = _checked(condition_category, CONDITION_CATEGORIES, "condition category")
         sponsors = _folded(sponsor)
         classes = _checked(sponsor_class, SPONSOR_CLASSES, "sponsor class")
-        conditions = _folded(condition)
+        conditions = _folded(self._named("condition", condition))
         phases = _folded(phase)
         countries = _countries(country)
         statuses = _statuses(status)

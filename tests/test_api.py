@@ -279,3 +279,15 @@ def test_report_writes_the_file_and_returns_its_path(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["landscape.html"]  # no temporary left
     with pytest.raises(OutputPathError, match="does not exist"):
         kg.report(tmp_path / "missing" / "landscape.html")
+
+
+def test_trials_reads_condition_and_target_names_as_the_questions_do(kg: KnowledgeGraph) -> None:
+    """kg.trials matched names word for word: "relapsed/refractory AML" and "anti-CD33" found
+    no trial, where the stored questions read them as AML and CD33; an unknown name found none
+    without a word, where the questions say so."""
+    assert [t.nct_id for t in kg.trials(condition="relapsed/refractory AML")] == [
+        t.nct_id for t in kg.trials(condition="AML")] != []
+    assert [t.nct_id for t in kg.trials(target="anti-CD33")] == [
+        t.nct_id for t in kg.trials(target="CD33")] != []
+    with pytest.raises(ValueError, match="no condition 'Zebra syndrome'"):
+        kg.trials(condition="Zebra syndrome")

@@ -221,3 +221,7 @@ def test_trials_lists_the_trials_behind_a_count(mini_dir: Path, mini_graph: Any)
     bad = runner.invoke(app, ["trials", "-g", str(mini_dir), "--platform", "CAR-X"])
     assert bad.exit_code == 2 and "unknown platform 'CAR-X'" in bad.output
     assert "Traceback" not in bad.output
+    since = runner.invoke(app, ["trials", "-g", str(mini_dir), "--since", "20x"])
+    assert since.exit_code == 2 and "--since must be a year" in since.output
+    unknown = runner.invoke(app, ["trials", "-g", str(mini_dir), "--condition", "Zebra"])
+    assert unknown.exit_code == 2 and "--condition: no condition 'Zebra'" in unknown.output

@@ -334,7 +334,12 @@ def trials_command(
                           cell_source=cell_source, construct=construct, started_after=since,
                           started_before=before, cell_therapy=None if all_trials else True)
     except ValueError as exc:
-        fail(str(exc.args[0]) if exc.args else str(exc), code=2)
+        message = str(exc.args[0]) if exc.args else str(exc)
+        for name, option in (("started_after", "--since"), ("started_before", "--before"),
+                             ("parameter 'target' of trials", "--target"),
+                             ("parameter 'condition' of trials", "--condition")):
+            message = message.replace(name, option)  # (the API's names, as typed here)
+        fail(message, code=2)
     rows = found.to_dicts()
     if as_json:
         print_json(rows)
