@@ -129,7 +129,7 @@ def test_what_the_fast_path_leaves_to_typer() -> None:
     parse = fast.query_args
     assert parse(["q", "-p", "a=1", "--param=b=2", "-e", "python", "--json", "-l"]) == {
         "name": "q", "param": ["a=1", "b=2"], "engine": "python", "endpoint": None,
-        "graph": None, "as_json": True, "as_csv": False, "list_": True}
+        "graph": None, "as_json": True, "as_csv": False, "list_": True, "labels": False}
     assert parse([])["engine"] == "embedded"  # type: ignore[index]
     for args in (["a", "b"], ["-h"], ["--help"], ["q", "-g"], ["q", "-e", "x", "-e", "y"],
                  ["q", "-p", "-x"], ["q", "--graph", ""], ["q", "--json=1"], ["--", "q"],

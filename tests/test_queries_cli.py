@@ -225,3 +225,20 @@ def test_trials_lists_the_trials_behind_a_count(mini_dir: Path, mini_graph: Any)
     assert since.exit_code == 2 and "--since must be a year" in since.output
     unknown = runner.invoke(app, ["trials", "-g", str(mini_dir), "--condition", "Zebra"])
     assert unknown.exit_code == 2 and "--condition: no condition 'Zebra'" in unknown.output
+
+
+def test_csv_labels_name_the_targets_as_the_table_does(sample_graph_dir: Path) -> None:
+    """--csv writes target ids (TNFRSF17); --csv --labels the names a slide wants."""
+    from celltx.ontology.display import target_label
+
+    args = ["query", "targets_in_condition_by_platform", "-g", str(sample_graph_dir), "-p",
+            "condition=AML", "-e", "python", "--csv"]
+    ids, named = runner.invoke(app, args), runner.invoke(app, [*args, "--labels"])
+    assert ids.exit_code == named.exit_code == 0
+    id_rows = list(csv.reader(io.StringIO(ids.output)))[1:]
+    named_rows = list(csv.reader(io.StringIO(named.output)))[1:]
+    assert [target_label(r[1]) for r in id_rows] == [r[1] for r in named_rows]
+    assert any(r[1] == "CLEC12A" for r in id_rows)
+    assert any(r[1] == "CLL1 (CLEC12A)" for r in named_rows)
+    alone = runner.invoke(app, args[:-1] + ["--labels"])
+    assert alone.exit_code != 0 and "--labels" in alone.output

@@ -205,7 +205,8 @@ def print_root_help(prog: str) -> None:
 
 _VALUE_OPTIONS = {"--param": "param", "-p": "param", "--engine": "engine", "-e": "engine",
                   "--endpoint": "endpoint", "--graph": "graph", "-g": "graph"}
-_FLAGS = {"--json": "as_json", "--csv": "as_csv", "--list": "list_", "-l": "list_"}
+_FLAGS = {"--json": "as_json", "--csv": "as_csv", "--list": "list_", "-l": "list_",
+          "--labels": "labels"}
 
 
 def query_args(args: list[str]) -> dict[str, Any] | None:
@@ -214,7 +215,8 @@ def query_args(args: list[str]) -> dict[str, Any] | None:
     value option at most once (``--param`` repeatable) and no value that is empty or starts
     with ``-``."""
     out: dict[str, Any] = {"name": None, "param": [], "engine": None, "endpoint": None,
-                           "graph": None, "as_json": False, "as_csv": False, "list_": False}
+                           "graph": None, "as_json": False, "as_csv": False, "list_": False,
+                           "labels": False}
     names: list[str] = []
     i = 0
     while i < len(args):

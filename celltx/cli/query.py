@@ -42,9 +42,12 @@ def query_command(
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")] = False,
     list_: Annotated[bool, typer.Option("--list", "-l", help="List the stored questions.")]
     = False,
+    labels: Annotated[bool, typer.Option(
+        "--labels", help="With --csv: targets by their usual names, 'BCMA (TNFRSF17)', as "
+        "the table shows them (for a slide or a spreadsheet); ids otherwise.")] = False,
 ) -> None:
     """Answer a stored landscape question (Cypher on the embedded engine by default)."""
     try:
-        answer_query(name, param, engine, endpoint, graph, as_json, as_csv, list_)
+        answer_query(name, param, engine, endpoint, graph, as_json, as_csv, list_, labels)
     except CommandFailed as exc:
         raise typer.Exit(exc.code) from None

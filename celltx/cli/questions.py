@@ -99,7 +99,8 @@ def _list_queries(as_json: bool) -> None:
 
 
 def answer_query(name: str | None, param: list[str] | None, engine: str, endpoint: str | None,
-                 graph: Path | None, as_json: bool, as_csv: bool, list_: bool) -> None:
+                 graph: Path | None, as_json: bool, as_csv: bool, list_: bool,
+                 labels: bool = False) -> None:
     """``celltx query`` with its parameters converted (see :func:`celltx.cli.query.query_command`
     for their meaning)."""
     if list_:
@@ -116,6 +117,8 @@ def answer_query(name: str | None, param: list[str] | None, engine: str, endpoin
         fail(problem)
     if as_json and as_csv:
         fail("choose one of --json and --csv")
+    if labels and not as_csv:
+        fail("--labels names the targets of --csv (the table shows names, JSON keeps ids)")
     from celltx.graph.neo4j_connection import ServerError
     from celltx.queries.params import ParamError
     from celltx.queries.run import run_query
@@ -145,8 +148,10 @@ def answer_query(name: str | None, param: list[str] | None, engine: str, endpoin
     if as_csv:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(result.columns)
+        named = [labels and c in TARGET_COLUMNS for c in result.columns]
         for row in result.rows:
-            writer.writerow([_cell(v) for v in row])
+            writer.writerow([_cell(displayed(v) if is_target else v)
+                             for v, is_target in zip(row, named, strict=True)])
         return
     from rich.table import Table
 
