@@ -369,10 +369,13 @@ _DETAIL_KEY = re.compile(
     r"(?i)(?:intervention\s+)?(?:(?:injection\s+)?route|dos(?:e|age|ing)s?(?:\s+form)?|"
     r"(?:dosage\s+)?frequency|number(?:\s+of\s+doses)?|volume|period|subject|duration|mode|"
     r"method|time|timing|schedule|composition|adherence|description|administration|"
-    r"therapeutic\s+category\s+code|(?:dos(?:e|age)s?\s+and\s+administration))"
+    r"therapeutic\s+category\s+code|(?:dos(?:e|age)s?\s+and\s+administration)|"
+    r"(?:[a-z]+\s+)?sampling)"
     r"(?:\s+(?:of|for)\s+.*)?")
 """Keys that say how an intervention is given (``Dosage:``, ``Route of Administration:``,
-``number: 1``, ``Intervention Adherence:``): its description, never an intervention."""
+``number: 1``, ``Intervention Adherence:``) or what is done with it to the subject (JPRN's
+``Blood sampling: 3 times`` after its ``Duration:``, ``Dose:``, ``Frequency:``, ``Number of
+doses:``; any ``… sampling``): its description, never an intervention."""
 _BULLET = re.compile(r"^\s*(?:[-*•·o]\s+|[-*•·])(?=\S)")
 _ENUM = re.compile(r"^\d{1,2}[.)]\s+")
 _NAME_KEY = re.compile(
@@ -393,6 +396,13 @@ _KINDS = ((r"drug|medicin", "DRUG"), (r"biolog|vaccin", "BIOLOGICAL"), (r"device
           (r"combination", "COMBINATION_PRODUCT"), (r"^other", "OTHER"))
 """A registry's intervention type as ClinicalTrials.gov's (ANZCTR's ``Treatment: Drugs``,
 CRIS's ``Biological/Vaccine``); a type it has none for (``Rehabilitation``) is none."""
+_STATED_TYPE = re.compile(
+    r"(?i)Drugs?|Biologicals?(?:/Vaccines?)?|Vaccines?|Devices?|Procedures?(?:/Surgery)?|Surgery|"
+    r"Radiation|Behaviou?ral|Genetic|Dietary Supplements?|Combination Products?|"
+    r"Diagnostic(?: Tests?)?|Other")
+"""A list part that is only an intervention type (REBEC ends its text with its types,
+``…;Drug;Chloroquine;Hydroxychloroquine``, then its MeSH descriptors): it states the type of
+the record's interventions and names none."""
 _GROUP = re.compile(r"^([^:]{1,80}):(.+)$", re.DOTALL)
 _NAME_COMMA = re.compile(r",(?=\S)(?!(?<=\d,)\d)(?![^()]*\))")
 """A bare comma between ClinicalTrials.gov names: not one inside a number (``200,000 IU``,
@@ -411,9 +421,10 @@ class _Part:
     """One intervention while its text is read: later lines add to its description."""
 
     def __init__(self, name: str, kind: str | None, label: tuple[str, ...],
-                 detail: list[str] | None = None, others: tuple[str, ...] = ()) -> None:
+                 detail: list[str] | None = None, others: tuple[str, ...] = (),
+                 states_type: bool = False) -> None:
         self.name, self.kind, self.label, self.detail = name, kind, label, detail or []
-        self.others = others
+        self.others, self.states_type = others, states_type
 
 
 def interventions(value: Any) -> tuple[Intervention, ...]:
@@ -438,7 +449,10 @@ def interventions(value: Any) -> tuple[Intervention, ...]:
       intervention per form, named by its INN, else its name, typed by its type field;
     - CRIS's leading type (``Radiation : …``) types the interventions after it;
     - a line whose key says how an intervention is given (``Dosage:``, ``Route:``, ``volume:``)
-      describes the intervention before it, as do bullets in CRIS text and arms.
+      describes the intervention before it, as do bullets in CRIS text and arms;
+    - a list part that is only a type (REBEC's ``…;Drug;Chloroquine``, ``;Biological/vaccine;``)
+      is no intervention: it types the record's untyped interventions where the record states
+      one type only (``;Drug;Procedure/surgery;Other;`` types none).
 
     >>> [(i.type, i.name) for i in interventions("Biological: NK cells,ACE2 CAR-NK cells")]
     [('BIOLOGICAL', 'NK cells'), ('BIOLOGICAL', 'ACE2 CAR-NK cells')]
@@ -450,6 +464,9 @@ def interventions(value: Any) -> tuple[Intervention, ...]:
     >>> [(i.type, i.name, i.description) for i in interventions(
     ...     "Radiation : radiopharmaceutical: F-18 tracer<br>volume: 5~10CC<br>number: 1")]
     [('RADIATION', 'F-18 tracer', 'volume: 5~10CC\\nnumber: 1')]
+    >>> [(i.type, i.name) for i in interventions("Plasma of donors;Biological/vaccine;"
+    ...                                          "Immunization, Passive")]
+    [('BIOLOGICAL', 'Plasma of donors'), ('BIOLOGICAL', 'Immunization, Passive')]
     """
     t = text(value, paragraphs=True)
     if not t:
@@ -457,6 +474,11 @@ def interventions(value: Any) -> tuple[Intervention, ...]:
     if _EUDRACT_KEY.search(t):
         return _eudract_products(t)
     parts = _form_parts(t) if _NAME_KEY.search(t) else _text_parts(t)
+    stated = {p.kind for p in parts if p.states_type}
+    parts = [p for p in parts if not p.states_type]
+    if len(stated) == 1 and (kind := stated.pop()) is not None:
+        for p in parts:
+            p.kind = p.kind or kind
     out: dict[tuple[str | None, str], Intervention] = {}
     for p in parts:
         name = " ".join(p.name.split())
@@ -572,6 +594,8 @@ def _list_part(part: str, kind: str | None, typed: bool) -> list[_Part]:
     in CRIS's typed text a label's number is dropped (``1. Control group``)."""
     if _placeholder(part):
         return []
+    if _STATED_TYPE.fullmatch(part):
+        return [_Part(part, _kind(part), (), states_type=True)]
     if m := _TYPED.match(part):
         ct_kind = re.sub(r"[^A-Z]+", "_", m.group(1).upper().split("/")[0]).strip("_")
         names: list[str] = []

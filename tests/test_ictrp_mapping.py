@@ -9,7 +9,8 @@ docs/CORPUS.md): ``ictrp_mapping.csv`` rows of the 1,135-trial COVID-19 list, by
 Excel stored it; ``ictrp_mapping_2014.xml`` and ``ictrp_mapping_2024.xml`` ``<Trial>`` blocks of
 the 2014 and 2024 XML exports, as written. ``ictrp_layouts.*`` hold records whose Intervention
 field is a form or numbered arms (ANZCTR, CRIS, DRKS, JPRN, CTRI, IRCT, REBEC), cut the same
-ways from the same exports.
+ways from the same exports; ``ictrp_types.xlsx`` rows of the COVID-19 workbook whose
+Intervention field states REBEC types or JPRN keys, cut the same way.
 """
 
 from __future__ import annotations
@@ -241,6 +242,44 @@ def test_numbered_arms_are_one_intervention_each() -> None:
     # REBEC "Group 4: …;Drug;Chloroquine;…": the terms after the arm stay list parts
     assert _names(recs["RBR-658khm"])[-3:] == ["Chloroquine", "Hydroxychloroquine",
                                                "Azithromycin"]
+
+
+def test_rebec_type_terms_type_the_interventions_and_are_none() -> None:
+    # REBEC ends its text with its types, then its descriptors: "…;Drug;Chloroquine;…" made
+    # an intervention named 'Drug' of no type
+    rebec = _records("ictrp_layouts.xlsx")["RBR-658khm"]
+    assert "Drug" not in _names(rebec)
+    assert _names(rebec)[-3:] == ["Chloroquine", "Hydroxychloroquine", "Azithromycin"]
+    assert {i.type for i in rebec.interventions} == {"DRUG"}
+    recs = _records("ictrp_types.xlsx")
+    # "…historical controls, that were admitted …;Biological/vaccine;Immunization, Passive"
+    plasma = recs["RBR-4vm3yy"]
+    assert _names(plasma) == [
+        "Hyperimmune plasma anti-SARS-CoV-2",
+        "20 patients will be included and will be compared with historical controls, that were "
+        "admitted before the start of the current study", "Immunization, Passive"]
+    assert {i.type for i in plasma.interventions} == {"BIOLOGICAL"}
+    # "…;Drug;Procedure/surgery;Other;Intensive Care Units": three types, none is the one
+    icu = recs["RBR-43hbks"]
+    assert _names(icu)[1:] == ["Intensive Care Units"]
+    assert {i.type for i in icu.interventions} == {None}
+    # a ClinicalTrials.gov part named as its type stays ("Other: Other")
+    assert [(i.type, i.name) for i in ictrp.interventions("Other: Other")] == [
+        ("OTHER", "Other")]
+
+
+def test_jprn_sampling_keys_describe_the_intervention() -> None:
+    # UMIN "…protocol.<br>Duration: 3 weeks …<br>Dose: …<br>Frequency: …<br>Blood sampling:
+    # 3 times" made an intervention '3 times' of arm 'Blood sampling'
+    (umin,) = _records("ictrp_types.xlsx")["JPRN-UMIN000040479"].interventions
+    assert umin.name.startswith("Using the lactic acid bacteria suitability assay")
+    assert umin.arm_labels == ()
+    assert (umin.description or "").splitlines() == [
+        "Duration: 3 weeks (the best-matched species for 1 week, washout for 1 week, and the "
+        "worst-matched species for 1 week)",
+        "Dose: one-hundred billion (heat-killed bacteria)/day",
+        "Frequency: twice daily, morning and night at 12-hour intervals",
+        "Blood sampling: 3 times"]
 
 
 def test_bad_values_of_these_fields_give_no_traceback() -> None:
