@@ -27,20 +27,20 @@ from celltx.models import TrialRecord
 SCOPES = ("cell-therapy", "all")
 RELATED_MODALITIES = frozenset({"in_vivo_car", "follow_up", "drug_after_cell_therapy",
                                 "engager", "observational"})
+_THERAPY_WORDS = (r"\bCAR\b|CAR-?Ts?(?![a-z])|CAR-?NK|\bCARs\b|chimeric antigen"
+                  r"|cell(?:ular)? therap|\w+-cel\b|leucel\b|cabtagene|adoptive")
+"""Words that name a cell therapy itself."""
 CELL_THERAPY_CONTEXT = mt.Prefiltered(
-    r"(?i:\bCAR\b|CAR-?Ts?(?![a-z])|CAR-?NK|\bCARs\b|chimeric antigen|cell(?:ular)? therap"
-    r"|(?:T|NK|killer|immune|effector)[- ]cells?|lymphocytes?|\w+-cel\b|leucel\b|cabtagene"
-    r"|\bTILs?\b|\bTCR\b|adoptive)")
+    rf"(?i:{_THERAPY_WORDS}|(?:T|NK|killer|immune|effector)[- ]cells?|lymphocytes?"
+    r"|\bTILs?\b|\bTCR\b)")
 """Words by which a related study names a cell therapy (a bispecific trial that never mentions
 one, or an unrelated observational study, is out of scope)."""
-OBSERVED_THERAPY_CONTEXT = mt.Prefiltered(
-    r"(?i:\bCAR\b|CAR-?Ts?(?![a-z])|CAR-?NK|\bCARs\b|chimeric antigen|cell(?:ular)? therap"
-    r"|\w+-cel\b|leucel\b|cabtagene|adoptive)")
+OBSERVED_THERAPY_CONTEXT = mt.Prefiltered(rf"(?i:{_THERAPY_WORDS})")
 """The words of ``CELL_THERAPY_CONTEXT`` that name a therapy, for an observational study: not
 immune cells alone ("T lymphocytes level and clinical severity in COVID-19", "TIGIT in
 patients with CML", a TCR repertoire), which such studies measure as often as not. Each of its
-matches is one of ``CELL_THERAPY_CONTEXT``'s, so the prefilter, built from that, still passes
-every record kept."""
+matches is one of ``CELL_THERAPY_CONTEXT``'s (its words are a part of that pattern), so the
+prefilter, built from that, still passes every record kept."""
 
 
 @cache
