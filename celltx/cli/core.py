@@ -27,6 +27,7 @@ from celltx.cli.common import (
     print_json,
     read_graph_dir,
 )
+from celltx.cli.output import print_csv
 from celltx.graph import store
 
 # The graph model, the pipeline (with the annotator) and rich.progress are imported by the
@@ -347,14 +348,7 @@ def trials_command(
     columns = ["nct_id", "title", "platforms", "targets", "phase", "status", "start_date",
                "lead_sponsor", "countries"]
     if as_csv:
-        import csv
-        import sys
-
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["; ".join(map(str, v)) if isinstance(v, list) else v
-                             for v in (row.get(c) for c in columns)])
+        print_csv(columns, ([row.get(c) for c in columns] for row in rows))
         return
     from celltx.ontology.display import target_label
 

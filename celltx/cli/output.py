@@ -4,6 +4,7 @@ is printed with it, rich: :mod:`celltx.cli.fast` answers with them before typer 
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from pathlib import Path
@@ -87,3 +88,20 @@ def graph_dir(path: Path | None) -> Path:
 
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def cell_text(value: Any) -> str:
+    """A value as one table or CSV cell: nothing for null, a list's items joined by "; "."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "; ".join(cell_text(v) for v in value)
+    return str(value)
+
+
+def print_csv(columns: list[str], rows: Any) -> None:
+    """``rows`` (lists of values in ``columns``' order) as CSV with a header row, on stdout."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell_text(v) for v in row])

@@ -7,13 +7,12 @@ directly for a well-formed command line. Failures print their message and raise
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from celltx.cli.output import fail, get_console, graph_dir, print_json
+from celltx.cli.output import cell_text, fail, get_console, graph_dir, print_csv, print_json
 from celltx.graph import store
 from celltx.graph.store import GraphDirError
 from celltx.queries.names import SLICE_PARAMS, unknown_engine
@@ -67,14 +66,6 @@ def _sliced_coverage(name: str, graph: Path | None,
 
     cover = coverage(name, store.load(graph_dir(graph)), params)
     return None if cover is None else {**cover.to_json(), "text": cover.text(), "scope": "slice"}
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "; ".join(_cell(v) for v in value)
-    return str(value)
 
 
 def _list_queries(as_json: bool) -> None:
@@ -146,12 +137,10 @@ def answer_query(name: str | None, param: list[str] | None, engine: str, endpoin
                                     ensure_ascii=False) + "\n")
         return
     if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(result.columns)
         named = [labels and c in TARGET_COLUMNS for c in result.columns]
-        for row in result.rows:
-            writer.writerow([_cell(displayed(v) if is_target else v)
-                             for v, is_target in zip(row, named, strict=True)])
+        print_csv(list(result.columns), ([displayed(v) if is_target else v
+                                          for v, is_target in zip(row, named, strict=True)]
+                                         for row in result.rows))
         return
     from rich.table import Table
 
@@ -161,7 +150,7 @@ def answer_query(name: str | None, param: list[str] | None, engine: str, endpoin
         table.add_column(col)
     targets = [c in TARGET_COLUMNS for c in result.columns]
     for row in result.rows:
-        table.add_row(*(_cell(displayed(v) if is_target else v)
+        table.add_row(*(cell_text(displayed(v) if is_target else v)
                         for v, is_target in zip(row, targets, strict=True)))
     console = get_console()
     console.print(table)
