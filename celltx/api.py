@@ -75,6 +75,8 @@ class ConditionRef(Frozen):
     category: str | None = None
     synonyms: tuple[str, ...] = ()
     as_written: str | None = None
+    broader: tuple[str, ...] = ()
+    """The ids of its broader conditions, all the way up (lymphoma's for DLBCL)."""
 
 
 class SponsorRef(Frozen):
@@ -327,7 +329,8 @@ class KnowledgeGraph:
         ``platform`` a product platform exactly (``CAR-T``, ``CAR-NK``, …); when both are
         given they must hold for the same product.
         ``condition`` matches a condition id (``MONDO:0018874``), name or synonym (``AML``),
-        case-insensitively; ``phase`` a phase id (``PHASE1|PHASE2``) or name (``Phase 1``);
+        case-insensitively, and its narrower conditions (``lymphoma`` takes the trials of
+        diffuse large B-cell lymphoma); ``phase`` a phase id (``PHASE1|PHASE2``) or name (``Phase 1``);
         ``country`` a site's ISO alpha-2 code (or country name); ``status`` the registry's
         status (``RECRUITING``; case and spaces forgiven); ``registry`` a registry the trial is
         registered in (``ClinicalTrials.gov``, ``ChiCTR``, ``EU CTR``, ``CTIS`` …).
@@ -393,7 +396,7 @@ class KnowledgeGraph:
                 continue
             if conditions and not any(
                 c.id.casefold() in conditions or (c.name or "").casefold() in conditions
-                or any(s.casefold() in conditions for s in c.synonyms)
+                or any(s.casefold() in conditions for s in (*c.synonyms, *c.broader))
                 for c in t.conditions
             ):
                 continue
@@ -601,7 +604,8 @@ def _trial_view(graph: TrialGraph, nid: str, t: dict[str, Any]) -> Trial:
         (ConditionRef(id=nodes[c]["id"], name=nodes[c].get("name"),
                       category=nodes[c].get("category"),
                       synonyms=tuple(nodes[c].get("synonyms") or ()),
-                      as_written=e.get("as_written"))
+                      as_written=e.get("as_written"),
+                      broader=tuple(nodes[c].get("broader") or ()))
          for c, e in graph.out(nid, "STUDIES")), key=lambda c: (c.name or "", c.id))
     sponsors = sorted(
         (SponsorRef(name=nodes[o].get("name"), role=e.get("role"),

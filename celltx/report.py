@@ -26,6 +26,7 @@ from celltx.graph.trial_graph import TrialGraph
 from celltx.ontology.display import target_label
 from celltx.outputs import CONTROL_CODES
 from celltx.queries.coverage import FACTS, coverages
+from celltx.queries.params import condition_term
 from celltx.queries.python_answers import condition_matches
 from celltx.queries.run import run_query
 from celltx.registries import trial_url
@@ -139,15 +140,22 @@ def condition_views(graph: TrialGraph, conditions: Sequence[str] | None = None, 
     if conditions:
         picked: list[tuple[str, str, set[str]]] = []
         for wanted in conditions:
-            hits = [cid for cid, (data, _) in conds.items() if condition_matches(data, wanted)]
+            # a name the vocabulary knows is asked for as its term, with the narrower
+            # conditions ("lymphoma" takes the trials of diffuse large B-cell lymphoma)
+            term = condition_term(wanted)
+            hits = [cid for cid, (data, _) in conds.items()
+                    if condition_matches(data, wanted)
+                    or (term is not None and condition_matches(data, str(term.curie)))]
             if not hits:
                 known = sorted(conds.values(), key=lambda v: -len(v[1]))[:8]
                 raise ValueError(
                     f"no trial with a product studies condition {wanted!r}; conditions with "
                     f"the most trials: {', '.join(_condition_label(d) for d, _ in known)}")
             trials = set().union(*(conds[c][1] for c in hits))
-            label = _condition_label(conds[hits[0]][0]) if len(hits) == 1 else wanted
-            picked.append((f"condition:{conds[hits[0]][0]['id']}", label, trials))
+            first = (conds[hits[0]][0] if term is None else
+                     {"id": term.curie, "name": term.label, "synonyms": term.synonyms})
+            label = _condition_label(first) if len(hits) == 1 or term else wanted
+            picked.append((f"condition:{first['id']}", label, trials))
         if len(picked) > 1:
             add("all", "Any of: " + ", ".join(p[1] for p in picked),
                 set().union(*(p[2] for p in picked)))

@@ -8,8 +8,8 @@ then nodes, then relationships, as batched ``UNWIND … MERGE`` statements from
 parameter; labels and types come from the allow-list in ``graph/schema.py``.
 
 Each ``Trial`` carries a ``content_hash`` of its subgraph (its own properties and
-relationships, its products' and sites', and the properties of every node they reach), so a
-push sends only the trials whose hash differs from the server's: a second push of the same graph
+relationships, its products' and sites', and the properties of every node they reach, with
+the broader conditions of its conditions), so a push sends only the trials whose hash differs from the server's: a second push of the same graph
 sets nothing. ``full=True`` sends every trial whatever the hashes say.
 
 A second push of the same graph creates nothing. A trial whose record changed is brought
@@ -41,7 +41,13 @@ from celltx.graph.cypher_statements import (
     relationship_rows,
 )
 from celltx.graph.falkordb_engine import falkordb_ddl
-from celltx.graph.schema import KEY_PROPERTY, NODE_LABELS, RELATIONSHIPS, check_relationship
+from celltx.graph.schema import (
+    KEY_PROPERTY,
+    NODE_LABELS,
+    RELATIONSHIPS,
+    check_relationship,
+    node_id,
+)
 from celltx.graph.trial_graph import TrialGraph
 
 COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created",
@@ -60,7 +66,7 @@ REL_TYPES: list[str] = list(RELATIONSHIPS)
 HASH_PROPERTY = "content_hash"
 """The Trial property holding the hash of what was pushed for it (written by the push only;
 spelled out in the two statements below, which take no formatted text)."""
-HASH_VERSION = "1"
+HASH_VERSION = "2"
 """Changes when what the hash covers changes, so that every trial is sent again."""
 TRIAL_OUTCOMES = ("created", "updated", "unchanged", "removed")
 
@@ -210,6 +216,10 @@ def _trial_nodes(graph: TrialGraph, nid: str) -> set[str]:
                 keep.add(end)
                 if g.nodes[end]["label"] in OWNER_LABELS or g.nodes[end]["label"] == "Site":
                     frontier.append(end)
+    for n in list(keep):  # a condition's broader ones, which no relationship reaches
+        for curie in g.nodes[n].get("broader") or ():
+            if (broader := node_id("Condition", curie)) in g:
+                keep.add(broader)
     return keep
 
 

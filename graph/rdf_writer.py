@@ -88,6 +88,7 @@ NOTATION = _n(SKOS + "notation")
 ALT_LABEL = _n(SKOS + "altLabel")
 EXACT_MATCH = _n(SKOS + "exactMatch")
 CLOSE_MATCH = _n(SKOS + "closeMatch")
+BROADER_TRANSITIVE = _n(SKOS + "broaderTransitive")
 
 
 def ctx(name: str) -> ox.NamedNode:
@@ -195,6 +196,7 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("curie", NOTATION, "str"),
         ("synonyms", ALT_LABEL, "multi"),
         ("xrefs", EXACT_MATCH, "curies"),
+        ("broader", BROADER_TRANSITIVE, "curies"),  # each one a Condition of the graph too
     ),
     "CellType": (
         ("curie", NOTATION, "str"),

@@ -19,7 +19,7 @@ from celltx.graph.merge import MergedTrial
 from celltx.graph.schema import check_relationship, node_id
 from celltx.ontology.eligibility import CriterionItem, structure_criteria, summarise
 from celltx.ontology.terms import Term, TrialAnnotation
-from celltx.ontology.vocab import text_key
+from celltx.ontology.vocab import condition_by_curie, text_key
 
 from celltx.models import TrialRecord
 from celltx.registries import registry_of, trial_iri, trial_url
@@ -160,7 +160,7 @@ class TrialGraph:
         return self._node(label, term.curie or term.key, name=term.label, iri=term.iri,
                           curie=term.curie, category=term.category, synonyms=term.synonyms,
                           xrefs=term.xrefs,  # normalisation (issue 3)
-                          **props)
+                          broader=term.broader, **props)
 
     def add_trial(self, merged: MergedTrial, ann: TrialAnnotation,
                   records: list[TrialRecord] | None = None,
@@ -235,6 +235,8 @@ class TrialGraph:
         for cond in ann.conditions:
             if cond.term is not None:
                 cnode = self._term_node("Condition", cond.term)
+                for curie in cond.term.broader:  # a node for each, as a question may ask
+                    self._term_node("Condition", condition_by_curie()[curie])
             else:
                 cnode = self._node("Condition", f"text:{text_key(cond.as_written)}",
                                    name=cond.as_written)

@@ -32,6 +32,10 @@ class Term(Frozen):
     """Conditions only: haematological, solid, autoimmune or other."""
     xrefs: tuple[str, ...] = ()
     """Cross-references as CURIEs (e.g. a MONDO condition's ``NCIT:C3171``, ``DOID:9119``)."""
+    broader: tuple[str, ...] = ()
+    """Conditions only: the CURIEs of the table's broader conditions, nearest first and all the
+    way up (diffuse large B-cell lymphoma: B-cell non-Hodgkin lymphoma … lymphoma …), from the
+    table's ``broader`` column (``condition_hierarchy``)."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         # a term of a vocabulary table pickles as the table and key that give it (a build's

@@ -112,16 +112,36 @@ def product_codes() -> dict[str, CodeEntry]:
 @cache
 def conditions() -> dict[str, Term]:
     out = {}
-    for r in table("conditions.tsv"):
+    rows = {r["key"]: r for r in table("conditions.tsv")}
+    for key, r in rows.items():
         # MONDO where it has a class, else NCIt ("solid neoplasm" is NCIT:C9292; MONDO has none,
         # and borrowing its "neoplasm" merged solid tumours into one node with all neoplasms)
         curie = r["mondo"] or r["ncit"]
-        out[r["key"]] = Term(
-            key=r["key"], label=r["label"], curie=curie, iri=iri(curie),
+        out[key] = Term(
+            key=key, label=r["label"], curie=curie, iri=iri(curie),
             category=r["category"], synonyms=_split(r["synonyms"]),
             xrefs=tuple(x for x in (r["ncit"], r["doid"]) if x and x != curie),
+            broader=tuple(rows[b]["mondo"] or rows[b]["ncit"] for b in _broader(key, rows)),
         )
     return _noted("conditions", out)
+
+
+def _broader(key: str, rows: dict[str, dict[str, str]]) -> list[str]:
+    """The keys of a condition's broader conditions, nearest first, all the way up (the table's
+    ``broader`` column names the nearest ones)."""
+    out: list[str] = []
+    level = list(_split(rows[key]["broader"]))
+    while level:
+        out += [k for k in level if k not in out]
+        level = list(dict.fromkeys(b for k in level for b in _split(rows[k]["broader"])
+                                   if b not in out))
+    return out
+
+
+@cache
+def condition_by_curie() -> dict[str, Term]:
+    """The conditions' terms by CURIE (a broader condition is named by its CURIE)."""
+    return {t.curie: t for t in conditions().values() if t.curie}
 
 
 def condition_key(text: str) -> str:

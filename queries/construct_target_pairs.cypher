@@ -7,7 +7,8 @@
 MATCH (t:Trial)-[:HAS_PRODUCT]->(p:Product)-[:TARGETS]->(a:Target)
 WHERE p.construct = 'dual'
 WITH t, p, a, [(t)-[:STUDIES]->(c:Condition)
-       WHERE ($condition IS NULL OR c.id = $condition OR toLower(c.name) = toLower($condition)
+       WHERE ($condition IS NULL OR c.id = $condition OR $condition IN coalesce(c.broader, [])
+              OR toLower(c.name) = toLower($condition)
               OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition)))
          AND ($category IS NULL OR c.category = $category)
        | c.id] AS matching

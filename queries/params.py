@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from celltx.graph.trial_graph import TrialGraph
+    from celltx.ontology.terms import Term
 
 # The platform, status and registry lists are imported where a value is checked against them:
 # a question without such a parameter (``celltx query trials_per_platform``) needs none of the
@@ -63,27 +64,23 @@ def _names(graph: TrialGraph, label: str, *fields: str) -> set[str]:
 
 def _vocabulary_value(key: str, value: str) -> str | None:
     """``value`` as the engines match it, when the vocabulary knows the condition or target
-    (None otherwise): as written when it is the term's id, name, symbol or a synonym, which
-    every engine matches; else the id of the node the build gives that term, as the
-    annotator reads ``value`` ("refractory B-cell lymphoma", "anti-CD19": accepted, then
-    matched by the engines word for word, which answered nothing). Several targets in one
-    value ("CD19/CD22") leave it as written.
+    (None otherwise). A condition: the id of the node the build gives its term, which the
+    engines also find among the broader conditions of its narrower ones (asked for lymphoma,
+    a trial of diffuse large B-cell lymphoma is in it; by name, only a trial that names
+    lymphoma was). A target: as written when it is the term's id, symbol or a synonym, which
+    every engine matches, else that node's id, as the annotator reads ``value`` ("refractory
+    B-cell lymphoma", "anti-CD19": accepted, then matched by the engines word for word,
+    which answered nothing). Several targets in one value ("CD19/CD22") leave it as written.
 
     >>> _vocabulary_value("condition", "AML"), _vocabulary_value("target", "anti-CLL-1 CAR")
-    ('AML', 'CLEC12A')
+    ('MONDO:0018874', 'CLEC12A')
     """
     from celltx.ontology import vocab
 
     term: Any
     if key == "condition":
-        from celltx.ontology.annotate import match_condition
-
-        found = match_condition(value)
-        term = vocab.conditions().get(found[0]) if found else None
-        if term is None or (found and _partly(value, found[1])):
-            return None
-        node = term.curie or term.key
-        names = {node, term.key, term.label, *term.synonyms}
+        term = condition_term(value)
+        return None if term is None else str(term.curie or term.key)
     else:
         from celltx.ontology import hgnc_genes
         from celltx.ontology import matchers as mt
@@ -97,6 +94,19 @@ def _vocabulary_value(key: str, value: str) -> str | None:
         node = term.key
         names = {node, term.symbol, term.label, *term.synonyms}
     return value if value.casefold() in {n.casefold() for n in names} else node
+
+
+def condition_term(value: str) -> Term | None:
+    """The vocabulary's condition that ``value`` names: by its name, a synonym, or as the
+    annotator reads a registry's string ("relapsed/refractory AML"); None when the vocabulary
+    has none, or reads one from a part of ``value`` only (``_partly``)."""
+    from celltx.ontology import vocab
+    from celltx.ontology.annotate import match_condition
+
+    found = match_condition(value)
+    if found is None or _partly(value, found[1]):
+        return None
+    return vocab.conditions().get(found[0])
 
 
 def _partly(value: str, how: str) -> bool:

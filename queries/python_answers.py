@@ -60,9 +60,12 @@ def _lower(value: Any) -> Any:
 
 
 def condition_matches(condition: dict[str, Any], wanted: str) -> bool:
-    """The matching rule for ``condition``: id exactly, or name or a synonym ignoring case."""
+    """The matching rule for ``condition``: its id or the id of a broader condition exactly
+    (asked for lymphoma, diffuse large B-cell lymphoma is in it), or its name or a synonym
+    ignoring case."""
     want = wanted.lower()
-    return (condition.get("id") == wanted or _lower(condition.get("name")) == want
+    return (condition.get("id") == wanted or wanted in (condition.get("broader") or ())
+            or _lower(condition.get("name")) == want
             or any(_lower(s) == want for s in condition.get("synonyms") or ()))
 
 

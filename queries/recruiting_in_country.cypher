@@ -9,7 +9,8 @@ WHERE k.id = $country
   AND t.status IN ['RECRUITING', 'NOT_YET_RECRUITING', 'ENROLLING_BY_INVITATION']
 WITH DISTINCT t
 WITH t, [(t)-[:STUDIES]->(c:Condition)
-       WHERE c.id = $condition OR toLower(c.name) = toLower($condition)
+       WHERE c.id = $condition OR $condition IN coalesce(c.broader, [])
+          OR toLower(c.name) = toLower($condition)
           OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition))
        | c.id] AS in_condition
 WHERE $condition IS NULL OR size(in_condition) > 0

@@ -16,7 +16,8 @@ WHERE ($registry IS NULL OR $registry IN coalesce(t.registries, []))
   AND ($cell_source IS NULL OR p.cell_source = $cell_source
        OR ($cell_source = 'allogeneic' AND p.cell_source IN ['cord blood', 'iPSC', 'cell line']))
 WITH t, p, x, [(t)-[:STUDIES]->(c:Condition)
-       WHERE c.id = $condition OR toLower(c.name) = toLower($condition)
+       WHERE c.id = $condition OR $condition IN coalesce(c.broader, [])
+          OR toLower(c.name) = toLower($condition)
           OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition))
        | c.id] AS in_condition
 WHERE $condition IS NULL OR size(in_condition) > 0

@@ -7,7 +7,8 @@
 MATCH (t:Trial)
 WHERE t.is_cell_therapy = true AND t.ecog_max >= $ecog
 WITH t, [(t)-[:STUDIES]->(c:Condition)
-       WHERE c.id = $condition OR toLower(c.name) = toLower($condition)
+       WHERE c.id = $condition OR $condition IN coalesce(c.broader, [])
+          OR toLower(c.name) = toLower($condition)
           OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition))
        | c.id] AS in_condition
 WHERE $condition IS NULL OR size(in_condition) > 0

@@ -5,7 +5,8 @@
 // columns: nct_id, title, targets, platforms, phase, sponsor, status
 MATCH (t:Trial)-[:HAS_PRODUCT]->(p:Product)
 WITH t, p, [(t)-[:STUDIES]->(c:Condition)
-       WHERE c.id = $condition OR toLower(c.name) = toLower($condition)
+       WHERE c.id = $condition OR $condition IN coalesce(c.broader, [])
+          OR toLower(c.name) = toLower($condition)
           OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition))
        | c.id] AS in_condition
 WHERE $condition IS NULL OR size(in_condition) > 0

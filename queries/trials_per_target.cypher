@@ -19,7 +19,8 @@ WHERE ($platform IS NULL OR p.platform = $platform)
   AND ($cell_source IS NULL OR p.cell_source = $cell_source
        OR ($cell_source = 'allogeneic' AND p.cell_source IN ['cord blood', 'iPSC', 'cell line']))
 WITH t, x, [(t)-[:STUDIES]->(c:Condition)
-       WHERE ($condition IS NULL OR c.id = $condition OR toLower(c.name) = toLower($condition)
+       WHERE ($condition IS NULL OR c.id = $condition OR $condition IN coalesce(c.broader, [])
+              OR toLower(c.name) = toLower($condition)
               OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition)))
          AND ($category IS NULL OR c.category = $category)
        | c.id] AS in_condition

@@ -194,13 +194,14 @@ TRIALS: list[tuple[dict, TrialAnnotation]] = [  # type: ignore[type-arg]
         ),
     ),
     (
-        dict(nct_id="NCT02000003", brief_title="Chemotherapy for NK/T-cell lymphoma",
+        dict(nct_id="NCT02000003",
+             brief_title="Chemotherapy for hemophagocytic lymphohistiocytosis",
              overall_status="COMPLETED", start_date="2014-01", phases=("PHASE2",),
-             conditions=("NK/T-cell Lymphoma",),
+             conditions=("Hemophagocytic Lymphohistiocytosis",),
              lead_sponsor=Sponsor(name="Capital Medical University", sponsor_class="OTHER")),
         TrialAnnotation(
             is_cell_therapy=False,
-            conditions=(ConditionMatch(as_written="NK/T-cell Lymphoma"),),
+            conditions=(ConditionMatch(as_written="Hemophagocytic Lymphohistiocytosis"),),
             organizations=(_org("Capital Medical University", "academic"),),
             phase=PHASES["PHASE2"],
         ),

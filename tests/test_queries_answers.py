@@ -286,7 +286,7 @@ def test_parameters_filter_the_same_way_on_both_engines(name: str, params: dict[
 @pytest.mark.parametrize(("name", "param", "spelt", "canonical"), [
     ("similar_trials", "nct_id", " nct02000002", "NCT02000002"),
     ("recruiting_in_country", "country", "cn ", "CN"),
-    ("trials_in_condition", "condition", "  AML ", "AML"),
+    ("trials_in_condition", "condition", "  AML ", "MONDO:0018874"),  # (as its id)
     ("targets_first_seen_after", "date", " 2016 ", "2016"),
     ("countries_per_platform", "platform", "car-nk", "CAR-NK"),
     ("trials_per_platform", "status", "recruiting", "RECRUITING"),
