@@ -330,7 +330,8 @@ class KnowledgeGraph:
         given they must hold for the same product.
         ``condition`` matches a condition id (``MONDO:0018874``), name or synonym (``AML``),
         case-insensitively, and its narrower conditions (``lymphoma`` takes the trials of
-        diffuse large B-cell lymphoma); ``phase`` a phase id (``PHASE1|PHASE2``) or name (``Phase 1``);
+        diffuse large B-cell lymphoma); ``phase`` a phase id (``PHASE1|PHASE2``) or name
+        (``Phase 1``);
         ``country`` a site's ISO alpha-2 code (or country name); ``status`` the registry's
         status (``RECRUITING``; case and spaces forgiven); ``registry`` a registry the trial is
         registered in (``ClinicalTrials.gov``, ``ChiCTR``, ``EU CTR``, ``CTIS`` …).

@@ -9,8 +9,9 @@ parameter; labels and types come from the allow-list in ``graph/schema.py``.
 
 Each ``Trial`` carries a ``content_hash`` of its subgraph (its own properties and
 relationships, its products' and sites', and the properties of every node they reach, with
-the broader conditions of its conditions), so a push sends only the trials whose hash differs from the server's: a second push of the same graph
-sets nothing. ``full=True`` sends every trial whatever the hashes say.
+the broader conditions of its conditions), so a push sends only the trials whose hash differs
+from the server's: a second push of the same graph sets nothing. ``full=True`` sends every
+trial whatever the hashes say.
 
 A second push of the same graph creates nothing. A trial whose record changed is brought
 in line: celltx owns the outgoing relationships and properties of every ``Trial`` (and of its
