@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from celltx.gc_pause import gc_paused
 from celltx.graph.merge import MergedTrial, identify_records, link_registries, merge_records
+from celltx.graph.store import built_with
 from celltx.graph.trial_graph import TrialGraph
 from celltx.loaders import SourceFile, iter_sources
 from celltx.loaders.sources import count_sources
@@ -217,6 +218,7 @@ def _build(paths: list[Path] | None, *, keep_going: bool,
     stats = {
         "records_read": records_read,
         "scope": scope,
+        "built_with": built_with(),
         "trials": trials,
         "out_of_scope": out_of_scope,
         "cell_therapy_trials": cell_therapy,

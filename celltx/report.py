@@ -143,9 +143,8 @@ def condition_views(graph: TrialGraph, conditions: Sequence[str] | None = None, 
             # a name the vocabulary knows is asked for as its term, with the narrower
             # conditions ("lymphoma" takes the trials of diffuse large B-cell lymphoma)
             term = condition_term(wanted)
-            hits = [cid for cid, (data, _) in conds.items()
-                    if condition_matches(data, wanted)
-                    or (term is not None and condition_matches(data, str(term.curie)))]
+            asked = wanted if term is None else str(term.curie)
+            hits = [cid for cid, (data, _) in conds.items() if condition_matches(data, asked)]
             if not hits:
                 known = sorted(conds.values(), key=lambda v: -len(v[1]))[:8]
                 raise ValueError(

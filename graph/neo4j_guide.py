@@ -102,6 +102,10 @@ def guide_html(queries: Iterable[GuideQuery], node_counts: Mapping[str, int],
             params_block = ("<p>Parameters (edit, then run; then run the query):</p>\n"
                             "<pre class=\"pre-scrollable code runnable\">"
                             f"{esc(params_command(q.params))}</pre>\n")
+            if "condition" in q.params:
+                params_block += ("<p>A condition given by its id (<code>MONDO:0005062</code> "
+                                 "for lymphoma) counts its narrower conditions too; by name, "
+                                 "only the trials that name it.</p>\n")
         slides.append(
             "<slide class=\"row-fluid\">\n<div class=\"col-sm-12\">\n"
             f"<h3>{i}. {esc(q.title)}</h3>\n"

@@ -7,6 +7,7 @@ sources gives the same bytes), ``stats.json``, ``rejects.jsonl`` and ``merges.js
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import threading
@@ -170,6 +171,54 @@ def _reading(path: Path) -> Iterator[None]:
             AttributeError) as exc:
         raise DamagedGraphError(f"{path} cannot be read ({type(exc).__name__}: {exc}); "
                                 "rebuild the graph with `celltx build`") from exc
+
+
+GRAPH_FORMAT = 2
+"""What a graph directory's facts mean, raised when a build states something new that the
+questions rely on (2: each condition names its broader ones, which a question about a condition
+counts). A graph of another format, or built with other vocabulary tables, still loads;
+:func:`stale_note` says to build it again."""
+
+
+def built_with() -> dict[str, Any]:
+    """What a build records of the code that made it (``stats.json``'s ``built_with``)."""
+    return {"graph_format": GRAPH_FORMAT, "vocabulary": tables_digest()}
+
+
+def tables_digest() -> str:
+    """A digest of the vocabulary tables (the ``*.tsv`` files of ``celltx.ontology``): a graph
+    built with other tables may name other terms. (Read here, not through
+    ``celltx.ontology.vocab``, so that a question's fast path imports no record models.)"""
+    from importlib import resources
+
+    h = hashlib.sha256()
+    tables = resources.files("celltx.ontology")
+    for name in sorted(t.name for t in tables.iterdir() if t.name.endswith(".tsv")):
+        h.update(name.encode() + b"\0" + tables.joinpath(name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def stale_note(directory: Path) -> str | None:
+    """Why the graph in ``directory`` may answer otherwise than a new build would (None when
+    it was built by this graph format and vocabulary, or cannot be told)."""
+    try:
+        stats = json.loads((directory / STATS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # (no graph, or a damaged one: the command that reads it says so)
+    # a build's stats without the record is a build of graph format 1
+    built = stats.get("built_with", {} if "records_read" in stats else None) if isinstance(
+        stats, dict) else None
+    if not isinstance(built, dict):
+        return None
+    now = built_with()
+    if built.get("graph_format") != now["graph_format"]:
+        return (f"the graph in {directory} was built by an earlier celltx (graph format "
+                f"{built.get('graph_format', 1)}, now {now['graph_format']}); some answers "
+                f"(a condition's narrower conditions) need `celltx build` again")
+    if built.get("vocabulary") != now["vocabulary"]:
+        return (f"the graph in {directory} was built with other vocabulary tables; "
+                f"`celltx build` again to answer with the current ones")
+    return None
 
 
 def graph_file(directory: Path) -> Path:

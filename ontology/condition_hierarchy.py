@@ -9,6 +9,9 @@ another kept one is implied); ``vocab.conditions`` reads the whole chain into ea
 ``broader``, so that a question about lymphoma counts the trials of diffuse large B-cell
 lymphoma. A row without an NCIt id in the table is looked up by its label.
 
+A few links NCIt's 2018 disease extract lacks are added by hand (``CURATED``, each with its
+reason), and follow the same rule.
+
 Two rows are never a broader condition (``NOT_BROADER``): the NCIt disease extract links few
 of the table's diseases to them (3 of its 92 haematological and solid cancers to "malignant
 neoplasm", 12 of its 30 autoimmune diseases to "autoimmune disease"), so that a roll-up to them
@@ -28,10 +31,24 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 TABLE = Path(__file__).with_name("conditions.tsv")
-DEFAULT_SOURCE = Path("../shared/reference/vocab/ncit/ncit-disease-2018-06-08.json.gz")
+DEFAULT_SOURCE = (Path(__file__).resolve().parents[2] / "shared" / "reference" / "vocab" / "ncit"
+                  / "ncit-disease-2018-06-08.json.gz")
+"""The NCIt disease extract of the project's shared reference data (beside the checkout)."""
 NCIT = "http://purl.obolibrary.org/obo/NCIT_"
 NOT_BROADER = frozenset({"CANCER", "AUTOIMMUNE"})
 """Rows that are nobody's broader condition (see the module's text)."""
+CURATED: dict[str, tuple[str, ...]] = {
+    # the extract files B-ALL under "B-cell neoplasm" only (T-ALL is under ALL); MONDO and the
+    # WHO classification have B-ALL as an acute lymphoblastic leukaemia, the main CAR-T one
+    "B_ALL": ("ALL",),
+    # rows without an NCIt id whose labels are not NCIt's: a T-cell lymphoma, a solid cancer
+    "CTCL": ("T_NHL",),
+    "BILIARY": ("NEOPLASM",),
+    # biliary tract cancer is cholangiocarcinoma and gallbladder carcinoma (MONDO:0003060)
+    "CHOLANGIO": ("BILIARY",),
+    "GALLBLADDER": ("BILIARY",),
+}
+"""Broader rows added to what NCIt gives, by row key."""
 
 
 def read_ncit(path: Path) -> tuple[dict[str, set[str]], dict[str, str]]:
@@ -66,7 +83,7 @@ def _ancestors(curie: str, parents: Mapping[str, set[str]]) -> set[str]:
 
 def derive(rows: Sequence[Mapping[str, str]], parents: Mapping[str, set[str]],
            by_label: Mapping[str, str]) -> dict[str, list[str]]:
-    """The nearest broader rows of each row (keys, sorted), by NCIt is-a.
+    """The nearest broader rows of each row (keys, sorted), by NCIt is-a and ``CURATED``.
 
     >>> rows = [{"key": "L", "label": "lymphoma", "ncit": "NCIT:C1"},
     ...         {"key": "N", "label": "non-Hodgkin lymphoma", "ncit": "NCIT:C2"},
@@ -79,14 +96,23 @@ def derive(rows: Sequence[Mapping[str, str]], parents: Mapping[str, set[str]],
     for key, curie in ncit.items():
         if curie and key not in NOT_BROADER:
             keys_of.setdefault(curie, []).append(key)
-    ancestors = {key: _ancestors(curie, parents) if curie else set()
-                 for key, curie in ncit.items()}
-    out = {}
-    for key in ncit:
-        above = {k for c in ancestors[key] for k in keys_of.get(c, ()) if k != key}
-        out[key] = sorted(k for k in above
-                          if not any(ncit[k] in ancestors[other] for other in above - {k}))
-    return out
+    # the rows above each row: by NCIt, then with the curated links and the rows above them
+    above: dict[str, set[str]] = {}
+    for key, curie in ncit.items():
+        classes = _ancestors(curie, parents) if curie else set()
+        by_ncit = {k for c in classes for k in keys_of.get(c, ())}
+        above[key] = (by_ncit | {k for k in CURATED.get(key, ()) if k in ncit}) - {key}
+    changed = True
+    while changed:
+        changed = False
+        for key, rows_above in above.items():
+            more = set().union(*(above[k] for k in rows_above)) - rows_above - {key}
+            if more:
+                rows_above |= more
+                changed = True
+    return {key: sorted(k for k in rows_above
+                        if not any(k in above[other] for other in rows_above - {k}))
+            for key, rows_above in above.items()}
 
 
 def with_column(text: str, broader: Mapping[str, Iterable[str]]) -> str:

@@ -43,6 +43,25 @@ def test_the_chain_goes_all_the_way_up() -> None:
     assert "B_NHL" not in [by_curie[c].key for c in terms["T_NHL"].broader]
 
 
+def test_the_curated_links_fill_what_the_ncit_extract_lacks() -> None:
+    """B-ALL is an acute lymphoblastic leukaemia (the extract files it under B-cell neoplasm
+    only), and the rows without an NCIt class have their broader ones too."""
+    terms, by_curie = vocab.conditions(), vocab.condition_by_curie()
+    for key, above in (("B_ALL", {"ALL", "ACUTE_LEUK"}), ("CTCL", {"T_NHL", "LYMPHOMA"}),
+                       ("CHOLANGIO", {"BILIARY", "NEOPLASM"}), ("GALLBLADDER", {"BILIARY"})):
+        assert above <= {by_curie[c].key for c in terms[key].broader}, key
+
+
+def test_no_name_is_two_conditions() -> None:
+    """A name (label or synonym) names one row: "GEJ adenocarcinoma" was a synonym of gastric
+    adenocarcinoma and the name of its own row, so that asking for it missed the GEJ trials."""
+    rows: dict[str, set[str]] = {}
+    for key, term in vocab.conditions().items():
+        for name in (term.label, *term.synonyms):
+            rows.setdefault(vocab.condition_key(name), set()).add(key)
+    assert {n: keys for n, keys in rows.items() if len(keys) > 1} == {}
+
+
 def test_derive_keeps_the_nearest_and_never_the_partial_groups() -> None:
     rows = [{"key": "NEOPLASM", "label": "neoplasm", "ncit": "NCIT:C1"},
             {"key": "CANCER", "label": "malignant neoplasm", "ncit": "NCIT:C2"},
@@ -130,3 +149,30 @@ def test_the_python_api_and_the_report_roll_up_as_the_questions_do(sample_graph:
     assert answered <= lymphoma  # (the question counts the trials with a product only)
     [view] = condition_views(sample_graph, ["lymphoma"])
     assert (view.label, view.trials) == ("lymphoma", len(answered))
+
+
+def test_a_graph_built_before_the_roll_up_is_noted_once(sample_graph_dir: Path,
+                                                       tmp_path: Path) -> None:
+    """A graph directory of an earlier graph format (or other vocabulary tables) still
+    answers, and every command that reads it says once, on stderr, to build it again."""
+    import json
+    import shutil
+
+    from celltx.graph import store
+    from typer.testing import CliRunner
+
+    from celltx.cli import app
+
+    assert store.stale_note(sample_graph_dir) is None  # a build records what made it
+    old = tmp_path / "old"
+    shutil.copytree(sample_graph_dir, old)
+    stats = json.loads((old / store.STATS_FILE).read_text(encoding="utf-8"))
+    del stats["built_with"]
+    (old / store.STATS_FILE).write_text(json.dumps(stats), encoding="utf-8")
+    result = CliRunner().invoke(app, ["query", "trials_in_condition", "-g", str(old),
+                                      "-p", "condition=lymphoma", "--csv"])
+    assert result.exit_code == 0 and result.stdout.startswith("nct_id,")
+    assert result.stderr.count("Note:") == 1 and "graph format 1, now" in result.stderr
+    stats["built_with"] = {**store.built_with(), "vocabulary": "0" * 16}
+    (old / store.STATS_FILE).write_text(json.dumps(stats), encoding="utf-8")
+    assert "other vocabulary tables" in str(store.stale_note(old))

@@ -86,7 +86,7 @@ def build_command(
     from celltx.outputs import OutputPathError
     from celltx.pipeline import BuildError, BuildProgress, build
 
-    directory = graph_dir(out)
+    directory = graph_dir(out, reading=False)
     try:
         store.check_graph_dir(directory)
     except OutputPathError as exc:

@@ -80,10 +80,26 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise CommandFailed(code)
 
 
-def graph_dir(path: Path | None) -> Path:
+def graph_dir(path: Path | None, *, reading: bool = True) -> Path:
+    """The graph directory ``path`` (default: ``$CELLTX_GRAPH`` or ./celltx-graph). When a
+    command reads it (``reading``), a note on stderr if it was built by an earlier graph format
+    or other vocabulary tables (:func:`celltx.graph.store.stale_note`), once per process."""
     from celltx.graph import store
 
-    return path if path is not None else store.default_dir()
+    directory = path if path is not None else store.default_dir()
+    if reading and directory not in _NOTED:
+        _NOTED.add(directory)
+        note = store.stale_note(directory)
+        if note:
+            from rich.markup import escape
+
+            get_console(stderr=True).print(f"[bold yellow]Note:[/] {escape(note)}",
+                                           markup=True, highlight=False, soft_wrap=True)
+    return directory
+
+
+_NOTED: set[Path] = set()
+"""The graph directories :func:`graph_dir` has looked at (each is noted once)."""
 
 
 def print_json(obj: Any) -> None:
