@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 import pycountry
@@ -237,12 +237,81 @@ def _conditions(record: TrialRecord) -> tuple[ConditionMatch, ...]:
         from_title = _title_conditions(record.brief_title or record.official_title or "")
         if from_title or not record.conditions:
             return tuple(from_title)
-    out = []
+    out: list[ConditionMatch] = []
     for c in record.conditions:
-        hit = match_condition(c)
-        out.append(ConditionMatch(as_written=c,
-                                  term=vocab.conditions()[hit[0]] if hit else None))
-    return tuple(out)
+        keys = conditions_named(c)
+        out += [ConditionMatch(as_written=c, term=vocab.conditions()[k]) for k in keys] or [
+            ConditionMatch(as_written=c)]
+    return tuple(_refined_by_title(out, record.brief_title or record.official_title or ""))
+
+
+_LISTING = re.compile(r"\s*(?:[;,/&]|\bor\b|\band\b)\s*", re.IGNORECASE)
+"""What separates the diseases of one condition string ("Multiple Myeloma, Plasma Cell
+Leukemia", "Melanoma, Lung Cancer, or Colorectal Cancer")."""
+
+
+def conditions_named(text: str) -> list[str]:
+    """The keys of the conditions a registry's condition string names: the one it names as a
+    whole (a synonym, an inverted form, after dropping qualifiers); else, when its parts name
+    several ("Relapsed or Refractory Large B Cell Lymphoma, ... Chronic Lymphocytic Leukemia"
+    was CLL only), each, leaving out one that is broader than another; else the longest
+    synonym inside it, or none. "X leukemia/lymphoma" names the leukemia and the lymphoma.
+
+    >>> conditions_named("Multiple Myeloma, Plasma Cell Leukemia")
+    ['MM', 'PCL']
+    >>> conditions_named("Leukemia, Myeloid, Acute")
+    ['AML']
+    >>> conditions_named("T-lymphoblastic leukemia/lymphoma")
+    ['T_ALL', 'T_LBL']
+    """
+    hit = match_condition(text)
+    if hit is not None and _as_a_whole(hit[1]):
+        return [hit[0]]
+    parts = [p for p in _LISTING.split(text) if p.strip()]
+    for i in range(1, len(parts)):  # "leukemia/lymphoma": the second takes the first's words
+        first = parts[i - 1].split()
+        if len(parts[i].split()) == 1 and len(first) > 1:
+            parts[i] = " ".join([*first[:-1], parts[i]])
+    keys = list(dict.fromkeys(k for p in parts if (found := match_condition(p)) is not None
+                              for k in [found[0]]))
+    if len(keys) < 2:
+        return [hit[0]] if hit else []
+    terms = vocab.conditions()
+    return [k for k in keys
+            if not any(terms[k].curie in terms[other].broader for other in keys if other != k)]
+
+
+def _as_a_whole(how: str) -> bool:
+    """Whether ``match_condition`` read its condition from the whole string (a synonym, an
+    inverted form, after dropping qualifiers), not from a part of it."""
+    return not how.startswith(("longest synonym", "abbreviation"))
+
+
+def _refined_by_title(found: list[ConditionMatch], title: str) -> list[ConditionMatch]:
+    """The conditions field's matches, each of a string that names a broader condition as a
+    whole, which the title names more narrowly, taken as the title names it ("Acute
+    Lymphoblastic Leukemia" in a trial titled "... for B-cell Precursor Acute Lymphoblastic
+    Leukemia" is B-cell ALL). Kept as they are: a string read from a part ("High Grade B-Cell
+    Lymphoma" as B-cell lymphoma), which names something else than its part, and a broad
+    condition beside a narrower one of the field ("Liver Cancer" beside "Hepatocellular
+    Carcinoma": the field says it means more than the narrower one)."""
+    in_field = {m.term.curie for m in found if m.term is not None}
+    named = [m for m in found if m.term is not None
+             and (hit := match_condition(m.as_written)) is not None and _as_a_whole(hit[1])
+             and not any(m.term.curie in t.broader
+                         for t in vocab.conditions().values() if t.curie in in_field)]
+    if not named or not title:
+        return found
+    narrower = {id(m): [t for t in _title_conditions(title)
+                        if t.term is not None and m.term.curie in t.term.broader]
+                for m in named if m.term is not None}
+    if not any(narrower.values()):
+        return found
+    out: list[ConditionMatch] = []
+    for m in found:
+        out += narrower.get(id(m)) or [m]
+    keys = [(m.as_written, m.term.key if m.term else None) for m in out]
+    return [m for i, m in enumerate(out) if keys.index(keys[i]) == i]
 
 
 # ---- products ------------------------------------------------------------------------------
@@ -1568,6 +1637,33 @@ def _product_payloads(c: _Cand, fielded: dict[str, Fielded]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+_APART = mt.Prefiltered(r"(?i:\bsequential\w*|\bseparate(?:ly)?\b|\bor both\b"
+                        r"|\bone after the other\b)")
+"""Words that give a trial's CARs one after the other or apart: not one construct."""
+
+
+def _given_apart(c: _Cand, fielded: dict[str, Fielded]) -> list[_Cand]:
+    """``c``, or one product per antigen when ``c`` joins antigens as one construct ("CD146/HER2
+    CAR-T cells") that a sentence of the record gives apart, with no word of a dual construct
+    ("sequential infusion of autologous CD146-specific and HER2-specific CAR-T cells",
+    "targeting CD33 or CD123 or both sequentially"). A product of the code table is as the
+    table has it."""
+    if len(c.targets) < 2 or c.from_code or c.construct == "single":
+        return [c]
+    wanted = set(c.targets)
+    for _level, pairs in fielded.items():
+        for _field, text in pairs:
+            if not _APART.search(text):
+                continue
+            for sentence in _SENTENCE.split(text):
+                if (_APART.search(sentence) and not mt.DUAL_CUE.search(sentence)
+                        and wanted <= {m.key for m in mt.find_targets(sentence)}):
+                    return [replace(c, targets=[k], construct="single",
+                                    target_from={k: c.target_from[k]} if k in c.target_from
+                                    else {}) for k in c.targets]
+    return [c]
+
+
 def _to_product(c: _Cand, record: TrialRecord, fielded: dict[str, Fielded]) -> Product:
     keys = [k for k in dict.fromkeys(c.targets) if vocab.target_term(k) is not None]
     targets = tuple(t for t in (vocab.target_term(k) for k in keys) if t is not None)
@@ -1920,6 +2016,7 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
     fielded = _fielded(record)
     cands, several = (_products(record, fielded) if may_name_a_product(record)
                       else ([], False))
+    cands = [part for c in cands for part in _given_apart(c, fielded)]
     products = _distinct(tuple(_to_product(c, record, fielded) for c in cands))
     modality, modality_ev = _modality(record, fielded, bool(products))
     if modality != "cell_therapy":

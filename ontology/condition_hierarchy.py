@@ -13,7 +13,7 @@ A few links NCIt's 2018 disease extract lacks are added by hand (``CURATED``, ea
 reason), and follow the same rule.
 
 Two rows are never a broader condition (``NOT_BROADER``): the NCIt disease extract links few
-of the table's diseases to them (3 of its 92 haematological and solid cancers to "malignant
+of the table's diseases to them (3 of its 96 haematological and solid cancers to "malignant
 neoplasm", 12 of its 30 autoimmune diseases to "autoimmune disease"), so that a roll-up to them
 would look complete and not be. The condition categories ("solid", "haematological",
 "autoimmune") ask for those groups.
@@ -47,6 +47,21 @@ CURATED: dict[str, tuple[str, ...]] = {
     # biliary tract cancer is cholangiocarcinoma and gallbladder carcinoma (MONDO:0003060)
     "CHOLANGIO": ("BILIARY",),
     "GALLBLADDER": ("BILIARY",),
+    # WHO-HAEM5's large B-cell lymphomas (MONDO:0968974, no NCIt class) hold DLBCL
+    "LBCL": ("B_NHL",),
+    "DLBCL": ("LBCL",),
+    # T-cell and NK-cell neoplasms (MONDO:0024615, no NCIt class): T-NHL and T-ALL
+    "T_NHL": ("T_NEOPLASM",),
+    "T_ALL": ("T_NEOPLASM",),
+    # primary CNS lymphoma is a non-Hodgkin lymphoma (the extract has it under lymphoma only)
+    "PCNSL": ("NHL",),
+    # lupus nephritis is the kidney disease of SLE; the myositis subtypes are idiopathic
+    # inflammatory myopathies (the extract links none of them)
+    "LUPUS_NEPHRITIS": ("SLE",),
+    "DM": ("IIM",),
+    "PM": ("IIM",),
+    "ASYNS": ("IIM",),
+    "IMNM": ("IIM",),
 }
 """Broader rows added to what NCIt gives, by row key."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -145,19 +146,27 @@ def condition_by_curie() -> dict[str, Term]:
 
 
 def condition_key(text: str) -> str:
-    """Spelling-insensitive form of a condition string (case, punctuation, apostrophes, and
-    British spellings written the American way, so that a synonym written one way matches a
-    record written the other: "Chronic Lymphocytic Leukemia" did not match CLL, whose table
-    has "chronic lymphocytic leukaemia").
+    """Spelling-insensitive form of a condition string (case, punctuation, apostrophes, HTML
+    character references, British spellings written the American way, and an organ named by
+    its noun as by its adjective), so that a synonym written one way matches a record written
+    another: "Chronic Lymphocytic Leukemia" did not match CLL, whose table has "chronic
+    lymphocytic leukaemia"; "Sjogren&#39;s Syndrome" matched nothing; "Pancreas Cancer" was
+    only "cancer".
 
     >>> condition_key("Chronic Lymphocytic Leukaemia"), condition_key("Oesophageal tumours")
     ('chronic lymphocytic leukemia', 'esophageal tumors')
+    >>> condition_key("Sjogren&#39;s Syndrome"), condition_key("Cancer of the Cervix")
+    ('sjogren syndrome', 'cancer of the cervical')
+    >>> condition_key("Pancreas Cancer"), condition_key("ovary carcinoma")
+    ('pancreatic cancer', 'ovarian carcinoma')
     """
+    if "&" in text:
+        text = html.unescape(text)
     text = text.replace("’", "'").replace("'s ", " ").replace("'", "")
     key = re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
     if "ae" in key or "oe" in key or "our" in key:
         key = _STEMS.sub(lambda m: _AMERICAN[m.group(0)], _AEMIA.sub("emia", key))
-    return key
+    return _ORGANS.sub(lambda m: _ORGAN_ADJECTIVE[m.group(0)], key)
 
 
 _AEMIA = re.compile(r"aemia\b")
@@ -166,6 +175,10 @@ _AMERICAN = {"haem": "hem", "oesoph": "esoph", "paediatr": "pediatr", "oedem": "
              "gynaec": "gynec", "orthopaed": "orthoped", "foet": "fet", "tumour": "tumor"}
 """British spellings of medical word stems, and the American ones the keys use."""
 _STEMS = re.compile(r"\b(?:haem|oesoph|paediatr|oedem|gynaec|orthopaed|foet)|tumour")
+_ORGAN_ADJECTIVE = {"pancreas": "pancreatic", "cervix": "cervical", "ovary": "ovarian",
+                    "stomach": "gastric", "kidney": "renal", "esophagus": "esophageal"}
+"""Organs named by their nouns, and the adjectives the table's conditions use."""
+_ORGANS = re.compile(r"\b(?:" + "|".join(_ORGAN_ADJECTIVE) + r")\b")
 
 
 def text_key(text: str) -> str:
