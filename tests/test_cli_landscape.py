@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from celltx.graph import store
@@ -31,11 +32,20 @@ def test_landscape_without_a_graph_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "celltx build" in result.output
 
 
-def test_landscape_tables_name_targets_as_the_field_does(sample_graph_dir: Path) -> None:
+def test_landscape_tables_name_targets_as_the_field_does(sample_graph_dir: Path,
+                                                         sample_graph: Any) -> None:
     result = CliRunner().invoke(app, ["landscape", "--graph", str(sample_graph_dir),
                                       "--engines", "python"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "BCMA (TNFRSF17)" in result.output  # trials_per_target: the name, the symbol beside
+    # what the counts are of, and the trials that are in none of them, from the graph itself
+    trials = [d for _, d in sample_graph.nodes("Trial")]
+    cell_therapy = sum(1 for d in trials if d.get("is_cell_therapy"))
+    assert 0 < cell_therapy < len(trials)
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"The graph: {len(trials):,} trials; the counts below are of its "
+                            f"{cell_therapy:,} cell-therapy trials; "
+                            f"{len(trials) - cell_therapy:,} others are in none of them (")
     trial = CliRunner().invoke(app, ["trial", "NCT05008575", "--graph", str(sample_graph_dir)],
                                env={"COLUMNS": "200"})
     assert "cell_type=natural killer cell" in trial.output

@@ -63,6 +63,8 @@ def landscape_command(
     for problem in filter(None, map(unknown_engine, names)):
         fail(problem)
     read_graph_dir(store.graph_file, directory)  # no built graph: say so before any engine
+    if not as_json and (line := scope_line(read_graph_dir(store.load_stats, directory))):
+        console.print(line, markup=False, highlight=False)
     # The engines read their caches beside the graph; only the Python engine needs it loaded.
     g = load_graph(directory) if "python" in names else None
     with ExitStack() as stack:
@@ -76,6 +78,36 @@ def landscape_command(
         print_json(report)
     if not all(r["agree"] for r in report):
         fail("the engines gave different answers (see above)")
+
+
+_MODALITY_WORDS = {"in_vivo_car": "in vivo CAR", "follow_up": "follow-up"}
+
+
+def scope_line(stats: dict[str, Any]) -> str | None:
+    """What the counts below are of: the graph's cell-therapy trials, and the others by
+    modality, which no platform or target count holds (a trial that names only a product code
+    the tables do not know is among the "other" ones).
+
+    >>> line = scope_line({"trials": 10, "cell_therapy_trials": 7,
+    ...                    "modalities": {"cell_therapy": 7, "other": 2, "in_vivo_car": 1}})
+    >>> line.startswith("The graph: 10 trials; the counts below are of its 7 cell-therapy")
+    True
+    >>> line.endswith("3 others are in none of them (2 other, 1 in vivo CAR).")
+    True
+    """
+    trials, cell_therapy = stats.get("trials"), stats.get("cell_therapy_trials")
+    if not isinstance(trials, int) or not isinstance(cell_therapy, int):
+        return None
+    line = (f"The graph: {trials:,} trials; the counts below are of its {cell_therapy:,} "
+            f"cell-therapy trials")
+    if trials > cell_therapy:
+        others = {k: v for k, v in (stats.get("modalities") or {}).items()
+                  if k != "cell_therapy" and isinstance(v, int) and v}
+        kinds = ", ".join(f"{n:,} {_MODALITY_WORDS.get(k, k.replace('_', ' '))}" for k, n in
+                          sorted(others.items(), key=lambda kv: (-kv[1], kv[0])))
+        line += f"; {trials - cell_therapy:,} others are in none of them"
+        line += f" ({kinds})" if kinds else ""
+    return line + "."
 
 
 def _answer(name: str, params: dict[str, Any], shown: int, names: list[str], g: TrialGraph | None,
