@@ -287,6 +287,12 @@ def _as_a_whole(how: str) -> bool:
     return not how.startswith(("longest synonym", "abbreviation"))
 
 
+@cache
+def _broader_ones() -> frozenset[str | None]:
+    """The conditions that are broader than another (CURIEs)."""
+    return frozenset(c for t in vocab.conditions().values() for c in t.broader)
+
+
 def _refined_by_title(found: list[ConditionMatch], title: str) -> list[ConditionMatch]:
     """The conditions field's matches, each of a string that names a broader condition as a
     whole, which the title names more narrowly, taken as the title names it ("Acute
@@ -295,16 +301,17 @@ def _refined_by_title(found: list[ConditionMatch], title: str) -> list[Condition
     Lymphoma" as B-cell lymphoma), which names something else than its part, and a broad
     condition beside a narrower one of the field ("Liver Cancer" beside "Hepatocellular
     Carcinoma": the field says it means more than the narrower one)."""
-    in_field = {m.term.curie for m in found if m.term is not None}
-    named = [m for m in found if m.term is not None
-             and (hit := match_condition(m.as_written)) is not None and _as_a_whole(hit[1])
-             and not any(m.term.curie in t.broader
-                         for t in vocab.conditions().values() if t.curie in in_field)]
-    if not named or not title:
-        return found
-    narrower = {id(m): [t for t in _title_conditions(title)
-                        if t.term is not None and m.term.curie in t.term.broader]
-                for m in named if m.term is not None}
+    field_terms = [m.term for m in found if m.term is not None]
+    if not title or not any(t.curie in _broader_ones() for t in field_terms):
+        return found  # (no field condition has a narrower one: no need to read the title)
+    in_title = [t for t in _title_conditions(title) if t.term is not None and t.term.broader]
+    if not {c for t in in_title if t.term for c in t.term.broader} & {
+            t.curie for t in field_terms}:
+        return found  # (most records: the title names nothing narrower than the field)
+    narrower = {id(m): [t for t in in_title if t.term and m.term.curie in t.term.broader]
+                for m in found if m.term is not None
+                and (hit := match_condition(m.as_written)) is not None and _as_a_whole(hit[1])
+                and not any(m.term.curie in t.broader for t in field_terms)}
     if not any(narrower.values()):
         return found
     out: list[ConditionMatch] = []
