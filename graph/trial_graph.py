@@ -236,7 +236,8 @@ class TrialGraph:
             if cond.term is not None:
                 cnode = self._term_node("Condition", cond.term)
                 for curie in cond.term.broader:  # a node for each, as a question may ask
-                    self._term_node("Condition", condition_by_curie()[curie])
+                    if node_id("Condition", curie) not in self.g._node:  # (once: 55,000 trials)
+                        self._term_node("Condition", condition_by_curie()[curie])
             else:
                 cnode = self._node("Condition", f"text:{text_key(cond.as_written)}",
                                    name=cond.as_written)
