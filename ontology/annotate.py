@@ -608,6 +608,8 @@ class _Cand:
     platform_from: tuple[str, str] = ("title", "platform cue in title")
     """(where, rule): where is phrase, code, title, descriptions or summary."""
     target_from: dict[str, tuple[str, str]] = field(default_factory=dict)
+    apart: tuple[str, str] | None = None
+    """(field, sentence) that gives the antigens of a written construct apart (_given_apart)."""
 
 
 def _chains(text: str, mentions: list[mt.Mention]) -> list[list[mt.Mention]]:
@@ -1667,7 +1669,8 @@ def _given_apart(c: _Cand, fielded: dict[str, Fielded]) -> list[_Cand]:
                         and wanted <= {m.key for m in mt.find_targets(sentence)}):
                     return [replace(c, targets=[k], construct="single",
                                     target_from={k: c.target_from[k]} if k in c.target_from
-                                    else {}) for k in c.targets]
+                                    else {}, apart=(_field, sentence.strip()))
+                            for k in c.targets]
     return [c]
 
 
@@ -1680,7 +1683,10 @@ def _to_product(c: _Cand, record: TrialRecord, fielded: dict[str, Fielded]) -> P
     construct = c.construct if c.construct in ("single", "dual", "multi") else _construct(
         "", keys)  # (one antigen named twice, "NexCAR19 … (NexCAR19)", is a single target)
     construct_ev = None
-    if construct in ("dual", "multi") and target_ev:
+    if c.apart is not None:
+        construct_ev = Evidence(field=c.apart[0], text=c.apart[1][:300],
+                                rule="antigens of a written construct given apart")
+    elif construct in ("dual", "multi") and target_ev:
         construct_ev = Evidence(field=target_ev[0].field, text=target_ev[0].text,
                                 rule="antigens written as one construct")
     elif construct == "single" and target_ev:

@@ -9,17 +9,26 @@ from celltx.ontology.annotate import annotate
 from celltx.models import Intervention, Provenance, SourceFormat, TrialRecord
 
 
-def _products(name: str, summary: str) -> list[tuple[str | None, list[str]]]:
-    record = TrialRecord(
+def _record(name: str, summary: str) -> TrialRecord:
+    return TrialRecord(
         nct_id="NCT09000002", brief_title=f"{name} in Advanced Solid Tumors",
         brief_summary=summary,
         interventions=(Intervention(type="BIOLOGICAL", name=name),),
         provenance=Provenance(path="t.json", format=SourceFormat.CTGOV_V2_JSON, record=0))
+
+
+def _products(name: str, summary: str) -> list[tuple[str | None, list[str]]]:
     return sorted((p.construct_kind, sorted(t.symbol for t in p.targets))
-                  for p in annotate(record).products)
+                  for p in annotate(_record(name, summary)).products)
 
 
 def test_a_construct_given_apart_is_one_product_per_antigen() -> None:
+    record = _record("CD146/HER2 CAR-T cells", "Patients then receive sequential infusion of "
+                     "autologous CD146-specific and HER2-specific CAR-T cells.")
+    for product in annotate(record).products:  # the sentence that gives them apart, as evidence
+        assert product.construct_evidence is not None
+        assert product.construct_evidence.rule == "antigens of a written construct given apart"
+        assert product.construct_evidence.text.startswith("Patients then receive sequential")
     for name, summary in [
         ("CD146/HER2 CAR-T cells", "Patients receive cyclophosphamide and fludarabine, "
          "followed by sequential infusion of autologous CD146-specific and HER2-specific "
