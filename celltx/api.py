@@ -20,6 +20,7 @@ Filters follow the matching conventions of ``queries/QUESTIONS.md``.
 from __future__ import annotations
 
 import difflib
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from functools import cache, cached_property
@@ -642,9 +643,13 @@ def _target_order(product: dict[str, Any], target: TargetRef) -> tuple[int, str]
 
 
 def open(directory: str | Path | None = None) -> KnowledgeGraph:  # noqa: A001
-    """Open a graph kept by ``celltx build`` (default: ``$CELLTX_GRAPH`` or ./celltx-graph)."""
+    """Open a graph kept by ``celltx build`` (default: ``$CELLTX_GRAPH`` or ./celltx-graph).
+    A graph built by an earlier graph format or other vocabulary tables opens with a
+    ``UserWarning`` that says to build it again (:func:`celltx.graph.store.stale_note`)."""
     path = Path(directory) if directory is not None else store.default_dir()
     graph = store.load(path)
+    if note := store.stale_note(path):
+        warnings.warn(note, UserWarning, stacklevel=2)
     try:
         stats = store.load_stats(path)
     except store.GraphNotFoundError:

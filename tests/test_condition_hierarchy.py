@@ -173,6 +173,10 @@ def test_a_graph_built_before_the_roll_up_is_noted_once(sample_graph_dir: Path,
                                       "-p", "condition=lymphoma", "--csv"])
     assert result.exit_code == 0 and result.stdout.startswith("nct_id,")
     assert result.stderr.count("Note:") == 1 and "graph format 1, now" in result.stderr
+    with pytest.warns(UserWarning, match="graph format 1"):  # the Python API says it too
+        from celltx.api import open as open_graph
+
+        open_graph(old)
     stats["built_with"] = {**store.built_with(), "vocabulary": "0" * 16}
     (old / store.STATS_FILE).write_text(json.dumps(stats), encoding="utf-8")
     assert "other vocabulary tables" in str(store.stale_note(old))
