@@ -216,23 +216,38 @@ def _target(value: Any) -> str:
     return NONE_LABEL if value is None else target_label(str(value))
 
 
-def _starts_note(graph: TrialGraph, years: set[int]) -> str | None:
-    """What the start-year chart's last years hold: the records are as of their latest update
-    (the registry snapshot, not the day the report is made), and a start after that date is
-    planned, not yet made (a trial not yet recruiting gives its planned start). The note
-    measured the year against the day the report was made, and called a start after the
-    snapshot but before that day a start made."""
+NOT_STARTED = ("NOT_YET_RECRUITING", "WITHDRAWN")
+"""Statuses of a trial that has not started, whatever its start date says: not yet recruiting
+(the date is the planned start), withdrawn (stopped before its first participant)."""
+
+
+def starts_note(graph: TrialGraph, years: set[int]) -> str | None:
+    """What the start-year counts of ``years`` hold that did not start: the records are as of
+    their latest update (the registry snapshot, not the day the report is made), so a start
+    after that date is planned; and a trial not yet recruiting or withdrawn never started,
+    whatever its date (the analyst probe: 77 of the sample's 330 "started in 2025" had not).
+    The note measured the year against the day the report was made, and called a start after
+    the snapshot but before that day a start made."""
     trials = [d for _, d in graph.nodes("Trial") if d.get("is_cell_therapy")]
     updated = max((str(d["last_update"]) for d in trials if d.get("last_update")), default=None)
     if updated is None or not years:
         return None
-    later = sum(1 for d in trials if str(d.get("start_date") or "") > updated)
+    later = sum(1 for d in trials if d.get("start_year") in years
+                and str(d.get("start_date") or "") > updated)
+    not_started = sum(1 for d in trials if d.get("status") in NOT_STARTED
+                      and d.get("start_year") in years
+                      and str(d.get("start_date") or "") <= updated)
     year = int(updated[:4])
-    if year not in years and not later:
-        return None
-    return (f"{year} is partial: the records were last updated on {updated}"
-            + (f"; {later} of the starts shown are after that date: planned, not yet "
-               "started." if later else "."))
+    parts = []
+    if year in years or later:
+        parts.append(f"{year} is partial: the records were last updated on {updated}"
+                     + (f"; {later} of the starts shown are after that date: planned, not yet "
+                        "started" if later else ""))
+    if not_started:
+        parts.append(f"the starts shown{' before it' if later else ''} include {not_started} "
+                     f"of trials not yet recruiting or withdrawn (as of {updated}): their "
+                     "dates passed without a start")
+    return ("; ".join(parts) + ".") if parts else None
 
 
 def view_charts(graph: TrialGraph) -> list[Chart]:
@@ -271,7 +286,7 @@ def view_charts(graph: TrialGraph) -> list[Chart]:
               [("starts_per_year_by_platform", {})])
     c.body, c.marks = columns([(r[0], _name(r[1]), r[2]) for r in rows], pcolor)
     c.legend = {p: pcolor(p) for p in platform_order if any(_name(r[1]) == p for r in rows)}
-    c.note = _starts_note(graph, {r[0] for r in rows if r[0] is not None}) or ""
+    c.note = starts_note(graph, {r[0] for r in rows if r[0] is not None}) or ""
     charts.append(c)
 
     # phase distribution

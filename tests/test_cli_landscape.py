@@ -42,6 +42,13 @@ def test_landscape_tables_name_targets_as_the_field_does(sample_graph_dir: Path,
     trials = [d for _, d in sample_graph.nodes("Trial")]
     cell_therapy = sum(1 for d in trials if d.get("is_cell_therapy"))
     assert 0 < cell_therapy < len(trials)
+    # under the start years: how many of the starts shown did not (yet) happen, as the report
+    from celltx.report import starts_note
+
+    starts = python_answers.ANSWERS["starts_per_year_by_platform"](sample_graph, since=2024)
+    note = starts_note(sample_graph, {r[0] for r in starts})
+    assert note and "not yet recruiting or withdrawn" in note
+    assert " ".join(note[1:].split()) in " ".join(result.stdout.split())
     first = result.stdout.splitlines()[0]
     assert first.startswith(f"The graph: {len(trials):,} trials; the counts below are of its "
                             f"{cell_therapy:,} cell-therapy trials; "

@@ -148,4 +148,11 @@ def _answer(name: str, params: dict[str, Any], shown: int, names: list[str], g: 
     if len(first.rows) > shown:
         table.add_row(*(["…"] * len(first.columns)))
     console.print(table)
+    if name == "starts_per_year_by_platform":  # what of these starts did not happen (yet)
+        from celltx.report import starts_note
+
+        years = {r[0] for r in first.rows if isinstance(r[0], int)}
+        note = starts_note(g if g is not None else load_graph(directory), years)
+        if note:
+            console.print(note[0].upper() + note[1:], markup=False, highlight=False)
     return answer
