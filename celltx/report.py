@@ -49,7 +49,9 @@ PHASE_ORDER = ("Early Phase 1", "Phase 1", "Phase 1/Phase 2", "Phase 2", "Phase 
                "Phase 3", "Phase 4", "Not Applicable")
 FLAG_LABELS = {"placeholder_record": "placeholder record",
                "condition_is_outcome": "a condition that is an outcome name",
-               "impossible_date": "impossible date"}
+               "impossible_date": "impossible date",
+               "targets_across_conditions": "targets tied to the trial's conditions, not each "
+                                            "to its own"}
 CATEGORY_LABELS = {"haematological": "Haematological conditions", "solid": "Solid tumours",
                    "autoimmune": "Autoimmune conditions"}
 NONE_LABEL = "(unstated)"

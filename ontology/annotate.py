@@ -1998,6 +1998,21 @@ def quality_flags(record: TrialRecord) -> tuple[str, ...]:
     return tuple(flags)
 
 
+def _targets_across_conditions(products: tuple[Product, ...],
+                               conditions: tuple[ConditionMatch, ...]) -> bool:
+    """Whether a trial tests products of different targets in conditions of which none holds
+    another (CD19 CAR-T cells in lymphoma and BCMA CAR-T cells in myeloma): the graph ties its
+    conditions to the trial, not to one product, so an answer that pairs a target with a
+    condition credits each target to each of them (the trial is flagged, and no fact is
+    guessed)."""
+    if len({frozenset(t.key for t in p.targets) for p in products if p.targets}) < 2:
+        return False
+    terms = {m.term.curie: m.term for m in conditions if m.term is not None}
+    unrelated = [c for c, t in terms.items()
+                 if not any(c in other.broader for other in terms.values())]  # the narrowest
+    return len(unrelated) >= 2
+
+
 # ---- entry point ---------------------------------------------------------------------------
 
 def warm() -> None:
@@ -2035,14 +2050,17 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
     if modality != "cell_therapy":
         products, several = (), False
     is_ct = bool(products)
+    conditions = _conditions(record)
     return TrialAnnotation(
         is_cell_therapy=is_ct,
         modality=modality,
         modality_evidence=modality_ev,
-        quality_flags=quality_flags(record),
+        quality_flags=quality_flags(record) + (
+            ("targets_across_conditions",) if _targets_across_conditions(products, conditions)
+            else ()),
         products=products,
         several_candidates=several,
-        conditions=_conditions(record),
+        conditions=conditions,
         organizations=tuple(orgs),
         phase=vocab.phases().get(phase_key) if phase_key else None,
         status=vocab.statuses().get(record.overall_status or ""),

@@ -145,7 +145,9 @@ class TrialAnnotation(Frozen):
     """One of ``MODALITIES``: what the trial is when it is not a cell therapy."""
     modality_evidence: Evidence | None = None
     quality_flags: tuple[str, ...] = ()
-    """Data-quality flags: ``placeholder_record``, ``condition_is_outcome``, ``impossible_date``."""
+    """Data-quality flags: ``placeholder_record``, ``condition_is_outcome``, ``impossible_date``,
+    ``targets_across_conditions`` (products of different targets in unrelated conditions: an
+    answer pairing a target with a condition credits each target to each)."""
     products: tuple[Product, ...] = ()
     several_candidates: bool = False
     """The trial tests several candidate products (one to be selected), not a combination."""
