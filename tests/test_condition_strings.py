@@ -24,6 +24,8 @@ from celltx.models import Provenance, SourceFormat, TrialRecord
     ("Acute Myelocytic Leukemia", "AML"), ("Acute Myeloblastic Leukaemia", "AML"),
     ("Recurrent Adult Diffuse Large Cell Lymphoma", "DLBCL"),
     ("Follicle Center Lymphoma", "FL"),
+    # WHO-HAEM5's name for the myelodysplastic syndromes
+    ("High-risk Myelodysplastic Neoplasm", "MDS"), ("Myelodysplastic Neoplasms", "MDS"),
     # an umbrella phrase names the umbrella, never one of its subtypes
     ("B-cell Malignancies", "B_NEOPLASM"), ("Relapsed or Refractory B-Cell Malignancies",
                                             "B_NEOPLASM"),
@@ -42,6 +44,8 @@ def test_a_condition_string_reads_as_the_condition_it_names(text: str, key: str)
     ("Relapsed or Refractory Diffuse Large B Cell Lymphoma; Chronic Lymphocytic Leukemia",
      ["DLBCL", "CLL"]),
     ("T-lymphoblastic leukemia/lymphoma", ["T_ALL", "T_LBL"]),
+    ("Relapsed/Refractory Acute Myeloid Leukemia, High-risk Myelodysplastic Neoplasm",
+     ["AML", "MDS"]),
     # one disease written inverted, or with qualifiers, is one condition
     ("Leukemia, Myeloid, Acute", ["AML"]), ("Lymphoma, Large B-Cell, Diffuse", ["DLBCL"]),
     ("Relapsed or Refractory Multiple Myeloma", ["MM"]),
