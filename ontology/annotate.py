@@ -182,10 +182,15 @@ def match_condition(text: str) -> tuple[str, str] | None:
         if inverted in exact:
             return exact[inverted], f"inverted form {inverted!r}"
     parenthesised = re.findall(r"\(([^)]{2,12})\)", stripped)
+    reduced = vocab.condition_key(_COND_NOISE.sub(" ", re.sub(r"\([^)]*\)", " ", stripped)))
     for p in parenthesised:
         if p.strip() in abbrev:
-            return abbrev[p.strip()], f"abbreviation {p.strip()!r} in parentheses"
-    reduced = vocab.condition_key(_COND_NOISE.sub(" ", re.sub(r"\([^)]*\)", " ", stripped)))
+            key = abbrev[p.strip()]
+            # "B Cell Acute Lymphoblastic Leukemia (ALL)": the words name a narrower one
+            if reduced in exact and vocab.conditions()[key].curie in vocab.conditions()[
+                    exact[reduced]].broader:
+                return exact[reduced], f"synonym {reduced!r} after dropping qualifiers"
+            return key, f"abbreviation {p.strip()!r} in parentheses"
     if reduced in exact:
         return exact[reduced], f"synonym {reduced!r} after dropping qualifiers"
     best = None
@@ -242,7 +247,10 @@ def _conditions(record: TrialRecord) -> tuple[ConditionMatch, ...]:
         keys = conditions_named(c)
         out += [ConditionMatch(as_written=c, term=vocab.conditions()[k]) for k in keys] or [
             ConditionMatch(as_written=c)]
-    return tuple(_refined_by_title(out, record.brief_title or record.official_title or ""))
+    title = record.brief_title or record.official_title or ""
+    if not any(m.term for m in out):  # ("Leukemia, B-cell", "Refractory Leukemia"): the
+        return tuple(out) + tuple(_title_conditions(title))  # title's, beside their words
+    return tuple(_refined_by_title(out, title))
 
 
 _LISTING = re.compile(r"\s*(?:[;,/&]|\bor\b|\band\b)\s*", re.IGNORECASE)

@@ -20,6 +20,10 @@ from celltx.models import Provenance, SourceFormat, TrialRecord
     ("Leukemia, Lymphocytic, Acute, B-Cell", "B_ALL"),
     ("Precursor B-cell Lymphoblastic Leukemia", "B_ALL"),
     ("T-cell Acute Lymphoblastic Lymphoma", "T_LBL"),
+    ("Relapsed/Refractory T-cell Acute Lymphoid Leukaemia", "T_ALL"),
+    # words naming a narrower condition than their abbreviation in parentheses
+    ("Relapsed B Cell Acute Lymphoblastic Leukemia (ALL)", "B_ALL"),
+    ("Non-Hodgkin Lymphoma (DLBCL)", "DLBCL"), ("Acute Myeloid Leukemia (AML)", "AML"),
     # AML's other names, and a lymphoma named by its older words
     ("Acute Myelocytic Leukemia", "AML"), ("Acute Myeloblastic Leukaemia", "AML"),
     ("Recurrent Adult Diffuse Large Cell Lymphoma", "DLBCL"),
@@ -71,6 +75,15 @@ def test_a_broad_condition_the_title_names_narrowly_is_the_narrow_one() -> None:
     for title in ("CD19 CAR-T Cells in Leukaemia", "CAR-T Cells for Multiple Myeloma"):
         ann = annotate(_record(title, "Acute Lymphoblastic Leukemia"))
         assert [(c.term.key if c.term else None) for c in ann.conditions] == ["ALL"]
+
+
+def test_a_field_naming_no_known_condition_takes_the_titles_beside_its_words() -> None:
+    """"Leukemia", "Refractory Leukemia", "Leukemia, B-cell": the title names the disease."""
+    ann = annotate(_record("CD19 CAR-T Cells for B-cell Acute Lymphoblastic Leukemia",
+                           "Refractory Leukemia", "Leukemia, B-cell"))
+    assert [(c.as_written, c.term.key if c.term else None) for c in ann.conditions] == [
+        ("Refractory Leukemia", None), ("Leukemia, B-cell", None),
+        ("B-cell Acute Lymphoblastic Leukemia", "B_ALL")]
 
 
 def test_a_string_read_from_a_part_is_not_replaced_by_the_title() -> None:
