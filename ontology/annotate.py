@@ -242,14 +242,14 @@ def _conditions(record: TrialRecord) -> tuple[ConditionMatch, ...]:
         from_title = _title_conditions(record.brief_title or record.official_title or "")
         if from_title or not record.conditions:
             return tuple(from_title)
-    out: list[ConditionMatch] = []
+    out: list[tuple[ConditionMatch, bool]] = []  # each with whether its string names it whole
     for c in record.conditions:
-        keys = conditions_named(c)
-        out += [ConditionMatch(as_written=c, term=vocab.conditions()[k]) for k in keys] or [
-            ConditionMatch(as_written=c)]
+        keys, whole = _named(c)
+        out += [(ConditionMatch(as_written=c, term=vocab.conditions()[k]), whole)
+                for k in keys] or [(ConditionMatch(as_written=c), False)]
     title = record.brief_title or record.official_title or ""
-    if not any(m.term for m in out):  # ("Leukemia, B-cell", "Refractory Leukemia"): the
-        return tuple(out) + tuple(_title_conditions(title))  # title's, beside their words
+    if not any(m.term for m, _ in out):  # ("Leukemia, B-cell", "Refractory Leukemia"): the
+        return tuple(m for m, _ in out) + tuple(_title_conditions(title))  # title's, beside
     return tuple(_refined_by_title(out, title))
 
 
@@ -272,9 +272,14 @@ def conditions_named(text: str) -> list[str]:
     >>> conditions_named("T-lymphoblastic leukemia/lymphoma")
     ['T_ALL', 'T_LBL']
     """
+    return _named(text)[0]
+
+
+def _named(text: str) -> tuple[list[str], bool]:
+    """:func:`conditions_named`, and whether ``text`` names its one condition as a whole."""
     hit = match_condition(text)
     if hit is not None and _as_a_whole(hit[1]):
-        return [hit[0]]
+        return [hit[0]], True
     parts = [p for p in _LISTING.split(text) if p.strip()]
     for i in range(1, len(parts)):  # "leukemia/lymphoma": the second takes the first's words
         first = parts[i - 1].split()
@@ -283,10 +288,10 @@ def conditions_named(text: str) -> list[str]:
     keys = list(dict.fromkeys(k for p in parts if (found := match_condition(p)) is not None
                               for k in [found[0]]))
     if len(keys) < 2:
-        return [hit[0]] if hit else []
+        return ([hit[0]] if hit else []), False
     terms = vocab.conditions()
-    return [k for k in keys
-            if not any(terms[k].curie in terms[other].broader for other in keys if other != k)]
+    return [k for k in keys if not any(terms[k].curie in terms[other].broader
+                                       for other in keys if other != k)], False
 
 
 def _as_a_whole(how: str) -> bool:
@@ -301,32 +306,32 @@ def _broader_ones() -> frozenset[str | None]:
     return frozenset(c for t in vocab.conditions().values() for c in t.broader)
 
 
-def _refined_by_title(found: list[ConditionMatch], title: str) -> list[ConditionMatch]:
-    """The conditions field's matches, each of a string that names a broader condition as a
+def _refined_by_title(found: list[tuple[ConditionMatch, bool]],
+                      title: str) -> list[ConditionMatch]:
+    """The conditions field's matches (each with whether its string names it as a whole),
+    each of a string that names a broader condition as a
     whole, which the title names more narrowly, taken as the title names it ("Acute
     Lymphoblastic Leukemia" in a trial titled "... for B-cell Precursor Acute Lymphoblastic
     Leukemia" is B-cell ALL). Kept as they are: a string read from a part ("High Grade B-Cell
     Lymphoma" as B-cell lymphoma), which names something else than its part, and a broad
     condition beside a narrower one of the field ("Liver Cancer" beside "Hepatocellular
     Carcinoma": the field says it means more than the narrower one)."""
-    field_terms = [m.term for m in found if m.term is not None]
+    matches = [m for m, _ in found]
+    field_terms = [m.term for m in matches if m.term is not None]
     if not title or not any(t.curie in _broader_ones() for t in field_terms):
-        return found  # (no field condition has a narrower one: no need to read the title)
+        return matches  # (no field condition has a narrower one: no need to read the title)
     in_title = [t for t in _title_conditions(title) if t.term is not None and t.term.broader]
     if not {c for t in in_title if t.term for c in t.term.broader} & {
             t.curie for t in field_terms}:
-        return found  # (most records: the title names nothing narrower than the field)
-    narrower = {id(m): [t for t in in_title if t.term and m.term.curie in t.term.broader]
-                for m in found if m.term is not None
-                and (hit := match_condition(m.as_written)) is not None and _as_a_whole(hit[1])
-                and not any(m.term.curie in t.broader for t in field_terms)}
-    if not any(narrower.values()):
-        return found
-    out: list[ConditionMatch] = []
-    for m in found:
-        out += narrower.get(id(m)) or [m]
-    keys = [(m.as_written, m.term.key if m.term else None) for m in out]
-    return [m for i, m in enumerate(out) if keys.index(keys[i]) == i]
+        return matches  # (most records: the title names nothing narrower than the field)
+    out: dict[tuple[str, str | None], ConditionMatch] = {}  # (each (words, term) once)
+    for m, whole in found:
+        narrower = [t for t in in_title if t.term and m.term.curie in t.term.broader] if (
+            m.term is not None and whole
+            and not any(m.term.curie in t.broader for t in field_terms)) else []
+        for n in narrower or [m]:
+            out.setdefault((n.as_written, n.term.key if n.term else None), n)
+    return list(out.values())
 
 
 # ---- products ------------------------------------------------------------------------------
