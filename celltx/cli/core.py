@@ -295,8 +295,8 @@ def trials_command(
         "--platform", help="A product platform: CAR-T, CAR-NK, TCR-T ... (repeatable).")
     ] = None,
     condition: Annotated[list[str] | None, typer.Option(
-        "--condition", help="A condition id, name or synonym: AML, MONDO:0018874 "
-        "(repeatable).")] = None,
+        "--condition", help="A condition id, name or synonym: AML, MONDO:0018874, with its "
+        "narrower conditions (lymphoma takes DLBCL) (repeatable).")] = None,
     category: Annotated[list[str] | None, typer.Option(
         "--category", help="A condition category: haematological, solid, autoimmune, other.")
     ] = None,
