@@ -13,9 +13,9 @@ A few links NCIt's 2018 disease extract lacks are added by hand (``CURATED``, ea
 reason), and follow the same rule.
 
 Two rows are never a broader condition (``NOT_BROADER``): the NCIt disease extract links few
-of the table's diseases to them (3 of its 96 haematological and solid cancers to "malignant
-neoplasm", 12 of its 30 autoimmune diseases to "autoimmune disease"), so that a roll-up to them
-would look complete and not be. The condition categories ("solid", "haematological",
+of the table's diseases to them (a handful of its cancers to "malignant neoplasm", fewer than
+half of its autoimmune diseases to "autoimmune disease"), so that a roll-up to them would look
+complete and not be. The condition categories ("solid", "haematological",
 "autoimmune") ask for those groups.
 """
 
