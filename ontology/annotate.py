@@ -287,7 +287,9 @@ def _named(text: str) -> tuple[list[str], bool]:
             parts[i] = " ".join([*first[:-1], parts[i]])
     keys = list(dict.fromkeys(k for p in parts if (found := match_condition(p)) is not None
                               for k in [found[0]]))
-    if len(keys) < 2:
+    if len(keys) < 2 or (hit is not None and hit[0] not in keys):
+        # (a name read across the separators is the string's one condition: "Recurrent Adult
+        # T-Cell Leukemia/Lymphoma" is ATLL, not a T-cell leukaemia and a T-cell lymphoma)
         return ([hit[0]] if hit else []), False
     terms = vocab.conditions()
     return [k for k in keys if not any(terms[k].curie in terms[other].broader
@@ -315,13 +317,23 @@ def _refined_by_title(found: list[tuple[ConditionMatch, bool]],
     Leukemia" is B-cell ALL). Kept as they are: a string read from a part ("High Grade B-Cell
     Lymphoma" as B-cell lymphoma), which names something else than its part, and a broad
     condition beside a narrower one of the field ("Liver Cancer" beside "Hepatocellular
-    Carcinoma": the field says it means more than the narrower one)."""
+    Carcinoma": the field says it means more than the narrower one).
+
+    When the title names every condition of the field, more narrowly or as it is ("Leukaemia"
+    in a trial titled "... for AML, ALL and MDS", "Lymphoid Leukemia" in one titled "... for
+    B-ALL", "Leukemia" in one titled "... for Leukemia and Lymphoma"), the field says broadly
+    or in part what the title says: the title's other conditions are
+    added too, as for a field that names none (MDS, which is no leukaemia, was lost), unless
+    one had already implies them."""
     matches = [m for m, _ in found]
     field_terms = [m.term for m in matches if m.term is not None]
     if not title or not any(t.curie in _broader_ones() for t in field_terms):
         return matches  # (no field condition has a narrower one: no need to read the title)
-    in_title = [t for t in _title_conditions(title) if t.term is not None and t.term.broader]
-    if not {c for t in in_title if t.term for c in t.term.broader} & {
+    titled = _title_conditions(title)
+    in_title = [t for t in titled if t.term is not None and t.term.broader]
+    covered = all(any(t.term and (f.curie in t.term.broader or f.key == t.term.key)
+                      for t in titled) for f in field_terms)
+    if not covered and not {c for t in in_title if t.term for c in t.term.broader} & {
             t.curie for t in field_terms}:
         return matches  # (most records: the title names nothing narrower than the field)
     out: dict[tuple[str, str | None], ConditionMatch] = {}  # (each (words, term) once)
@@ -331,6 +343,13 @@ def _refined_by_title(found: list[tuple[ConditionMatch, bool]],
             and not any(m.term.curie in t.broader for t in field_terms)) else []
         for n in narrower or [m]:
             out.setdefault((n.as_written, n.term.key if n.term else None), n)
+    if covered:
+        had = [m.term for m in out.values() if m.term is not None]
+        for n in titled:
+            if n.term is not None and not any(
+                    n.term.key == t.key or n.term.curie in t.broader for t in had):
+                out.setdefault((n.as_written, n.term.key), n)
+                had.append(n.term)
     return list(out.values())
 
 

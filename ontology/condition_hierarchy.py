@@ -40,7 +40,7 @@ NOT_BROADER = frozenset({"CANCER", "AUTOIMMUNE"})
 CURATED: dict[str, tuple[str, ...]] = {
     # the extract files B-ALL under "B-cell neoplasm" only (T-ALL is under ALL); MONDO and the
     # WHO classification have B-ALL as an acute lymphoblastic leukaemia, the main CAR-T one
-    "B_ALL": ("ALL",),
+    "B_ALL": ("ALL", "B_LEUK"),
     # rows without an NCIt id whose labels are not NCIt's: a T-cell lymphoma, a solid cancer
     "CTCL": ("T_NHL",),
     "BILIARY": ("NEOPLASM",),
@@ -50,9 +50,8 @@ CURATED: dict[str, tuple[str, ...]] = {
     # WHO-HAEM5's large B-cell lymphomas (MONDO:0968974, no NCIt class) hold DLBCL
     "LBCL": ("B_NHL",),
     "DLBCL": ("LBCL",),
-    # T-cell and NK-cell neoplasms (MONDO:0024615, no NCIt class): T-NHL and T-ALL
+    # T-cell and NK-cell neoplasms (MONDO:0024615, no NCIt class): T-NHL and T-ALL (below)
     "T_NHL": ("T_NEOPLASM",),
-    "T_ALL": ("T_NEOPLASM",),
     # primary CNS lymphoma is a non-Hodgkin lymphoma (the extract has it under lymphoma only)
     "PCNSL": ("NHL",),
     # lupus nephritis is the kidney disease of SLE; the myositis subtypes are idiopathic
@@ -62,6 +61,20 @@ CURATED: dict[str, tuple[str, ...]] = {
     "PM": ("IIM",),
     "ASYNS": ("IIM",),
     "IMNM": ("IIM",),
+    # granulomatosis with polyangiitis and microscopic polyangiitis are the ANCA-associated
+    # vasculitides (MONDO:0015492, no NCIt class in the extract)
+    "GPA": ("AAV",),
+    "MPA": ("AAV",),
+    # T-cell leukaemia (MONDO:0005525) has no NCIt class in the extract
+    "T_LEUK": ("LEUKEMIA", "T_NEOPLASM"),
+    # the extract files B-cell leukaemia (NCIT:C3162) under neither leukaemia nor B-cell neoplasm
+    "B_LEUK": ("LEUKEMIA", "B_NEOPLASM"),
+    # the B- and T-cell leukaemias of the table, which the extract files elsewhere
+    "CLL": ("B_LEUK",),
+    "HCL": ("B_LEUK",),
+    "B_PLL": ("B_LEUK",),
+    "T_ALL": ("T_NEOPLASM", "T_LEUK"),
+    "T_PLL": ("T_LEUK",),
 }
 """Broader rows added to what NCIt gives, by row key."""
 
