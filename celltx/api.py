@@ -103,6 +103,9 @@ class Trial(Frozen):
     """e.g. ``PHASE1|PHASE2``."""
     start_date: str | None = None
     start_year: int | None = None
+    started: bool | None = None
+    """Whether the start was made as of the record (an actual start date, else the status of a
+    trial that enrols or enrolled); None when the record cannot say."""
     last_update: str | None = None
     enrollment: int | None = None
     is_cell_therapy: bool = False
@@ -125,6 +128,7 @@ class Trial(Frozen):
         return {
             "nct_id": self.nct_id, "title": self.title, "status": self.status,
             "phase": self.phase, "start_date": self.start_date, "start_year": self.start_year,
+            "started": self.started,
             "enrollment": self.enrollment, "is_cell_therapy": self.is_cell_therapy,
             "platforms": list(self.platforms), "targets": list(self.targets),
             "conditions": [c.name or c.id for c in self.conditions],
@@ -622,6 +626,7 @@ def _trial_view(graph: TrialGraph, nid: str, t: dict[str, Any]) -> Trial:
         registries=tuple(t.get("registries") or ()),
         phase=phase.get("name") if phase else None, phase_id=phase["id"] if phase else None,
         start_date=t.get("start_date"), start_year=t.get("start_year"),
+        started=t.get("started"),
         last_update=t.get("last_update"), enrollment=t.get("enrollment"),
         is_cell_therapy=bool(t.get("is_cell_therapy")),
         platforms=tuple(sorted({p.platform for p in products if p.platform})),

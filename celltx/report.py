@@ -284,7 +284,7 @@ def view_charts(graph: TrialGraph) -> list[Chart]:
 
     # starts per year by platform
     rows = _ask(graph, "starts_per_year_by_platform")
-    c = Chart("starts", "Trials started per year, by platform",
+    c = Chart("starts", "Trial starts per year (as registered, planned ones too), by platform",
               [("starts_per_year_by_platform", {})])
     c.body, c.marks = columns([(r[0], _name(r[1]), r[2]) for r in rows], pcolor)
     c.legend = {p: pcolor(p) for p in platform_order if any(_name(r[1]) == p for r in rows)}

@@ -2065,6 +2065,43 @@ def warm() -> None:
     mt.warm()  # last: it also prepares the patterns made above
 
 
+STARTED_STATUSES = frozenset({"RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING",
+                              "SUSPENDED", "TERMINATED", "COMPLETED"})
+"""Overall statuses of a trial that enrols or has enrolled: its start was made."""
+NOT_STARTED_STATUSES = frozenset({"NOT_YET_RECRUITING", "WITHDRAWN"})
+"""Overall statuses of a trial whose start was not made (withdrawn: stopped before its first
+participant)."""
+
+
+def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
+    """Whether the trial's start was made as of its record, and how that was read: from the
+    type of its start date where the registry gives one (ClinicalTrials.gov's ``ACTUAL`` or
+    ``ESTIMATED``, the XML's ``Actual`` or ``Anticipated``), else from its overall status (a
+    trial recruiting, active, suspended, terminated or completed has started; one not yet
+    recruiting or withdrawn has not; an unknown status says nothing). A start date that
+    passed without a start (a trial not yet recruiting, dated last year) is no start.
+
+    >>> from celltx.models import Provenance, SourceFormat
+    >>> prov = Provenance(path="t.json", format=SourceFormat.CTGOV_V2_JSON, record=0)
+    >>> start_made(TrialRecord(nct_id="NCT09000001", provenance=prov,
+    ...                        start_date_type="ESTIMATED", overall_status="RECRUITING"))
+    (False, 'start date anticipated')
+    >>> start_made(TrialRecord(nct_id="NCT09000001", provenance=prov,
+    ...                        overall_status="NOT_YET_RECRUITING"))
+    (False, 'status not started')
+    """
+    kind = (record.start_date_type or "").upper()
+    if kind == "ACTUAL":
+        return True, "start date actual"
+    if kind in ("ESTIMATED", "ANTICIPATED"):
+        return False, "start date anticipated"
+    if record.overall_status in STARTED_STATUSES:
+        return True, "status started"
+    if record.overall_status in NOT_STARTED_STATUSES:
+        return False, "status not started"
+    return None, None
+
+
 def annotate(record: TrialRecord) -> TrialAnnotation:
     """The normalised facts of one record."""
     phase_key = "|".join(record.phases) if record.phases else None
@@ -2083,6 +2120,7 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
         products, several = (), False
     is_ct = bool(products)
     conditions = _conditions(record)
+    started, started_rule = start_made(record)
     return TrialAnnotation(
         is_cell_therapy=is_ct,
         modality=modality,
@@ -2101,4 +2139,5 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
             country_code(loc.country) if loc.country else None for loc in record.locations
         ),
         agents=_agents(record) if is_ct else (),
+        started=started, started_rule=started_rule,
     )

@@ -159,3 +159,9 @@ class TrialAnnotation(Frozen):
     location_countries: tuple[str | None, ...] = ()
     """ISO 3166 alpha-2 code of each of the record's locations, in order (None if unknown)."""
     agents: tuple[AgentUse, ...] = ()
+    started: bool | None = None
+    """Whether the trial's start was made, as of its record (``annotate.start_made``); None
+    when the record cannot say."""
+    started_rule: str | None = None
+    """How ``started`` was read: ``start date actual``, ``start date anticipated``, ``status
+    started`` or ``status not started``."""

@@ -436,16 +436,24 @@ def starts_per_year_by_platform(graph: TrialGraph, *, since: int | None = None,
                                 status: str | None = None,
                                 cell_source: str | None = None) -> list[Row]:
     """Distinct trials started per year per platform, optionally in years ``since`` …
-    ``until``; ``registry``, ``status`` and ``cell_source`` as in :func:`trials_per_platform`.
+    ``until``, and how many of them started (``started``: the start was made as of the
+    record); ``registry``, ``status`` and ``cell_source`` as in :func:`trials_per_platform`.
 
-    Columns: start_year, platform, trials.
+    Columns: start_year, platform, trials, started.
     """
-    counts = _count_trials(((tdata["start_year"], pdata.get("platform")), t)
-                           for t, tdata, _, pdata in _trial_product_pairs(graph)
-                           if tdata.get("start_year") is not None
-                           and in_slice(tdata, pdata, registry=registry, status=status,
-                                        since=since, until=until, cell_source=cell_source))
-    return sorted(_rows(counts), key=lambda r: (r[0], _nulls_last(r[1])))
+    trials: dict[tuple[Any, Any], set[str]] = defaultdict(set)
+    started: dict[tuple[Any, Any], set[str]] = defaultdict(set)
+    for t, tdata, _, pdata in _trial_product_pairs(graph):
+        if tdata.get("start_year") is not None and in_slice(
+                tdata, pdata, registry=registry, status=status, since=since, until=until,
+                cell_source=cell_source):
+            key = (tdata["start_year"], pdata.get("platform"))
+            trials[key].add(t)
+            if tdata.get("started") is True:
+                started[key].add(t)
+    rows = [[year, platform, len(ts), len(started.get((year, platform), ()))]
+            for (year, platform), ts in trials.items()]
+    return sorted(rows, key=lambda r: (r[0], _nulls_last(r[1])))
 
 
 def targets_first_seen_after(graph: TrialGraph, *, date: str | None = "2024-01-01") -> list[Row]:

@@ -89,6 +89,7 @@ TRIALS: list[tuple[dict, TrialAnnotation]] = [  # type: ignore[type-arg]
              locations=(Location(facility="Xinqiao Hospital", city="Chongqing",
                                  country="China"),)),
         TrialAnnotation(
+            started=True, started_rule="status started",
             is_cell_therapy=True,
             products=(Product(name="anti-CD33 CAR NK cells", platform="CAR-NK", receptor="CAR",
                               cell_type=NK, construct_kind="single", targets=(CD33,)),),
@@ -108,6 +109,7 @@ TRIALS: list[tuple[dict, TrialAnnotation]] = [  # type: ignore[type-arg]
                                   sponsor_class="OTHER"),
              locations=(Location(facility="IHBDH", city="Tianjin", country="China"),)),
         TrialAnnotation(
+            started=True, started_rule="status started",
             is_cell_therapy=True,
             products=(Product(name="CLL1/CD38 dual-target CAR-T", platform="CAR-T",
                               receptor="CAR", cell_type=T, source="autologous",
@@ -121,12 +123,14 @@ TRIALS: list[tuple[dict, TrialAnnotation]] = [  # type: ignore[type-arg]
     (
         dict(nct_id="NCT07480213",
              brief_title="Adaptive Phase 1/2 Study of Dual-Target CAR-NK Cells in r/r SCLC",
-             overall_status="RECRUITING", start_date="2026-02-02", phases=("PHASE1", "PHASE2"),
+             overall_status="RECRUITING", start_date="2026-02-02", start_date_type="ESTIMATED",
+             phases=("PHASE1", "PHASE2"),
              enrollment=60, conditions=("Small Cell Lung Cancer",),
              lead_sponsor=Sponsor(name="Example Biotech", sponsor_class="INDUSTRY"),
              locations=(Location(facility="Shanghai Chest Hospital", city="Shanghai",
                                  country="China"),)),
         TrialAnnotation(
+            started=False, started_rule="start date anticipated",
             is_cell_therapy=True, several_candidates=True,
             products=tuple(
                 Product(name=f"{a.key}/{b.key} CAR-NK", platform="CAR-NK", receptor="CAR",
@@ -147,6 +151,7 @@ TRIALS: list[tuple[dict, TrialAnnotation]] = [  # type: ignore[type-arg]
              locations=(Location(facility="Beijing Youan Hospital", city="Beijing",
                                  country="China"),)),
         TrialAnnotation(
+            started=True, started_rule="status started",
             is_cell_therapy=True,
             products=(Product(name="iNKT cells", platform="iNKT", receptor="none",
                               cell_type=INKT, source="autologous"),),
@@ -167,6 +172,7 @@ TRIALS: list[tuple[dict, TrialAnnotation]] = [  # type: ignore[type-arg]
                         Location(facility="Xinqiao Hospital", city="Chongqing",
                                  country="China"))),
         TrialAnnotation(
+            started=True, started_rule="status started",
             is_cell_therapy=True,
             products=(Product(name="CD19 CAR-T", platform="CAR-T", receptor="CAR", cell_type=T,
                               source="autologous", construct_kind="single",
@@ -185,6 +191,7 @@ TRIALS: list[tuple[dict, TrialAnnotation]] = [  # type: ignore[type-arg]
              conditions=("AML",),
              lead_sponsor=Sponsor(name="Example Pharma", sponsor_class="INDUSTRY")),
         TrialAnnotation(
+            started=True, started_rule="status started",
             is_cell_therapy=True,
             products=(Product(name="CD33 CAR-T", platform="CAR-T", receptor="CAR", cell_type=T,
                               source="autologous", construct_kind="single", targets=(CD33,)),),
@@ -200,6 +207,7 @@ TRIALS: list[tuple[dict, TrialAnnotation]] = [  # type: ignore[type-arg]
              conditions=("Hemophagocytic Lymphohistiocytosis",),
              lead_sponsor=Sponsor(name="Capital Medical University", sponsor_class="OTHER")),
         TrialAnnotation(
+            started=True, started_rule="status started",
             is_cell_therapy=False,
             conditions=(ConditionMatch(as_written="Hemophagocytic Lymphohistiocytosis"),),
             organizations=(_org("Capital Medical University", "academic"),),

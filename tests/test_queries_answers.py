@@ -29,7 +29,7 @@ def _mini() -> list[dict[str, Any]]:
             "id": fields["nct_id"], "title": fields["brief_title"],
             "status": fields["overall_status"], "start": start,
             "year": int(start[:4]) if start else None, "enrollment": fields.get("enrollment"),
-            "cell": ann.is_cell_therapy, "products": ann.products,
+            "cell": ann.is_cell_therapy, "started": ann.started, "products": ann.products,
             "platforms": {p.platform for p in ann.products},
             "targets": {t.key for p in ann.products for t in p.targets},
             "conditions": [c.term for c in ann.conditions if c.term is not None],
@@ -122,8 +122,12 @@ def expected(name: str) -> list[list[Any]]:  # noqa: C901 - one small branch per
         return _counts(((t["year"], o.org_class), t["id"]) for t in ms if t["cell"]
                        and t["year"] for o in t["lead"])
     if name == "starts_per_year_by_platform":
-        return _counts(((t["year"], pl), t["id"]) for t in ms if t["year"]
-                       for pl in t["platforms"])
+        counts = _counts(((t["year"], pl), t["id"]) for t in ms if t["year"]
+                         for pl in t["platforms"])
+        started = {(r[0], r[1]): r[2] for r in _counts(
+            ((t["year"], pl), t["id"]) for t in ms if t["year"] and t["started"]
+            for pl in t["platforms"])}
+        return [[*r, started.get((r[0], r[1]), 0)] for r in counts]
     if name == "targets_first_seen_after":
         starts: dict[str, list[str]] = defaultdict(list)
         for t in ms:
