@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import pycountry
 from celltx.ontology import hgnc_genes, vocab
@@ -167,20 +168,35 @@ _COND_NOISE = re.compile(
     r"|the|of|nos|primary|secondary|active|severe|moderate|untreated|previously|treated)\b)")
 
 
+class ConditionHit(NamedTuple):
+    """How ``match_condition`` read a registry's condition string."""
+
+    key: str
+    """The condition's row in ``conditions.tsv``."""
+    how: str
+    """The rule, for people (``synonym 'aml'``, ``longest synonym 'lymphoma' inside`` …)."""
+    part: str | None = None
+    """The words read when the condition was read from a part of the string (a synonym or an
+    abbreviation inside it, or the abbreviation in its parentheses); None when the string
+    names it as a whole."""
+    parenthesised: bool = False
+    """Read from the abbreviation in parentheses ("Acute Myeloid Leukemia (AML)")."""
+
+
 @cache
-def match_condition(text: str) -> tuple[str, str] | None:
-    """(condition key, how) for a registry condition string, or None."""
+def match_condition(text: str) -> ConditionHit | None:
+    """The condition a registry's condition string names, and how it was read; or None."""
     exact, rx, abbrev = mt.condition_index()
     stripped = text.strip()
     if stripped in abbrev:
-        return abbrev[stripped], f"abbreviation {stripped!r}"
+        return ConditionHit(abbrev[stripped], f"abbreviation {stripped!r}")
     key = vocab.condition_key(stripped)
     if key in exact:
-        return exact[key], f"synonym {key!r}"
+        return ConditionHit(exact[key], f"synonym {key!r}")
     if "," in stripped:  # MeSH-style inverted "Leukemia, Myeloid, Acute"
         inverted = vocab.condition_key(" ".join(reversed(stripped.split(","))))
         if inverted in exact:
-            return exact[inverted], f"inverted form {inverted!r}"
+            return ConditionHit(exact[inverted], f"inverted form {inverted!r}")
     parenthesised = re.findall(r"\(([^)]{2,12})\)", stripped)
     reduced = vocab.condition_key(_COND_NOISE.sub(" ", re.sub(r"\([^)]*\)", " ", stripped)))
     for p in parenthesised:
@@ -189,21 +205,46 @@ def match_condition(text: str) -> tuple[str, str] | None:
             # "B Cell Acute Lymphoblastic Leukemia (ALL)": the words name a narrower one
             if reduced in exact and vocab.conditions()[key].curie in vocab.conditions()[
                     exact[reduced]].broader:
-                return exact[reduced], f"synonym {reduced!r} after dropping qualifiers"
-            return key, f"abbreviation {p.strip()!r} in parentheses"
+                return ConditionHit(exact[reduced],
+                                    f"synonym {reduced!r} after dropping qualifiers")
+            return ConditionHit(key, f"abbreviation {p.strip()!r} in parentheses", p.strip(),
+                                parenthesised=True)
     if reduced in exact:
-        return exact[reduced], f"synonym {reduced!r} after dropping qualifiers"
+        return ConditionHit(exact[reduced], f"synonym {reduced!r} after dropping qualifiers")
     best = None
     for m in rx.finditer(key):
         if best is None or len(m.group(0)) > len(best):
             best = m.group(0)
     if best and len(best) >= 5:
-        return exact[best], f"longest synonym {best!r} inside"
+        return ConditionHit(exact[best], f"longest synonym {best!r} inside", best)
     for token in re.findall(r"[A-Za-z][A-Za-z0-9-]{1,6}", stripped):
         if token in abbrev and token not in {"ALL", "CLL", "MM", "LN", "MS", "MG", "RA", "DM",
                                              "PM", "MN", "FL", "HL"}:
-            return abbrev[token], f"abbreviation {token!r} inside"
+            return ConditionHit(abbrev[token], f"abbreviation {token!r} inside", token)
     return None
+
+
+def names_as_a_whole(text: str, hit: ConditionHit) -> bool:
+    """Whether ``text`` names ``hit``'s condition as a whole: read as a whole (a synonym, an
+    abbreviation, an inverted form, after dropping qualifiers), or from a part that leaves only
+    qualifiers ("relapsed/refractory AML"), or from its abbreviation in parentheses when it
+    lists nothing ("Acute Myeloid Leukemia (AML)"). "Pancreas cancer" read as "cancer" names
+    more than cancer: a title does not narrow it, and a question is not asked for cancer. (The
+    annotator and the question parameters disagreed: an abbreviation alone, "ALL", was a part
+    to one.)
+
+    >>> names_as_a_whole("ALL", match_condition("ALL"))
+    True
+    >>> text = "High Grade B-Cell Lymphoma"
+    >>> names_as_a_whole(text, match_condition(text))
+    False
+    """
+    if hit.part is None:
+        return True
+    if hit.parenthesised:  # unless the string lists diseases ("Myeloma (MM), Lymphoma")
+        return len(_LISTING.split(re.sub(r"\([^)]*\)", " ", text).strip())) < 2
+    rest = vocab.condition_key(text).replace(vocab.condition_key(hit.part), " ")
+    return not _COND_NOISE.sub(" ", rest).split()
 
 
 def _title_conditions(title: str) -> list[ConditionMatch]:
@@ -278,8 +319,8 @@ def conditions_named(text: str) -> list[str]:
 def _named(text: str) -> tuple[list[str], bool]:
     """:func:`conditions_named`, and whether ``text`` names its one condition as a whole."""
     hit = match_condition(text)
-    if hit is not None and _as_a_whole(hit[1]):
-        return [hit[0]], True
+    if hit is not None and names_as_a_whole(text, hit):
+        return [hit.key], True
     parts = [p for p in _LISTING.split(text) if p.strip()]
     for i in range(1, len(parts)):  # "leukemia/lymphoma": the second takes the first's words
         first = parts[i - 1].split()
@@ -287,19 +328,13 @@ def _named(text: str) -> tuple[list[str], bool]:
             parts[i] = " ".join([*first[:-1], parts[i]])
     keys = list(dict.fromkeys(k for p in parts if (found := match_condition(p)) is not None
                               for k in [found[0]]))
-    if len(keys) < 2 or (hit is not None and hit[0] not in keys):
+    if len(keys) < 2 or (hit is not None and hit.key not in keys):
         # (a name read across the separators is the string's one condition: "Recurrent Adult
         # T-Cell Leukemia/Lymphoma" is ATLL, not a T-cell leukaemia and a T-cell lymphoma)
-        return ([hit[0]] if hit else []), False
+        return ([hit.key] if hit else []), False
     terms = vocab.conditions()
     return [k for k in keys if not any(terms[k].curie in terms[other].broader
                                        for other in keys if other != k)], False
-
-
-def _as_a_whole(how: str) -> bool:
-    """Whether ``match_condition`` read its condition from the whole string (a synonym, an
-    inverted form, after dropping qualifiers), not from a part of it."""
-    return not how.startswith(("longest synonym", "abbreviation"))
 
 
 @cache

@@ -99,29 +99,16 @@ def _vocabulary_value(key: str, value: str) -> str | None:
 def condition_term(value: str) -> Term | None:
     """The vocabulary's condition that ``value`` names: by its name, a synonym, or as the
     annotator reads a registry's string ("relapsed/refractory AML"); None when the vocabulary
-    has none, or reads one from a part of ``value`` only (``_partly``)."""
+    has none, or reads one from a part of ``value`` only (``names_as_a_whole``: "pancreas
+    cancer" is "cancer" to it, as a registry's string naming a cancer is; the question is then
+    asked for ``value``, and an error suggests names unless the graph has it)."""
     from celltx.ontology import vocab
-    from celltx.ontology.annotate import match_condition
+    from celltx.ontology.annotate import match_condition, names_as_a_whole
 
     found = match_condition(value)
-    if found is None or _partly(value, found[1]):
-        return None
-    return vocab.conditions().get(found[0])
-
-
-def _partly(value: str, how: str) -> bool:
-    """Whether the annotator read a condition from a part of ``value`` that leaves other
-    words than qualifiers ("pancreas cancer" is "cancer" to it, as a registry's string
-    naming a cancer is): a question is not asked for that broader term, but for ``value``
-    (an error that suggests names, unless the graph has it)."""
-    from celltx.ontology.annotate import _COND_NOISE
-    from celltx.ontology.vocab import condition_key
-
-    part = re.search(r"'(.+)' inside$", how)
-    if part is None:
-        return False
-    rest = condition_key(value).replace(condition_key(part.group(1)), " ")
-    return bool(_COND_NOISE.sub(" ", rest).split())
+    if found is None or not names_as_a_whole(value, found):
+        return None  # (read from a part: asked for ``value``, not for the broader term)
+    return vocab.conditions().get(found.key)
 
 
 LIMIT_MAX = 2**31 - 1

@@ -184,3 +184,21 @@ def test_a_broad_condition_beside_a_narrower_one_of_the_field_is_kept() -> None:
     assert [(c.as_written, c.term.key if c.term else None) for c in ann.conditions] == [
         ("Hepatocellular Carcinoma", "HCC"), ("Liver Cancer", "LIVER_CA"),
         ("Lymphoma", "LYMPHOMA")]
+
+
+def test_the_annotator_and_the_question_parameters_read_a_whole_string_alike() -> None:
+    """One rule (``names_as_a_whole``) says whether a string names its condition as a whole,
+    for the title's narrowing and for a question's ``condition``: an abbreviation alone
+    ("ALL") was a part to the annotator, so a title naming B-ALL did not narrow it."""
+    from celltx.queries.params import condition_term
+
+    ann = annotate(_record("CD19 CAR-T Cells in B-cell Acute Lymphoblastic Leukemia", "ALL"))
+    assert [c.term.key for c in ann.conditions if c.term] == ["B_ALL"]
+    for text, key in (("ALL", "ALL"), ("relapsed/refractory AML", "AML"),
+                      ("Acute Myeloid Leukemia (AML)", "AML")):
+        term = condition_term(text)
+        assert term is not None and term.key == key, text
+    # read from a part that names more than it: neither narrowed nor asked for
+    assert condition_term("High Grade B-Cell Lymphoma") is None
+    assert conditions_named("Multiple Myeloma (MM), Lymphoma, Large B-Cell, Diffuse (DLBCL)") == [
+        "MM", "DLBCL"]
