@@ -218,37 +218,31 @@ def _target(value: Any) -> str:
     return NONE_LABEL if value is None else target_label(str(value))
 
 
-NOT_STARTED = ("NOT_YET_RECRUITING", "WITHDRAWN")
-"""Statuses of a trial that has not started, whatever its start date says: not yet recruiting
-(the date is the planned start), withdrawn (stopped before its first participant)."""
-
-
 def starts_note(graph: TrialGraph, years: set[int]) -> str | None:
-    """What the start-year counts of ``years`` hold that did not start: the records are as of
-    their latest update (the registry snapshot, not the day the report is made), so a start
-    after that date is planned; and a trial not yet recruiting or withdrawn never started,
-    whatever its date (the analyst probe: 77 of the sample's 330 "started in 2025" had not).
-    The note measured the year against the day the report was made, and called a start after
-    the snapshot but before that day a start made."""
+    """What the start-year counts of ``years`` hold: the records are as of their latest update
+    (the registry snapshot, not the day the report is made), so that year is partial; and of
+    the trials counted, how many had started as of their records (the Trial's ``started``: an
+    actual start date, else the status of a trial that enrols or enrolled), how many had not
+    (a planned start; a trial not yet recruiting or withdrawn whose date passed) and of how
+    many the record cannot say (the analyst probe: 77 of the sample's 330 "started in 2025"
+    had not started). The question's ``started`` column counts the first."""
     trials = [d for _, d in graph.nodes("Trial") if d.get("is_cell_therapy")]
     updated = max((str(d["last_update"]) for d in trials if d.get("last_update")), default=None)
     if updated is None or not years:
         return None
-    later = sum(1 for d in trials if d.get("start_year") in years
-                and str(d.get("start_date") or "") > updated)
-    not_started = sum(1 for d in trials if d.get("status") in NOT_STARTED
-                      and d.get("start_year") in years
-                      and str(d.get("start_date") or "") <= updated)
+    shown = [d for d in trials if d.get("start_year") in years]
+    made = sum(1 for d in shown if d.get("started") is True)
+    not_made = sum(1 for d in shown if d.get("started") is False)
+    unknown = len(shown) - made - not_made
     year = int(updated[:4])
     parts = []
-    if year in years or later:
-        parts.append(f"{year} is partial: the records were last updated on {updated}"
-                     + (f"; {later} of the starts shown are after that date: planned, not yet "
-                        "started" if later else ""))
-    if not_started:
-        parts.append(f"the starts shown{' before it' if later else ''} include {not_started} "
-                     f"of trials not yet recruiting or withdrawn (as of {updated}): their "
-                     "dates passed without a start")
+    if year in years or any(str(d.get("start_date") or "") > updated for d in shown):
+        parts.append(f"{year} is partial: the records were last updated on {updated}")
+    if not_made or unknown:
+        parts.append(f"of the {len(shown)} trials whose starts are shown, {made} had started as "
+                     f"of their records, {not_made} had not (a planned start, or a trial not "
+                     "yet recruiting or withdrawn whose date passed)"
+                     + (f" and {unknown} cannot say (status unknown)" if unknown else ""))
     return ("; ".join(parts) + ".") if parts else None
 
 

@@ -30,6 +30,11 @@ COMPARED_FIELDS = ("brief_title", "overall_status", "phases", "start_date", "enr
 sponsor by its name)."""
 
 
+TYPE_OF = {"start_date_type": "start_date", "enrollment_type": "enrollment"}
+"""Fields that qualify another (actual or estimated): taken from the record that gives the
+other, never filled on their own (an old record's ESTIMATED beside a newer record's date)."""
+
+
 def _compared(record: TrialRecord, name: str) -> Any:
     value = getattr(record, name)
     return value.name if isinstance(value, Sponsor) else value
@@ -85,7 +90,7 @@ def merge_records(records: Iterable[TrialRecord], trial_id: str | None = None) -
     if others:
         updates["secondary_ids"] = primary.secondary_ids + others
     for name in TrialRecord.model_fields:
-        if (name in ("provenance", "eligibility") or name in updates
+        if (name in ("provenance", "eligibility") or name in updates or name in TYPE_OF
                 or not _empty(getattr(primary, name))):
             continue
         for other in ordered[1:]:
@@ -93,6 +98,10 @@ def merge_records(records: Iterable[TrialRecord], trial_id: str | None = None) -
             if not _empty(value):
                 updates[name] = value
                 break
+    for name, of in TYPE_OF.items():  # a value's type from the record that gave the value
+        giver = next((r for r in ordered if not _empty(getattr(r, of))), primary)
+        if getattr(giver, name) != getattr(primary, name):
+            updates[name] = getattr(giver, name)
     elig = primary.eligibility
     elig_updates: dict[str, Any] = {}
     for name in Eligibility.model_fields:

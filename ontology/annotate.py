@@ -11,6 +11,7 @@ in the tables stays unknown.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
@@ -266,10 +267,13 @@ def _title_conditions(title: str) -> list[ConditionMatch]:
         if key not in seen:
             seen.add(key)
             out.append(ConditionMatch(as_written=written, term=vocab.conditions()[key]))
-    for token in re.findall(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9-]{1,6}(?![A-Za-z0-9])", title):
+    # (an abbreviation after a number is a unit: "300 MG"; "HCL" a drug's hydrochloride)
+    for found in re.finditer(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9-]{1,6}(?![A-Za-z0-9])", title):
+        token = found.group(0)
         abbreviated = abbrev.get(token)
         if (abbreviated and abbreviated not in seen
-                and token not in {"ALL", "MM", "MS", "RA", "CAR"}):
+                and token not in {"ALL", "MM", "MS", "RA", "CAR", "HCL"}
+                and not title[:found.start()].rstrip().endswith(tuple("0123456789"))):
             seen.add(abbreviated)
             out.append(ConditionMatch(as_written=token, term=vocab.conditions()[abbreviated]))
     return out
@@ -321,6 +325,10 @@ def _named(text: str) -> tuple[list[str], bool]:
     hit = match_condition(text)
     if hit is not None and names_as_a_whole(text, hit):
         return [hit.key], True
+    if ";" in text:  # (before the commas of inverted headings: "Lymphoma, B-Cell; Leukemia…")
+        keys = list(dict.fromkeys(k for p in text.split(";") if p.strip() for k in _named(p)[0]))
+        if len(keys) > 1:
+            return _narrowest(keys), False
     parts = [p for p in _LISTING.split(text) if p.strip()]
     for i in range(1, len(parts)):  # "leukemia/lymphoma": the second takes the first's words
         first = parts[i - 1].split()
@@ -332,9 +340,23 @@ def _named(text: str) -> tuple[list[str], bool]:
         # (a name read across the separators is the string's one condition: "Recurrent Adult
         # T-Cell Leukemia/Lymphoma" is ATLL, not a T-cell leukaemia and a T-cell lymphoma)
         return ([hit.key] if hit else []), False
+    return _narrowest(keys), False
+
+
+def _narrowest(keys: list[str]) -> list[str]:
+    """``keys`` without those broader than another of them (implied by it)."""
     terms = vocab.conditions()
     return [k for k in keys if not any(terms[k].curie in terms[other].broader
-                                       for other in keys if other != k)], False
+                                       for other in keys if other != k)]
+
+
+@cache
+def _umbrellas() -> frozenset[str]:
+    """The conditions that group at least three narrower ones of the table (leukaemia, T-cell
+    leukaemia, lymphoma, CNS neoplasm, lung cancer …, not ALL with its B- and T-cell kinds): a
+    field naming only such names the trial's diseases broadly."""
+    count = Counter(c for t in vocab.conditions().values() for c in t.broader)
+    return frozenset(c for c, n in count.items() if n >= 3)
 
 
 @cache
@@ -356,10 +378,12 @@ def _refined_by_title(found: list[tuple[ConditionMatch, bool]],
 
     When the title names every condition of the field, more narrowly or as it is ("Leukaemia"
     in a trial titled "... for AML, ALL and MDS", "Lymphoid Leukemia" in one titled "... for
-    B-ALL", "Leukemia" in one titled "... for Leukemia and Lymphoma"), the field says broadly
-    or in part what the title says: the title's other conditions are
-    added too, as for a field that names none (MDS, which is no leukaemia, was lost), unless
-    one had already implies them."""
+    B-ALL", "Leukemia" in one titled "... for Leukemia and Lymphoma"), or the field names only
+    broad conditions ("Leukemia, T Cell" in a trial titled "... for CD7 Positive AML"), the
+    field says broadly or in part what the title says: the title's other conditions of the
+    field's categories are added too, as for a field that names none (MDS, which is no
+    leukaemia, was lost), unless one had already implies them. (Of other categories, a title's
+    words name the product or the setting: "CMV-specific CAR-T cells" for leukaemia.)"""
     matches = [m for m, _ in found]
     field_terms = [m.term for m in matches if m.term is not None]
     if not title or not any(t.curie in _broader_ones() for t in field_terms):
@@ -368,7 +392,8 @@ def _refined_by_title(found: list[tuple[ConditionMatch, bool]],
     in_title = [t for t in titled if t.term is not None and t.term.broader]
     covered = all(any(t.term and (f.curie in t.term.broader or f.key == t.term.key)
                       for t in titled) for f in field_terms)
-    if not covered and not {c for t in in_title if t.term for c in t.term.broader} & {
+    broadly = all(f.curie in _umbrellas() for f in field_terms)
+    if not (covered or broadly) and not {c for t in in_title if t.term for c in t.term.broader} & {
             t.curie for t in field_terms}:
         return matches  # (most records: the title names nothing narrower than the field)
     out: dict[tuple[str, str | None], ConditionMatch] = {}  # (each (words, term) once)
@@ -378,10 +403,11 @@ def _refined_by_title(found: list[tuple[ConditionMatch, bool]],
             and not any(m.term.curie in t.broader for t in field_terms)) else []
         for n in narrower or [m]:
             out.setdefault((n.as_written, n.term.key if n.term else None), n)
-    if covered:
+    if covered or broadly:  # the title's others, of the field's kinds, not implied already
+        kinds = {t.category for t in field_terms}  # ("neoplasm", "cancer": of every kind)
         had = [m.term for m in out.values() if m.term is not None]
         for n in titled:
-            if n.term is not None and not any(
+            if n.term is not None and (n.term.category in kinds or "other" in kinds) and not any(
                     n.term.key == t.key or n.term.curie in t.broader for t in had):
                 out.setdefault((n.as_written, n.term.key), n)
                 had.append(n.term)
@@ -2112,9 +2138,10 @@ def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
     """Whether the trial's start was made as of its record, and how that was read: from the
     type of its start date where the registry gives one (ClinicalTrials.gov's ``ACTUAL`` or
     ``ESTIMATED``, the XML's ``Actual`` or ``Anticipated``), else from its overall status (a
-    trial recruiting, active, suspended, terminated or completed has started; one not yet
-    recruiting or withdrawn has not; an unknown status says nothing). A start date that
-    passed without a start (a trial not yet recruiting, dated last year) is no start.
+    trial recruiting, active, suspended, terminated or completed has started, unless its
+    start date lies after the record's last update, a planned start; one not yet recruiting
+    or withdrawn has not; an unknown status says nothing). A start date that passed without a
+    start (a trial not yet recruiting, dated last year) is no start.
 
     >>> from celltx.models import Provenance, SourceFormat
     >>> prov = Provenance(path="t.json", format=SourceFormat.CTGOV_V2_JSON, record=0)
@@ -2130,6 +2157,9 @@ def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
         return True, "start date actual"
     if kind in ("ESTIMATED", "ANTICIPATED"):
         return False, "start date anticipated"
+    if (record.start_date and record.last_update
+            and record.start_date[:len(record.last_update)] > record.last_update):
+        return False, "start date after record"
     if record.overall_status in STARTED_STATUSES:
         return True, "status started"
     if record.overall_status in NOT_STARTED_STATUSES:

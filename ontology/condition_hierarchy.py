@@ -75,6 +75,15 @@ CURATED: dict[str, tuple[str, ...]] = {
     "B_PLL": ("B_LEUK",),
     "T_ALL": ("T_NEOPLASM", "T_LEUK"),
     "T_PLL": ("T_LEUK",),
+    # adult T-cell leukaemia/lymphoma is a T-cell leukaemia too; Sezary syndrome and mycosis
+    # fungoides are the cutaneous T-cell lymphomas
+    "ATLL": ("T_LEUK",),
+    "SEZARY": ("CTCL",),
+    "MF": ("CTCL",),
+    # gliomas are the brain's tumours (the extract files them under neuroepithelial neoplasm):
+    # a question about brain tumours counts glioblastoma; ATRT is one of the brain's too
+    "GLIOMA": ("BRAIN_NEO",),
+    "ATRT": ("BRAIN_NEO",),
 }
 """Broader rows added to what NCIt gives, by row key."""
 

@@ -163,5 +163,6 @@ class TrialAnnotation(Frozen):
     """Whether the trial's start was made, as of its record (``annotate.start_made``); None
     when the record cannot say."""
     started_rule: str | None = None
-    """How ``started`` was read: ``start date actual``, ``start date anticipated``, ``status
-    started`` or ``status not started``."""
+    """How ``started`` was read: ``start date actual``, ``start date anticipated``, ``start date
+    after record`` (after the record's last update), ``status started`` or ``status not
+    started``."""

@@ -133,6 +133,8 @@ def test_a_title_naming_another_disease_adds_nothing_to_a_leukaemia() -> None:
     ("Brain Cancer", "BRAIN_NEO"), ("Fallopian Tube Cancer", "FALLOPIAN_CA"),
     ("Primary Peritoneal Carcinoma", "PERITONEAL_CA"), ("Testis Cancer, Refractory", "TESTIS_CA"),
     ("Liposarcoma", "LIPOSARCOMA"), ("Pineoblastoma, Childhood", "PINEOBLASTOMA"),
+    ("Acute Promyelocytic Leukemia", "APL"), ("Adult T Cell Leukemia", "ATLL"),
+    ("Chronic Lymphoid Leukemia", "CLL"), ("Leukemias, Acute Myeloid", "AML"),
     ("Colorectal Adenocarcinoma", "CRC_ADENO"), ("Gliosarcoma", "GLIOSARCOMA"),
     # autoimmune diseases of the CAR-T trials in autoimmunity
     ("ANCA Associated Vasculitis (AAV)", "AAV"), ("ANCA-associated Vasculitis", "AAV"),
@@ -152,9 +154,13 @@ def test_the_leukaemias_and_vasculitides_roll_up() -> None:
     for narrow, broad in (("B_ALL", "LEUKEMIA"), ("B_ALL", "B_LEUK"), ("CLL", "B_LEUK"),
                           ("AML", "LEUKEMIA"), ("T_ALL", "T_LEUK"), ("PCL", "LEUKEMIA"),
                           ("GPA", "AAV"), ("MPA", "AAV"), ("YOLK_SAC", "GCT"),
-                          ("GBM", "CNS_NEO"), ("LIPOSARCOMA", "SARCOMA")):
+                          ("GBM", "CNS_NEO"), ("LIPOSARCOMA", "SARCOMA"),
+                          ("GBM", "BRAIN_NEO"), ("ATLL", "T_LEUK"), ("SEZARY", "CTCL"),
+                          ("MF", "CTCL"), ("APL", "AML")):
         assert terms[broad].curie in terms[narrow].broader, (narrow, broad)
     assert terms["LEUKEMIA"].curie not in terms["LYMPHOMA"].broader
+    # (no row rolls neuroblastoma up to "primitive neuroectodermal tumour")
+    assert not any(t.key == "PNET" for t in terms.values())
 
 
 def test_a_name_read_across_the_separators_is_one_condition() -> None:
@@ -162,6 +168,8 @@ def test_a_name_read_across_the_separators_is_one_condition() -> None:
     string listing two diseases still names both."""
     assert conditions_named("Recurrent Adult T-Cell Leukemia/Lymphoma") == ["ATLL"]
     assert conditions_named("T-lymphoblastic leukemia/lymphoma") == ["T_ALL", "T_LBL"]
+    # inverted headings listed with semicolons are each read whole
+    assert conditions_named("Lymphoma, B-Cell; Leukemia, B-Cell") == ["B_NHL", "B_LEUK"]
 
 
 def test_a_string_read_from_a_part_is_not_replaced_by_the_title() -> None:
@@ -202,3 +210,30 @@ def test_the_annotator_and_the_question_parameters_read_a_whole_string_alike() -
     assert condition_term("High Grade B-Cell Lymphoma") is None
     assert conditions_named("Multiple Myeloma (MM), Lymphoma, Large B-Cell, Diffuse (DLBCL)") == [
         "MM", "DLBCL"]
+
+
+@pytest.mark.parametrize(("title", "conditions", "keys"), [
+    # a field of broad conditions takes the title's of their kind ("Leukemia, T Cell" in a
+    # CD7 CAR-T trial for AML: the trial had left the AML answer)
+    ("Cell Therapy for CD7 Positive Acute Myeloid Leukemia", ("Leukemia, T Cell",),
+     {"T_LEUK", "AML"}),
+    # not of another kind: "CMV-specific" CAR-T cells treat no CMV infection here
+    ("CMV-specific CD19 CAR-T Cells for Acute Lymphoblastic Leukemia", ("Leukemia",),
+     {"ALL"}),
+    # a field of "neoplasm" takes every kind
+    ("CAR-T Cells in Advanced Breast Cancer", ("Breast Neoplasm Female",),
+     {"NEOPLASM", "BREAST_CA"}),
+])
+def test_a_field_of_broad_conditions_takes_the_titles_of_their_kind(
+        title: str, conditions: tuple[str, ...], keys: set[str]) -> None:
+    ann = annotate(_record(title, *conditions))
+    assert {c.term.key for c in ann.conditions if c.term} == keys
+
+
+def test_a_titles_abbreviation_after_a_number_is_a_unit() -> None:
+    """"Ketamine 300 MG" names no myasthenia gravis; "Mitoxantrone HCL" no hairy cell
+    leukaemia."""
+    for title in ("Ketamine 300 MG for Acute Pain", "Mitoxantrone HCL in Pain"):
+        assert not [c for c in annotate(_record(title, "Acute Pain")).conditions if c.term]
+    assert [c.term.key for c in annotate(_record("CAR-T Cells in Refractory MG")).conditions
+            if c.term] == ["MG"]

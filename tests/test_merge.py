@@ -101,6 +101,26 @@ def test_conflict_keeps_both_values_with_the_newest_current() -> None:
     assert [p.ref for p in merged.sources] == ["new.json#0", "old.csv#0"]
 
 
+def test_a_date_s_type_comes_from_the_record_that_gives_the_date() -> None:
+    """An older record's ESTIMATED beside a newer record's date made a recruiting trial's start
+    a planned one: the type is the date's, never filled on its own (enrollment's too)."""
+    old = rec("NCT01234567", "old.json", SourceFormat.CTGOV_V2_JSON, brief_title=TITLE,
+              start_date="2020-06", start_date_type="ESTIMATED", enrollment=20,
+              enrollment_type="ESTIMATED", last_update="2020-01-05")
+    new = rec("NCT01234567", "new.csv", SourceFormat.CTGOV_CSV, brief_title=TITLE,
+              start_date="2021-02-01", enrollment=24, overall_status="RECRUITING",
+              last_update="2025-06-01")
+    merged = merge_records([old, new]).record
+    assert (merged.start_date, merged.start_date_type) == ("2021-02-01", None)
+    assert (merged.enrollment, merged.enrollment_type) == (24, None)
+    assert annotate(merged).started is True  # (by its status: the date's type is unknown)
+    # a date filled from another record brings its type
+    dateless = rec("NCT01234567", "new.csv", SourceFormat.CTGOV_CSV, brief_title=TITLE,
+                   last_update="2025-06-01")
+    merged = merge_records([old, dateless]).record
+    assert (merged.start_date, merged.start_date_type) == ("2020-06", "ESTIMATED")
+
+
 def test_a_lead_sponsor_that_differs_is_a_conflict_kept_by_name() -> None:
     """Two records of a trial naming different lead sponsors: the newest is kept and the
     other is listed as a conflict (it was dropped without a word: the lead sponsor was not

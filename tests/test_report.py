@@ -429,27 +429,28 @@ def test_construct_links_go_to_each_trial_s_registry() -> None:
 
 def test_the_start_year_note_is_as_of_the_records_not_the_day_the_report_is_made() -> None:
     """The chart's note measured the last year against today: starts after the registry
-    snapshot (planned starts of trials not yet recruiting) read as made."""
+    snapshot (planned starts of trials not yet recruiting) read as made. It counts the starts
+    made, not made and unknown by the trials' ``started``."""
     from celltx.report import starts_note
     from tests.mini_graph import build_mini_graph
 
     graph = build_mini_graph()
     trials = [d for _, d in graph.nodes("Trial") if d.get("is_cell_therapy")]
-    assert len(trials) >= 3
+    assert len(trials) >= 4
     for d in trials:
         d["last_update"], d["start_date"], d["start_year"] = "2026-03-01", "2025-05", 2025
-        d["status"] = "RECRUITING"
-    trials[0]["start_date"], trials[1]["start_date"] = "2026-09", "2027-01-15"
-    trials[0]["start_year"], trials[1]["start_year"] = 2026, 2027
-    note = starts_note(graph, {2025, 2026, 2027})
-    assert note == ("2026 is partial: the records were last updated on 2026-03-01; 2 of the "
-                    "starts shown are after that date: planned, not yet started.")
-    assert starts_note(graph, {2025}) is None  # (the later starts are of years not shown)
-    for d in trials:
-        d["start_date"], d["start_year"] = "2025-05", 2025
-    assert starts_note(graph, {2025}) is None  # (neither the snapshot's year nor a later start)
-    # a trial not yet recruiting, or withdrawn, did not start on its (past) date
-    trials[2]["status"] = "WITHDRAWN"
+        d["started"] = True
+    trials[0]["start_date"], trials[0]["start_year"] = "2026-09", 2026
+    trials[0]["started"] = False  # (a planned start)
+    note = starts_note(graph, {2025, 2026})
+    assert note == (f"2026 is partial: the records were last updated on 2026-03-01; of the "
+                    f"{len(trials)} trials whose starts are shown, {len(trials) - 1} had started "
+                    "as of their records, 1 had not (a planned start, or a trial not yet "
+                    "recruiting or withdrawn whose date passed).")
+    assert starts_note(graph, {2025}) is None  # (all of 2025's started; 2026 not shown)
+    trials[1].pop("started")  # a record that cannot say
+    trials[2]["started"] = False
     assert starts_note(graph, {2025}) == (
-        "the starts shown include 1 of trials not yet recruiting or withdrawn (as of "
-        "2026-03-01): their dates passed without a start.")
+        f"of the {len(trials) - 1} trials whose starts are shown, {len(trials) - 3} had started "
+        "as of their records, 1 had not (a planned start, or a trial not yet recruiting or "
+        "withdrawn whose date passed) and 1 cannot say (status unknown).")

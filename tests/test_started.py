@@ -30,6 +30,10 @@ def _record(**fields: Any) -> TrialRecord:
     # one not yet recruiting, or withdrawn before its first participant, has not
     ({"overall_status": "NOT_YET_RECRUITING"}, (False, "status not started")),
     ({"overall_status": "WITHDRAWN"}, (False, "status not started")),
+    # a start date after the record's last update is a planned start, whatever the status
+    ({"overall_status": "RECRUITING", "last_update": "2025-02-20"},
+     (False, "start date after record")),
+    ({"overall_status": "RECRUITING", "last_update": "2025-03-02"}, (True, "status started")),
     # an unknown status, or none, says nothing
     ({"overall_status": "UNKNOWN"}, (None, None)), ({}, (None, None)),
 ])
