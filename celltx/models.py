@@ -213,6 +213,9 @@ class TrialRecord(RecordPart):
     official_title: str | None = None
     acronym: str | None = None
     overall_status: str | None = None
+    last_known_status: str | None = None
+    """The status last verified, for a trial whose status is UNKNOWN (not verified for two
+    years): ClinicalTrials.gov's ``lastKnownStatus``."""
     start_date: PartialDate = None
     start_date_type: str | None = None
     primary_completion_date: PartialDate = None

@@ -507,6 +507,7 @@ def _fields(ps: dict[str, Any], study: dict[str, Any]) -> dict[str, Any]:
         "official_title": ident.get("officialTitle"),
         "acronym": ident.get("acronym"),
         "overall_status": status.get("overallStatus"),
+        "last_known_status": status.get("lastKnownStatus"),
         "start_date": date_of("startDate", "startDateStruct"),
         "start_date_type": _get(status, "startDateStruct", "type"),
         "primary_completion_date": date_of("primaryCompletionDate", "primaryCompletionDateStruct"),

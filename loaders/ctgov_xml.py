@@ -121,6 +121,8 @@ def _fields(study: ET.Element) -> dict[str, Any]:
         "official_title": _text(study, "official_title"),
         "acronym": _text(study, "acronym"),
         "overall_status": status,
+        "last_known_status": parse_field("last_known_status", parse_status,
+                                         _text(study, "last_known_status")),
         "start_date": _date(study, "start_date"),
         "start_date_type": enrollment_type(start.get("type")) if start is not None else None,
         "primary_completion_date": _date(study, "primary_completion_date"),

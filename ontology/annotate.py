@@ -2140,8 +2140,9 @@ def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
     ``ESTIMATED``, the XML's ``Actual`` or ``Anticipated``), else from its overall status (a
     trial recruiting, active, suspended, terminated or completed has started, unless its
     start date lies after the record's last update, a planned start; one not yet recruiting
-    or withdrawn has not; an unknown status says nothing). A start date that passed without a
-    start (a trial not yet recruiting, dated last year) is no start.
+    or withdrawn has not; an unknown status says what the status last verified says, or
+    nothing). A start date that passed without a start (a trial not yet recruiting, dated
+    last year) is no start.
 
     >>> from celltx.models import Provenance, SourceFormat
     >>> prov = Provenance(path="t.json", format=SourceFormat.CTGOV_V2_JSON, record=0)
@@ -2164,6 +2165,10 @@ def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
         return True, "status started"
     if record.overall_status in NOT_STARTED_STATUSES:
         return False, "status not started"
+    if record.overall_status == "UNKNOWN" and record.last_known_status in STARTED_STATUSES:
+        return True, "last known status started"
+    if record.overall_status == "UNKNOWN" and record.last_known_status in NOT_STARTED_STATUSES:
+        return False, "last known status not started"
     return None, None
 
 

@@ -164,5 +164,6 @@ class TrialAnnotation(Frozen):
     when the record cannot say."""
     started_rule: str | None = None
     """How ``started`` was read: ``start date actual``, ``start date anticipated``, ``start date
-    after record`` (after the record's last update), ``status started`` or ``status not
-    started``."""
+    after record`` (after the record's last update), ``status started``, ``status not
+    started``, ``last known status started`` or ``last known status not started`` (a status
+    unknown, read by the status last verified)."""

@@ -199,3 +199,12 @@ def test_latin1_and_bom(tmp_path: Path, declared: bool) -> None:
     (tmp_path / "bom.xml").write_bytes(b"\xef\xbb\xbf" + NCI.read_bytes())
     assert (one(tmp_path / "latin.xml").brief_title or "").startswith("Étude à Zürich: ")
     assert one(tmp_path / "bom.xml").nct_id == NCI.stem
+
+
+def test_an_unknown_status_keeps_the_status_last_verified() -> None:
+    """"Unknown status" with "Recruiting" last verified: the trial had started as of then."""
+    from celltx.ontology.annotate import start_made
+
+    rec = one(XML_DIR.parent / "last_known" / "NCT02134262.xml")
+    assert (rec.overall_status, rec.last_known_status) == ("UNKNOWN", "RECRUITING")
+    assert start_made(rec) == (True, "last known status started")

@@ -34,7 +34,11 @@ def _record(**fields: Any) -> TrialRecord:
     ({"overall_status": "RECRUITING", "last_update": "2025-02-20"},
      (False, "start date after record")),
     ({"overall_status": "RECRUITING", "last_update": "2025-03-02"}, (True, "status started")),
-    # an unknown status, or none, says nothing
+    # an unknown status says what the status last verified says, or nothing
+    ({"overall_status": "UNKNOWN", "last_known_status": "RECRUITING"},
+     (True, "last known status started")),
+    ({"overall_status": "UNKNOWN", "last_known_status": "NOT_YET_RECRUITING"},
+     (False, "last known status not started")),
     ({"overall_status": "UNKNOWN"}, (None, None)), ({}, (None, None)),
 ])
 def test_a_start_is_made_by_its_date_type_else_by_the_status(
