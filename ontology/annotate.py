@@ -353,10 +353,15 @@ def _narrowest(keys: list[str]) -> list[str]:
 @cache
 def _umbrellas() -> frozenset[str]:
     """The conditions that group at least three narrower ones of the table (leukaemia, T-cell
-    leukaemia, lymphoma, CNS neoplasm, lung cancer …, not ALL with its B- and T-cell kinds): a
-    field naming only such names the trial's diseases broadly."""
-    count = Counter(c for t in vocab.conditions().values() for c in t.broader)
-    return frozenset(c for c, n in count.items() if n >= 3)
+    leukaemia, lymphoma, CNS neoplasm, lung cancer …, not ALL with its B- and T-cell kinds),
+    and "cancer" and "autoimmune disease", which group any (``NOT_BROADER``): a field naming
+    only such names the trial's diseases broadly."""
+    from celltx.ontology.condition_hierarchy import NOT_BROADER
+
+    terms = vocab.conditions()
+    count = Counter(c for t in terms.values() for c in t.broader)
+    return frozenset({c for c, n in count.items() if n >= 3}
+                     | {t.curie for k, t in terms.items() if k in NOT_BROADER and t.curie})
 
 
 @cache
@@ -386,7 +391,8 @@ def _refined_by_title(found: list[tuple[ConditionMatch, bool]],
     words name the product or the setting: "CMV-specific CAR-T cells" for leukaemia.)"""
     matches = [m for m, _ in found]
     field_terms = [m.term for m in matches if m.term is not None]
-    if not title or not any(t.curie in _broader_ones() for t in field_terms):
+    if not title or not any(t.curie in _broader_ones() or t.curie in _umbrellas()
+                            for t in field_terms):
         return matches  # (no field condition has a narrower one: no need to read the title)
     titled = _title_conditions(title)
     in_title = [t for t in titled if t.term is not None and t.term.broader]

@@ -84,6 +84,10 @@ CURATED: dict[str, tuple[str, ...]] = {
     # a question about brain tumours counts glioblastoma; ATRT is one of the brain's too
     "GLIOMA": ("BRAIN_NEO",),
     "ATRT": ("BRAIN_NEO",),
+    # the myelomonocytic leukaemias (filed under the myelodysplastic/myeloproliferative
+    # neoplasms) are leukaemias too
+    "CMML": ("LEUKEMIA",),
+    "JMML": ("LEUKEMIA",),
 }
 """Broader rows added to what NCIt gives, by row key."""
 

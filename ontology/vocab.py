@@ -154,11 +154,13 @@ def condition_key(text: str) -> str:
     only "cancer".
 
     >>> condition_key("Chronic Lymphocytic Leukaemia"), condition_key("Oesophageal tumours")
-    ('chronic lymphocytic leukemia', 'esophageal tumors')
+    ('chronic lymphocytic leukemia', 'esophageal tumor')
     >>> condition_key("Sjogren&#39;s Syndrome"), condition_key("Cancer of the Cervix")
     ('sjogren syndrome', 'cancer of the cervical')
     >>> condition_key("Pancreas Cancer"), condition_key("ovary carcinoma")
     ('pancreatic cancer', 'ovarian carcinoma')
+    >>> condition_key("Relapsed B-cell Lymphomas"), condition_key("B-Cell Malignancies")
+    ('relapsed b cell lymphoma', 'b cell malignancy')
     """
     if "&" in text:
         text = html.unescape(text)
@@ -166,7 +168,19 @@ def condition_key(text: str) -> str:
     key = re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
     if "ae" in key or "oe" in key or "our" in key:
         key = _STEMS.sub(lambda m: _AMERICAN[m.group(0)], _AEMIA.sub("emia", key))
+    if "s" in key:
+        key = _PLURAL.sub(_singular, key)
     return _ORGANS.sub(lambda m: _ORGAN_ADJECTIVE[m.group(0)], key)
+
+
+_PLURAL = re.compile(r"\b([a-z]+oma|leukemia|tumor|neoplasm|cancer|disease|syndrome"
+                     r"|malignancie)s\b")
+"""Disease nouns in the plural ("B-cell lymphomas", "Leukemias, Acute Myeloid", "Solid
+Tumors", "Glioblastomas"): a key has the singular, as the table's synonyms mostly do."""
+
+
+def _singular(m: re.Match[str]) -> str:
+    return "malignancy" if m.group(1) == "malignancie" else m.group(1)
 
 
 _AEMIA = re.compile(r"aemia\b")

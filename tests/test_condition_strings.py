@@ -134,6 +134,12 @@ def test_a_title_naming_another_disease_adds_nothing_to_a_leukaemia() -> None:
     ("Primary Peritoneal Carcinoma", "PERITONEAL_CA"), ("Testis Cancer, Refractory", "TESTIS_CA"),
     ("Liposarcoma", "LIPOSARCOMA"), ("Pineoblastoma, Childhood", "PINEOBLASTOMA"),
     ("Acute Promyelocytic Leukemia", "APL"), ("Adult T Cell Leukemia", "ATLL"),
+    ("Juvenile Myelomonocytic Leukemia", "JMML"), ("Lymphoplasmacytic Lymphoma", "LPL"),
+    ("MALT Lymphoma", "MZL"), ("Recurrent Primary Mediastinal (Thymic) Large B-Cell Cell Lymphoma",
+                               "PMBCL"),
+    # a disease noun in the plural is the singular's
+    ("Relapsed/Refractory B-cell Lymphomas", "B_NHL"), ("Acute Leukemias", "ACUTE_LEUK"),
+    ("Glioblastomas", "GBM"),
     ("Chronic Lymphoid Leukemia", "CLL"), ("Leukemias, Acute Myeloid", "AML"),
     ("Colorectal Adenocarcinoma", "CRC_ADENO"), ("Gliosarcoma", "GLIOSARCOMA"),
     # autoimmune diseases of the CAR-T trials in autoimmunity
@@ -156,7 +162,8 @@ def test_the_leukaemias_and_vasculitides_roll_up() -> None:
                           ("GPA", "AAV"), ("MPA", "AAV"), ("YOLK_SAC", "GCT"),
                           ("GBM", "CNS_NEO"), ("LIPOSARCOMA", "SARCOMA"),
                           ("GBM", "BRAIN_NEO"), ("ATLL", "T_LEUK"), ("SEZARY", "CTCL"),
-                          ("MF", "CTCL"), ("APL", "AML")):
+                          ("MF", "CTCL"), ("APL", "AML"), ("JMML", "LEUKEMIA"),
+                          ("CMML", "LEUKEMIA"), ("WM", "LPL")):
         assert terms[broad].curie in terms[narrow].broader, (narrow, broad)
     assert terms["LEUKEMIA"].curie not in terms["LYMPHOMA"].broader
     # (no row rolls neuroblastoma up to "primitive neuroectodermal tumour")
@@ -220,8 +227,11 @@ def test_the_annotator_and_the_question_parameters_read_a_whole_string_alike() -
     # not of another kind: "CMV-specific" CAR-T cells treat no CMV infection here
     ("CMV-specific CD19 CAR-T Cells for Acute Lymphoblastic Leukemia", ("Leukemia",),
      {"ALL"}),
+    # a field of "cancer" too (it groups every cancer)
+    ("CD19 CAR-T Cells for Refractory B-cell Malignancies", ("Malignancies",),
+     {"CANCER", "B_NEOPLASM"}),
     # a field of "neoplasm" takes every kind
-    ("CAR-T Cells in Advanced Breast Cancer", ("Breast Neoplasm Female",),
+    ("CAR-T Cells in Advanced Breast Cancer", ("Neoplasms by Site",),
      {"NEOPLASM", "BREAST_CA"}),
 ])
 def test_a_field_of_broad_conditions_takes_the_titles_of_their_kind(
