@@ -221,11 +221,12 @@ def _target(value: Any) -> str:
 def starts_note(graph: TrialGraph, years: set[int]) -> str | None:
     """What the start-year counts of ``years`` hold: the records are as of their latest update
     (the registry snapshot, not the day the report is made), so that year is partial; and of
-    the trials counted, how many had started as of their records (the Trial's ``started``: an
-    actual start date, else the status of a trial that enrols or enrolled), how many had not
-    (a planned start; a trial not yet recruiting or withdrawn whose date passed) and of how
-    many the record cannot say (the analyst probe: 77 of the sample's 330 "started in 2025"
-    had not started). The question's ``started`` column counts the first."""
+    the trials counted, how many had started as of their records (the Trial's ``started``:
+    ``annotate.start_made``), how many had not (a planned start, a start date after the
+    record's last update; a trial not yet recruiting or withdrawn whose date passed) and of
+    how many the record cannot say (no status, or unknown and never verified; the analyst
+    probe: 77 of the sample's 330 "started in 2025" had not started). The question's
+    ``started`` column counts the first."""
     trials = [d for _, d in graph.nodes("Trial") if d.get("is_cell_therapy")]
     updated = max((str(d["last_update"]) for d in trials if d.get("last_update")), default=None)
     if updated is None or not years:
@@ -242,7 +243,8 @@ def starts_note(graph: TrialGraph, years: set[int]) -> str | None:
         parts.append(f"of the {len(shown)} trials whose starts are shown, {made} had started as "
                      f"of their records, {not_made} had not (a planned start, or a trial not "
                      "yet recruiting or withdrawn whose date passed)"
-                     + (f" and {unknown} cannot say (status unknown)" if unknown else ""))
+                     + (f" and {unknown} cannot say (no status, or unknown and never "
+                        "verified)" if unknown else ""))
     return ("; ".join(parts) + ".") if parts else None
 
 

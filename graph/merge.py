@@ -30,9 +30,11 @@ COMPARED_FIELDS = ("brief_title", "overall_status", "phases", "start_date", "enr
 sponsor by its name)."""
 
 
-TYPE_OF = {"start_date_type": "start_date", "enrollment_type": "enrollment"}
-"""Fields that qualify another (actual or estimated): taken from the record that gives the
-other, never filled on their own (an old record's ESTIMATED beside a newer record's date)."""
+TYPE_OF = {"start_date_type": "start_date", "enrollment_type": "enrollment",
+           "last_known_status": "overall_status"}
+"""Fields that qualify another (actual or estimated; the status last verified of an unknown
+one): taken from the record that gives the other, never filled on their own (an old record's
+ESTIMATED beside a newer record's date)."""
 
 
 def _compared(record: TrialRecord, name: str) -> Any:

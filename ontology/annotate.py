@@ -11,7 +11,6 @@ in the tables stays unknown.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
@@ -169,6 +168,12 @@ _COND_NOISE = re.compile(
     r"|the|of|nos|primary|secondary|active|severe|moderate|untreated|previously|treated)\b)")
 
 
+_EXCEPT = re.compile(r"(?i)\((?:except|excluding|other than|not)\b[^)]*\)"
+                     r"|\b(?:except|excluding|other than)\b.*$")
+"""What a condition string leaves out ("AML (Except Acute Promyelocytic Leukemia)"): no
+condition is read from it."""
+
+
 class ConditionHit(NamedTuple):
     """How ``match_condition`` read a registry's condition string."""
 
@@ -213,7 +218,8 @@ def match_condition(text: str) -> ConditionHit | None:
     if reduced in exact:
         return ConditionHit(exact[reduced], f"synonym {reduced!r} after dropping qualifiers")
     best = None
-    for m in rx.finditer(key):
+    for m in rx.finditer(vocab.condition_key(_EXCEPT.sub(" ", stripped)) if _EXCEPT.search(
+            stripped) else key):
         if best is None or len(m.group(0)) > len(best):
             best = m.group(0)
     if best and len(best) >= 5:
@@ -248,6 +254,11 @@ def names_as_a_whole(text: str, hit: ConditionHit) -> bool:
     return not _COND_NOISE.sub(" ", rest).split()
 
 
+_QUANTITY_BEFORE = re.compile(r"(?<![A-Za-z0-9])\d+(?:[.,/]\d+)?\s*$")
+"""A number just before an abbreviation makes it a unit ("300 MG"), not a name ending in a
+digit ("CART19 CLL", "CD7 T-ALL")."""
+
+
 def _title_conditions(title: str) -> list[ConditionMatch]:
     """Conditions named in a title, for a record with no conditions field (longest synonyms,
     as written in the title)."""
@@ -261,7 +272,9 @@ def _title_conditions(title: str) -> list[ConditionMatch]:
         key = exact[m.group(0)]
         # the key's words in the title, whatever stands between them ("B-cell Lymphoma" for
         # "b cell lymphoma"; looking for the first word alone found the "b" of "Decitabine")
-        words = r"[^a-z0-9]+".join(map(re.escape, m.group(0).split(" ")))
+        *first, last = m.group(0).split(" ")
+        words = r"[^a-z0-9]+".join([*map(re.escape, first), re.escape(last[:-1]) + "(?:y|ies)"
+                                    if last.endswith("y") else re.escape(last) + "(?:e?s)?"])
         at = re.search(rf"(?<![a-z0-9]){words}(?![a-z0-9])", low)
         written = title[at.start():at.end()] if at else m.group(0)
         if key not in seen:
@@ -273,7 +286,7 @@ def _title_conditions(title: str) -> list[ConditionMatch]:
         abbreviated = abbrev.get(token)
         if (abbreviated and abbreviated not in seen
                 and token not in {"ALL", "MM", "MS", "RA", "CAR", "HCL"}
-                and not title[:found.start()].rstrip().endswith(tuple("0123456789"))):
+                and not _QUANTITY_BEFORE.search(title, 0, found.start())):
             seen.add(abbreviated)
             out.append(ConditionMatch(as_written=token, term=vocab.conditions()[abbreviated]))
     return out
@@ -350,18 +363,21 @@ def _narrowest(keys: list[str]) -> list[str]:
                                        for other in keys if other != k)]
 
 
+BROAD_CONDITIONS = frozenset({
+    "NEOPLASM", "CANCER", "SOLID_TUMOR", "HEME_MALIG", "B_NEOPLASM", "T_NEOPLASM",
+    "MYELOID_NEO", "LEUKEMIA", "ACUTE_LEUK", "B_LEUK", "T_LEUK", "LYMPHOMA", "NHL", "CNS_NEO",
+    "BRAIN_NEO", "SARCOMA", "AUTOIMMUNE"})
+"""The table's conditions that name a group of diseases, not one (neoplasm, leukaemia, T-cell
+leukaemia, lymphoma, CNS neoplasm …): a field naming only such names the trial's diseases
+broadly. Chosen by hand: counting the rows under each made B-cell NHL, glioma or lung cancer
+groups, and a title's Hodgkin lymphoma joined a field of B-cell NHL."""
+
+
 @cache
 def _umbrellas() -> frozenset[str]:
-    """The conditions that group at least three narrower ones of the table (leukaemia, T-cell
-    leukaemia, lymphoma, CNS neoplasm, lung cancer …, not ALL with its B- and T-cell kinds),
-    and "cancer" and "autoimmune disease", which group any (``NOT_BROADER``): a field naming
-    only such names the trial's diseases broadly."""
-    from celltx.ontology.condition_hierarchy import NOT_BROADER
-
+    """The CURIEs of ``BROAD_CONDITIONS``."""
     terms = vocab.conditions()
-    count = Counter(c for t in terms.values() for c in t.broader)
-    return frozenset({c for c, n in count.items() if n >= 3}
-                     | {t.curie for k, t in terms.items() if k in NOT_BROADER and t.curie})
+    return frozenset(c for k in BROAD_CONDITIONS if (c := terms[k].curie))
 
 
 @cache
@@ -410,10 +426,12 @@ def _refined_by_title(found: list[tuple[ConditionMatch, bool]],
         for n in narrower or [m]:
             out.setdefault((n.as_written, n.term.key if n.term else None), n)
     if covered or broadly:  # the title's others, of the field's kinds, not implied already
-        kinds = {t.category for t in field_terms}  # ("neoplasm", "cancer": of every kind)
+        kinds = {t.category for t in field_terms}
+        if "other" in kinds:  # ("neoplasm", "cancer": every cancer, not an infection's)
+            kinds |= {"solid", "haematological"}
         had = [m.term for m in out.values() if m.term is not None]
         for n in titled:
-            if n.term is not None and (n.term.category in kinds or "other" in kinds) and not any(
+            if n.term is not None and n.term.category in kinds - {"other"} and not any(
                     n.term.key == t.key or n.term.curie in t.broader for t in had):
                 out.setdefault((n.as_written, n.term.key), n)
                 had.append(n.term)

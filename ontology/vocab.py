@@ -161,6 +161,8 @@ def condition_key(text: str) -> str:
     ('pancreatic cancer', 'ovarian carcinoma')
     >>> condition_key("Relapsed B-cell Lymphomas"), condition_key("B-Cell Malignancies")
     ('relapsed b cell lymphoma', 'b cell malignancy')
+    >>> condition_key("Leukaemias, Acute Myeloid")
+    'leukemia acute myeloid'
     """
     if "&" in text:
         text = html.unescape(text)
@@ -183,7 +185,7 @@ def _singular(m: re.Match[str]) -> str:
     return "malignancy" if m.group(1) == "malignancie" else m.group(1)
 
 
-_AEMIA = re.compile(r"aemia\b")
+_AEMIA = re.compile(r"aemia(?=s?\b)")
 """Leukaemia, anaemia, septicaemia: the American -emia."""
 _AMERICAN = {"haem": "hem", "oesoph": "esoph", "paediatr": "pediatr", "oedem": "edem",
              "gynaec": "gynec", "orthopaed": "orthoped", "foet": "fet", "tumour": "tumor"}

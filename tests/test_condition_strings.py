@@ -247,3 +247,39 @@ def test_a_titles_abbreviation_after_a_number_is_a_unit() -> None:
         assert not [c for c in annotate(_record(title, "Acute Pain")).conditions if c.term]
     assert [c.term.key for c in annotate(_record("CAR-T Cells in Refractory MG")).conditions
             if c.term] == ["MG"]
+
+
+def test_the_broad_conditions_are_the_table_s_groups() -> None:
+    """A field of broad conditions takes the title's conditions (``BROAD_CONDITIONS``, chosen
+    by hand): each is a row, and a field of a narrower group (B-cell NHL) is not broad, so a
+    title's "Non-Hodgkin's" does not add Hodgkin lymphoma to it."""
+    from celltx.ontology import vocab
+    from celltx.ontology.annotate import BROAD_CONDITIONS
+
+    assert set(vocab.conditions()) >= BROAD_CONDITIONS
+    assert not {"B_NHL", "LUNG_CA", "GLIOMA", "DLBCL", "ALL"} & BROAD_CONDITIONS
+    ann = annotate(_record("CAR-T Cells in Relapsed Non-Hodgkin's Lymphoma and Hodgkin Lymphoma",
+                           "B-cell Non-Hodgkin Lymphoma"))
+    assert "HL" not in {c.term.key for c in ann.conditions if c.term}
+    # and "cancer" widens to the cancers, not to an infection in the title
+    ann = annotate(_record("SARS-CoV-2 Vaccine in Patients With Lymphoma", "Cancer"))
+    assert {c.term.key for c in ann.conditions if c.term} == {"CANCER", "LYMPHOMA"}
+
+
+def test_what_a_condition_string_leaves_out_is_not_read() -> None:
+    """"AML (Except Acute Promyelocytic Leukemia)" is no APL trial."""
+    for text in ("Acute Myeloid Leukemia According to WHO 2016 (Except Acute Promyelocytic "
+                 "Leukemia)", "Acute Myeloid Leukemia, Except Acute Promyelocytic Leukemia"):
+        assert conditions_named(text) == ["AML"], text
+
+
+def test_a_title_read_in_the_plural_keeps_its_words() -> None:
+    ann = annotate(_record("CD19 CAR-T Cells for Relapsed B-cell Lymphomas", "Lymphoma"))
+    assert [(c.as_written, c.term.key) for c in ann.conditions if c.term] == [
+        ("B-cell Lymphomas", "B_NHL")]
+
+
+def test_a_name_ending_in_a_digit_before_an_abbreviation_is_no_quantity() -> None:
+    """"CART19 CLL": the CLL is read; "Ketamine 300 MG" is a dose."""
+    ann = annotate(_record("UCART19 in CLL", "Refractory"))
+    assert [c.term.key for c in ann.conditions if c.term] == ["CLL"]

@@ -121,6 +121,18 @@ def test_a_date_s_type_comes_from_the_record_that_gives_the_date() -> None:
     assert (merged.start_date, merged.start_date_type) == ("2020-06", "ESTIMATED")
 
 
+def test_the_status_last_verified_comes_from_the_record_that_gives_the_status() -> None:
+    """An old record's last known NOT_YET_RECRUITING beside a newer record's status: the
+    newer record's reading, not a stale one on it."""
+    old = rec("NCT01234567", "old.xml", SourceFormat.CTGOV_XML, brief_title=TITLE,
+              overall_status="UNKNOWN", last_known_status="NOT_YET_RECRUITING",
+              last_update="2018-01-05")
+    new = rec("NCT01234567", "new.csv", SourceFormat.CTGOV_CSV, brief_title=TITLE,
+              overall_status="RECRUITING", last_update="2024-06-01")
+    merged = merge_records([old, new]).record
+    assert (merged.overall_status, merged.last_known_status) == ("RECRUITING", None)
+
+
 def test_a_lead_sponsor_that_differs_is_a_conflict_kept_by_name() -> None:
     """Two records of a trial naming different lead sponsors: the newest is kept and the
     other is listed as a conflict (it was dropped without a word: the lead sponsor was not
