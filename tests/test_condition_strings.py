@@ -102,8 +102,21 @@ def test_a_field_naming_no_known_condition_takes_the_titles_beside_its_words() -
     # a title that names the field's condition as it is, and another
     ("CD22 CAR-T Cells for CD22+ Leukemia and Lymphoma", ("Leukemia",),
      {"LEUKEMIA", "LYMPHOMA"}),
+    # a field of broad conditions takes the title's of their kind ("Leukemia, T Cell" in a
+    # CD7 CAR-T trial for AML: the trial had left the AML answer)
+    ("Cell Therapy for CD7 Positive Acute Myeloid Leukemia", ("Leukemia, T Cell",),
+     {"T_LEUK", "AML"}),
+    # not of another kind: "CMV-specific" CAR-T cells treat no CMV infection here
+    ("CMV-specific CD19 CAR-T Cells for Acute Lymphoblastic Leukemia", ("Leukemia",),
+     {"ALL"}),
+    # a field of "cancer" too (it groups every cancer)
+    ("CD19 CAR-T Cells for Refractory B-cell Malignancies", ("Malignancies",),
+     {"CANCER", "B_NEOPLASM"}),
+    # a field of "neoplasm" takes every kind
+    ("CAR-T Cells in Advanced Breast Cancer", ("Neoplasms by Site",),
+     {"NEOPLASM", "BREAST_CA"}),
 ])
-def test_a_field_the_title_names_more_narrowly_takes_the_titles_conditions(
+def test_a_field_the_title_names_more_narrowly_or_a_broad_one_takes_the_titles(
         title: str, conditions: tuple[str, ...], keys: set[str]) -> None:
     ann = annotate(_record(title, *conditions))
     assert {c.term.key for c in ann.conditions if c.term} == keys
@@ -217,27 +230,6 @@ def test_the_annotator_and_the_question_parameters_read_a_whole_string_alike() -
     assert condition_term("High Grade B-Cell Lymphoma") is None
     assert conditions_named("Multiple Myeloma (MM), Lymphoma, Large B-Cell, Diffuse (DLBCL)") == [
         "MM", "DLBCL"]
-
-
-@pytest.mark.parametrize(("title", "conditions", "keys"), [
-    # a field of broad conditions takes the title's of their kind ("Leukemia, T Cell" in a
-    # CD7 CAR-T trial for AML: the trial had left the AML answer)
-    ("Cell Therapy for CD7 Positive Acute Myeloid Leukemia", ("Leukemia, T Cell",),
-     {"T_LEUK", "AML"}),
-    # not of another kind: "CMV-specific" CAR-T cells treat no CMV infection here
-    ("CMV-specific CD19 CAR-T Cells for Acute Lymphoblastic Leukemia", ("Leukemia",),
-     {"ALL"}),
-    # a field of "cancer" too (it groups every cancer)
-    ("CD19 CAR-T Cells for Refractory B-cell Malignancies", ("Malignancies",),
-     {"CANCER", "B_NEOPLASM"}),
-    # a field of "neoplasm" takes every kind
-    ("CAR-T Cells in Advanced Breast Cancer", ("Neoplasms by Site",),
-     {"NEOPLASM", "BREAST_CA"}),
-])
-def test_a_field_of_broad_conditions_takes_the_titles_of_their_kind(
-        title: str, conditions: tuple[str, ...], keys: set[str]) -> None:
-    ann = annotate(_record(title, *conditions))
-    assert {c.term.key for c in ann.conditions if c.term} == keys
 
 
 def test_a_titles_abbreviation_after_a_number_is_a_unit() -> None:
