@@ -220,6 +220,8 @@ def match_condition(text: str) -> ConditionHit | None:
     best = None
     for m in rx.finditer(vocab.condition_key(_EXCEPT.sub(" ", stripped)) if _EXCEPT.search(
             stripped) else key):
+        if m.string[max(0, m.start() - 4):m.start()] == "non ":
+            continue  # ("Non-Melanoma Skin Cancer" is no melanoma)
         if best is None or len(m.group(0)) > len(best):
             best = m.group(0)
     if best and len(best) >= 5:
@@ -316,6 +318,10 @@ _LISTING = re.compile(r"\s*(?:[;,/&]|\bor\b|\band\b)\s*", re.IGNORECASE)
 Leukemia", "Melanoma, Lung Cancer, or Colorectal Cancer")."""
 
 
+_LISTING_KEPT = re.compile(f"({_LISTING.pattern})", _LISTING.flags)
+"""``_LISTING``, keeping the separators ("/", "and" join a leukaemia to its lymphoma)."""
+
+
 def conditions_named(text: str) -> list[str]:
     """The keys of the conditions a registry's condition string names: the one it names as a
     whole (a synonym, an inverted form, after dropping qualifiers); else, when its parts name
@@ -342,11 +348,15 @@ def _named(text: str) -> tuple[list[str], bool]:
         keys = list(dict.fromkeys(k for p in text.split(";") if p.strip() for k in _named(p)[0]))
         if len(keys) > 1:
             return _narrowest(keys), False
-    parts = [p for p in _LISTING.split(text) if p.strip()]
+    split = _LISTING_KEPT.split(text)  # (the parts, each separator between two of them)
+    parts = split[::2]
     for i in range(1, len(parts)):  # "leukemia/lymphoma": the second takes the first's words
         first = parts[i - 1].split()
-        if len(parts[i].split()) == 1 and len(first) > 1:
+        if (split[2 * i - 1].strip().lower() in ("/", "&", "and", "or")
+                and len(parts[i].split()) == 1 and len(first) > 1):
+            # (not after a comma: "Acute Lymphoblastic Leukemia, Lymphomas" lists two)
             parts[i] = " ".join([*first[:-1], parts[i]])
+    parts = [p for p in parts if p.strip()]
     keys = list(dict.fromkeys(k for p in parts if (found := match_condition(p)) is not None
                               for k in [found[0]]))
     if len(keys) < 2 or (hit is not None and hit.key not in keys):

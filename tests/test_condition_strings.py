@@ -150,6 +150,10 @@ def test_a_title_naming_another_disease_adds_nothing_to_a_leukaemia() -> None:
     ("Juvenile Myelomonocytic Leukemia", "JMML"), ("Lymphoplasmacytic Lymphoma", "LPL"),
     ("MALT Lymphoma", "MZL"), ("Recurrent Primary Mediastinal (Thymic) Large B-Cell Cell Lymphoma",
                                "PMBCL"),
+    # a lineage's leukaemia written as MeSH or NCIt do, and lymphoid malignancies
+    ("Leukemia, Lymphocytic, B Cell", "B_LEUK"), ("B-Lymphocytic Leukemia, Chronic", "CLL"),
+    ("T-Cell Lymphoblastic Leukemia", "T_ALL"), ("Burkitt Leukemia", "BURKITT"),
+    ("Lymphoid Malignancies", "HEME_MALIG"), ("B-Lymphoid Malignancies", "B_NEOPLASM"),
     # a disease noun in the plural is the singular's
     ("Relapsed/Refractory B-cell Lymphomas", "B_NHL"), ("Acute Leukemias", "ACUTE_LEUK"),
     ("Glioblastomas", "GBM"),
@@ -275,3 +279,19 @@ def test_a_name_ending_in_a_digit_before_an_abbreviation_is_no_quantity() -> Non
     """"CART19 CLL": the CLL is read; "Ketamine 300 MG" is a dose."""
     ann = annotate(_record("UCART19 in CLL", "Refractory"))
     assert [c.term.key for c in ann.conditions if c.term] == ["CLL"]
+
+
+def test_a_disease_named_with_non_is_not_that_disease() -> None:
+    """"Non-Melanoma Skin Cancer" is no melanoma (a longer name with "non", "non-Hodgkin
+    lymphoma", is read whole as before)."""
+    assert "MELANOMA" not in conditions_named("Non-Melanoma Skin Cancer")
+    assert conditions_named("Relapsed Non-Hodgkin Lymphoma") == ["NHL"]
+
+
+def test_a_single_word_after_a_comma_is_its_own_disease() -> None:
+    """"Leukemia/Lymphoma", "Leukemia and Lymphoma": the lymphoma of the leukaemia's lineage;
+    "Acute Lymphoblastic Leukemia, Lymphomas": a leukaemia and lymphomas (not lymphoblastic
+    lymphoma)."""
+    assert conditions_named("Acute Lymphoblastic Leukemia ,Lymphomas") == ["ALL", "LYMPHOMA"]
+    assert conditions_named("T-Cell Lymphoblastic Leukemia/Lymphoma") == ["T_ALL", "T_LBL"]
+    assert conditions_named("Malignant B-cell Leukemia and Lymphoma") == ["B_LEUK", "B_NHL"]
