@@ -218,8 +218,8 @@ def match_condition(text: str) -> ConditionHit | None:
     if reduced in exact:
         return ConditionHit(exact[reduced], f"synonym {reduced!r} after dropping qualifiers")
     best = None
-    for m in rx.finditer(vocab.condition_key(_EXCEPT.sub(" ", stripped)) if _EXCEPT.search(
-            stripped) else key):
+    kept = _EXCEPT.sub(" ", stripped)
+    for m in rx.finditer(key if kept == stripped else vocab.condition_key(kept)):
         if m.string[max(0, m.start() - 4):m.start()] == "non ":
             continue  # ("Non-Melanoma Skin Cancer" is no melanoma)
         if best is None or len(m.group(0)) > len(best):
@@ -313,13 +313,10 @@ def _conditions(record: TrialRecord) -> tuple[ConditionMatch, ...]:
     return tuple(_refined_by_title(out, title))
 
 
-_LISTING = re.compile(r"\s*(?:[;,/&]|\bor\b|\band\b)\s*", re.IGNORECASE)
+_LISTING = re.compile(r"(\s*(?:[;,/&]|\bor\b|\band\b)\s*)", re.IGNORECASE)
 """What separates the diseases of one condition string ("Multiple Myeloma, Plasma Cell
-Leukemia", "Melanoma, Lung Cancer, or Colorectal Cancer")."""
-
-
-_LISTING_KEPT = re.compile(f"({_LISTING.pattern})", _LISTING.flags)
-"""``_LISTING``, keeping the separators ("/", "and" join a leukaemia to its lymphoma)."""
+Leukemia", "Melanoma, Lung Cancer, or Colorectal Cancer"); a group, so that ``split`` keeps
+each separator between its two parts ("/", "and" join a leukaemia to its lymphoma)."""
 
 
 def conditions_named(text: str) -> list[str]:
@@ -348,7 +345,7 @@ def _named(text: str) -> tuple[list[str], bool]:
         keys = list(dict.fromkeys(k for p in text.split(";") if p.strip() for k in _named(p)[0]))
         if len(keys) > 1:
             return _narrowest(keys), False
-    split = _LISTING_KEPT.split(text)  # (the parts, each separator between two of them)
+    split = _LISTING.split(text)  # (the parts, each separator between two of them)
     parts = split[::2]
     for i in range(1, len(parts)):  # "leukemia/lymphoma": the second takes the first's words
         first = parts[i - 1].split()
@@ -2195,14 +2192,12 @@ def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
     if (record.start_date and record.last_update
             and record.start_date[:len(record.last_update)] > record.last_update):
         return False, "start date after record"
-    if record.overall_status in STARTED_STATUSES:
-        return True, "status started"
-    if record.overall_status in NOT_STARTED_STATUSES:
-        return False, "status not started"
-    if record.overall_status == "UNKNOWN" and record.last_known_status in STARTED_STATUSES:
-        return True, "last known status started"
-    if record.overall_status == "UNKNOWN" and record.last_known_status in NOT_STARTED_STATUSES:
-        return False, "last known status not started"
+    status, read = ((record.last_known_status, "last known status")
+                    if record.overall_status == "UNKNOWN" else (record.overall_status, "status"))
+    if status in STARTED_STATUSES:
+        return True, f"{read} started"
+    if status in NOT_STARTED_STATUSES:
+        return False, f"{read} not started"
     return None, None
 
 

@@ -441,18 +441,14 @@ def starts_per_year_by_platform(graph: TrialGraph, *, since: int | None = None,
 
     Columns: start_year, platform, trials, started.
     """
-    trials: dict[tuple[Any, Any], set[str]] = defaultdict(set)
-    started: dict[tuple[Any, Any], set[str]] = defaultdict(set)
-    for t, tdata, _, pdata in _trial_product_pairs(graph):
-        if tdata.get("start_year") is not None and in_slice(
-                tdata, pdata, registry=registry, status=status, since=since, until=until,
-                cell_source=cell_source):
-            key = (tdata["start_year"], pdata.get("platform"))
-            trials[key].add(t)
-            if tdata.get("started") is True:
-                started[key].add(t)
-    rows = [[year, platform, len(ts), len(started.get((year, platform), ()))]
-            for (year, platform), ts in trials.items()]
+    pairs = [((tdata["start_year"], pdata.get("platform")), t, tdata.get("started") is True)
+             for t, tdata, _, pdata in _trial_product_pairs(graph)
+             if tdata.get("start_year") is not None
+             and in_slice(tdata, pdata, registry=registry, status=status, since=since,
+                          until=until, cell_source=cell_source)]
+    started = _count_trials((key, t) for key, t, made in pairs if made)
+    rows = [[*row, started.get((row[0], row[1]), 0)]
+            for row in _rows(_count_trials((key, t) for key, t, _ in pairs))]
     return sorted(rows, key=lambda r: (r[0], _nulls_last(r[1])))
 
 
