@@ -183,7 +183,7 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("payloads", ctx("payload"), "multi"),
         *((f"{fact}_{part}", ctx(f"{camel}Evidence{suffix}"), "str")
           for fact, camel in (("platform", "platform"), ("cell_source", "cellSource"),
-                              ("construct", "construct"))
+                              ("construct", "construct"), ("tested_in", "testedIn"))
           for part, suffix in (("text", ""), ("field", "Field"), ("rule", "Rule"))),
     ),
     "Target": (
@@ -245,6 +245,7 @@ DIRECT_PROPERTY: dict[str, str] = {
     "SPONSORED_BY": "sponsoredBy", "STUDIES": "studiesCondition", "HAS_PHASE": "hasPhase",
     "TESTS": "testsIntervention", "HAS_SITE": "hasSite", "LOCATED_IN": "locatedIn",
     "HAS_PRODUCT": "hasProduct", "TARGETS": "targets", "BASE_CELL_TYPE": "baseCellType",
+    "TESTED_IN": "testedIn",
     "USES_AGENT": "usesAgent", "HAS_CRITERION": "hasCriterion",
 }
 """Relationship type -> object property (every type of graph/schema.py has one)."""

@@ -23,6 +23,9 @@ RELATIONSHIPS: dict[str, tuple[tuple[str, str], ...]] = {
     "HAS_PRODUCT": (("Trial", "Product"),),
     "TARGETS": (("Product", "Target"),),
     "BASE_CELL_TYPE": (("Product", "CellType"),),
+    # the trial's conditions the product is tested in: all of them, or in a trial of products
+    # of different lineages those of its targets' lineage (ontology/product_conditions.py)
+    "TESTED_IN": (("Product", "Condition"),),
     # {role: lymphodepletion | cytokine | combination | procedure}
     "USES_AGENT": (("Trial", "Agent"),),
     "HAS_CRITERION": (("Trial", "Criterion"),),

@@ -18,7 +18,7 @@ import networkx as nx
 from celltx.graph.merge import MergedTrial
 from celltx.graph.schema import check_relationship, node_id
 from celltx.ontology.eligibility import CriterionItem, structure_criteria, summarise
-from celltx.ontology.terms import Term, TrialAnnotation
+from celltx.ontology.terms import ConditionMatch, Term, TrialAnnotation
 from celltx.ontology.vocab import condition_by_curie, text_key
 
 from celltx.models import TrialRecord
@@ -61,6 +61,10 @@ def _clean_into(out: dict[str, Any], props: dict[str, Any], *,
             out[k] = v  # a number, a bool, or a str/list/tuple subclass that is not empty
 
 
+def _condition_key(cond: ConditionMatch) -> tuple[str, str | None]:
+    return cond.as_written, cond.term.key if cond.term is not None else None
+
+
 @cache
 def _checked(rel_type: str, start_label: str, end_label: str) -> None:
     check_relationship(rel_type, start_label, end_label)
@@ -76,7 +80,7 @@ _FACTS: dict[str, Callable[[TrialRecord], Iterable[str]]] = {
 """How to read each attributed fact from a record, to list the sources that state it."""
 
 _EVIDENCE_PROPS = {fact: tuple((part, f"{fact}_{part}") for part in ("field", "text", "rule"))
-                   for fact in ("platform", "cell_source", "construct")}
+                   for fact in ("platform", "cell_source", "construct", "tested_in")}
 """A product's evidence properties (``platform_field`` …): one key object each, not one per
 product."""
 
@@ -234,6 +238,7 @@ class TrialGraph:
             source_formats=[str(p.format) for p in merged.sources],
         )
 
+        condition_nodes: dict[tuple[str, str | None], str] = {}  # by words and term
         for cond in ann.conditions:
             if cond.term is not None:
                 cnode = self._term_node("Condition", cond.term)
@@ -243,6 +248,7 @@ class TrialGraph:
             else:
                 cnode = self._node("Condition", f"text:{text_key(cond.as_written)}",
                                    name=cond.as_written)
+            condition_nodes[_condition_key(cond)] = cnode
             self._edge(trial, "STUDIES", cnode,
                        stating("conditions", cond.as_written),
                        as_written=cond.as_written)
@@ -281,7 +287,8 @@ class TrialGraph:
             evidence = {name: getattr(ev, part)
                         for fact, ev in (("platform", product.platform_evidence),
                                          ("cell_source", product.source_evidence),
-                                         ("construct", product.construct_evidence))
+                                         ("construct", product.construct_evidence),
+                                         ("tested_in", product.tested_in_evidence))
                         if ev is not None for part, name in _EVIDENCE_PROPS[fact]}
             pnode = self._node(
                 "Product", f"{merged.nct_id}-P{i}", name=product.name, platform=product.platform,
@@ -291,6 +298,8 @@ class TrialGraph:
                 payloads=list(product.payloads), **evidence,
             )
             self._edge(trial, "HAS_PRODUCT", pnode, primary)
+            for cond in product.tested_in or ann.conditions:  # (some of the trial's)
+                self._edge(pnode, "TESTED_IN", condition_nodes[_condition_key(cond)], primary)
             if product.cell_type is not None:
                 ct = self._term_node("CellType", product.cell_type)
                 self._edge(pnode, "BASE_CELL_TYPE", ct, primary)
@@ -423,8 +432,11 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
             "cell_type_iri": cell.get("iri") if cell else None, "receptor": p.get("receptor"),
             "targets": sorted(tg.get("symbol") for tg in p_targets), "source": p.get("cell_source"),
             "construct": p.get("construct"), "payloads": p.get("payloads") or [],
-            "evidence": {fact: ev for fact in ("platform", "cell_source", "construct")
+            "evidence": {fact: ev for fact in ("platform", "cell_source", "construct",
+                                               "tested_in")
                          if (ev := _evidence_of(p, fact)) is not None},
+            "tested_in": sorted(str(graph.g.nodes[c].get("name") or graph.g.nodes[c]["id"])
+                                for c, _ in graph.out(p_id, "TESTED_IN")),
             "target_evidence": target_evidence,
         })
     products.sort(key=lambda p: (p["name"] or "", p["platform"] or "", p["targets"]))

@@ -20,6 +20,7 @@ import pycountry
 from celltx.ontology import hgnc_genes, vocab
 from celltx.ontology import matchers as mt
 from celltx.ontology import required_words as rw
+from celltx.ontology.product_conditions import with_conditions
 from celltx.ontology.terms import (
     AgentUse,
     ConditionMatch,
@@ -2219,14 +2220,15 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
         products, several = (), False
     is_ct = bool(products)
     conditions = _conditions(record)
+    products = with_conditions(products, conditions)
     started, started_rule = start_made(record)
     return TrialAnnotation(
         is_cell_therapy=is_ct,
         modality=modality,
         modality_evidence=modality_ev,
         quality_flags=quality_flags(record) + (
-            ("targets_across_conditions",) if _targets_across_conditions(products, conditions)
-            else ()),
+            ("targets_across_conditions",) if _targets_across_conditions(
+                tuple(p for p in products if not p.tested_in), conditions) else ()),
         products=products,
         several_candidates=several,
         conditions=conditions,

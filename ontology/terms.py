@@ -125,6 +125,11 @@ class Product(Frozen):
     construct_evidence: Evidence | None = None
     target_evidence: tuple[Evidence, ...] = ()
     """One per target, in the order of ``targets``."""
+    tested_in: tuple[ConditionMatch, ...] = ()
+    """The trial's conditions this product is tested in, when not all of them: in a trial of
+    products of different lineages, those of its targets' lineage
+    (``ontology/product_conditions.py``). Empty: every condition of the trial."""
+    tested_in_evidence: Evidence | None = None
 
 
 class AgentUse(Frozen):
@@ -146,8 +151,9 @@ class TrialAnnotation(Frozen):
     modality_evidence: Evidence | None = None
     quality_flags: tuple[str, ...] = ()
     """Data-quality flags: ``placeholder_record``, ``condition_is_outcome``, ``impossible_date``,
-    ``targets_across_conditions`` (products of different targets in unrelated conditions: an
-    answer pairing a target with a condition credits each target to each)."""
+    ``targets_across_conditions`` (products of different targets in unrelated conditions that
+    their targets' lineages do not tell apart: an answer pairing a target with a condition
+    credits each target to each)."""
     products: tuple[Product, ...] = ()
     several_candidates: bool = False
     """The trial tests several candidate products (one to be selected), not a combination."""

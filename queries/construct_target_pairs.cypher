@@ -6,7 +6,7 @@
 // columns: target_a, target_b, trials
 MATCH (t:Trial)-[:HAS_PRODUCT]->(p:Product)-[:TARGETS]->(a:Target)
 WHERE p.construct = 'dual'
-WITH t, p, a, [(t)-[:STUDIES]->(c:Condition)
+WITH t, p, a, [(p)-[:TESTED_IN]->(c:Condition)
        WHERE ($condition IS NULL OR c.id = $condition OR $condition IN coalesce(c.broader, [])
               OR toLower(c.name) = toLower($condition)
               OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition)))

@@ -6,7 +6,7 @@
 // columns: nct_id, product, platform, targets
 MATCH (t:Trial)-[:HAS_PRODUCT]->(p:Product)
 WHERE p.construct = 'dual'
-WITH t, p, [(t)-[:STUDIES]->(c:Condition)
+WITH t, p, [(p)-[:TESTED_IN]->(c:Condition)
        WHERE ($condition IS NULL OR c.id = $condition OR $condition IN coalesce(c.broader, [])
               OR toLower(c.name) = toLower($condition)
               OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition)))

@@ -82,6 +82,14 @@ def in_condition(graph: TrialGraph, trial: str, wanted: str | None) -> bool:
                                  for c in _linked(graph, trial, "STUDIES"))
 
 
+def tested_in(graph: TrialGraph, product: str, wanted: str | None) -> bool:
+    """Whether a product is tested in the condition (``TESTED_IN``: its trial's conditions,
+    or in a trial of products of different lineages those of its targets' lineage); always
+    true for ``None``: no filter."""
+    return wanted is None or any(condition_matches(c, wanted)
+                                 for c in _linked(graph, product, "TESTED_IN"))
+
+
 def in_slice(tdata: dict[str, Any], pdata: dict[str, Any] | None = None, *,
              registry: str | None = None, status: str | None = None, since: int | None = None,
              until: int | None = None, cell_source: str | None = None) -> bool:
@@ -153,7 +161,7 @@ def trials_per_target(graph: TrialGraph, *, condition: str | None = None,
         if not in_slice(tdata, pdata, registry=registry, status=status, since=since,
                         until=until, cell_source=cell_source):
             continue
-        if not _studies(graph, t, condition, category):
+        if not _tested_in(graph, p, condition, category):
             continue
         for x in _targets(graph, p):
             counts[(x["id"], x.get("symbol"))].add(t)
@@ -185,7 +193,7 @@ def targets_in_condition_by_platform(graph: TrialGraph, *, condition: str | None
                            for t, tdata, p, pdata in _trial_product_pairs(graph)
                            if in_slice(tdata, pdata, registry=registry, status=status,
                                        since=since, until=until, cell_source=cell_source)
-                           and in_condition(graph, t, condition)
+                           and tested_in(graph, p, condition)
                            for x in _targets(graph, p))
     return sorted(_rows(counts), key=lambda r: (_nulls_last(r[0]), -r[2], r[1]))
 
@@ -201,19 +209,19 @@ def dual_target_constructs(graph: TrialGraph, *, condition: str | None = None,
     rows = [[tdata["id"], pdata.get("name"), pdata.get("platform"),
              sorted(x["id"] for x in _targets(graph, p))]
             for t, tdata, p, pdata in _trial_product_pairs(graph)
-            if pdata.get("construct") == "dual" and _studies(graph, t, condition, category)]
+            if pdata.get("construct") == "dual" and _tested_in(graph, p, condition, category)]
     return sorted(rows, key=lambda r: (r[0], _nulls_last(r[1])))
 
 
-def _studies(graph: TrialGraph, trial: str, condition: str | None,
-             category: str | None) -> bool:
-    """Whether a trial studies a condition that matches ``condition`` and is of ``category``
-    (true when both are None: no filter)."""
+def _tested_in(graph: TrialGraph, product: str, condition: str | None,
+               category: str | None) -> bool:
+    """Whether a product is tested in a condition that matches ``condition`` and is of
+    ``category`` (true when both are None: no filter)."""
     if condition is None and category is None:
         return True
     return any((condition is None or condition_matches(c, condition))
                and (category is None or c.get("category") == category)
-               for c in _linked(graph, trial, "STUDIES"))
+               for c in _linked(graph, product, "TESTED_IN"))
 
 
 def construct_target_pairs(graph: TrialGraph, *, condition: str | None = None,
@@ -226,7 +234,7 @@ def construct_target_pairs(graph: TrialGraph, *, condition: str | None = None,
     """
     def pairs() -> Iterator[tuple[tuple[str, str], str]]:
         for t, _, p, pdata in _trial_product_pairs(graph):
-            if pdata.get("construct") != "dual" or not _studies(graph, t, condition, category):
+            if pdata.get("construct") != "dual" or not _tested_in(graph, p, condition, category):
                 continue
             ids = sorted(x["id"] for x in _targets(graph, p))
             for i, a in enumerate(ids):
@@ -339,17 +347,18 @@ def allogeneic_by_country(graph: TrialGraph, *, since: int | None = None,
 def sponsors_for_target_in_condition(graph: TrialGraph, *, target: str | None = "CD33",
                                      condition: str | None = "AML",
                                      platform: str | None = None) -> list[Row]:
-    """Sponsors (any role) of trials in a condition with a product targeting the target,
-    optionally a product of one platform.
+    """Sponsors (any role) of trials with a product targeting the target that is tested in
+    the condition, optionally a product of one platform.
 
     Columns: sponsor, sponsor_class, trials.
     """
     trials = {t for t, _, p, pdata in _trial_product_pairs(graph)
               if target is not None
               and (platform is None or pdata.get("platform") == platform)
-              and any(target_matches(x, target) for x in _targets(graph, p))}
+              and any(target_matches(x, target) for x in _targets(graph, p))
+              and tested_in(graph, p, condition)}
     counts = _count_trials(((o.get("name"), o.get("org_class")), t)
-                           for t in trials if in_condition(graph, t, condition)
+                           for t in trials
                            for o in _linked(graph, t, "SPONSORED_BY"))
     return sorted(_rows(counts), key=lambda r: (-r[2], _nulls_last(r[0]), _nulls_last(r[1])))
 
@@ -485,15 +494,15 @@ def targets_shared_car_t_car_nk(graph: TrialGraph) -> list[Row]:
 
 
 def heme_only_targets(graph: TrialGraph) -> list[Row]:
-    """Targets of trials in haematological conditions never targeted in a solid-tumour trial.
+    """Targets of products tested in haematological conditions and never in a solid tumour.
 
     Columns: target, trials (the haematological trials).
     """
     heme: dict[str, set[str]] = defaultdict(set)
     solid: set[str] = set()
-    for t, _ in _trials(graph):
-        categories = {c.get("category") for c in _linked(graph, t, "STUDIES")}
-        for x in _trial_targets(graph, t):
+    for t, _, p, _ in _trial_product_pairs(graph):
+        categories = {c.get("category") for c in _linked(graph, p, "TESTED_IN")}
+        for x in _targets(graph, p):
             if "haematological" in categories:
                 heme[x["id"]].add(t)
             if "solid" in categories:
@@ -531,20 +540,22 @@ def planned_enrollment_per_target(graph: TrialGraph) -> list[Row]:
 
 
 def trials_in_condition(graph: TrialGraph, *, condition: str | None = "AML") -> list[Row]:
-    """Every trial in a condition with a product: targets, platforms, phase, lead sponsor, status.
+    """Every trial with a product tested in a condition: the targets and platforms of those
+    products, phase, lead sponsor, status.
 
     Columns: nct_id, title, targets, platforms, phase, sponsor, status. ``phase`` and
     ``sponsor`` are the (alphabetically first) phase name and lead sponsor, or ``None``.
     """
     rows = []
     for t, tdata in _trials(graph):
-        products = _products(graph, t)
-        if not products or not in_condition(graph, t, condition):
+        products = [(p, pdata) for p, pdata in _products(graph, t)
+                    if tested_in(graph, p, condition)]
+        if not products:
             continue
         phases = [ph["name"] for ph in _linked(graph, t, "HAS_PHASE") if ph.get("name")]
         leads = [o["name"] for o in _lead_sponsors(graph, t) if o.get("name")]
         rows.append([tdata["id"], tdata.get("title"),
-                     sorted(x["id"] for x in _trial_targets(graph, t)),
+                     sorted({x["id"] for p, _ in products for x in _targets(graph, p)}),
                      sorted({p["platform"] for _, p in products if p.get("platform") is not None}),
                      min(phases, default=None), min(leads, default=None), tdata.get("status")])
     return sorted(rows, key=lambda r: r[0])

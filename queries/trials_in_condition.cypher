@@ -1,10 +1,10 @@
 // name: trials_in_condition
 // title: Trials in a condition
-// description: Every trial in a condition with a product: sorted target ids and platforms, phase, lead sponsor (null if none) and status.
+// description: Every trial with a product tested in a condition: the sorted target ids and platforms of those products, phase, lead sponsor (null if none) and status.
 // param: condition = "AML"
 // columns: nct_id, title, targets, platforms, phase, sponsor, status
 MATCH (t:Trial)-[:HAS_PRODUCT]->(p:Product)
-WITH t, p, [(t)-[:STUDIES]->(c:Condition)
+WITH t, p, [(p)-[:TESTED_IN]->(c:Condition)
        WHERE c.id = $condition OR $condition IN coalesce(c.broader, [])
           OR toLower(c.name) = toLower($condition)
           OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition))
@@ -12,8 +12,9 @@ WITH t, p, [(t)-[:STUDIES]->(c:Condition)
 WHERE $condition IS NULL OR size(in_condition) > 0
 WITH t, p
 ORDER BY p.platform
-WITH t, collect(DISTINCT p.platform) AS platforms
-OPTIONAL MATCH (t)-[:HAS_PRODUCT]->(:Product)-[:TARGETS]->(x:Target)
+WITH t, collect(DISTINCT p.platform) AS platforms, collect(p) AS products
+OPTIONAL MATCH (t)-[:HAS_PRODUCT]->(q:Product)-[:TARGETS]->(x:Target)
+WHERE q IN products
 WITH t, platforms, x
 ORDER BY x.id
 WITH t, platforms, collect(DISTINCT x.id) AS targets

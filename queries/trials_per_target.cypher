@@ -18,7 +18,7 @@ WHERE ($platform IS NULL OR p.platform = $platform)
   AND ($until IS NULL OR (t.start_year IS NOT NULL AND t.start_year <= $until))
   AND ($cell_source IS NULL OR p.cell_source = $cell_source
        OR ($cell_source = 'allogeneic' AND p.cell_source IN ['cord blood', 'iPSC', 'cell line']))
-WITH t, x, [(t)-[:STUDIES]->(c:Condition)
+WITH t, x, [(p)-[:TESTED_IN]->(c:Condition)
        WHERE ($condition IS NULL OR c.id = $condition OR $condition IN coalesce(c.broader, [])
               OR toLower(c.name) = toLower($condition)
               OR any(syn IN coalesce(c.synonyms, []) WHERE toLower(syn) = toLower($condition)))

@@ -406,15 +406,17 @@ def test_a_condition_the_vocabulary_reads_only_in_part_is_not_asked_as_the_broad
 
 def test_targets_of_a_condition_category_on_every_engine(sample_graph: Any) -> None:
     """trials_per_target takes a condition category ("which antigens in solid tumours"), as
-    dual_target_constructs does: counted over the trials with a condition of that category."""
+    dual_target_constructs does: counted over the products tested in a condition of that
+    category (a basket trial's BCMA product is not counted for its solid tumours)."""
     from celltx.queries.python_answers import _linked
 
     python = run_query("trials_per_target", {"category": "solid"}, engine="python",
                        graph=sample_graph)
     want: dict[str, set[str]] = defaultdict(set)  # counted here from the graph's edges
     for t, _ in sample_graph.nodes("Trial"):
-        if any(c.get("category") == "solid" for c in _linked(sample_graph, t, "STUDIES")):
-            for p, _ in sample_graph.out(t, "HAS_PRODUCT"):
+        for p, _ in sample_graph.out(t, "HAS_PRODUCT"):
+            if any(c.get("category") == "solid"
+                   for c in _linked(sample_graph, p, "TESTED_IN")):
                 for x, _ in sample_graph.out(p, "TARGETS"):
                     want[sample_graph.g.nodes[x]["id"]].add(t)
     assert want and {r[0]: r[2] for r in python.rows} == {k: len(v) for k, v in want.items()}

@@ -1,7 +1,9 @@
 """A trial that tests products of different targets in unrelated conditions (an umbrella trial)
-is flagged: the graph ties its conditions to the trial, so an answer that pairs a target with
-a condition credits each target to each condition (the analyst probe: CD19 and BCMA counted as
-AML targets through one such trial)."""
+is flagged when their targets' lineages cannot tell which product is tested in which condition:
+an answer that pairs a target with a condition then credits each target to each condition
+(the analyst probe: CD19 and BCMA counted as AML targets through one such trial). Where the
+lineages tell them apart, each product is tested in its own conditions and nothing is flagged
+(tests/test_product_conditions.py)."""
 
 from __future__ import annotations
 
@@ -22,8 +24,17 @@ def _flags(interventions: tuple[str, ...], conditions: tuple[str, ...]) -> tuple
 
 
 def test_products_of_different_targets_in_unrelated_conditions_are_flagged() -> None:
+    # two B-cell targets in two B-cell diseases, neither of which holds the other
+    assert FLAG in _flags(("CD19 CAR-T cells", "CD22 CAR-T cells"),
+                          ("Diffuse Large B-cell Lymphoma", "B-cell Acute Lymphoblastic Leukemia"))
+    # autoimmune diseases have no lineage to tell B-cell and plasma-cell targets apart
     assert FLAG in _flags(("CD19 CAR-T cells", "BCMA CAR-T cells"),
-                          ("Diffuse Large B-cell Lymphoma", "Multiple Myeloma"))
+                          ("Systemic Lupus Erythematosus", "Myasthenia Gravis"))
+
+
+def test_lineages_that_tell_the_products_apart_are_not() -> None:
+    assert FLAG not in _flags(("CD19 CAR-T cells", "BCMA CAR-T cells"),
+                              ("Diffuse Large B-cell Lymphoma", "Multiple Myeloma"))
 
 
 def test_one_target_or_one_line_of_conditions_is_not() -> None:

@@ -38,6 +38,10 @@ def explanation(view: dict[str, Any]) -> list[str]:
                 f"  [{ev['rule']}; {ev['field']}: “{ev['text']}”]" if ev else ""))
         for payload in p.get("payloads") or []:
             lines.append(f"    carries {payload} (not a target)")
+        ev = (p.get("evidence") or {}).get("tested_in")
+        if ev:  # some of the trial's conditions only
+            lines.append(f"    tested in {'; '.join(p.get('tested_in') or [])}"
+                         f"  [{ev['rule']}; {ev['field']}: “{ev['text']}”]")
     for flag in view.get("quality_flags") or []:
         lines.append(f"  data-quality flag: {flag}")
     return lines
