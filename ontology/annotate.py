@@ -262,6 +262,18 @@ _QUANTITY_BEFORE = re.compile(r"(?<![A-Za-z0-9])\d+(?:[.,/]\d+)?\s*$")
 digit ("CART19 CLL", "CD7 T-ALL")."""
 
 
+@cache
+def _written_words(key: str) -> re.Pattern[str]:
+    """A condition key's words as a lower-cased title writes them, whatever stands between
+    them ("B-cell Lymphoma" for "b cell lymphoma"; looking for the first word alone found the
+    "b" of "Decitabine"), the last one singular or plural. One pattern per key, compiled once
+    (keys recur in thousands of titles)."""
+    *first, last = key.split(" ")
+    words = r"[^a-z0-9]+".join([*map(re.escape, first), re.escape(last[:-1]) + "(?:y|ies)"
+                                if last.endswith("y") else re.escape(last) + "(?:e?s)?"])
+    return re.compile(rf"(?<![a-z0-9]){words}(?![a-z0-9])")
+
+
 def _title_conditions(title: str) -> list[ConditionMatch]:
     """Conditions named in a title, for a record with no conditions field (longest synonyms,
     as written in the title)."""
@@ -273,12 +285,7 @@ def _title_conditions(title: str) -> list[ConditionMatch]:
         if len(m.group(0)) < 5:
             continue
         key = exact[m.group(0)]
-        # the key's words in the title, whatever stands between them ("B-cell Lymphoma" for
-        # "b cell lymphoma"; looking for the first word alone found the "b" of "Decitabine")
-        *first, last = m.group(0).split(" ")
-        words = r"[^a-z0-9]+".join([*map(re.escape, first), re.escape(last[:-1]) + "(?:y|ies)"
-                                    if last.endswith("y") else re.escape(last) + "(?:e?s)?"])
-        at = re.search(rf"(?<![a-z0-9]){words}(?![a-z0-9])", low)
+        at = _written_words(m.group(0)).search(low)
         written = title[at.start():at.end()] if at else m.group(0)
         if key not in seen:
             seen.add(key)
@@ -1140,6 +1147,15 @@ def _code_near(iv: Intervention, summary: str) -> tuple[str | None, str | None]:
     return code, near
 
 
+@lru_cache(maxsize=4096)
+def _combined_with(name: str) -> re.Pattern[str]:
+    """A drug's name written in combination ("X plus", "with X", "+ X"): compiled once per name
+    (the same drugs recur in thousands of records; per record, the compiles pushed the
+    module's other patterns out of the ``re`` cache)."""
+    return re.compile(rf"(?i){re.escape(name)}\s*(?:\+|plus\b|with\b|combined with\b)"
+                      rf"|(?:\+|plus\b|with\b|combined with\b)\s*{re.escape(name)}")
+
+
 def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_Cand], bool]:
     texts = _texts(fielded)
     title = " | ".join(texts["title"])
@@ -1206,8 +1222,7 @@ def _products(record: TrialRecord, fielded: dict[str, Fielded]) -> tuple[list[_C
     title_platform = _platform(titles_only)
     title_given = title_platform is not None and not _title_context_only(titles_only)
     drug_in_title = bool(ivs) and any(
-        re.search(rf"(?i){re.escape(name)}\s*(?:\+|plus\b|with\b|combined with\b)"
-                  rf"|(?:\+|plus\b|with\b|combined with\b)\s*{re.escape(name)}", title)
+        _combined_with(name).search(title)
         for name in (_DOSAGE_FORM.sub("", i.name) for i in ivs)
         if len(name) >= 4 and _platform(name) is None and _is_drug_only(name))
     # what is studied is done around the cells, not the cells: sampling, a transplant or
