@@ -68,6 +68,9 @@ class TrialProduct(Frozen):
     construct_kind: str | None = None
     """single or dual (one construct, two targets)."""
     targets: tuple[TargetRef, ...] = ()
+    tested_in: tuple[str, ...] = ()
+    """Ids of the trial's conditions the product is tested in: all of them, or in a trial of
+    products of different lineages those of its targets' lineage (``TESTED_IN``)."""
 
 
 class ConditionRef(Frozen):
@@ -347,9 +350,12 @@ class KnowledgeGraph:
         cell-line products, as in the stored questions) and ``construct`` (``single``,
         ``dual``, ``multi``) hold for the same product as ``platform`` and ``target``;
         ``condition_category`` (``haematological``, ``solid``, ``autoimmune``, ``other``)
-        matches a condition's category; ``sponsor`` a lead or collaborating sponsor's name
-        (case-insensitive, part of the name will do) and ``sponsor_class`` the lead sponsor's
-        class (``industry``, ``academic``, …).
+        matches a condition's category. A trial with products is in a condition when one of
+        them is tested in it (``TESTED_IN``, as in the stored questions), the same product as
+        ``target``, ``platform``, ``cell_source`` and ``construct`` when they are given: a
+        basket trial's BCMA product is not an AML one. ``sponsor`` a lead or collaborating
+        sponsor's name (case-insensitive, part of the name will do) and ``sponsor_class`` the
+        lead sponsor's class (``industry``, ``academic``, …).
 
         >>> from tests.mini_graph import build_mini_graph  # the hand-annotated test graph
         >>> kg = KnowledgeGraph(build_mini_graph())
@@ -384,29 +390,35 @@ class KnowledgeGraph:
         registries = _checked(registry, REGISTRY_NAMES, "registry")
         after = _date_text(started_after, "started_after")
         before = _date_text(started_before, "started_before")
+
+        def in_conditions(of: Iterable[ConditionRef]) -> bool:
+            of = tuple(of)
+            return (not conditions or any(
+                c.id.casefold() in conditions or (c.name or "").casefold() in conditions
+                or any(s.casefold() in conditions for s in (*c.synonyms, *c.broader))
+                for c in of)) and (not categories or any(c.category in categories for c in of))
+
+        def product_matches(t: Trial, p: TrialProduct) -> bool:
+            return ((platforms is None or p.platform in platforms)
+                    and (sources is None or any(of_source(p.cell_source, w) for w in sources))
+                    and (constructs is None or p.construct_kind in constructs)
+                    and (targets is None or any(
+                        x.id.casefold() in targets or (x.symbol or "").casefold() in targets
+                        or any(s.casefold() in targets for s in x.synonyms)
+                        for x in p.targets))
+                    and (not (conditions or categories) or in_conditions(
+                        c for c in t.conditions if not p.tested_in or c.id in p.tested_in)))
+
         out = []
         for nct in sorted(self._trials):
             t = self._trials[nct]
             if cell_therapy is not None and t.is_cell_therapy != cell_therapy:
                 continue
-            if (targets or platforms or sources or constructs) and not any(
-                (platforms is None or p.platform in platforms)
-                and (sources is None or any(of_source(p.cell_source, w) for w in sources))
-                and (constructs is None or p.construct_kind in constructs)
-                and (targets is None or any(
-                    x.id.casefold() in targets or (x.symbol or "").casefold() in targets
-                    or any(s.casefold() in targets for s in x.synonyms)
-                    for x in p.targets))
-                for p in t.products
-            ):
-                continue
-            if conditions and not any(
-                c.id.casefold() in conditions or (c.name or "").casefold() in conditions
-                or any(s.casefold() in conditions for s in (*c.synonyms, *c.broader))
-                for c in t.conditions
-            ):
-                continue
-            if categories and not any(c.category in categories for c in t.conditions):
+            if targets or platforms or sources or constructs or (
+                    (conditions or categories) and t.products):
+                if not any(product_matches(t, p) for p in t.products):
+                    continue
+            elif (conditions or categories) and not in_conditions(t.conditions):
                 continue
             if sponsors and not any(w in (sp.name or "").casefold()
                                     for sp in t.sponsors for w in sponsors):
@@ -604,7 +616,8 @@ def _trial_view(graph: TrialGraph, nid: str, t: dict[str, Any]) -> Trial:
         products.append(TrialProduct(
             name=p.get("name"), platform=p.get("platform"), receptor=p.get("receptor"),
             cell_source=p.get("cell_source"), construct_kind=p.get("construct"),
-            targets=tuple(targets)))
+            targets=tuple(targets),
+            tested_in=tuple(sorted(nodes[c]["id"] for c, _ in graph.out(p_id, "TESTED_IN")))))
     products.sort(key=lambda p: (p.name or "", p.platform or ""))
     conditions = sorted(
         (ConditionRef(id=nodes[c]["id"], name=nodes[c].get("name"),

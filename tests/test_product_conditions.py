@@ -131,3 +131,27 @@ def test_explain_says_which_conditions_a_product_is_tested_in() -> None:
     lines = explanation({"nct_id": "NCT09000004", **view})
     assert any(line.strip().startswith("tested in plasma cell myeloma  [target_lineage")
                for line in lines)
+
+
+def test_the_trials_behind_a_count_are_those_the_questions_count() -> None:
+    """``KnowledgeGraph.trials`` (``celltx trials``) asks the same product-level question as
+    the stored questions: the basket trial is a myeloma trial for BCMA, not a lymphoma one."""
+    from celltx.queries.run import run_query
+
+    from celltx.api import KnowledgeGraph
+
+    rec = _record(("CD19 CAR-T cells", "BCMA CAR-T cells"),
+                  ("Diffuse Large B-cell Lymphoma", "Multiple Myeloma"))
+    graph = TrialGraph()
+    graph.add_trial(merge_records([rec]), annotate(rec))
+    kg = KnowledgeGraph(graph)
+    nct = ["NCT09000004"]
+    assert [t.nct_id for t in kg.trials(target="BCMA", condition="myeloma")] == nct
+    assert [t.nct_id for t in kg.trials(target="BCMA", condition="DLBCL")] == []
+    assert [t.nct_id for t in kg.trials(target="CD19", condition="DLBCL")] == nct
+    assert [t.nct_id for t in kg.trials(condition="DLBCL")] == nct  # a product is tested in it
+    assert [t.nct_id for t in kg.trials(target="BCMA", condition_category="haematological")
+            ] == nct
+    rows = run_query("trials_per_target", {"condition": "DLBCL"}, engine="python",
+                     graph=graph).rows
+    assert [r[0] for r in rows] == ["CD19"]
