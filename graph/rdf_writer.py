@@ -131,6 +131,7 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("study_type", ctx("studyType"), "str"),
         ("modality", ctx("modality"), "str"),
         ("modality_text", ctx("modalityEvidence"), "str"),
+        ("products_withheld", ctx("productsWithheld"), "int"),
         ("modality_rule", ctx("modalityRule"), "str"),
         ("quality_flags", ctx("qualityFlag"), "multi"),
         ("phases", ctx("phaseAsWritten"), "multi"),

@@ -30,6 +30,9 @@ TRIAL_IRI = "https://identifiers.org/clinicaltrials:{}"
 
 
 
+PLACEHOLDER = "placeholder"
+"""The Trial ``modality`` of a record that says it is no real study (its products withheld)."""
+
 _CONTAINERS = (str, tuple, list)
 SHARED_LENGTH = 64
 """Property values of at most this many characters are kept as one string object per value:
@@ -201,6 +204,11 @@ class TrialGraph:
 
         elig = rec.eligibility
         ids = merged.registry_ids or [merged.nct_id]
+        # a record that says it is no real study ("This example study …") is kept, with its
+        # words, but its products are withheld: landscape answers count products
+        placeholder = ann.placeholder_evidence
+        modality_ev = placeholder or ann.modality_evidence
+        products = () if placeholder else ann.products
         trial = self._node(
             "Trial", merged.nct_id,
             iri=trial_iri(merged.nct_id),
@@ -228,12 +236,13 @@ class TrialGraph:
             conditions_as_written=rec.conditions,
             brief_summary=rec.brief_summary,
             eligibility_criteria=elig.criteria,
-            is_cell_therapy=ann.is_cell_therapy,
-            modality=ann.modality,
-            modality_rule=ann.modality_evidence.rule if ann.modality_evidence else None,
-            modality_text=ann.modality_evidence.text if ann.modality_evidence else None,
+            is_cell_therapy=ann.is_cell_therapy and not placeholder,
+            modality=PLACEHOLDER if placeholder else ann.modality,
+            modality_rule=modality_ev.rule if modality_ev else None,
+            modality_text=modality_ev.text if modality_ev else None,
+            products_withheld=len(ann.products) if placeholder else None,
             quality_flags=list(ann.quality_flags) or None,
-            several_candidates=ann.several_candidates or None,
+            several_candidates=(ann.several_candidates and not placeholder) or None,
             sources=sources,
             source_formats=[str(p.format) for p in merged.sources],
         )
@@ -283,7 +292,7 @@ class TrialGraph:
                 cnode = self._node("Country", code, name=_country_name(code))
                 self._edge(snode, "LOCATED_IN", cnode, primary)
 
-        for i, product in enumerate(ann.products, start=1):
+        for i, product in enumerate(products, start=1):
             evidence = {name: getattr(ev, part)
                         for fact, ev in (("platform", product.platform_evidence),
                                          ("cell_source", product.source_evidence),
@@ -473,6 +482,7 @@ def describe_trial(graph: TrialGraph, nct_id: str) -> dict[str, Any] | None:
         "sex": t.get("sex"),
         "is_cell_therapy": bool(t.get("is_cell_therapy")),
         "modality": t.get("modality"),
+        "products_withheld": t.get("products_withheld"),
         "modality_evidence": ({"text": t.get("modality_text"), "rule": t.get("modality_rule")}
                               if t.get("modality_rule") else None),
         "quality_flags": t.get("quality_flags") or [],

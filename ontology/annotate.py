@@ -2100,17 +2100,40 @@ _ASSESSMENT = re.compile(r"(?i)questionnaire|assessment|\bsurveys?\b|\btest(?:s|
 tests): a trial whose interventions are all such gives nothing."""
 _CONTEXT_WORDS = mt.Prefiltered(r"(?i:engager|bispecific|cell therap)|\bBiTE\b|\bTCE\b|\bCAR"
                                 r"|CAR-?T\b")
-_PLACEHOLDER = mt.Prefiltered(r"(?i:\bthis (?:is an? )?example (?:study|record|trial)"
-                              r"|\bexample study"
-                          r"|lorem ipsum|\btest (?:record|study) (?:only|for)|\bplaceholder\b"
-                          r"|\bdummy (?:study|record)|\bdo not use\b|\bexample record\b"
-                          r"|\b(?:this is an? |this |an? )(?:draft|illustrative)\b)")
+_PLACEHOLDER = mt.Prefiltered(
+    r"(?i:\bthis (?:is an? )?(?:draft,? )?(?:[\w.-]+-style )?"
+    r"(?:example|hypothetical|illustrative|fictional|fictitious)\b"
+    r"|\bexample (?:study|record|trial|protocol)\b"
+    r"|lorem ipsum|\btest (?:record|study) (?:only|for)|\bplaceholder\b"
+    r"|(?<!double-)(?<!double )\bdummy (?:study|record)|\bdo not use\b"
+    r"|\b(?:this is an? |this |an? )(?:draft|illustrative)\b)")
+"""Words by which a record says it is no real study: "This example …", "This hypothetical …",
+"This is a draft, ClinicalTrials.gov-style example record" (not a double-dummy design)."""
 _OUTCOME = (r"(?:safety|efficacy|tolerability|toxicity|overall survival"
             r"|progression[- ]free survival|adverse events?|response rate"
             r"|pharmacokinetics|feasibility|dose|quality of life|"
             r"objective response(?: rate)?|maximum tolerated dose)")
 _OUTCOME_NAME = re.compile(rf"(?i:^{_OUTCOME}(?:\s*(?:,|&|/|\band\b)\s*{_OUTCOME})*$)")
 """A condition field that names what is measured ("Safety", "Safety and Efficacy")."""
+
+
+def placeholder_evidence(record: TrialRecord) -> Evidence | None:
+    """The words by which a record says it is no real study, or None.
+
+    >>> from celltx.models import Provenance, SourceFormat
+    >>> at = Provenance(path="x", format=SourceFormat.CTGOV_V2_JSON, record=0)
+    >>> placeholder_evidence(TrialRecord(nct_id="NCT00000001", brief_title="CAR-NK cells",
+    ...     brief_summary="This hypothetical first-in-human study is designed to evaluate",
+    ...     provenance=at)).text
+    'This hypothetical'
+    >>> placeholder_evidence(TrialRecord(nct_id="NCT00000001", provenance=at,
+    ...     brief_title="A Randomized, Double-Dummy Study of Drug X"))
+    """
+    for where, text in (("title", record.brief_title), ("official_title", record.official_title),
+                        ("summary", record.brief_summary)):
+        if text and (m := _PLACEHOLDER.search(text)):
+            return Evidence(field=where, text=m.group(0), rule="placeholder_record")
+    return None
 
 
 def quality_flags(record: TrialRecord) -> tuple[str, ...]:
@@ -2126,8 +2149,7 @@ def quality_flags(record: TrialRecord) -> tuple[str, ...]:
     ('placeholder_record', 'condition_is_outcome', 'impossible_date')
     """
     flags = []
-    texts = [record.brief_title or "", record.official_title or "", record.brief_summary or ""]
-    if any(_PLACEHOLDER.search(t) for t in texts):
+    if placeholder_evidence(record) is not None:
         flags.append("placeholder_record")
     if any(_OUTCOME_NAME.match(c.strip()) for c in record.conditions):
         flags.append("condition_is_outcome")
@@ -2241,6 +2263,7 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
         is_cell_therapy=is_ct,
         modality=modality,
         modality_evidence=modality_ev,
+        placeholder_evidence=placeholder_evidence(record),
         quality_flags=quality_flags(record) + (
             ("targets_across_conditions",) if _targets_across_conditions(
                 tuple(p for p in products if not p.tested_in), conditions) else ()),

@@ -154,6 +154,11 @@ class TrialAnnotation(Frozen):
     ``targets_across_conditions`` (products of different targets in unrelated conditions that
     their targets' lineages do not tell apart: an answer pairing a target with a condition
     credits each target to each)."""
+    placeholder_evidence: Evidence | None = None
+    """The words by which the record says it is no real study ("This example study …", "This
+    hypothetical … study"): its products are extracted as written, and the graph withholds them
+    (``modality`` ``placeholder`` on the Trial node), so that landscape answers do not count
+    them."""
     products: tuple[Product, ...] = ()
     several_candidates: bool = False
     """The trial tests several candidate products (one to be selected), not a combination."""

@@ -883,13 +883,35 @@ def test_a_cell_source_is_the_products_not_a_transplants(nct: str, source: str |
     ("This illustrative Phase 1/Phase 2 study tests allogeneic dual-target GD2/B7-H3 CAR-NK", True),
     ("kinetics of EBNK-1822H2, an illustrative allogeneic cord blood-derived CAR-NK", True),
     ("This phase 1 study tests allogeneic CAR-NK cells in neuroblastoma.", False),
+    # (an analyst probe: other words these records use for themselves)
+    ("This hypothetical first-in-human study is designed to evaluate the safety", True),
+    ("This example planning study proposes a phase 1/2 evaluation of an allogeneic", True),
+    ("This example Phase 1/2 protocol evaluates allogeneic EGFR/HER2 dual-target CAR-NK", True),
+    ("This example phase 1/2, open-label, biomarker-selected study evaluates EB-HC01", True),
+    # a design, not a placeholder; an example given in passing
+    ("A Randomized, Double-Blind, Double-Dummy Study to Evaluate Safety", False),
+    ("Targets such as CD19, for example, are expressed on B cells.", False),
 ])
 def test_records_that_call_themselves_drafts_or_illustrations_are_flagged(summary: str,
                                                                            flagged: bool) -> None:
-    from celltx.ontology.annotate import quality_flags
+    from celltx.graph.merge import merge_records
+    from celltx.graph.trial_graph import TrialGraph
+    from celltx.ontology.annotate import annotate, quality_flags
 
     rec = _record("Dual-Target CAR-NK Cells").model_copy(update={"brief_summary": summary})
     assert ("placeholder_record" in quality_flags(rec)) is flagged
+    # the products are extracted as written; the graph withholds them, with the words
+    ann = annotate(rec.model_copy(update={"interventions": (
+        Intervention(type="BIOLOGICAL", name="CD19 CAR-NK cells"),)}))
+    assert ann.products and (ann.placeholder_evidence is not None) is flagged
+    graph = TrialGraph()
+    trial = graph.add_trial(merge_records([rec]), ann)
+    data = graph.g.nodes[trial]
+    assert bool(list(graph.out(trial, "HAS_PRODUCT"))) is not flagged
+    assert data["is_cell_therapy"] is not flagged
+    if flagged:
+        assert data["modality"] == "placeholder" and data["products_withheld"] == 1
+        assert data["modality_text"] in summary
 
 
 @pytest.mark.parametrize("nct", [

@@ -21,7 +21,11 @@ def explanation(view: dict[str, Any]) -> list[str]:
     if not view.get("products"):
         ev = view.get("modality_evidence")
         why = f" by rule '{ev['rule']}' from “{ev['text']}”" if ev else ""
-        lines.append(f"  not a cell therapy: {modality or 'other'}{why}")
+        if modality == "placeholder":
+            lines.append(f"  no real study{why}: the products it describes "
+                         f"({view.get('products_withheld') or 0}) are not in the graph")
+        else:
+            lines.append(f"  not a cell therapy: {modality or 'other'}{why}")
     for i, p in enumerate(view.get("products") or [], start=1):
         lines.append(f"  product {i}: {p['name']} ({p['platform']})")
         facts = [("platform", p["platform"]), ("cell_source", p.get("source")),
