@@ -694,6 +694,12 @@ _CHAIN_SEP = re.compile(r"^(?:\.|\s*\+?\s*(?:-\s*(?=and\b|or\b))?"  # "TM4SF1- a
                         re.I)  # ("CAR20.19.22": a dot with no space joins too)
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
+_DRUG_AFTER = re.compile(
+    r"(?i)^[\s-]*\)?[\s-]*(?:(?:monoclonal|bis+pecific|tris+pecific|humani[sz]ed|naked|IgG\d?)"
+    r"[\s-]+)*(?:antibod(?:y|ies)|mAbs?\b|ADCs?\b|BiTEs?\b|T[- ]cell engagers?)"
+    r"(?![\s-]*(?:-?derived|fragments?|scFv|single[- ]chain|binding|domain|sequence))")
+"""An antigen named as a drug's, not a cell product's: "refractory to … Anti-CD38 Antibody",
+"CD3-CD20 Bispecific Antibody" (but "anti-CD19 antibody-derived scFv" is a CAR's)."""
 _ANCHOR_BEFORE_FAR = re.compile(r"(?i:(?:targeted|directed) (?:to|at|against) (?:the )?"
                                 r"(?:[\w-]+ ){0,3}(?:antigen|protein|molecule)\s+$)")
 """A targeting phrase that names the antigen's kind before it ("Genetically Targeted to the
@@ -777,7 +783,7 @@ _CUE_BEFORE = re.compile(r"(?i)\bCAR-?T[\s-]+$")
 def _anchored(text: str, chain: list[mt.Mention], strict: bool, positive: bool = False) -> bool:
     before = text[max(0, chain[0].start - 30):chain[0].start]
     after = text[chain[-1].end:chain[-1].end + 45]
-    if _NEG_AFTER.match(after):
+    if _NEG_AFTER.match(after) or _DRUG_AFTER.match(after):
         return False
     if mt.CONTEXT_NOT_GIVEN.search(before):
         return False

@@ -957,3 +957,24 @@ def test_conditions_from_the_title_when_the_field_names_none(conditions: tuple, 
     rec = _record(title).model_copy(update={"conditions": conditions})
     got = [(c.as_written, c.term.key if c.term else None) for c in annotate(rec).conditions]
     assert got == want
+
+
+@pytest.mark.parametrize(("title", "intervention", "targets"), [
+    # an antigen named as a drug's (an antibody the patients were refractory to, a bispecific
+    # given beside the cells) is not the cell product's target (an analyst probe)
+    ("Humanized CART Directed Against BCMA in Myeloma Refractory to Proteasome Inhibitors, "
+     "Immunomodulators and Anti-CD38 Antibody", "CAR-T cells", {"TNFRSF17"}),
+    ("CD3-CD20 Bisspecific Antibody Based Therapy Combined With CD19-CAR T Cells in B-NHL",
+     "CAR-T cell therapy", {"CD19"}),
+    ("GPRC5D CAR-T Cells After Anti-CD38 Monoclonal Antibodies in Myeloma", "CAR-T cells",
+     {"GPRC5D"}),
+    # the antibody a CAR's binder comes from is the CAR's antigen
+    ("CAR-T Cells With an Anti-CD19 Antibody-Derived scFv in Lymphoma", "CAR-T cells",
+     {"CD19"}),
+])
+def test_a_drugs_antigen_is_not_the_cell_products_target(title: str, intervention: str,
+                                                         targets: set[str]) -> None:
+    from celltx.ontology.annotate import annotate
+
+    ann = annotate(_record(title, Intervention(type="BIOLOGICAL", name=intervention)))
+    assert {t.key for p in ann.products for t in p.targets} == targets
