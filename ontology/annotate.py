@@ -1795,6 +1795,47 @@ def _product_payloads(c: _Cand, fielded: dict[str, Fielded]) -> tuple[str, ...]:
 _APART = mt.Prefiltered(r"(?i:\bsequential\w*|\bseparate(?:ly)?\b|\bor both\b"
                         r"|\bone after the other\b)")
 """Words that give a trial's CARs one after the other or apart: not one construct."""
+_OR_BETWEEN = re.compile(r"(?i)^[^.;:]{0,40}?(?:\band/or\b|\bor/and\b|\bor\b)")
+"""The words between two antigens that offer one or the other ("CLL1 or CD33 target CAR",
+"Anti-BCMA or/and Anti-CD19 CART Cells", "CLL-1, CD33 and/or CD123-specific CAR")."""
+_JOINER = re.compile(r"^\s*(?:/|\+|x|×|-)?\s*$")
+"""What joins two antigens of one construct: "CD20/CD30", "CD19xCD22", "CD19-BCMA"."""
+_PRODUCT_AFTER = re.compile(r"(?i)^[^.;:]{0,30}?(?:\bCAR|CAR-?(?:T|NK)\b|\bTCR|chimeric"
+                            r"|\bT[- ]cells?\b|\bNK[- ]cells?\b)")
+"""A cell product named after a list of antigens ("… or CD33 target Chimeric antigen receptor
+…", "… or AXL targeting CAR-NK cells")."""
+_LIST_GAP = re.compile(r"(?i)^[\s,-]*(?:,|&|\band/or\b|\bor/and\b|\bor\b|\band\b)?[\s,]*"
+                       r"(?:anti-?\s*)?$")
+"""What stands between two antigens of one list ("CLL-1, CD33 and/or CD123")."""
+_EXPRESSED_AFTER = re.compile(r"(?i)^[\s-]*(?:\+|positive|express\w*|bright)\b")
+_JOINED = mt.Prefiltered(rf"{mt.DUAL_CUE.pattern}|(?i:\bco-?express\w*)")
+"""Words of one construct: a dual cue, or antigens co-expressed ("BCMA alone or co-expressed
+with CD19")."""
+
+
+def _offered_apart(sentence: str, wanted: set[str]) -> bool:
+    """Whether a sentence offers the antigens ``wanted`` one or the other: each named, "or"
+    between two of them, and not as the disease's markers ("CD19- or CD22-positive")."""
+    found = mt.find_targets(sentence)
+    mentions = [m for m in found if m.key in wanted]
+    if {m.key for m in mentions} != wanted or _EXPRESSED_AFTER.match(
+            sentence[mentions[-1].end:]):
+        return False
+    pairs = list(zip(found, found[1:], strict=False))
+    if any(a.key in wanted and b.key in wanted and a.key != b.key
+           and _JOINER.match(sentence[a.end:b.start]) for a, b in pairs):
+        return False  # also joined as one construct ("anti-CD20/CD30-CAR T-cells")
+    runs: list[list[tuple[mt.Mention, str]]] = [[]]  # lists of antigens, each with the gap
+    for i, m in enumerate(found):                     # before it
+        gap = sentence[found[i - 1].end:m.start] if i else ""
+        if i and not _LIST_GAP.match(gap):
+            runs.append([])
+        runs[-1].append((m, gap))
+    return any(wanted <= {m.key for m, _ in run} and any(_OR_BETWEEN.match(g) for _, g in run[1:])
+               and (_PRODUCT_AFTER.match(sentence[run[-1][0].end:])  # of products, not of
+                    or _ANCHOR_BEFORE.search(sentence[max(0, run[0][0].start - 30):  # markers
+                                                      run[0][0].start]))
+               for run in runs)
 
 
 def _given_apart(c: _Cand, fielded: dict[str, Fielded]) -> list[_Cand]:
@@ -1806,13 +1847,16 @@ def _given_apart(c: _Cand, fielded: dict[str, Fielded]) -> list[_Cand]:
     if len(c.targets) < 2 or c.from_code or c.construct == "single":
         return [c]
     wanted = set(c.targets)
-    for _level, pairs in fielded.items():
+    own = {where for where, _rule in c.target_from.values()}  # where its antigens were read
+    for level, pairs in (("phrase", c.phrase), *fielded.items()):
         for _field, text in pairs:
-            if not _APART.search(text):
+            if not (_APART.search(text) or " or" in text.lower()):
                 continue
             for sentence in _SENTENCE.split(text):
-                if (_APART.search(sentence) and not mt.DUAL_CUE.search(sentence)
-                        and wanted <= {m.key for m in mt.find_targets(sentence)}):
+                if not _JOINED.search(sentence) and (
+                        (_APART.search(sentence)
+                         and wanted <= {m.key for m in mt.find_targets(sentence)})
+                        or (level in own and _offered_apart(sentence, wanted))):
                     return [replace(c, targets=[k], construct="single",
                                     target_from={k: c.target_from[k]} if k in c.target_from
                                     else {}, apart=(_field, sentence.strip()))

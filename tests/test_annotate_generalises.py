@@ -272,8 +272,9 @@ def dev4_classes() -> dict[str, TrialAnnotation]:
     ("NCT04553393", [("CAR-T", ["CD19", "MS4A1"])]),
     ("NCT05094206", [("CAR-T", ["MS4A1", "CD19", "CD22"])]),
     # dev12: an "iPSC-NK cells" intervention whose summary opens with "CLL1 or CD33 target
-    # Chimeric antigen receptor (CAR)-induced pluripotent stem cells derived NK cells"
-    ("NCT06367673", [("CAR-NK", ["CLEC12A", "CD33"])]),
+    # Chimeric antigen receptor (CAR)-induced pluripotent stem cells derived NK cells": two
+    # products, one or the other, as its label has it (session 17)
+    ("NCT06367673", [("CAR-NK", ["CLEC12A"]), ("CAR-NK", ["CD33"])]),
     # dev12: "CAR-T/CAR-NK cell injection" is both; "CD19 CARNK and 7x19 CAR-T" in sequence
     ("NCT06572956", [("CAR-NK", []), ("CAR-T", [])]),
     ("NCT06464861", [("CAR-NK", ["CD19"]), ("CAR-T", ["CD19"])]),
@@ -978,3 +979,36 @@ def test_a_drugs_antigen_is_not_the_cell_products_target(title: str, interventio
 
     ann = annotate(_record(title, Intervention(type="BIOLOGICAL", name=intervention)))
     assert {t.key for p in ann.products for t in p.targets} == targets
+
+
+def _constructs(title: str, *interventions: str) -> list[tuple[str, ...]]:
+    from celltx.ontology.annotate import annotate
+
+    ann = annotate(_record(title, *(Intervention(type="BIOLOGICAL", name=n)
+                                    for n in interventions)))
+    return sorted(tuple(sorted(t.key for t in p.targets)) for p in ann.products)
+
+
+@pytest.mark.parametrize(("title", "intervention", "products"), [
+    # antigens offered one or the other in the phrase a construct is read from are products
+    # of their own (an analyst probe: "dual constructs" that were alternatives)
+    ("Anti-BCMA or/and Anti-CD19 CART Cells Treatment of Relapsed Multiple Myeloma",
+     "CART cells", [("CD19",), ("TNFRSF17",)]),
+    ("CAR-NK Cell Therapy for Advanced Solid Tumors",
+     "Claudin6, GPC3, Mesothelin, or AXL targeting CAR-NK cells",
+     [("AXL",), ("CLDN6",), ("GPC3",), ("MSLN",)]),
+    ("NK Cell Therapy Targeting CLL1 or CD33 in Acute Myeloid Leukemia",
+     "CLL1 or CD33 target CAR-NK cells", [("CD33",), ("CLEC12A",)]),
+    # one of the offered products is itself a construct of two antigens
+    ("CAR-T Therapy for Autoimmune Diseases", "CD19 or CD19-BCMA CAR-T",
+     [("CD19",), ("CD19", "TNFRSF17")]),
+    ("CAR T-cells in Relapsed Lymphoma",
+     "anti-CD19-CAR T-cells, or anti-CD30-CAR T-cells, or anti-CD20/CD30-CAR T-cells",
+     [("CD19",), ("MS4A1", "TNFRSF8"), ("TNFRSF8",)]),
+    # "or" between the disease's markers does not part a construct
+    ("CD19/CD22 CAR-T Cells in CD19- or CD22-Positive B-ALL", "CD19/CD22 CAR-T cells",
+     [("CD19", "CD22")]),
+])
+def test_antigens_offered_one_or_the_other_are_products_of_their_own(
+        title: str, intervention: str, products: list[tuple[str, ...]]) -> None:
+    assert _constructs(title, intervention) == products
