@@ -118,16 +118,28 @@ def normalise_organization(name: str) -> tuple[str, str, str | None]:
 _COMPANY_WORDS = re.compile(
     r"(?i:\b(?:biotech\w*|therapeutics|pharma\w*|biosciences?|biologics|biopharma\w*"
     r"|biomedic\w*|bio-?technology|medicine co|cell(?:ular)? (?:technology|therapy) co)\b)")
+_DEGREES = (r"(?:[,，;\s]+(?:M\.?D\.?|Ph\.?D\.?|MBBS|M\.?Sc\.?|MPH|D\.?O\.?|FRCPC?|FACP"
+            r"|Prof\.?|Professor))+[,，.\s]*")
+_CARE_OR_TEACHING = re.compile(r"(?i:hospital|universit|college|school|faculty|klinik|hôpital"
+                               r"|ospedale|hospice)")
+"""Words of a hospital's or a university's name, which a company word or suffix in it does not
+make a company."""
 _PERSON = re.compile(
     r"^(?:(?:Dr|Prof)\.?\s+)?[A-Z][a-z]+(?:[- ][A-Z][a-z]+)?(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+"
-    r"(?:,?\s*(?:MD|M\.D\.|PhD|Ph\.D\.|MD,? PhD))?$")
+    r"(?:,?\s*(?:MD|M\.D\.|PhD|Ph\.D\.|MD,? PhD))?$"
+    # a name followed by degrees, however written ("Marcela V. Maus, M.D.,Ph.D.", "Aibin
+    # Liang，MD，Ph.D.", "Matthew Lunning, DO")
+    rf"|^(?:(?:Dr|Prof)\.?\s+)?[A-Za-z][A-Za-z'-]*(?:\s+[A-Za-z][A-Za-z'.-]*){{1,3}}{_DEGREES}$"
+    # a romanised name written in lower case ("jiuwei cui", "Qi deng")
+    r"|^[A-Za-z][a-z]+\s+[a-z]{2,}$")
 
 
 _ORGANIZATION_WORDS = re.compile(
     r"(?i:\b(?:foundation|fund|trust|network|group|consortium|alliance|society|association"
     r"|council|cent(?:er|re|rum)|research|sciences?|laborator\w*|labs?|technolog\w*|solutions"
     r"|systems|services|diagnostics|devices|international|medic(?:al|ine|isch)|bio|biomet"
-    r"|\w*therapeutics|regenerative|charitable|oy|ab|as|kk)\b)")
+    r"|\w*therapeutics|regenerative|charitable|oy|ab|as|kk|govern\w*|ministr\w*|department"
+    r"|agency|authority)\b)")
 """Words of an organisation's name that two capitalised words ("Cabaletta Bio", "Genentech
 Foundation", "Forest Laboratories") do not make a person's."""
 _NOT_PEOPLE_CLASSES = frozenset({"INDUSTRY", "NETWORK", "NIH", "FED"})
@@ -141,8 +153,9 @@ def _org_class(name: str, ctgov_class: str | None, curated: str | None) -> str:
     whatever the registry's class says; then the registry's class, then the name's words."""
     if curated:
         return curated
-    if _COMPANY_SUFFIX.search(name) or _COMPANY_WORDS.search(name):
-        return "industry"
+    if ((_COMPANY_SUFFIX.search(name) or _COMPANY_WORDS.search(name))
+            and not _CARE_OR_TEACHING.search(name)):  # ("… Hospital of Guangdong
+        return "industry"                              # Pharmaceutical University")
     if (_PERSON.match(name.strip()) and not _ACADEMIC.search(name)
             and not _ORGANIZATION_WORDS.search(name)
             and ctgov_class not in _NOT_PEOPLE_CLASSES):

@@ -840,6 +840,19 @@ def test_an_unmodified_arm_beside_car_nk_arms_stays_unmodified() -> None:
     # people stay people whatever the registry calls them, bar industry and networks
     ("Xiaoyu Zhu", "OTHER_GOV", "individual"), ("Dr. Michael Hill", None, "individual"),
     ("Neil Goldenberg", "OTHER", "individual"),
+    # (an analyst probe, session 17) people with their degrees however written, and romanised
+    # names in lower case, are people; a government is not
+    ("Marcela V. Maus, M.D.,Ph.D.", "OTHER", "individual"),
+    ("Aibin Liang，MD，Ph.D.", "OTHER", "individual"),
+    ("Matthew Lunning, DO", "OTHER", "individual"),
+    ("Claus Anders Bertelsen, PhD, MD", None, "individual"),
+    ("jiuwei cui", "OTHER", "individual"), ("Qi deng", "OTHER", "individual"),
+    ("Malagasy government", None, "other"), ("Ministry Of Ayush", None, "other"),
+    ("Amsterdam UMC", "OTHER", "other"), ("NRG Oncology", "OTHER", "other"),
+    # a hospital's or a university's name with a company word or suffix is not a company's
+    ("The First Affiliated Hospital of Guangdong Pharmaceutical University", "OTHER",
+     "academic"), ("Northside Hospital, Inc.", "OTHER", "academic"),
+    ("Kite Pharma, Inc.", "INDUSTRY", "industry"),
 ])
 def test_organisations_of_two_capitalised_words_are_not_people(
         name: str, registry_class: str | None, want: str) -> None:
