@@ -36,6 +36,10 @@ from celltx.models import Provenance, SourceFormat, TrialRecord
     ("T-cell Malignancies", "T_NEOPLASM"), ("Myeloid Malignancies", "MYELOID_NEO"),
     ("Relapsed or Refractory Plasma Cell Neoplasms", "PC_NEOPLASM"),
     ("Large B-cell Lymphoma", "LBCL"), ("Malignant Solid Neoplasm", "SOLID_TUMOR"),
+    # (an analyst probe, session 17) solid tumours that had no term or only "cancer"
+    ("Anaplastic Thyroid Carcinoma", "ATC"), ("Thyroid Cancer", "THYROID_CA"),
+    ("Adenocarcinoma of Esophagogastric Junction", "GEJ"),
+    ("Carcinoma, Ovarian Epithelial", "OVARIAN_CA"), ("Ovarian Epithelial Cancer", "OVARIAN_CA"),
 ])
 def test_a_condition_string_reads_as_the_condition_it_names(text: str, key: str) -> None:
     hit = match_condition(text)
