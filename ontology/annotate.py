@@ -2038,7 +2038,8 @@ def related_study_rules() -> tuple[tuple[frozenset[str], ...], ...] | None:
 
 # ---- modality and data quality ----------------------------------------------------------------
 
-_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle", "inside the", "within the",
+_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle", "particle", "particles",
+                               "nanoparticles", "inside the", "within the",
                                "gene therapy", "vector drug", "vector injection",
                                "vector product")}
 """Words a cue needs, where the regex parser's own choice is too weak ("car"): one of them is
@@ -2057,6 +2058,10 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                         r"|(?:lipid nanoparticles?|\bLNPs?\b)[^.;]{0,100}"
                         r"\b(?:encod|deliver|carr)\w*[^.;]{0,40}(?:\bCAR\b|chimeric antigen)"
                         r"|CAR[^.;]{0,30}(?:lipid nanoparticle|\bLNP\b)"
+                        # "Particle-delivered CAR1920 mRNA", "Nanoparticle-Mediated Delivery
+                        # of CD19/CD20 Dual-Targeting InViVoCAR1920 mRNA"
+                        r"|\b(?:nano)?particles?[- ](?:mediated|delivered)[^.;]{0,80}"
+                        r"(?:CAR|chimeric antigen)"
                         r"|(?:generat|produc|creat|mak|engineer|reprogram)\w*[^.;]{0,60}"
                         r"(?:\bCAR|chimeric antigen receptor)[^.;]{0,60}\b(?:inside|within) the "
                         r"(?:patient'?s?\s+)?body"

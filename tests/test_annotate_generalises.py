@@ -1025,3 +1025,17 @@ def _constructs(title: str, *interventions: str) -> list[tuple[str, ...]]:
 def test_antigens_offered_one_or_the_other_are_products_of_their_own(
         title: str, intervention: str, products: list[tuple[str, ...]]) -> None:
     assert _constructs(title, intervention) == products
+
+
+@pytest.mark.parametrize(("title", "intervention"), [
+    # CAR mRNA delivered by particles makes CAR cells in the body: in-vivo CAR, not a cell
+    # product (an analyst probe)
+    ("Polymer-lipid Particle-delivered CAR1920 mRNA CAR-T Therapy for B-cell Lymphoma",
+     "Polymer-Lipid Nanoparticle-Mediated Delivery of CD19/CD20 Dual-Targeting InViVoCAR1920 "
+     "mRNA for CAR-T Cell Immunotherapy"),
+])
+def test_car_mrna_in_particles_is_in_vivo_car(title: str, intervention: str) -> None:
+    from celltx.ontology.annotate import annotate
+
+    ann = annotate(_record(title, Intervention(type="BIOLOGICAL", name=intervention)))
+    assert ann.modality == "in_vivo_car" and not ann.products

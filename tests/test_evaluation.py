@@ -74,3 +74,15 @@ def test_the_test_part_was_read_twice_and_the_differences_adjudicated() -> None:
     adjusted = score.adjudicated_test_labels()
     assert set(adjusted) == set(first) and all(
         lab.part == "test_adjudicated" for lab in adjusted.values())
+
+
+def test_the_unseen_part_leaves_out_exactly_the_seen_test_trials() -> None:
+    """``test_seen.tsv`` lists test-part trials whose errors a session saw; ``test_unseen`` is
+    the rest of the test part, so that one figure stays free of what was seen."""
+    labels = score.labels()
+    seen = {r["nct_id"] for r in score._rows(score.SEEN)}
+    assert seen and all(labels[n].part == "test" for n in seen)
+    unseen = score.unseen_test_labels()
+    test = {n for n, lab in labels.items() if lab.part == "test"}
+    assert set(unseen) == test - seen
+    assert all(lab.part == "test_unseen" for lab in unseen.values())

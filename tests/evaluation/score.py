@@ -89,6 +89,19 @@ def adjudicated_test_labels() -> dict[str, Label]:
     return out
 
 
+SEEN = HERE / "test_seen.tsv"
+"""Test-part trials whose errors a session saw (an analyst probe of the bundled sample, which
+the test part was drawn from, met them) and whose class was then fixed: the ``test_unseen``
+part leaves them out, so that one figure stays free of what was seen."""
+
+
+def unseen_test_labels() -> dict[str, Label]:
+    """The test part without the trials of ``test_seen.tsv`` (part ``test_unseen``)."""
+    seen = {r["nct_id"] for r in _rows(SEEN)} if SEEN.exists() else set()
+    return {n: dataclasses.replace(lab, part="test_unseen") for n, lab in labels().items()
+            if lab.part == "test" and n not in seen}
+
+
 def reader_agreement() -> dict[str, object]:
     """The second reading of the test part scored against the first, as the annotator is."""
     first = {n: lab for n, lab in labels().items() if lab.part == "test"}
@@ -176,7 +189,8 @@ def score(part: str, *, clear_only: bool = False) -> dict[str, object]:
     from celltx.ontology.annotate import annotate
 
     recs = records()
-    labs = adjudicated_test_labels() if part == "test_adjudicated" else labels()
+    labs = (adjudicated_test_labels() if part == "test_adjudicated"
+            else unseen_test_labels() if part == "test_unseen" else labels())
     pairs = []
     misses = []
     for nct, want in sorted(labs.items()):
@@ -200,7 +214,7 @@ def score(part: str, *, clear_only: bool = False) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> None:
-    names = ("dev", *_extra(), "test", "test_adjudicated")
+    names = ("dev", *_extra(), "test", "test_unseen", "test_adjudicated")
     rows = {(p, c): score(p, clear_only=c) for p in names for c in (False, True)}
     keys = [k for k in rows[("dev", False)] if k != "misses"]
     print(f"{'':28}" + "".join(f"{p + s:>8}" for s in ("", "*") for p in names)
