@@ -1775,7 +1775,10 @@ def _source_evidence(record: TrialRecord, c: _Cand, fielded: dict[str, Fielded]
     for fld, text in ordered:
         for key, rx in _source_patterns():
             m = next((m for m in rx.finditer(text) if key == "iPSC"  # (stem cells by name)
-                      or not _NOT_THE_PRODUCT.match(text, m.end())), None)
+                      or not (_NOT_THE_PRODUCT.match(text, m.end())
+                              or _NOT_THE_PRODUCT_BEFORE.search(text, 0, m.start())
+                              or (key == "cell line"
+                                  and _TUMOUR_LINE_BEFORE.search(text, 0, m.start())))), None)
             if m:
                 rule = ("cell source in the product's name" if (fld, text) in c.phrase
                         else "cell source written in the record")
@@ -1784,6 +1787,16 @@ def _source_evidence(record: TrialRecord, c: _Cand, fielded: dict[str, Fielded]
     return None, None
 
 
+_NOT_THE_PRODUCT_BEFORE = re.compile(
+    r"(?i)(?:\b(?:bridg\w*|proceed\w*|go(?:ing)? on) to|\b(?:is|are) (?:mostly|usually|typically"
+    r"|generally|commonly|often|mainly)(?: \w+){0,2}|\bmost (?:CAR-?T )?(?:products|therapies)"
+    r"(?: \w+){0,3})\s+$")
+"""What a cell-source word follows when it is not the product's: a transplant to come
+("bridging to allogeneic"), a sentence about cell therapies in general ("CAR-T is mostly based
+on autologous T cell preparation")."""
+_TUMOUR_LINE_BEFORE = re.compile(r"(?i)\b(?:tumou?r|cancer|leuka?emia|lymphoma|myeloid|target"
+                                 r"|K562|Raji|Nalm-?6)\s+$")
+"""A tumour's cell line, not the product's ("cytotoxicity against multiple tumor cell lines")."""
 _NOT_THE_PRODUCT = re.compile(
     r"(?i)(?:\s+(?:or|and|and/or|/)\s+(?:allogeneic|autologous|allo|auto)\w*)?[\s-]*"
     r"(?:(?:HLA-)?(?:matched|mismatched|related|unrelated|sibling|donor)[\s-]+){0,3}(?:"

@@ -1039,3 +1039,24 @@ def test_car_mrna_in_particles_is_in_vivo_car(title: str, intervention: str) -> 
 
     ann = annotate(_record(title, Intervention(type="BIOLOGICAL", name=intervention)))
     assert ann.modality == "in_vivo_car" and not ann.products
+
+
+@pytest.mark.parametrize(("summary", "source"), [
+    # (an analyst probe) a cell-source word about something else is not the product's source
+    ("The CAR-NK cells showed potent cytotoxicity against multiple tumor cell lines in vitro.",
+     None),
+    ("Currently, clinical application of CAR-T is mostly based on autologous T cell preparation,"
+     " while patients lack T cells.", None),
+    ("CD7 CAR-T cells are given, then bridging to allogeneic", None),
+    # the product's own source is still read
+    ("Allogeneic CAR-NK cells derived from the NK-92 cell line are infused.", "cell line"),
+])
+def test_a_cell_source_about_something_else_is_not_the_products(summary: str,
+                                                                 source: str | None) -> None:
+    from celltx.ontology.annotate import annotate
+
+    rec = _record("CAR-NK Cells in Relapsed AML",
+                  Intervention(type="BIOLOGICAL", name="CD33 CAR-NK cells")).model_copy(
+        update={"brief_summary": summary})
+    ann = annotate(rec)
+    assert ann.products and {p.source for p in ann.products} == {source}
