@@ -388,14 +388,15 @@ def test_a_name_the_vocabulary_reads_asks_for_its_term(sample_graph: Any, name: 
 
 def test_a_condition_the_vocabulary_reads_only_in_part_is_not_asked_as_the_broader_term(
         sample_graph: Any) -> None:
-    """"thyroid cancer" is "cancer" to the annotator (the longest synonym inside it; the
-    tables have no thyroid cancer): asking for the generic cancer node answered another
+    """"penile cancer" is "cancer" to the annotator (the longest synonym inside it; the
+    tables have no penile cancer): asking for the generic cancer node answered another
     question without a word; it is an error that suggests the graph's names instead. ("pancreas
-    cancer" was one too, until an organ's noun read as its adjective: pancreatic cancer.)"""
+    cancer" was one too, until an organ's noun read as its adjective: pancreatic cancer;
+    "thyroid cancer" until the table had it.)"""
     from celltx.queries.params import ParamError
 
-    with pytest.raises(ParamError, match=r"no condition 'thyroid cancer'.*did you mean"):
-        run_query("trials_per_target", {"condition": "thyroid cancer"}, engine="python",
+    with pytest.raises(ParamError, match=r"no condition 'penile cancer'.*did you mean"):
+        run_query("trials_per_target", {"condition": "penile cancer"}, engine="python",
                   graph=sample_graph)
     assert run_query("trials_per_target", {"condition": "pancreas cancer"}, engine="python",
                      graph=sample_graph).params["condition"] == "MONDO:0005192"
