@@ -173,11 +173,12 @@ def _reading(path: Path) -> Iterator[None]:
                                 "rebuild the graph with `celltx build`") from exc
 
 
-GRAPH_FORMAT = 2
+GRAPH_FORMAT = 3
 """What a graph directory's facts mean, raised when a build states something new that the
 questions rely on (2: each condition names its broader ones, which a question about a condition
-counts). A graph of another format, or built with other vocabulary tables, still loads;
-:func:`stale_note` says to build it again."""
+counts; 3: each product is TESTED_IN its conditions, which the questions that pair a product
+with a condition ask). A graph of another format, or built with other vocabulary tables,
+still loads; :func:`stale_note` says to build it again."""
 
 
 def built_with() -> dict[str, Any]:
@@ -214,7 +215,8 @@ def stale_note(directory: Path) -> str | None:
     if built.get("graph_format") != now["graph_format"]:
         return (f"the graph in {directory} was built by an earlier celltx (graph format "
                 f"{built.get('graph_format', 1)}, now {now['graph_format']}); some answers "
-                f"(a condition's narrower conditions) need `celltx build` again")
+                f"(a condition's narrower conditions, the conditions a product is tested "
+                f"in) need `celltx build` again")
     if built.get("vocabulary") != now["vocabulary"]:
         return (f"the graph in {directory} was built with other vocabulary tables; "
                 f"`celltx build` again to answer with the current ones")

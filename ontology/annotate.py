@@ -139,7 +139,7 @@ _ORGANIZATION_WORDS = re.compile(
     r"|council|cent(?:er|re|rum)|research|sciences?|laborator\w*|labs?|technolog\w*|solutions"
     r"|systems|services|diagnostics|devices|international|medic(?:al|ine|isch)|bio|biomet"
     r"|\w*therapeutics|regenerative|charitable|oy|ab|as|kk|govern\w*|ministr\w*|department"
-    r"|agency|authority)\b)")
+    r"|agency|authority|oncology|cells?|union|immun\w*|genetics?|vaccines?|pharm\w*)\b)")
 """Words of an organisation's name that two capitalised words ("Cabaletta Bio", "Genentech
 Foundation", "Forest Laboratories") do not make a person's."""
 _NOT_PEOPLE_CLASSES = frozenset({"INDUSTRY", "NETWORK", "NIH", "FED"})
@@ -710,7 +710,8 @@ _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)
 _DRUG_AFTER = re.compile(
     r"(?i)^[\s-]*\)?[\s-]*(?:(?:monoclonal|bis+pecific|tris+pecific|humani[sz]ed|naked|IgG\d?)"
     r"[\s-]+)*(?:antibod(?:y|ies)|mAbs?\b|ADCs?\b|BiTEs?\b|T[- ]cell engagers?)"
-    r"(?![\s-]*(?:-?derived|fragments?|scFv|single[- ]chain|binding|domain|sequence))")
+    r"(?![\s-]*(?:-?derived|fragments?|scFv|single[- ]chain|binding|domain|sequence"
+    r"|(?:-?based[\s-]+)?(?:CAR|chimeric|T[- ]cells?|NK\b)))")
 """An antigen named as a drug's, not a cell product's: "refractory to … Anti-CD38 Antibody",
 "CD3-CD20 Bispecific Antibody" (but "anti-CD19 antibody-derived scFv" is a CAR's)."""
 _ANCHOR_BEFORE_FAR = re.compile(r"(?i:(?:targeted|directed) (?:to|at|against) (?:the )?"
@@ -1776,9 +1777,14 @@ def _source_evidence(record: TrialRecord, c: _Cand, fielded: dict[str, Fielded]
         for key, rx in _source_patterns():
             m = next((m for m in rx.finditer(text) if key == "iPSC"  # (stem cells by name)
                       or not (_NOT_THE_PRODUCT.match(text, m.end())
-                              or _NOT_THE_PRODUCT_BEFORE.search(text, 0, m.start())
-                              or (key == "cell line"
-                                  and _TUMOUR_LINE_BEFORE.search(text, 0, m.start())))), None)
+                              or _IN_GENERAL_BEFORE.search(text, 0, m.start())
+                              or (_TO_COME_BEFORE.search(text, 0, m.start())
+                                  and not _CELLS_AFTER.match(text, m.end()))
+                              or (key == "cell line" and (
+                                  text[m.end():m.end() + 1] == "s"  # (a product is one line)
+                                  or (_TUMOUR_LINE_BEFORE.search(text, 0, m.start())
+                                      and not _EFFECTOR_BEFORE.search(text, 0, m.start())))))),
+                     None)
             if m:
                 rule = ("cell source in the product's name" if (fld, text) in c.phrase
                         else "cell source written in the record")
@@ -1787,13 +1793,20 @@ def _source_evidence(record: TrialRecord, c: _Cand, fielded: dict[str, Fielded]
     return None, None
 
 
-_NOT_THE_PRODUCT_BEFORE = re.compile(
-    r"(?i)(?:\b(?:bridg\w*|proceed\w*|go(?:ing)? on) to|\b(?:is|are) (?:mostly|usually|typically"
-    r"|generally|commonly|often|mainly)(?: \w+){0,2}|\bmost (?:CAR-?T )?(?:products|therapies)"
-    r"(?: \w+){0,3})\s+$")
-"""What a cell-source word follows when it is not the product's: a transplant to come
-("bridging to allogeneic"), a sentence about cell therapies in general ("CAR-T is mostly based
-on autologous T cell preparation")."""
+_TO_COME_BEFORE = re.compile(r"(?i)\b(?:bridg\w*|proceed\w*|go(?:ing)? on) to\s+$")
+"""A transplant to come ("bridging to allogeneic"), unless a cell product follows the word
+("proceed to autologous CD19 CAR-T cells", ``_CELLS_AFTER``)."""
+_IN_GENERAL_BEFORE = re.compile(
+    r"(?i)(?:\b(?:is|are) (?:mostly|usually|typically|generally|commonly|often|mainly)"
+    r"(?: \w+){0,2}|\bmost (?:CAR-?T )?(?:products|therapies)(?: \w+){0,3})\s+$")
+"""A sentence about cell therapies in general ("CAR-T is mostly based on autologous T cell
+preparation")."""
+_CELLS_AFTER = re.compile(r"(?i)[\s-]*(?:[\w/.-]+[\s-]+){0,3}?(?:CAR|T[- ]?cells?|NK|CIK|TIL"
+                          r"|γδ|iNKT)")
+"""A cell product right after the source word ("proceed to autologous CD19 CAR-T cells"): the
+source is the product's after all."""
+_EFFECTOR_BEFORE = re.compile(r"(?i)(?:\bNK|NK-92|KHYG|\bT)[\w-]*\s+(?:[\w-]+\s+){0,2}$")
+"""An effector cell's line ("the KHYG-1 NK leukemia cell line") is the product's."""
 _TUMOUR_LINE_BEFORE = re.compile(r"(?i)\b(?:tumou?r|cancer|leuka?emia|lymphoma|myeloid|target"
                                  r"|K562|Raji|Nalm-?6)\s+$")
 """A tumour's cell line, not the product's ("cytotoxicity against multiple tumor cell lines")."""
@@ -1858,7 +1871,8 @@ def _offered_apart(sentence: str, wanted: set[str]) -> bool:
             runs.append([])
         runs[-1].append((m, gap))
     return any(wanted <= {m.key for m, _ in run} and any(_OR_BETWEEN.match(g) for _, g in run[1:])
-               and (_PRODUCT_AFTER.match(sentence[run[-1][0].end:])  # of products, not of
+               and not mt.CONTEXT_NOT_GIVEN.search(sentence[:run[0][0].start])  # (relapsed
+               and (_PRODUCT_AFTER.match(sentence[run[-1][0].end:])  # after …) of products, not of
                     or _ANCHOR_BEFORE.search(sentence[max(0, run[0][0].start - 30):  # markers
                                                       run[0][0].start]))
                for run in runs)
@@ -2073,8 +2087,8 @@ _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
                         r"|CAR[^.;]{0,30}(?:lipid nanoparticle|\bLNP\b)"
                         # "Particle-delivered CAR1920 mRNA", "Nanoparticle-Mediated Delivery
                         # of CD19/CD20 Dual-Targeting InViVoCAR1920 mRNA"
-                        r"|\b(?:nano)?particles?[- ](?:mediated|delivered)[^.;]{0,80}"
-                        r"(?:CAR|chimeric antigen)"
+                        r"|\b(?:nano)?particles?[- ](?:mediated|delivered)\b[^.;]{0,80}"
+                        r"(?:CAR|chimeric antigen)[^.;]{0,40}?\bmRNA\b"
                         r"|(?:generat|produc|creat|mak|engineer|reprogram)\w*[^.;]{0,60}"
                         r"(?:\bCAR|chimeric antigen receptor)[^.;]{0,60}\b(?:inside|within) the "
                         r"(?:patient'?s?\s+)?body"
@@ -2183,7 +2197,8 @@ _CONTEXT_WORDS = mt.Prefiltered(r"(?i:engager|bispecific|cell therap)|\bBiTE\b|\
                                 r"|CAR-?T\b")
 _PLACEHOLDER = mt.Prefiltered(
     r"(?i:\bthis (?:is an? )?(?:draft,? )?(?:[\w.-]+-style )?"
-    r"(?:example|hypothetical|illustrative|fictional|fictitious)\b"
+    r"(?:example|hypothetical|illustrative|fictional|fictitious)\s+(?:[\w/,-]+\s+){0,4}?"
+    r"(?:study|trial|protocol|record|registration)\b"
     r"|\bexample (?:study|record|trial|protocol)\b"
     r"|lorem ipsum|\btest (?:record|study) (?:only|for)|\bplaceholder\b"
     r"|(?<!double-)(?<!double )\bdummy (?:study|record)|\bdo not use\b"

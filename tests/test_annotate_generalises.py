@@ -848,6 +848,7 @@ def test_an_unmodified_arm_beside_car_nk_arms_stays_unmodified() -> None:
     ("Claus Anders Bertelsen, PhD, MD", None, "individual"),
     ("jiuwei cui", "OTHER", "individual"), ("Qi deng", "OTHER", "individual"),
     ("Malagasy government", None, "other"), ("Ministry Of Ayush", None, "other"),
+    ("Takeda oncology", None, "other"), ("Gamida cell", None, "other"),
     ("Amsterdam UMC", "OTHER", "other"), ("NRG Oncology", "OTHER", "other"),
     # a hospital's or a university's name with a company word or suffix is not a company's
     ("The First Affiliated Hospital of Guangdong Pharmaceutical University", "OTHER",
@@ -905,6 +906,9 @@ def test_a_cell_source_is_the_products_not_a_transplants(nct: str, source: str |
     # a design, not a placeholder; an example given in passing
     ("A Randomized, Double-Blind, Double-Dummy Study to Evaluate Safety", False),
     ("Targets such as CD19, for example, are expressed on B cells.", False),
+    # (a code review) the words about something else than the study
+    ("Insertional oncogenesis is possible; this hypothetical risk will be monitored.", False),
+    ("In this example, a patient who experiences a DLT stops treatment.", False),
 ])
 def test_records_that_call_themselves_drafts_or_illustrations_are_flagged(summary: str,
                                                                            flagged: bool) -> None:
@@ -985,6 +989,8 @@ def test_conditions_from_the_title_when_the_field_names_none(conditions: tuple, 
     # the antibody a CAR's binder comes from is the CAR's antigen
     ("CAR-T Cells With an Anti-CD19 Antibody-Derived scFv in Lymphoma", "CAR-T cells",
      {"CD19"}),
+    ("Anti-CD19 Humanized Antibody CAR-T Cells for B-cell Lymphoma", "CAR-T cells", {"CD19"}),
+    ("Anti-BCMA Antibody-based CAR-T Cells in Myeloma", "CAR-T cells", {"TNFRSF17"}),
 ])
 def test_a_drugs_antigen_is_not_the_cell_products_target(title: str, intervention: str,
                                                          targets: set[str]) -> None:
@@ -1021,6 +1027,9 @@ def _constructs(title: str, *interventions: str) -> list[tuple[str, ...]]:
     # "or" between the disease's markers does not part a construct
     ("CD19/CD22 CAR-T Cells in CD19- or CD22-Positive B-ALL", "CD19/CD22 CAR-T cells",
      [("CD19", "CD22")]),
+    # nor "or" in what the patients had before
+    ("Tandem CAR-T Cells for Relapsed B-ALL After CD19 or CD22 CAR-T Therapy",
+     "CD19/CD22 CAR-T cells", [("CD19", "CD22")]),
 ])
 def test_antigens_offered_one_or_the_other_are_products_of_their_own(
         title: str, intervention: str, products: list[tuple[str, ...]]) -> None:
@@ -1041,6 +1050,17 @@ def test_car_mrna_in_particles_is_in_vivo_car(title: str, intervention: str) -> 
     assert ann.modality == "in_vivo_car" and not ann.products
 
 
+def test_particles_in_manufacture_are_not_in_vivo_car() -> None:
+    from celltx.ontology.annotate import annotate
+
+    rec = _record("CD19 CAR-T Cells in Lymphoma",
+                  Intervention(type="BIOLOGICAL", name="CD19 CAR-T cells")).model_copy(update={
+        "brief_summary": "T cells are enriched by magnetic particle-mediated selection and then "
+                         "transduced with a CD19 CAR vector."})
+    ann = annotate(rec)
+    assert ann.modality == "cell_therapy" and ann.products
+
+
 @pytest.mark.parametrize(("summary", "source"), [
     # (an analyst probe) a cell-source word about something else is not the product's source
     ("The CAR-NK cells showed potent cytotoxicity against multiple tumor cell lines in vitro.",
@@ -1050,6 +1070,9 @@ def test_car_mrna_in_particles_is_in_vivo_car(title: str, intervention: str) -> 
     ("CD7 CAR-T cells are given, then bridging to allogeneic", None),
     # the product's own source is still read
     ("Allogeneic CAR-NK cells derived from the NK-92 cell line are infused.", "cell line"),
+    ("CAR-NK cells derived from the KHYG-1 NK leukemia cell line are infused.", "cell line"),
+    ("Eligible patients will proceed to autologous CD33 CAR-NK cell infusion.", "autologous"),
+    ("The CAR-NK cells killed AML cell lines in vitro.", None),
 ])
 def test_a_cell_source_about_something_else_is_not_the_products(summary: str,
                                                                  source: str | None) -> None:
