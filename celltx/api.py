@@ -266,6 +266,7 @@ class KnowledgeGraph:
         self.graph = graph
         self.directory = directory
         self._stats = stats
+        self._ids: set[str] | None = None
 
     def _named(self, key: str, value: Many) -> list[str] | None:
         """Condition or target names as the stored questions read them
@@ -279,6 +280,12 @@ class KnowledgeGraph:
         if items is None:
             return None
         return [check_values("trials", {key: v}, lambda: self.graph)[key] for v in items]
+
+    def _target_ids(self) -> set[str]:
+        if self._ids is None:
+            self._ids = {x.id.casefold() for t in self._trials.values() for p in t.products
+                         for x in p.targets}
+        return self._ids
 
     def __repr__(self) -> str:
         ct = sum(1 for t in self._trials.values() if t.is_cell_therapy)
@@ -377,6 +384,9 @@ class KnowledgeGraph:
         from celltx.queries.python_answers import of_source
 
         targets = _folded(self._named("target", target))
+        # a target's id is that target (EGFR is not also EGFRvIII, whose gene symbol it is),
+        # as in the stored questions; other names by symbol or synonym (BCMA, CLL1)
+        by_name = set(targets or ()) - self._target_ids()
         platforms = _checked(platform, PLATFORMS, "platform")
         sources = _checked(cell_source, tuple(vocab.cell_sources()), "cell source")
         constructs = _checked(construct, CONSTRUCTS, "construct")
@@ -403,8 +413,8 @@ class KnowledgeGraph:
                     and (sources is None or any(of_source(p.cell_source, w) for w in sources))
                     and (constructs is None or p.construct_kind in constructs)
                     and (targets is None or any(
-                        x.id.casefold() in targets or (x.symbol or "").casefold() in targets
-                        or any(s.casefold() in targets for s in x.synonyms)
+                        x.id.casefold() in targets or (x.symbol or "").casefold() in by_name
+                        or any(s.casefold() in by_name for s in x.synonyms)
                         for x in p.targets))
                     and (not (conditions or categories) or in_conditions(
                         c for c in t.conditions if not p.tested_in or c.id in p.tested_in)))

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -77,23 +77,39 @@ class View:
     trials: int = 0
 
 
-def trial_subgraph(graph: TrialGraph, trial_ids: Iterable[str]) -> TrialGraph:
-    """The trials (node ids) and everything reachable from them: products, targets, sites…"""
+def trial_subgraph(graph: TrialGraph, trial_ids: Iterable[str],
+                   products: set[str] | None = None) -> TrialGraph:
+    """The trials (node ids) and everything reachable from them: products, targets, sites…;
+    with ``products``, only those of the trials' products (and what only they reach): a
+    condition's view leaves out a basket trial's products tested in other conditions."""
     keep: set[str] = set()
-    for nid in trial_ids:
+    stack = list(trial_ids)
+    while stack:
+        nid = stack.pop()
+        if nid in keep or (products is not None and nid not in products
+                           and graph.g.nodes[nid].get("label") == "Product"):
+            continue
         keep.add(nid)
-        keep.update(nx.descendants(graph.g, nid))
+        stack.extend(graph.g.successors(nid))
     return TrialGraph(nx.MultiDiGraph(graph.g.subgraph(keep)))
 
 
-def _conditions_of(graph: TrialGraph) -> dict[str, tuple[dict[str, Any], set[str]]]:
-    """Condition node id -> (its data, the trials with a product that study it)."""
-    out: dict[str, tuple[dict[str, Any], set[str]]] = {}
+class _Tested(NamedTuple):
+    data: dict[str, Any]
+    trials: set[str]
+    products: set[str]
+
+
+def _conditions_of(graph: TrialGraph) -> dict[str, _Tested]:
+    """Condition node id -> its data, and the products tested in it (``TESTED_IN``) with their
+    trials."""
+    out: dict[str, _Tested] = {}
     for tid, _ in graph.nodes("Trial"):
-        if not any(True for _ in graph.out(tid, "HAS_PRODUCT")):
-            continue
-        for cid, _ in graph.out(tid, "STUDIES"):
-            out.setdefault(cid, (graph.g.nodes[cid], set()))[1].add(tid)
+        for pid, _ in graph.out(tid, "HAS_PRODUCT"):
+            for cid, _ in graph.out(pid, "TESTED_IN"):
+                found = out.setdefault(cid, _Tested(graph.g.nodes[cid], set(), set()))
+                found.trials.add(tid)
+                found.products.add(pid)
     return out
 
 
@@ -107,8 +123,8 @@ def is_umbrella(data: dict[str, Any]) -> bool:
 def umbrella_conditions(graph: TrialGraph) -> list[tuple[str, int]]:
     """The umbrella conditions studied by trials with a product, with their trials, most
     first: left out of the condition views (:func:`condition_views`)."""
-    found = [(_condition_label(d), len(t)) for d, t in _conditions_of(graph).values()
-             if is_umbrella(d)]
+    found = [(_condition_label(k.data), len(k.trials)) for k in _conditions_of(graph).values()
+             if is_umbrella(k.data)]
     return sorted(found, key=lambda x: (-x[1], x[0]))
 
 
@@ -136,48 +152,50 @@ def condition_views(graph: TrialGraph, conditions: Sequence[str] | None = None, 
                      if any(True for _ in graph.out(t, "HAS_PRODUCT"))}
     views: list[View] = []
 
-    def add(view_id: str, label: str, trials: set[str]) -> None:
-        views.append(View(view_id, label, trial_subgraph(graph, trials), len(trials)))
+    def add(view_id: str, label: str, tested: Sequence[_Tested]) -> None:
+        trials = set().union(*(t.trials for t in tested))
+        products = set().union(*(t.products for t in tested))
+        views.append(View(view_id, label, trial_subgraph(graph, trials, products),
+                          len(trials)))
 
     if conditions:
-        picked: list[tuple[str, str, set[str]]] = []
+        picked: list[tuple[str, str, list[_Tested]]] = []
         for wanted in conditions:
             # a name the vocabulary knows is asked for as its term, with the narrower
             # conditions ("lymphoma" takes the trials of diffuse large B-cell lymphoma)
             term = condition_term(wanted)
             asked = wanted if term is None else str(term.curie)
-            hits = [cid for cid, (data, _) in conds.items() if condition_matches(data, asked)]
+            hits = [cid for cid, found in conds.items() if condition_matches(found.data, asked)]
             if not hits:
-                known = sorted(conds.values(), key=lambda v: -len(v[1]))[:8]
+                known = sorted(conds.values(), key=lambda v: -len(v.trials))[:8]
                 raise ValueError(
                     f"no trial with a product studies condition {wanted!r}; conditions with "
-                    f"the most trials: {', '.join(_condition_label(d) for d, _ in known)}")
-            trials = set().union(*(conds[c][1] for c in hits))
-            first = (conds[hits[0]][0] if term is None else
+                    f"the most trials: {', '.join(_condition_label(k.data) for k in known)}")
+            first = (conds[hits[0]].data if term is None else
                      {"id": term.curie, "name": term.label, "synonyms": term.synonyms})
             label = _condition_label(first) if len(hits) == 1 or term else wanted
-            picked.append((f"condition:{first['id']}", label, trials))
+            picked.append((f"condition:{first['id']}", label, [conds[c] for c in hits]))
         if len(picked) > 1:
             add("all", "Any of: " + ", ".join(p[1] for p in picked),
-                set().union(*(p[2] for p in picked)))
-        for view_id, label, trials in picked:
-            add(view_id, label, trials)
+                [t for p in picked for t in p[2]])
+        for view_id, label, tested in picked:
+            add(view_id, label, tested)
         return views
 
     views.append(View("all", "All trials", graph, len(with_products)))
-    by_category: dict[str, set[str]] = defaultdict(set)
-    for data, trials in conds.values():
-        if data.get("category") in CATEGORY_LABELS:
-            by_category[data["category"]].update(trials)
+    by_category: dict[str, list[_Tested]] = defaultdict(list)
+    for found in conds.values():
+        if found.data.get("category") in CATEGORY_LABELS:
+            by_category[found.data["category"]].append(found)
     for cat, label in CATEGORY_LABELS.items():
         if by_category.get(cat):
             add(f"category:{cat}", label, by_category[cat])
-    ranked = sorted(((cid, (data, trials)) for cid, (data, trials) in conds.items()
-                     if not is_umbrella(data)
-                     and (not cid.startswith("Condition:text:") or len(trials) > 1)),
-                    key=lambda kv: (-len(kv[1][1]), _condition_label(kv[1][0])))
-    for _cid, (data, trials) in ranked[:top]:
-        add(f"condition:{data['id']}", _condition_label(data), trials)
+    ranked = sorted(((cid, found) for cid, found in conds.items()
+                     if not is_umbrella(found.data)
+                     and (not cid.startswith("Condition:text:") or len(found.trials) > 1)),
+                    key=lambda kv: (-len(kv[1].trials), _condition_label(kv[1].data)))
+    for _cid, found in ranked[:top]:
+        add(f"condition:{found.data['id']}", _condition_label(found.data), [found])
     return views
 
 

@@ -308,7 +308,8 @@ class TrialGraph:
             )
             self._edge(trial, "HAS_PRODUCT", pnode, primary)
             for cond in product.tested_in or ann.conditions:  # (some of the trial's)
-                self._edge(pnode, "TESTED_IN", condition_nodes[_condition_key(cond)], primary)
+                self._edge(pnode, "TESTED_IN", condition_nodes[_condition_key(cond)],
+                           stating("conditions", cond.as_written))
             if product.cell_type is not None:
                 ct = self._term_node("CellType", product.cell_type)
                 self._edge(pnode, "BASE_CELL_TYPE", ct, primary)

@@ -2361,8 +2361,9 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
         modality_evidence=modality_ev,
         placeholder_evidence=placeholder_evidence(record),
         quality_flags=quality_flags(record) + (
-            ("targets_across_conditions",) if _targets_across_conditions(
-                tuple(p for p in products if not p.tested_in), conditions) else ()),
+            ("targets_across_conditions",) if any(p.targets and not p.tested_in
+                                                   for p in products)
+            and _targets_across_conditions(products, conditions) else ()),
         products=products,
         several_candidates=several,
         conditions=conditions,

@@ -155,3 +155,38 @@ def test_the_trials_behind_a_count_are_those_the_questions_count() -> None:
     rows = run_query("trials_per_target", {"condition": "DLBCL"}, engine="python",
                      graph=graph).rows
     assert [r[0] for r in rows] == ["CD19"]
+
+
+def test_a_reports_condition_view_holds_the_products_tested_in_it() -> None:
+    """The HTML report's view of a condition answers its charts on the products tested in it:
+    the basket trial is in the myeloma view with its BCMA product only."""
+    from celltx.report import condition_views
+
+    rec = _record(("CD19 CAR-T cells", "BCMA CAR-T cells"),
+                  ("Diffuse Large B-cell Lymphoma", "Multiple Myeloma"))
+    graph = TrialGraph()
+    graph.add_trial(merge_records([rec]), annotate(rec))
+    for asked, name, target in (("myeloma", "BCMA CAR-T cells", "Target:TNFRSF17"),
+                                ("DLBCL", "CD19 CAR-T cells", "Target:CD19")):
+        (view,) = condition_views(graph, [asked])
+        assert view.trials == 1
+        assert [d["name"] for _, d in view.graph.nodes("Product")] == [name]
+        assert [n for n, _ in view.graph.nodes("Target")] == [target]
+    everything = condition_views(graph)[0]
+    assert len(list(everything.graph.nodes("Product"))) == 2
+
+
+def test_a_target_id_asked_is_that_target_only() -> None:
+    """EGFR asked is EGFR, not also EGFRvIII (whose gene symbol is EGFR), as in the stored
+    questions that count by target id; BCMA, a synonym, still finds TNFRSF17."""
+    from celltx.api import KnowledgeGraph
+
+    graph = TrialGraph()
+    for nct, name in (("NCT09000005", "EGFRvIII CAR-T cells"), ("NCT09000006", "EGFR CAR-T cells"),
+                      ("NCT09000007", "BCMA CAR-T cells")):
+        rec = _record((name,), ("Glioblastoma",)).model_copy(update={"nct_id": nct})
+        graph.add_trial(merge_records([rec]), annotate(rec))
+    kg = KnowledgeGraph(graph)
+    assert [t.nct_id for t in kg.trials(target="EGFR")] == ["NCT09000006"]
+    assert [t.nct_id for t in kg.trials(target="EGFRvIII")] == ["NCT09000005"]
+    assert [t.nct_id for t in kg.trials(target="BCMA")] == ["NCT09000007"]

@@ -32,6 +32,13 @@ def test_products_of_different_targets_in_unrelated_conditions_are_flagged() -> 
                           ("Systemic Lupus Erythematosus", "Myasthenia Gravis"))
 
 
+def test_a_product_the_lineages_leave_in_every_condition_is_flagged() -> None:
+    # CD30 has no lineage row: its product is still credited to myeloma and DLBCL
+    assert FLAG in _flags(("CD19 CAR-T cells", "BCMA CAR-T cells", "CD30 CAR-T cells"),
+                          ("Diffuse Large B-cell Lymphoma", "Multiple Myeloma",
+                           "Hodgkin Lymphoma"))
+
+
 def test_lineages_that_tell_the_products_apart_are_not() -> None:
     assert FLAG not in _flags(("CD19 CAR-T cells", "BCMA CAR-T cells"),
                               ("Diffuse Large B-cell Lymphoma", "Multiple Myeloma"))
