@@ -2221,7 +2221,7 @@ def placeholder_evidence(record: TrialRecord) -> Evidence | None:
     >>> placeholder_evidence(TrialRecord(nct_id="NCT00000001", brief_title="CAR-NK cells",
     ...     brief_summary="This hypothetical first-in-human study is designed to evaluate",
     ...     provenance=at)).text
-    'This hypothetical'
+    'This hypothetical first-in-human study'
     >>> placeholder_evidence(TrialRecord(nct_id="NCT00000001", provenance=at,
     ...     brief_title="A Randomized, Double-Dummy Study of Drug X"))
     """

@@ -63,10 +63,9 @@ def product_lineages(product: Product) -> frozenset[str] | None:
     """The lineages a product's targets share, else all of theirs; None when it has no
     target or a target of unknown lineage."""
     table = target_lineages()
-    found = [table.get(t.key) for t in product.targets]
-    if not found or any(lineages is None for lineages in found):
+    if not product.targets or any(t.key not in table for t in product.targets):
         return None
-    sets = [lineages for lineages in found if lineages is not None]
+    sets = [table[t.key] for t in product.targets]
     return frozenset.intersection(*sets) or frozenset().union(*sets)
 
 

@@ -142,6 +142,9 @@ class AgentUse(Frozen):
 
 MODALITIES = ("cell_therapy", "in_vivo_car", "follow_up", "observational", "engager",
               "drug_after_cell_therapy", "other")
+"""What the annotator says a trial is. The graph writes one more on a Trial node,
+``placeholder`` (``graph.trial_graph.PLACEHOLDER``): a record that says it is no real study,
+whose products it withholds."""
 
 
 class TrialAnnotation(Frozen):
