@@ -2202,7 +2202,9 @@ _PLACEHOLDER = mt.Prefiltered(
     r"|\bexample (?:study|record|trial|protocol)\b"
     r"|lorem ipsum|\btest (?:record|study) (?:only|for)|\bplaceholder\b"
     r"|(?<!double-)(?<!double )\bdummy (?:study|record)|\bdo not use\b"
-    r"|\b(?:this is an? |this |an? )(?:draft|illustrative)\b)")
+    r"|\b(?:this is an? |this |an? )(?:draft|illustrative)\b)",
+    words=("example", "hypothetical", "illustrative", "fictional", "fictitious", "lorem",
+           "test record", "test study", "placeholder", "dummy", "do not use", "draft"))
 """Words by which a record says it is no real study: "This example …", "This hypothetical …",
 "This is a draft, ClinicalTrials.gov-style example record" (not a double-dummy design)."""
 _OUTCOME = (r"(?:safety|efficacy|tolerability|toxicity|overall survival"
@@ -2227,9 +2229,15 @@ def placeholder_evidence(record: TrialRecord) -> Evidence | None:
     """
     for where, text in (("title", record.brief_title), ("official_title", record.official_title),
                         ("summary", record.brief_summary)):
-        if text and (m := _PLACEHOLDER.search(text)):
-            return Evidence(field=where, text=m.group(0), rule="placeholder_record")
+        if text and (words := _placeholder_words(text)):
+            return Evidence(field=where, text=words, rule="placeholder_record")
     return None
+
+
+@lru_cache(maxsize=1 << 14)
+def _placeholder_words(text: str) -> str | None:
+    m = _PLACEHOLDER.search(text)
+    return m.group(0) if m else None
 
 
 def quality_flags(record: TrialRecord) -> tuple[str, ...]:
