@@ -1776,21 +1776,26 @@ def _source_evidence(record: TrialRecord, c: _Cand, fielded: dict[str, Fielded]
     for fld, text in ordered:
         for key, rx in _source_patterns():
             m = next((m for m in rx.finditer(text) if key == "iPSC"  # (stem cells by name)
-                      or not (_NOT_THE_PRODUCT.match(text, m.end())
-                              or _IN_GENERAL_BEFORE.search(text, 0, m.start())
-                              or (_TO_COME_BEFORE.search(text, 0, m.start())
-                                  and not _CELLS_AFTER.match(text, m.end()))
-                              or (key == "cell line" and (
-                                  text[m.end():m.end() + 1] == "s"  # (a product is one line)
-                                  or (_TUMOUR_LINE_BEFORE.search(text, 0, m.start())
-                                      and not _EFFECTOR_BEFORE.search(text, 0, m.start())))))),
-                     None)
+                      or not _about_something_else(key, text, m.start(), m.end())), None)
             if m:
                 rule = ("cell source in the product's name" if (fld, text) in c.phrase
                         else "cell source written in the record")
                 return key, Evidence(field=fld, text=_snippet(text, m.start(), m.end()),
                                      rule=rule)
     return None, None
+
+
+def _about_something_else(key: str, text: str, start: int, end: int) -> bool:
+    """Whether the cell-source word at ``text[start:end]`` describes something other than the
+    product: a transplant, one to come, cell therapies in general, or a tumour's cell line."""
+    if _NOT_THE_PRODUCT.match(text, end) or _IN_GENERAL_BEFORE.search(text, 0, start):
+        return True
+    if _TO_COME_BEFORE.search(text, 0, start) and not _CELLS_AFTER.match(text, end):
+        return True
+    return key == "cell line" and (
+        text[end:end + 1] == "s"  # (a product is one line)
+        or bool(_TUMOUR_LINE_BEFORE.search(text, 0, start)
+                and not _EFFECTOR_BEFORE.search(text, 0, start)))
 
 
 _TO_COME_BEFORE = re.compile(r"(?i)\b(?:bridg\w*|proceed\w*|go(?:ing)? on) to\s+$")
@@ -2065,12 +2070,12 @@ def related_study_rules() -> tuple[tuple[frozenset[str], ...], ...] | None:
 
 # ---- modality and data quality ----------------------------------------------------------------
 
-_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "nanoparticle", "particle", "particles",
-                               "nanoparticles", "inside the", "within the",
+_CUE_WORDS = {"in_vivo_car": ("vivo", "lnp", "particle", "inside the", "within the",
                                "gene therapy", "vector drug", "vector injection",
                                "vector product")}
 """Words a cue needs, where the regex parser's own choice is too weak ("car"): one of them is
-in every match of each alternative ("… CAR inside the body", "lentiviral vector drug")."""
+in every match of each alternative ("… CAR inside the body", "lentiviral vector drug"); they
+are found inside words ("particle" in "nanoparticles")."""
 _MODALITY_CUES: tuple[tuple[str, mt.Prefiltered], ...] = tuple(
     (name, mt.Prefiltered(rx, words=_CUE_WORDS.get(name))) for name, rx in (
         ("in_vivo_car", r"(?i:\bin[- ]?vivo(?:[\s-]+(?:cluster of differentiation"
