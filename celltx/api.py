@@ -108,7 +108,8 @@ class Trial(Frozen):
     start_year: int | None = None
     started: bool | None = None
     """Whether the start was made as of the record (an actual start date, else the status of a
-    trial that enrols or enrolled); None when the record cannot say."""
+    trial that enrols or enrolled); None when the record cannot say (also for a trial still
+    enrolling whose start date lies years after its registration: a start moved forward)."""
     last_update: str | None = None
     enrollment: int | None = None
     is_cell_therapy: bool = False

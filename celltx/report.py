@@ -242,7 +242,8 @@ def starts_note(graph: TrialGraph, years: set[int]) -> str | None:
     the trials counted, how many had started as of their records (the Trial's ``started``:
     ``annotate.start_made``), how many had not (a planned start, a start date after the
     record's last update; a trial not yet recruiting or withdrawn whose date passed) and of
-    how many the record cannot say (no status, or unknown and never verified; the analyst
+    how many the record cannot say (no status, or unknown and never verified, or a start
+    moved forward years past the trial's registration while it enrols; the analyst
     probe: 77 of the sample's 330 "started in 2025" had not started). The question's
     ``started`` column counts the first."""
     trials = [d for _, d in graph.nodes("Trial") if d.get("is_cell_therapy")]
@@ -261,8 +262,9 @@ def starts_note(graph: TrialGraph, years: set[int]) -> str | None:
         parts.append(f"of the {len(shown)} trials whose starts are shown, {made} had started as "
                      f"of their records, {not_made} had not (a planned start, or a trial not "
                      "yet recruiting or withdrawn whose date passed)"
-                     + (f" and {unknown} cannot say (no status, or unknown and never "
-                        "verified)" if unknown else ""))
+                     + (f" and {unknown} cannot say (no status, unknown and never "
+                        "verified, or a start date moved years past the trial's registration)"
+                        if unknown else ""))
     return ("; ".join(parts) + ".") if parts else None
 
 

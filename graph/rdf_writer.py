@@ -140,6 +140,8 @@ NODE_PROPERTIES: dict[str, tuple[_Prop, ...]] = {
         ("start_date_type", ctx("startDateType"), "str"),
         ("started", ctx("started"), "bool"),
         ("started_rule", ctx("startedRule"), "str"),
+        ("registered_year", ctx("registeredYear"), "int"),
+        ("registered_year_rule", ctx("registeredYearRule"), "str"),
         ("primary_completion_date", ctx("primaryCompletionDate"), "str"),
         ("completion_date", ctx("completionDate"), "str"),
         ("first_posted", ctx("firstPosted"), "str"),

@@ -173,11 +173,12 @@ def _reading(path: Path) -> Iterator[None]:
                                 "rebuild the graph with `celltx build`") from exc
 
 
-GRAPH_FORMAT = 3
+GRAPH_FORMAT = 4
 """What a graph directory's facts mean, raised when a build states something new that the
 questions rely on (2: each condition names its broader ones, which a question about a condition
 counts; 3: each product is TESTED_IN its conditions, which the questions that pair a product
-with a condition ask). A graph of another format, or built with other vocabulary tables,
+with a condition ask; 4: a start moved years past the trial's registration is no start, which
+the start-year question counts). A graph of another format, or built with other vocabulary tables,
 still loads; :func:`stale_note` says to build it again."""
 
 

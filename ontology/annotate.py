@@ -21,6 +21,7 @@ from celltx.ontology import hgnc_genes, vocab
 from celltx.ontology import matchers as mt
 from celltx.ontology import required_words as rw
 from celltx.ontology.product_conditions import with_conditions
+from celltx.ontology.registration import registration_year
 from celltx.ontology.terms import (
     AgentUse,
     ConditionMatch,
@@ -2312,15 +2313,25 @@ NOT_STARTED_STATUSES = frozenset({"NOT_YET_RECRUITING", "WITHDRAWN"})
 participant)."""
 
 
+ENROLLING_STATUSES = frozenset({"RECRUITING", "ENROLLING_BY_INVITATION"})
+MOVED_FORWARD_YEARS = 3
+"""A trial still enrolling whose record gives no start date type and a start date this many
+years or more after its registration may have had its start date moved forward at each update
+(Shenzhen Geno-Immune's trials registered in 2017–2019 are recruiting with starts in 2025 and
+2026): it started, but its record cannot say when, so its start is not counted in its start
+date's year. A trial that no longer enrols keeps its start date as history."""
+
+
 def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
     """Whether the trial's start was made as of its record, and how that was read: from the
     type of its start date where the registry gives one (ClinicalTrials.gov's ``ACTUAL`` or
     ``ESTIMATED``, the XML's ``Actual`` or ``Anticipated``), else from its overall status (a
     trial recruiting, active, suspended, terminated or completed has started, unless its
-    start date lies after the record's last update, a planned start; one not yet recruiting
-    or withdrawn has not; an unknown status says what the status last verified says, or
-    nothing). A start date that passed without a start (a trial not yet recruiting, dated
-    last year) is no start.
+    start date lies after the record's last update, a planned start, or, while it enrols,
+    :data:`MOVED_FORWARD_YEARS` or more after its registration, a start whose year the record
+    cannot tell; one not yet recruiting or withdrawn has not; an unknown status says what the
+    status last verified says, or nothing). A start date that passed without a start (a trial
+    not yet recruiting, dated last year) is no start.
 
     >>> from celltx.models import Provenance, SourceFormat
     >>> prov = Provenance(path="t.json", format=SourceFormat.CTGOV_V2_JSON, record=0)
@@ -2330,6 +2341,9 @@ def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
     >>> start_made(TrialRecord(nct_id="NCT09000001", provenance=prov,
     ...                        overall_status="NOT_YET_RECRUITING"))
     (False, 'status not started')
+    >>> start_made(TrialRecord(nct_id="NCT03271632", provenance=prov,  # issued in 2017
+    ...                        overall_status="RECRUITING", start_date="2026-06-01"))
+    (None, 'start date years after registration')
     """
     kind = (record.start_date_type or "").upper()
     if kind == "ACTUAL":
@@ -2342,6 +2356,10 @@ def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
     status, read = ((record.last_known_status, "last known status")
                     if record.overall_status == "UNKNOWN" else (record.overall_status, "status"))
     if status in STARTED_STATUSES:
+        registered = registration_year(record) if status in ENROLLING_STATUSES else None
+        if (registered and record.start_date and record.start_date[:4].isdigit()
+                and int(record.start_date[:4]) - registered[0] >= MOVED_FORWARD_YEARS):
+            return None, "start date years after registration"
         return True, f"{read} started"
     if status in NOT_STARTED_STATUSES:
         return False, f"{read} not started"
@@ -2368,6 +2386,7 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
     conditions = _conditions(record)
     products = with_conditions(products, conditions)
     started, started_rule = start_made(record)
+    registered = registration_year(record)
     return TrialAnnotation(
         is_cell_therapy=is_ct,
         modality=modality,
@@ -2389,4 +2408,6 @@ def annotate(record: TrialRecord) -> TrialAnnotation:
         ),
         agents=_agents(record) if is_ct else (),
         started=started, started_rule=started_rule,
+        registered_year=registered[0] if registered else None,
+        registered_year_rule=registered[1] if registered else None,
     )

@@ -178,6 +178,11 @@ class TrialAnnotation(Frozen):
     when the record cannot say."""
     started_rule: str | None = None
     """How ``started`` was read: ``start date actual``, ``start date anticipated``, ``start date
-    after record`` (after the record's last update), ``status started``, ``status not
-    started``, ``last known status started`` or ``last known status not started`` (a status
-    unknown, read by the status last verified)."""
+    after record`` (after the record's last update), ``start date years after registration``
+    (a trial still enrolling: started, but in a year the record cannot tell), ``status
+    started``, ``status not started``, ``last known status started`` or ``last known status not
+    started`` (a status unknown, read by the status last verified)."""
+    registered_year: int | None = None
+    """The year the trial was registered (``registration.registration_year``)."""
+    registered_year_rule: str | None = None
+    """How ``registered_year`` was read: ``first posted`` or ``NCT number``."""

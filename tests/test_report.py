@@ -453,5 +453,5 @@ def test_the_start_year_note_is_as_of_the_records_not_the_day_the_report_is_made
     assert starts_note(graph, {2025}) == (
         f"of the {len(trials) - 1} trials whose starts are shown, {len(trials) - 3} had started "
         "as of their records, 1 had not (a planned start, or a trial not yet recruiting or "
-        "withdrawn whose date passed) and 1 cannot say (no status, or unknown and never "
-        "verified).")
+        "withdrawn whose date passed) and 1 cannot say (no status, unknown and never "
+        "verified, or a start date moved years past the trial's registration).")

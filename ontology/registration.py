@@ -1,0 +1,52 @@
+"""The year a trial was registered: its record's first-posted date, or, for a ClinicalTrials.gov
+record that gives none (the partial-module monitor exports), the year its NCT number was issued.
+
+NCT numbers are issued in order. ``nct_registration_years.tsv`` holds, for each year since
+2005, the lowest NCT number among the corpus' records first posted in that year (3,364 records
+first posted since 2005; the table places every one of them in its year). Read against the
+ICTRP exports' registration dates of the same studies, which the table was not made from, it
+gives the year of 2,649 of 2,657 NCT numbers, and all but one of the others within a year
+(``tests/test_registration.py``). Numbers below the first row's were issued before 2005, when
+numbers were not issued in order: no year is read from them.
+"""
+
+from __future__ import annotations
+
+import bisect
+from functools import cache
+
+from celltx.ontology import vocab
+
+from celltx.models import TrialRecord
+
+FIRST_POSTED = "first posted"
+NCT_NUMBER = "NCT number"
+
+
+@cache
+def _first_numbers() -> tuple[list[int], list[int]]:
+    rows = sorted((int(r["first_nct"][3:]), int(r["year"]))
+                  for r in vocab.table("nct_registration_years.tsv"))
+    return [n for n, _ in rows], [y for _, y in rows]
+
+
+def nct_number_year(nct_id: str) -> int | None:
+    """The year ``nct_id`` was issued in, from the table; None before 2005 or for another id.
+
+    >>> nct_number_year("NCT03271632"), nct_number_year("NCT00000102"), nct_number_year("x")
+    (2017, None, None)
+    """
+    if not (nct_id.startswith("NCT") and nct_id[3:].isdigit()):
+        return None
+    numbers, years = _first_numbers()
+    i = bisect.bisect_right(numbers, int(nct_id[3:])) - 1
+    return years[i] if i >= 0 else None
+
+
+def registration_year(record: TrialRecord) -> tuple[int, str] | None:
+    """The year ``record``'s trial was registered and how it was read (``first posted`` or
+    ``NCT number``), or None when neither tells."""
+    if record.first_posted and record.first_posted[:4].isdigit():
+        return int(record.first_posted[:4]), FIRST_POSTED
+    year = nct_number_year(record.nct_id or "")
+    return (year, NCT_NUMBER) if year is not None else None
