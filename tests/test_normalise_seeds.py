@@ -87,3 +87,10 @@ def test_sponsor_spellings_share_one_key() -> None:
         "National Cancer Institute")
     assert organization_key("National Cancer Institute, France") != organization_key(
         "National Cancer Institute")
+    # words run together or apart, however the registry spelt them, are one sponsor
+    for one, other in (("su haichuan", "suhaichuan"),
+                       ("Huo-Shen-Shan Hospital", "Huoshenshan Hospital"),
+                       ("Ruijin Hospital, Shanghai Jiao Tong University School of Medicine",
+                        "Ruijin Hospital, Shanghai Jiaotong University School of Medicine")):
+        assert organization_key(one) == organization_key(other)
+    assert organization_key("Jiao Tong University") != organization_key("Tongji University")
