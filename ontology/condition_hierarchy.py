@@ -86,6 +86,10 @@ CURATED: dict[str, tuple[str, ...]] = {
     "ATRT": ("BRAIN_NEO",),
     # the myelomonocytic leukaemias (filed under the myelodysplastic/myeloproliferative
     # neoplasms) are leukaemias too
+    # AL amyloidosis (NCIT:C158963, newer than the extract) is the extract's Primary
+    # Amyloidosis (C3819, synonym "AL Amyloidosis"), a monoclonal immunoglobulin deposition
+    # disease under plasma cell neoplasm: a BCMA product given in it is in its lineage
+    "AMYLOID_AL": ("PC_NEOPLASM",),
     "CMML": ("LEUKEMIA",),
     "JMML": ("LEUKEMIA",),
 }

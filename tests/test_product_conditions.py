@@ -50,6 +50,11 @@ def _tested_in(ann: TrialAnnotation) -> dict[tuple[str, ...], list[str]]:
     (("BCMA/CD38 dual-target CAR-T cells", "CD33 CAR-T cells"),
      ("Multiple Myeloma", "Acute Myeloid Leukemia"),
      {("CD38", "TNFRSF17"): ["MM"], ("CD33",): ["AML"]}),
+    # AL amyloidosis is a plasma-cell disease (NCIt: a monoclonal immunoglobulin deposition
+    # disease under plasma cell neoplasm), as myeloma is
+    (("BCMA CAR-T cells", "CD19 CAR-T cells"),
+     ("AL Amyloidosis", "Multiple Myeloma", "Diffuse Large B-cell Lymphoma"),
+     {("TNFRSF17",): ["AMYLOID_AL", "MM"], ("CD19",): ["DLBCL"]}),
     # a solid-tumour antigen beside a haematological one
     (("CD19 CAR-T cells", "GPC3 CAR-T cells"),
      ("B-cell Lymphoma", "Hepatocellular Carcinoma"),
