@@ -297,6 +297,12 @@ def _written_words(key: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9]){words}(?![a-z0-9])")
 
 
+_SHARED_HEAD_BEFORE = re.compile(
+    r"(?<![\w-])((?:[A-Za-z]{3,}\s+)?)([A-Za-z]{4,})(?:\s+(?:and|or|&)\s+|\s+/\s+|/)$")
+"""One or two words joined to the disease name after it, whose last word they share ("Gastric
+and Pancreatic Cancer", "Acute Myeloid or B-Cell Acute Lymphoblastic Leukemia")."""
+
+
 def _title_conditions(title: str) -> list[ConditionMatch]:
     """Conditions named in a title, for a record with no conditions field (longest synonyms,
     as written in the title)."""
@@ -313,6 +319,20 @@ def _title_conditions(title: str) -> list[ConditionMatch]:
         if key not in seen:
             seen.add(key)
             out.append(ConditionMatch(as_written=written, term=vocab.conditions()[key]))
+        before = _SHARED_HEAD_BEFORE.search(title, 0, at.start()) if at else None
+        if at and before:  # "Gastric / Esophagogastric Junction Adenocarcinoma": gastric too
+            for start in (before.start(1), before.start(2)):  # two words, else one
+                words = title[start:before.end(2)]
+                shared = f"{words} {m.group(0).split()[-1]}"
+                found = match_condition(shared)
+                if (found is not None and names_as_a_whole(shared, found)
+                        and found.key not in BROAD_CONDITIONS
+                        and match_condition(words) is None):
+                    if found.key not in seen:
+                        seen.add(found.key)
+                        out.append(ConditionMatch(as_written=title[start:at.end()],
+                                                  term=vocab.conditions()[found.key]))
+                    break
     # (an abbreviation after a number is a unit: "300 MG"; "HCL" a drug's hydrochloride)
     for found in re.finditer(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9-]{1,6}(?![A-Za-z0-9])", title):
         token = found.group(0)
@@ -379,11 +399,23 @@ def _named(text: str) -> tuple[list[str], bool]:
     split = _LISTING.split(text)  # (the parts, each separator between two of them)
     parts = split[::2]
     for i in range(1, len(parts)):  # "leukemia/lymphoma": the second takes the first's words
-        first = parts[i - 1].split()
-        if (split[2 * i - 1].strip().lower() in ("/", "&", "and", "or")
-                and len(parts[i].split()) == 1 and len(first) > 1):
+        first, second = parts[i - 1].split(), parts[i].split()
+        joined = split[2 * i - 1].strip().lower() in ("/", "&", "and", "or")
+        if joined and len(second) == 1 and len(first) > 1:
             # (not after a comma: "Acute Lymphoblastic Leukemia, Lymphomas" lists two)
             parts[i] = " ".join([*first[:-1], parts[i]])
+        elif (len(_COND_NOISE.sub(" ", parts[i - 1]).split()) == 1 < len(second)
+              and match_condition(parts[i - 1]) is None
+              and (split[2 * i - 1].strip().lower() in ("&", "and", "or")
+                   or split[2 * i - 1].strip() != split[2 * i - 1] == " / ")):
+            # "(Advanced) Breast and Ovarian Cancer": the first, a word that names no disease
+            # alone, takes the second's last word (it read as ovarian cancer only) when that
+            # names one disease whole; an unspaced slash binds a name ("T-Cell/Histiocyte")
+            shared = f"{parts[i - 1].strip()} {second[-1]}"
+            found = match_condition(shared)
+            if (found is not None and names_as_a_whole(shared, found)
+                    and found.key not in BROAD_CONDITIONS):
+                parts[i - 1] = shared
     parts = [p for p in parts if p.strip()]
     keys = list(dict.fromkeys(k for p in parts if (found := match_condition(p)) is not None
                               for k in [found[0]]))

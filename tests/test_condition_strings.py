@@ -59,6 +59,17 @@ def test_a_condition_string_reads_as_the_condition_it_names(text: str, key: str)
     ("Relapsed or Refractory Multiple Myeloma", ["MM"]),
     # a broader one beside a narrower one is implied by it
     ("Non-Hodgkin Lymphoma, Diffuse Large B-Cell Lymphoma", ["DLBCL"]),
+    # a word joined to a disease shares its last word ("Gastric ... Cancer")
+    ("Advanced Gastric and Pancreatic Cancer", ["GASTRIC_CA", "PANC_EXO"]),
+    ("Advanced Gastric or Colorectal Cancer", ["GASTRIC_CA", "CRC"]),
+    ("Breast and Ovarian Cancer", ["BREAST_CA", "OVARIAN_CA"]),
+    ("Gastric / Gastroesophageal Junction Adenocarcinoma", ["GASTRIC_ADENO", "GEJ"]),
+    ("Myeloid and Monocytic Leukemia", ["MYELOID_LEUK"]),
+    # not a qualifier, nor a word that names a broad group only ("Relapsed Malignancies")
+    ("Relapsed and Refractory B-cell Lymphoma", ["B_NHL"]),
+    ("Relapsed/Refractory Aggressive B-Cell Malignancies", ["B_NEOPLASM"]),
+    # nor across an unspaced slash, which binds one name
+    ("T-Cell/Histiocyte-Rich Large B-Cell Lymphoma", ["LBCL"]),
 ])
 def test_a_string_that_lists_diseases_names_each(text: str, keys: list[str]) -> None:
     assert conditions_named(text) == keys
@@ -68,6 +79,22 @@ def _record(title: str, *conditions: str) -> TrialRecord:
     prov = Provenance(path="t.json", format=SourceFormat.CTGOV_V2_JSON, record=0)
     return TrialRecord(nct_id="NCT09000001", brief_title=title, conditions=conditions,
                        provenance=prov)
+
+
+@pytest.mark.parametrize(("title", "keys"), [
+    ("CAR-T Cells in Advanced Gastric / Esophagogastric Junction Adenocarcinoma",
+     ["GEJ", "GASTRIC_ADENO"]),
+    ("Dose Escalation Study in Acute Myeloid or B-Cell Acute Lymphoblastic Leukemia",
+     ["B_ALL", "AML"]),
+    ("ADCT-301 in Relapsed or Refractory Hodgkin and Non-Hodgkin Lymphoma", ["NHL", "HL"]),
+    ("CAR-T Cells in Relapsed or Refractory Lymphoma", ["LYMPHOMA"]),
+])
+def test_a_title_word_joined_to_a_disease_shares_its_last_word(
+        title: str, keys: list[str]) -> None:
+    """A record whose conditions field names none: the title's conditions."""
+    ann = annotate(_record(title))
+    assert [c.term.key for c in ann.conditions if c.term] == keys
+    assert all(c.as_written in title for c in ann.conditions)
 
 
 def test_a_broad_condition_the_title_names_narrowly_is_the_narrow_one() -> None:
