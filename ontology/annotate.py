@@ -1834,10 +1834,30 @@ def _about_something_else(key: str, text: str, start: int, end: int) -> bool:
         return True
     if _TO_COME_BEFORE.search(text, 0, start) and not _CELLS_AFTER.match(text, end):
         return True
+    if key in ("allogeneic", "autologous") and (
+            _OTHER_SOURCE_AFTER.match(text, end) or _OTHER_SOURCE_BEFORE.search(text, 0, start)):
+        return True  # (offered one or the other: neither is the product's one source)
+    if key == "allogeneic" and "third" in text[start:end].lower() and (
+            _NOT_DONOR_AFTER.match(text, end) or _BY_BEFORE.search(text, 0, start)):
+        return True
     return key == "cell line" and (
-        text[end:end + 1] == "s"  # (a product is one line)
+        text[end:end + 1].isalpha()  # (a product is one line; "B-cell lineage" is none)
         or bool(_TUMOUR_LINE_BEFORE.search(text, 0, start)
                 and not _EFFECTOR_BEFORE.search(text, 0, start)))
+
+
+_SOURCE_WORDS = (r"(?:autologous|allogeneic|allogenic|allo|auto|donor[- ]derived|patient[- ]derived"
+                 r"|(?:healthy )?donors?'?|patient'?s own)")
+_OTHER_SOURCE_AFTER = re.compile(rf"(?i)\w*\s*(?:or|and/or|/)\s*{_SOURCE_WORDS}\b")
+_OTHER_SOURCE_BEFORE = re.compile(
+    rf"(?i)\b{_SOURCE_WORDS}\s*(?:or|and/or|/)\s*(?:{_SOURCE_WORDS}\s+)?$")
+"""Sources offered one or the other ("Patient autologous or donor-derived T cells",
+"Autologous or allogeneic NK cells", "autologous or donor-derived allogeneic T cells")."""
+_NOT_DONOR_AFTER = re.compile(r"(?i)[\s-]*(?:laborator|vendor|compan|contract|CRO\b|manufactur"
+                              r"|assess|review|audit|adjudicat|monitor|payer|insur|pharmac)")
+_BY_BEFORE = re.compile(r"(?i)\bby (?:an? |the )?$")
+"""A third party that tests, reviews or pays ("tested by a third party", "a third-party
+laboratory"), not a third-party donor."""
 
 
 _TO_COME_BEFORE = re.compile(r"(?i)\b(?:bridg\w*|proceed\w*|go(?:ing)? on) to\s+$")

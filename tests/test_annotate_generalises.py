@@ -1073,6 +1073,16 @@ def test_particles_in_manufacture_are_not_in_vivo_car() -> None:
     ("CAR-NK cells derived from the KHYG-1 NK leukemia cell line are infused.", "cell line"),
     ("Eligible patients will proceed to autologous CD33 CAR-NK cell infusion.", "autologous"),
     ("The CAR-NK cells killed AML cell lines in vitro.", None),
+    # (a second probe) sources offered one or the other are neither alone; a lineage is no
+    # line; a third party that tests is no donor
+    ("Patients receive patient autologous or donor-derived CAR-NK cells.", None),
+    ("Autologous or allogeneic NK cells are transfected by mRNA electroporation.", None),
+    ("The safety of autologous or donor-derived allogeneic CAR-NK cells.", None),
+    ("AML and MDS share a cell origin from the myeloid lineage.", None),
+    ("The transduced NK cells will be subject to the stipulated tests by a third party.", None),
+    ("Results are reviewed by a third-party laboratory.", None),
+    ("Third-party donor CAR-NK cells are infused.", "allogeneic"),
+    ("Autologous CAR-NK cells or placebo are infused.", "autologous"),
 ])
 def test_a_cell_source_about_something_else_is_not_the_products(summary: str,
                                                                  source: str | None) -> None:
