@@ -141,7 +141,10 @@ _PERSON = re.compile(
     # Liang，MD，Ph.D.", "Matthew Lunning, DO")
     rf"|^(?:(?:Dr|Prof)\.?\s+)?[A-Za-z][A-Za-z'-]*(?:\s+[A-Za-z][A-Za-z'.-]*){{1,3}}{_DEGREES}$"
     # a romanised name written in lower case ("jiuwei cui", "Qi deng")
-    r"|^[A-Za-z][a-z]+\s+[a-z]{2,}$")
+    r"|^[A-Za-z][a-z]+\s+[a-z]{2,}$"
+    # a name after a title, however cased ("Prof. Dr. med. Andreas Hochhaus", "Dr N Babu",
+    # "Dr Christophe LENCLUD", "Prof. Dr. L.G. Visser")
+    r"|^(?:(?:Dr|Prof|Professor|med|phil)\.?,?\s+)+[A-Za-z][\w'.-]*(?:\s+[A-Za-z][\w'.-]*){0,3}$")
 
 
 _ORGANIZATION_WORDS = re.compile(

@@ -854,6 +854,13 @@ def test_an_unmodified_arm_beside_car_nk_arms_stays_unmodified() -> None:
     ("The First Affiliated Hospital of Guangdong Pharmaceutical University", "OTHER",
      "academic"), ("Northside Hospital, Inc.", "OTHER", "academic"),
     ("Kite Pharma, Inc.", "INDUSTRY", "industry"),
+    # (a second probe) a name after a title, however cased, is a person's; an organisation
+    # named after one is not
+    ("Prof. Dr. med. Andreas Hochhaus", "OTHER", "individual"),
+    ("Prof. Dr. L.G. Visser", "OTHER", "individual"), ("Dr N Babu", "OTHER", "individual"),
+    ("Dr Christophe LENCLUD", "OTHER", "individual"),
+    ("Dr. Himanshu Bansal Foundation", "OTHER", "other"),
+    ("Dr. Negrin University Hospital", "OTHER", "academic"),
 ])
 def test_organisations_of_two_capitalised_words_are_not_people(
         name: str, registry_class: str | None, want: str) -> None:
