@@ -15,6 +15,9 @@ from celltx.models import Provenance, SourceFormat, TrialRecord
     ("Ovary Cancer", "OVARIAN_CA"), ("Stomach Cancer", "GASTRIC_CA"),
     # HTML character references left in a record
     ("Sjogren&#39;s Syndrome", "SJOGREN"), ("Sj&ouml;gren Syndrome", "SJOGREN"),
+    # T-cell "chronic lymphocytic leukaemia" (an antiquated name, NCIT:C70649) is a T-cell
+    # leukaemia, not the B-cell CLL whose words it holds
+    ("T-Cell Chronic Lymphocytic Leukemia", "T_LEUK"), ("T-CLL", "T_LEUK"),
     # the lineage of an acute lymphoblastic leukaemia, however it is written
     ("Relapsed/Refractory B-precursor Acute Lymphoblastic Leukemia", "B_ALL"),
     ("Leukemia, Lymphocytic, Acute, B-Cell", "B_ALL"),
