@@ -983,8 +983,8 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
                      if m.key in keys}.values())  # a ligand naming two receptors is one
     if len(mentions) == 1:
         return [keys]
-    joined_by_slash = all(
-        re.match(r"^\s*[/\-x×]\s*$", masked[a.end:b.start]) for a, b in zip(
+    joined_by_slash = all(  # (or run together: "CD19CD22 CAR-T")
+        re.match(r"^\s*[/\-x×]\s*$|^$", masked[a.end:b.start]) for a, b in zip(
             mentions, mentions[1:], strict=False)) if len(mentions) > 1 else False
     if joined_by_slash:
         return [keys]

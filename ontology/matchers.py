@@ -317,6 +317,7 @@ def _find_targets(text: str) -> tuple[Mention, ...]:
     out.extend(m for m in _car_number_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _clone_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _cd_pair_mentions(text) if not _overlaps(m, out))
+    out.extend(m for m in _run_together_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _suffixed_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _domain_named_mentions(text) if not _overlaps(m, out))
     out.extend(m for m in _car_alias_mentions(text) if not _overlaps(m, out))
@@ -454,6 +455,23 @@ def _cd_pair_mentions(text: str) -> list[Mention]:
         keys = [_cd_key(m.group(g)) for g in groups]
         if all(keys):
             out.extend(Mention(str(k), m.start(g), m.end(g), m.group(g))
+                       for g, k in zip(groups, keys, strict=True))
+    return out
+
+
+_RUN_TOGETHER = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]{1,5}-)?CD(\d{1,3}[a-z]?)CD(\d{1,3}[a-z]?)"
+                           r"(?:CD(\d{1,3}[a-z]?))?(?![A-Za-z0-9])")
+"""CD antigens written run together: "CD19CD22 CAR-T", "P-CD19CD20-ALLO1"."""
+
+
+def _run_together_mentions(text: str) -> list[Mention]:
+    """Each antigen of CD names run together ("CD19CD22"), when every one is curated."""
+    out: list[Mention] = []
+    for m in _RUN_TOGETHER.finditer(text):
+        groups = [g for g in (1, 2, 3) if m.group(g)]
+        keys = [_cd_key(m.group(g)) for g in groups]
+        if all(keys):  # (the mention spans "CD" and the number)
+            out.extend(Mention(str(k), m.start(g) - 2, m.end(g), "CD" + m.group(g))
                        for g, k in zip(groups, keys, strict=True))
     return out
 

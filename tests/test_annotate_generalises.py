@@ -1100,3 +1100,19 @@ def test_a_cell_source_about_something_else_is_not_the_products(summary: str,
         update={"brief_summary": summary})
     ann = annotate(rec)
     assert ann.products and {p.source for p in ann.products} == {source}
+
+
+@pytest.mark.parametrize(("intervention", "targets"), [
+    # (a second probe) CD antigens written run together are each a target of one construct
+    ("CD19CD22 CAR-T cells", ["CD19", "CD22"]), ("P-CD19CD20-ALLO1 CAR-T", ["CD19", "MS4A1"]),
+    ("Anti-CD19CD20CD22 CAR-T cells", ["CD19", "MS4A1", "CD22"]),
+    # a code of letters and numbers is not read as antigens
+    ("CD19 CAR-T cells (CDX19CD)", ["CD19"]),
+])
+def test_cd_antigens_run_together_are_one_constructs_targets(intervention: str,
+                                                            targets: list[str]) -> None:
+    from celltx.ontology.annotate import annotate
+
+    ann = annotate(_record("CAR-T Cells in Relapsed B-cell Lymphoma",
+                           Intervention(type="BIOLOGICAL", name=intervention)))
+    assert [[t.key for t in p.targets] for p in ann.products] == [targets]
