@@ -759,10 +759,12 @@ _DRUG_AFTER = re.compile(
     r"|(?:-?based[\s-]+)?(?:CAR|chimeric|T[- ]cells?|NK\b)))")
 """An antigen named as a drug's, not a cell product's: "refractory to … Anti-CD38 Antibody",
 "CD3-CD20 Bispecific Antibody" (but "anti-CD19 antibody-derived scFv" is a CAR's)."""
-_ANCHOR_BEFORE_FAR = re.compile(r"(?i:(?:targeted|directed) (?:to|at|against) (?:the )?"
+_ANCHOR_BEFORE_FAR = re.compile(r"(?i:(?:(?:targeted|directed) (?:to|at|against)|to target"
+                                r"|targeting) (?:the )?"
                                 r"(?:[\w-]+ ){0,3}(?:antigen|protein|molecule)\s+$)")
 """A targeting phrase that names the antigen's kind before it ("Genetically Targeted to the
-B-Cell Specific Antigen CD19")."""
+B-Cell Specific Antigen CD19", "Engineered to Target the Cancer-Cell Surface Antigen
+Mesothelin")."""
 _ANCHOR_BEFORE = re.compile(r"(?i:(?:anti|targeting|targeted(?: to| at)?|targets|(?:that|which|to) target|against|directed (?:at|"  # noqa: E501
                             r"against|to)|specific (?:for|to)"
                             r"|(?:targeting|targets) (?:both|each of)"

@@ -1116,3 +1116,17 @@ def test_cd_antigens_run_together_are_one_constructs_targets(intervention: str,
     ann = annotate(_record("CAR-T Cells in Relapsed B-cell Lymphoma",
                            Intervention(type="BIOLOGICAL", name=intervention)))
     assert [[t.key for t in p.targets] for p in ann.products] == [targets]
+
+
+@pytest.mark.parametrize(("title", "targets"), [
+    # (a second probe) "to target" before the antigen's kind, as "targeted to" before it
+    ("T Cells Genetically Engineered to Target the Cancer-Cell Surface Antigen Mesothelin",
+     ["MSLN"]),
+    ("CAR T Cells Genetically Targeted to the B-Cell Specific Antigen CD19", ["CD19"]),
+])
+def test_a_targeting_phrase_naming_the_antigens_kind_anchors_it(title: str,
+                                                                targets: list[str]) -> None:
+    from celltx.ontology.annotate import annotate
+
+    ann = annotate(_record(title, Intervention(type="BIOLOGICAL", name="CAR T cells")))
+    assert [[t.key for t in p.targets] for p in ann.products] == [targets]
