@@ -748,7 +748,7 @@ def _mask(text: str) -> str:
 
 
 _CHAIN_SEP = re.compile(r"^(?:\.|\s*\+?\s*(?:-\s*(?=and\b|or\b))?"  # "TM4SF1- and EpCAM-positive"
-                        r"(?:/|-|\+|,|&|and|or|and/or|x|×|\\|plus|,\s*and)?\s*)$",
+                        r"(?:/|-|\+|,|&|and|or|and\s*/\s*or|x|×|\\|plus|,\s*and)?\s*)$",
                         re.I)  # ("CAR20.19.22": a dot with no space joins too)
 _NEG_AFTER = re.compile(r"(?i)^[\s-]*(?:negative|neg\b|loss|escape|dim|low\b|-?)\s*(?:negative|loss"
                         r"|escape)")
@@ -999,7 +999,7 @@ def _split_phrase(text: str, keys: list[str]) -> list[list[str]]:
     return [keys]
 
 
-_ALTERNATIVES = re.compile(r"(?i)\s(?:or|then|followed by|and/or|versus|vs\.?|and an?)\s|;"
+_ALTERNATIVES = re.compile(r"(?i)\s(?:or|then|followed by|and\s?/\s?or|versus|vs\.?|and an?)\s|;"
                            r"|\bsequential\w*")
 
 _CANDIDATES = mt.Prefiltered(
@@ -1962,8 +1962,9 @@ def _given_apart(c: _Cand, fielded: dict[str, Fielded]) -> list[_Cand]:
     own = {where for where, _rule in c.target_from.values()}  # where its antigens were read
     for level, pairs in (("phrase", c.phrase), *fielded.items()):
         for _field, text in pairs:
-            if not (_APART.search(text) or " or" in text.lower()):
-                continue
+            low = text.lower()
+            if not (_APART.search(text) or " or" in low or "/or" in low):
+                continue  # ("CLL-1, CD33 and/or CD123-specific CAR": one or the other too)
             for sentence in _SENTENCE.split(text):
                 if not _JOINED.search(sentence) and (
                         (_APART.search(sentence)

@@ -1130,3 +1130,31 @@ def test_a_targeting_phrase_naming_the_antigens_kind_anchors_it(title: str,
 
     ann = annotate(_record(title, Intervention(type="BIOLOGICAL", name="CAR T cells")))
     assert [[t.key for t in p.targets] for p in ann.products] == [targets]
+
+
+@pytest.mark.parametrize(("intervention", "targets"), [
+    # (a second probe) a list closed by "and/or" offers its antigens one or the other, as one
+    # closed by "or" does
+    ("CLL-1, CD33 and/or CD123-specific CAR gene-engineered T cells",
+     [["CLEC12A"], ["CD33"], ["IL3RA"]]),
+    ("CLL-1, CD33 or CD123-specific CAR-T cells", [["CLEC12A"], ["CD33"], ["IL3RA"]]),
+    ("CD19, CD22 CAR-T cells", [["CD19", "CD22"]]),
+])
+def test_a_list_closed_by_and_or_offers_antigens_apart(intervention: str,
+                                                       targets: list[list[str]]) -> None:
+    from celltx.ontology.annotate import annotate
+
+    ann = annotate(_record("CAR-T Cells in Relapsed Leukemia",
+                           Intervention(type="BIOLOGICAL", name=intervention)))
+    assert [[t.key for t in p.targets] for p in ann.products] == targets
+
+
+def test_and_or_written_with_spaces_is_and_or() -> None:
+    from celltx.ontology.annotate import annotate
+
+    keys = []
+    for written in ("and/or", "and / or"):
+        ann = annotate(_record(f"Universal CAR-T Cells in CD19 {written} CD20 Positive B-ALL",
+                               Intervention(type="BIOLOGICAL", name="CT1190B cell injection")))
+        keys.append([[t.key for t in p.targets] for p in ann.products])
+    assert keys[0] == keys[1] == [["CD19", "MS4A1"]]
