@@ -15,6 +15,10 @@ from celltx.models import Provenance, SourceFormat, TrialRecord
     ("Ovary Cancer", "OVARIAN_CA"), ("Stomach Cancer", "GASTRIC_CA"),
     # HTML character references left in a record
     ("Sjogren&#39;s Syndrome", "SJOGREN"), ("Sj&ouml;gren Syndrome", "SJOGREN"),
+    # the blood cancers by their cells' words, not cancer in general; a liver carcinoma
+    ("Hematopoietic/Lymphoid Cancer", "HEME_MALIG"), ("Hematolymphoid Malignancies", "HEME_MALIG"),
+    ("CD5+ Relapsed/Refractory Hematopoietic Malignancies", "HEME_MALIG"),
+    ("Hepatic Carcinoma", "LIVER_CA"),
     # T-cell "chronic lymphocytic leukaemia" (an antiquated name, NCIT:C70649) is a T-cell
     # leukaemia, not the B-cell CLL whose words it holds
     ("T-Cell Chronic Lymphocytic Leukemia", "T_LEUK"), ("T-CLL", "T_LEUK"),
