@@ -1066,7 +1066,7 @@ def _phrase_fielded(iv: Intervention) -> Fielded:
 
 _CODE_CELLS = re.compile(r"(?i)[A-Za-z]*\d+[A-Za-z0-9-]*\s+(?:\w+\s+)?cells?\s+"
                          r"(?:injection|infusion|"
-                         r"therapy|product|suspension|treatment)")
+                         r"therapy|product|suspension|treatment|preparation)")
 _SENTENCE = re.compile(r"(?<=[.;])\s+|(?<=[a-z][.;])(?=[A-Z])|\n+")
 _CODED_T_CELLS = re.compile(r"^(?!CD\d)(?:[A-Za-z]*\d[A-Za-z0-9-]*(?:\s+[A-Z][\w™®-]*)?"
                             r"|[A-Z]{2,6}-?)[\s-]T[- ]?(?:cells?|lymphocytes)$", re.IGNORECASE)

@@ -1158,3 +1158,20 @@ def test_and_or_written_with_spaces_is_and_or() -> None:
                                Intervention(type="BIOLOGICAL", name="CT1190B cell injection")))
         keys.append([[t.key for t in p.targets] for p in ann.products])
     assert keys[0] == keys[1] == [["CD19", "MS4A1"]]
+
+
+@pytest.mark.parametrize(("summary", "modality"), [
+    # (a second probe) a code-named cell preparation is a cell product whose kind is not stated
+    ("The main objective is the safety of UTAA09 cell preparation in relapsed lymphoma.",
+     "cell_therapy"),
+    ("The main objective is the safety of UTAA09 cell injection in relapsed lymphoma.",
+     "cell_therapy"),
+    ("The main objective is the safety of the UTAA09 preparation in relapsed lymphoma.",
+     "other"),
+])
+def test_a_code_named_cell_preparation_is_a_cell_product(summary: str, modality: str) -> None:
+    from celltx.ontology.annotate import annotate
+
+    rec = _record("UTAA09 Injection in Lymphoma", Intervention(name="UTAA09 injection"))
+    ann = annotate(rec.model_copy(update={"brief_summary": summary}))
+    assert ann.modality == modality
