@@ -1208,10 +1208,21 @@ def _code_near(iv: Intervention, summary: str) -> tuple[str | None, str | None]:
         at = summary.lower().find(code.lower())
     near = summary[max(0, at - 120):at + 160] if at >= 0 else None
     if near is not None and _platform(near) is None:
-        # any sentence that names the code ("a HER2 CAR-NK therapy such as AB-201")
-        near = next((sent for sent in _SENTENCE.split(summary)
-                     if code.lower() in sent.lower() and _platform(sent)), near)
+        # any sentence that names the code ("a HER2 CAR-NK therapy such as AB-201"), or the
+        # one after it that speaks of its cells ("QEL-005 is made from a participant's own
+        # white blood cells. These cells are ... changed ... to create ... CAR-T regulatory
+        # cells")
+        sents = _SENTENCE.split(summary)
+        near = next((sent for sent in sents
+                     if code.lower() in sent.lower() and _platform(sent)), None) or next(
+            (nxt for sent, nxt in zip(sents, sents[1:], strict=False)
+             if code.lower() in sent.lower() and _ITS_CELLS.match(nxt) and _platform(nxt)),
+            near)
     return code, near
+
+
+_ITS_CELLS = re.compile(r"(?i)(?:these|the|its|such)\s+(?:\w+\s+)?cells\b")
+"""A sentence that goes on about the cells the sentence before it named."""
 
 
 @lru_cache(maxsize=4096)

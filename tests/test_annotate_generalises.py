@@ -1175,3 +1175,21 @@ def test_a_code_named_cell_preparation_is_a_cell_product(summary: str, modality:
     rec = _record("UTAA09 Injection in Lymphoma", Intervention(name="UTAA09 injection"))
     ann = annotate(rec.model_copy(update={"brief_summary": summary}))
     assert ann.modality == modality
+
+
+@pytest.mark.parametrize(("summary", "platforms"), [
+    # (a second probe) the sentence after the one naming the code speaks of its cells
+    ("QEL-005 is made from a participant's own white blood cells. These cells are changed in a"
+     " laboratory to create immune cells called CAR-T regulatory cells.", ["CAR-T"]),
+    # ... only when it names what they are
+    ("QEL-005 is made from a participant's own white blood cells. These cells are collected"
+     " by leukapheresis.", []),
+])
+def test_the_sentence_after_a_code_may_say_what_its_cells_are(summary: str,
+                                                              platforms: list[str]) -> None:
+    from celltx.ontology.annotate import annotate
+
+    rec = _record("Controlling Hyperactive Immunity With Long-lived Lymphocytes",
+                  Intervention(name="QEL-005"))
+    ann = annotate(rec.model_copy(update={"brief_summary": summary}))
+    assert [p.platform for p in ann.products] == platforms
