@@ -1177,13 +1177,18 @@ def test_a_code_named_cell_preparation_is_a_cell_product(summary: str, modality:
     assert ann.modality == modality
 
 
+_OPENING = ("This study tests an experimental treatment called QEL-005 in adults with two"
+            " autoimmune conditions. The main goals are to find out whether QEL-005 is safe. ")
+
+
 @pytest.mark.parametrize(("summary", "platforms"), [
     # (a second probe) the sentence after the one naming the code speaks of its cells
-    ("QEL-005 is made from a participant's own white blood cells. These cells are changed in a"
-     " laboratory to create immune cells called CAR-T regulatory cells.", ["CAR-T"]),
+    (_OPENING + "QEL-005 is made from a participant's own white blood cells. These cells are"
+     " changed in a laboratory to create immune cells called CAR-T regulatory cells.",
+     ["CAR-T"]),
     # ... only when it names what they are
-    ("QEL-005 is made from a participant's own white blood cells. These cells are collected"
-     " by leukapheresis.", []),
+    (_OPENING + "QEL-005 is made from a participant's own white blood cells. These cells are"
+     " collected by leukapheresis.", []),
 ])
 def test_the_sentence_after_a_code_may_say_what_its_cells_are(summary: str,
                                                               platforms: list[str]) -> None:
