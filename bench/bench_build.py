@@ -1,6 +1,6 @@
 """Build speed and memory on a whole corpus, against merely parsing the same files.
 
-    python bench/bench_build.py [CORPUS] [--repeat N] [--baseline CHECKOUT]
+    python bench/bench_build.py [CORPUS] [--repeat N] [--baseline PYTHON]
 
 Prints records/second of ``celltx.pipeline.build``, its peak resident memory (``ru_maxrss`` of a
 fresh child process), the time of the loaders alone (records read, nothing merged or built),
@@ -10,8 +10,16 @@ measurement runs in its own child process, best of ``--repeat``. Then the time o
 (read+validate, merge, annotate, eligibility structuring, graph, and saving the graph
 directory), from builds whose pipeline functions are wrapped with timers (median of
 ``--repeat``). The machine is shared: compare figures taken in the same run. With
-``--baseline`` (a checkout of an earlier commit, e.g. made with ``git worktree add``), the build
-is also timed from that checkout, interleaved with this one's, and the ratio printed.
+``--baseline`` (the Python of an environment where an earlier commit is installed), the build
+is also timed with that commit, interleaved with this one's, and the ratio printed::
+
+    git worktree add /tmp/wt REV && python -m venv /tmp/venv-rev
+    /tmp/venv-rev/bin/pip install /tmp/wt
+    python bench/bench_build.py --baseline /tmp/venv-rev/bin/python
+
+(A checkout on ``PYTHONPATH`` is not enough: the project maps ``graph/``, ``ontology/`` … to
+``celltx.graph`` … only when installed, and an editable install of this checkout would be
+imported whatever ``PYTHONPATH`` says, so both runs would time the same code.)
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -156,15 +165,13 @@ def _cpu() -> float:
                                                   resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
-def _run(mode: str, corpus: Path, repeat: int, code: Path | None = None) -> dict[str, float]:
-    """Best of ``repeat`` child runs; ``code``: a checkout whose celltx the child imports."""
-    import os
-
-    env = dict(os.environ, PYTHONPATH=str(code)) if code else None
+def _run(mode: str, corpus: Path, repeat: int, python: Path | None = None) -> dict[str, float]:
+    """Best of ``repeat`` child runs; ``python``: the interpreter whose celltx the child
+    imports (default: this one)."""
     best: dict[str, float] | None = None
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, __file__, str(corpus), "--child", mode],
-                             check=True, capture_output=True, text=True, env=env).stdout
+        out = subprocess.run([str(python or sys.executable), __file__, str(corpus), "--child",
+                              mode], check=True, capture_output=True, text=True).stdout
         result = json.loads(out.strip().splitlines()[-1])
         if best is None or result["seconds"] < best["seconds"]:
             best = result
@@ -176,8 +183,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--baseline", type=Path, help="a checkout of an earlier commit to "
-                        "compare the build time with (interleaved runs, best of --repeat)")
+    parser.add_argument("--baseline", type=Path, help="the Python of an environment where an "
+                        "earlier commit is installed, to compare the build time with "
+                        "(interleaved runs, best of --repeat)")
     parser.add_argument("--child", choices=[*sorted(MODES), "phases"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -187,6 +195,9 @@ def main() -> None:
         sys.exit(f"no corpus at {args.corpus} (give its path as the first argument)")
     files = _files(args.corpus)
     size = sum(p.stat().st_size for p in files)
+    if args.baseline and not (args.baseline.is_file() and os.access(args.baseline, os.X_OK)):
+        sys.exit(f"--baseline {args.baseline}: not a Python interpreter; install the earlier "
+                 "commit in an environment of its own and give its python (see --help)")
     if args.baseline:
         mine = base = None
         for _ in range(args.repeat):

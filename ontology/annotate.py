@@ -192,7 +192,9 @@ _COND_NOISE = re.compile(
     r"(?i:\b(?:relapsed|refractory|recurrent|r/r|rr|advanced|metastatic|adult|childhood"
     r"|pediatric|paediatric|progressive|unresectable|locally|stage\s+[iv]+[abc]?|newly"
     r"|diagnosed|high[- ]risk|persistent|resistant|in relapse|positive|negative|and|or|with"
-    r"|the|of|nos|primary|secondary|active|severe|moderate|untreated|previously|treated)\b)")
+    r"|the|of|nos|primary|secondary|active|severe|moderate|untreated|previously|treated"
+    r"|(?-i:CD\d{1,3}[a-z]?))\b)")
+"""Qualifiers of a disease's name, and the CD antigen its cells carry ("CD19-positive ALL")."""
 
 
 _EXCEPT = re.compile(r"(?i)\((?:except|excluding|other than|not)\b[^)]*\)"

@@ -462,11 +462,14 @@ def _cd_pair_mentions(text: str) -> list[Mention]:
 _RUN_TOGETHER = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]{1,5}-)?CD(\d{1,3}[a-z]?)CD(\d{1,3}[a-z]?)"
                            r"(?:CD(\d{1,3}[a-z]?))?(?![A-Za-z0-9])")
 """CD antigens written run together: "CD19CD22 CAR-T", "P-CD19CD20-ALLO1"."""
+_RUN_TOGETHER_GATE = re.compile(r"CD\d{1,3}[a-z]?CD\d")
 
 
 def _run_together_mentions(text: str) -> list[Mention]:
     """Each antigen of CD names run together ("CD19CD22"), when every one is curated."""
     out: list[Mention] = []
+    if not _RUN_TOGETHER_GATE.search(text):  # (a literal scan: most texts have none)
+        return out
     for m in _RUN_TOGETHER.finditer(text):
         groups = [g for g in (1, 2, 3) if m.group(g)]
         keys = [_cd_key(m.group(g)) for g in groups]

@@ -15,6 +15,9 @@ from celltx.models import Provenance, SourceFormat, TrialRecord
     ("Ovary Cancer", "OVARIAN_CA"), ("Stomach Cancer", "GASTRIC_CA"),
     # HTML character references left in a record
     ("Sjogren&#39;s Syndrome", "SJOGREN"), ("Sj&ouml;gren Syndrome", "SJOGREN"),
+    # the CD antigen a disease's cells carry is a qualifier; NHL in French and Spanish; Graves
+    ("CD19-positive ALL", "ALL"), ("CD19-ALL", "ALL"), ("CD19-LNH", "NHL"),
+    ("Linfoma no Hodgkin", "NHL"), ("Graves' Disease", "GRAVES"),
     # the blood cancers by their cells' words, not cancer in general; a liver carcinoma
     ("Hematopoietic/Lymphoid Cancer", "HEME_MALIG"), ("Hematolymphoid Malignancies", "HEME_MALIG"),
     ("CD5+ Relapsed/Refractory Hematopoietic Malignancies", "HEME_MALIG"),
