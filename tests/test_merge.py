@@ -103,11 +103,13 @@ def test_conflict_keeps_both_values_with_the_newest_current() -> None:
 
 def test_a_date_s_type_comes_from_the_record_that_gives_the_date() -> None:
     """An older record's ESTIMATED beside a newer record's date made a recruiting trial's start
-    a planned one: the type is the date's, never filled on its own (enrollment's too)."""
-    old = rec("NCT01234567", "old.json", SourceFormat.CTGOV_V2_JSON, brief_title=TITLE,
+    a planned one: the type is the date's, never filled on its own (enrollment's too). (The
+    trial's number was issued in 2019, before its start: ``start_made`` reads a recruiting
+    trial dated years after its registration as a moved start.)"""
+    old = rec("NCT04234567", "old.json", SourceFormat.CTGOV_V2_JSON, brief_title=TITLE,
               start_date="2020-06", start_date_type="ESTIMATED", enrollment=20,
               enrollment_type="ESTIMATED", last_update="2020-01-05")
-    new = rec("NCT01234567", "new.csv", SourceFormat.CTGOV_CSV, brief_title=TITLE,
+    new = rec("NCT04234567", "new.csv", SourceFormat.CTGOV_CSV, brief_title=TITLE,
               start_date="2021-02-01", enrollment=24, overall_status="RECRUITING",
               last_update="2025-06-01")
     merged = merge_records([old, new]).record
@@ -115,7 +117,7 @@ def test_a_date_s_type_comes_from_the_record_that_gives_the_date() -> None:
     assert (merged.enrollment, merged.enrollment_type) == (24, None)
     assert annotate(merged).started is True  # (by its status: the date's type is unknown)
     # a date filled from another record brings its type
-    dateless = rec("NCT01234567", "new.csv", SourceFormat.CTGOV_CSV, brief_title=TITLE,
+    dateless = rec("NCT04234567", "new.csv", SourceFormat.CTGOV_CSV, brief_title=TITLE,
                    last_update="2025-06-01")
     merged = merge_records([old, dateless]).record
     assert (merged.start_date, merged.start_date_type) == ("2020-06", "ESTIMATED")
