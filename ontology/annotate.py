@@ -21,7 +21,7 @@ from celltx.ontology import hgnc_genes, vocab
 from celltx.ontology import matchers as mt
 from celltx.ontology import required_words as rw
 from celltx.ontology.product_conditions import with_conditions
-from celltx.ontology.registration import registration_year
+from celltx.ontology.registration import registration_month, registration_year
 from celltx.ontology.terms import (
     AgentUse,
     ConditionMatch,
@@ -329,14 +329,14 @@ def _title_conditions(title: str) -> list[ConditionMatch]:
             for start in (before.start(1), before.start(2)):  # two words, else one
                 words = title[start:before.end(2)]
                 shared = f"{words} {m.group(0).split()[-1]}"
-                found = match_condition(shared)
-                if (found is not None and names_as_a_whole(shared, found)
-                        and found.key not in BROAD_CONDITIONS
+                hit = match_condition(shared)
+                if (hit is not None and names_as_a_whole(shared, hit)
+                        and hit.key not in BROAD_CONDITIONS
                         and match_condition(words) is None):
-                    if found.key not in seen:
-                        seen.add(found.key)
+                    if hit.key not in seen:
+                        seen.add(hit.key)
                         out.append(ConditionMatch(as_written=title[start:at.end()],
-                                                  term=vocab.conditions()[found.key]))
+                                                  term=vocab.conditions()[hit.key]))
                     break
     # (an abbreviation after a number is a unit: "300 MG"; "HCL" a drug's hydrochloride)
     for found in re.finditer(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9-]{1,6}(?![A-Za-z0-9])", title):
@@ -2396,7 +2396,8 @@ participant)."""
 ENROLLING_STATUSES = frozenset({"RECRUITING", "ENROLLING_BY_INVITATION"})
 MOVED_FORWARD_YEARS = 3
 """A trial still enrolling whose record gives no start date type and a start date this many
-years or more after its registration may have had its start date moved forward at each update
+years or more after its registration (counted in months: the first-posted month, else the
+month its NCT number was issued) may have had its start date moved forward at each update
 (Shenzhen Geno-Immune's trials registered in 2017–2019 are recruiting with starts in 2025 and
 2026): it started, but its record cannot say when, so its start is not counted in its start
 date's year. A trial that no longer enrols keeps its start date as history."""
@@ -2436,9 +2437,11 @@ def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
     status, read = ((record.last_known_status, "last known status")
                     if record.overall_status == "UNKNOWN" else (record.overall_status, "status"))
     if status in STARTED_STATUSES:
-        registered = registration_year(record) if status in ENROLLING_STATUSES else None
-        if (registered and record.start_date and record.start_date[:4].isdigit()
-                and int(record.start_date[:4]) - registered[0] >= MOVED_FORWARD_YEARS):
+        registered = registration_month(record) if status in ENROLLING_STATUSES else None
+        start = record.start_date or ""
+        if registered is not None and start[:4].isdigit() and (
+                12 * int(start[:4]) + (int(start[5:7]) - 1 if start[5:7].isdigit() else 0)
+                - registered >= 12 * MOVED_FORWARD_YEARS):
             return None, "start date years after registration"
         return True, f"{read} started"
     if status in NOT_STARTED_STATUSES:

@@ -43,6 +43,38 @@ def nct_number_year(nct_id: str) -> int | None:
     return years[i] if i >= 0 else None
 
 
+def nct_number_month(nct_id: str) -> int | None:
+    """The month ``nct_id`` was issued in, as months since year 0 (``12 * year + month - 1``),
+    read between the first numbers of its year and the next (numbers are issued at a steady
+    pace within a year; the last year's pace is the year before's); None as for
+    ``nct_number_year``.
+
+    >>> divmod(nct_number_month("NCT04881240"), 12)  # first posted in May 2021
+    (2021, 4)
+    """
+    if not (nct_id.startswith("NCT") and nct_id[3:].isdigit()):
+        return None
+    numbers, years = _first_numbers()
+    number = int(nct_id[3:])
+    i = bisect.bisect_right(numbers, number) - 1
+    if i < 0:
+        return None
+    j = min(i, len(numbers) - 2)  # (the last year's pace is the year before's)
+    per_year = numbers[j + 1] - numbers[j]
+    fraction = min((number - numbers[i]) / per_year, 11 / 12)
+    return 12 * years[i] + int(12 * fraction)
+
+
+def registration_month(record: TrialRecord) -> int | None:
+    """The month ``record``'s trial was registered (months since year 0, as
+    ``nct_number_month``): its first-posted date's, else its NCT number's."""
+    posted = record.first_posted or ""
+    if posted[:4].isdigit():
+        month = int(posted[5:7]) if posted[5:7].isdigit() else 1
+        return 12 * int(posted[:4]) + month - 1
+    return nct_number_month(record.nct_id or "")
+
+
 def registration_year(record: TrialRecord) -> tuple[int, str] | None:
     """The year ``record``'s trial was registered and how it was read (``first posted`` or
     ``NCT number``), or None when neither tells."""

@@ -13,7 +13,12 @@ from typing import Any
 
 import pytest
 from celltx.ontology.annotate import annotate, start_made
-from celltx.ontology.registration import nct_number_year, registration_year
+from celltx.ontology.registration import (
+    nct_number_month,
+    nct_number_year,
+    registration_month,
+    registration_year,
+)
 from celltx.queries import python_answers
 
 from celltx.models import Provenance, SourceFormat, TrialRecord
@@ -37,6 +42,12 @@ def test_the_nct_number_gives_the_year_of_registrations_it_was_not_made_from() -
            for r in rows]
     assert sum(1 for d in off if d == 0) / len(off) >= 0.99
     assert sum(1 for d in off if d <= 1) / len(off) >= 0.999
+    # the month, read between the year's first number and the next year's: within two months
+    # for 99 % of them
+    months = [abs((nct_number_month(r["nct_id"]) or 0) - (12 * int(r["date_registration"][:4])
+                                                          + int(r["date_registration"][5:7]) - 1))
+              for r in rows]
+    assert sum(1 for d in months if d <= 2) / len(months) >= 0.99
 
 
 def test_the_first_posted_date_comes_before_the_number() -> None:
@@ -44,14 +55,19 @@ def test_the_first_posted_date_comes_before_the_number() -> None:
     assert registration_year(_record()) == (2017, "NCT number")
     assert registration_year(_record(nct_id="NCT00000102")) is None  # (issued before 2005)
     assert registration_year(_record(nct_id="ChiCTR2000029817")) is None
+    assert registration_month(_record(first_posted="2019-02-01")) == 12 * 2019 + 1
+    assert divmod(registration_month(_record()) or 0, 12) == (2017, 8)  # (September)
 
 
 @pytest.mark.parametrize(("fields", "want"), [
     # still recruiting, registered in 2017, no start date type, dated 2026: moved forward
     ({"overall_status": "RECRUITING", "start_date": "2026-06-01", "last_update": "2026-06-23"},
      (None, "start date years after registration")),
-    ({"overall_status": "ENROLLING_BY_INVITATION", "start_date": "2020-01"},
+    ({"overall_status": "ENROLLING_BY_INVITATION", "start_date": "2020-09"},
      (None, "start date years after registration")),
+    # three years counted in months: the number was issued in September 2017, so a start in June
+    # 2020 is late, not moved (it counted 2020 - 2017 = 3)
+    ({"overall_status": "RECRUITING", "start_date": "2020-06-14"}, (True, "status started")),
     # a first-posted date is the registration where the record gives it
     ({"overall_status": "RECRUITING", "start_date": "2026-06-01",
       "first_posted": "2024-01-10"}, (True, "status started")),
