@@ -104,6 +104,14 @@ def merge_records(records: Iterable[TrialRecord], trial_id: str | None = None) -
         giver = next((r for r in ordered if not _empty(getattr(r, of))), primary)
         if getattr(giver, name) != getattr(primary, name):
             updates[name] = getattr(giver, name)
+    actual = next((r for r in ordered if r.start_date
+                   and (r.start_date_type or "").upper() == "ACTUAL"), None)
+    if actual is not None and not updates.get("start_date_type", primary.start_date_type):
+        # a start that a record says was made keeps its date against a newer record that gives
+        # another without its type (a rewritten planned date: "2026-06-01" beside "2020-06-01,
+        # ACTUAL"); the other date stays among the conflicts
+        updates["start_date"] = actual.start_date
+        updates["start_date_type"] = actual.start_date_type
     elig = primary.eligibility
     elig_updates: dict[str, Any] = {}
     for name in Eligibility.model_fields:

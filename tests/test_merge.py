@@ -123,6 +123,22 @@ def test_a_date_s_type_comes_from_the_record_that_gives_the_date() -> None:
     assert (merged.start_date, merged.start_date_type) == ("2020-06", "ESTIMATED")
 
 
+def test_an_actual_start_keeps_its_date_against_a_newer_untyped_one() -> None:
+    """(A second probe) a record's ACTUAL start of 2020 beside a newer record, without a date
+    type, whose start was rewritten to 2026: the start was made in 2020."""
+    old = rec("NCT04432649", "old.json", SourceFormat.CTGOV_V2_JSON, brief_title=TITLE,
+              start_date="2020-06-01", start_date_type="ACTUAL", last_update="2020-06-16")
+    new = rec("NCT04432649", "new.json", SourceFormat.CTGOV_V2_JSON, brief_title=TITLE,
+              start_date="2026-06-01", overall_status="RECRUITING", last_update="2026-06-23")
+    found = merge_records([old, new])
+    assert (found.record.start_date, found.record.start_date_type) == ("2020-06-01", "ACTUAL")
+    assert {c["value"] for c in found.conflicts["start_date"]} == {"2020-06-01", "2026-06-01"}
+    assert annotate(found.record).started is True
+    # a newer record's own type stands (a corrected actual date, or a planned one)
+    newer = new.model_copy(update={"start_date_type": "ACTUAL", "start_date": "2020-07-01"})
+    assert merge_records([old, newer]).record.start_date == "2020-07-01"
+
+
 def test_the_status_last_verified_comes_from_the_record_that_gives_the_status() -> None:
     """An old record's last known NOT_YET_RECRUITING beside a newer record's status: the
     newer record's reading, not a stale one on it."""
