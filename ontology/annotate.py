@@ -21,7 +21,7 @@ from celltx.ontology import hgnc_genes, vocab
 from celltx.ontology import matchers as mt
 from celltx.ontology import required_words as rw
 from celltx.ontology.product_conditions import with_conditions
-from celltx.ontology.registration import registration_month, registration_year
+from celltx.ontology.registration import month_of, registration_month, registration_year
 from celltx.ontology.terms import (
     AgentUse,
     ConditionMatch,
@@ -2438,10 +2438,9 @@ def start_made(record: TrialRecord) -> tuple[bool | None, str | None]:
                     if record.overall_status == "UNKNOWN" else (record.overall_status, "status"))
     if status in STARTED_STATUSES:
         registered = registration_month(record) if status in ENROLLING_STATUSES else None
-        start = record.start_date or ""
-        if registered is not None and start[:4].isdigit() and (
-                12 * int(start[:4]) + (int(start[5:7]) - 1 if start[5:7].isdigit() else 0)
-                - registered >= 12 * MOVED_FORWARD_YEARS):
+        start = month_of(record.start_date)
+        if (registered is not None and start is not None
+                and start - registered >= 12 * MOVED_FORWARD_YEARS):
             return None, "start date years after registration"
         return True, f"{read} started"
     if status in NOT_STARTED_STATUSES:

@@ -30,24 +30,22 @@ def _first_numbers() -> tuple[list[int], list[int]]:
     return [n for n, _ in rows], [y for _, y in rows]
 
 
-def nct_number_year(nct_id: str) -> int | None:
-    """The year ``nct_id`` was issued in, from the table; None before 2005 or for another id.
+def month_of(date: str | None) -> int | None:
+    """A date's month as months since year 0 (``12 * year + month - 1``; a year alone is its
+    January), or None when it has no year.
 
-    >>> nct_number_year("NCT03271632"), nct_number_year("NCT00000102"), nct_number_year("x")
-    (2017, None, None)
+    >>> divmod(month_of("2017-09-14"), 12), divmod(month_of("2026"), 12), month_of(None)
+    ((2017, 8), (2026, 0), None)
     """
-    if not (nct_id.startswith("NCT") and nct_id[3:].isdigit()):
+    if not date or not date[:4].isdigit():
         return None
-    numbers, years = _first_numbers()
-    i = bisect.bisect_right(numbers, int(nct_id[3:])) - 1
-    return years[i] if i >= 0 else None
+    return 12 * int(date[:4]) + (int(date[5:7]) - 1 if date[5:7].isdigit() else 0)
 
 
 def nct_number_month(nct_id: str) -> int | None:
-    """The month ``nct_id`` was issued in, as months since year 0 (``12 * year + month - 1``),
-    read between the first numbers of its year and the next (numbers are issued at a steady
-    pace within a year; the last year's pace is the year before's); None as for
-    ``nct_number_year``.
+    """The month ``nct_id`` was issued in (as ``month_of``), read between the first numbers
+    of its year and the next (numbers are issued at a steady pace within a year; the last
+    year's pace is the year before's); None before 2005 or for another id.
 
     >>> divmod(nct_number_month("NCT04881240"), 12)  # first posted in May 2021
     (2021, 4)
@@ -60,25 +58,38 @@ def nct_number_month(nct_id: str) -> int | None:
     if i < 0:
         return None
     j = min(i, len(numbers) - 2)  # (the last year's pace is the year before's)
-    per_year = numbers[j + 1] - numbers[j]
-    fraction = min((number - numbers[i]) / per_year, 11 / 12)
+    fraction = min((number - numbers[i]) / (numbers[j + 1] - numbers[j]), 11 / 12)
     return 12 * years[i] + int(12 * fraction)
 
 
+def nct_number_year(nct_id: str) -> int | None:
+    """The year ``nct_id`` was issued in; None as for ``nct_number_month``.
+
+    >>> nct_number_year("NCT03271632"), nct_number_year("NCT00000102"), nct_number_year("x")
+    (2017, None, None)
+    """
+    month = nct_number_month(nct_id)
+    return None if month is None else month // 12
+
+
+def _registered(record: TrialRecord) -> tuple[int, str] | None:
+    """(month, how it was read) of the trial's registration."""
+    posted = month_of(record.first_posted)
+    if posted is not None:
+        return posted, FIRST_POSTED
+    issued = nct_number_month(record.nct_id or "")
+    return None if issued is None else (issued, NCT_NUMBER)
+
+
 def registration_month(record: TrialRecord) -> int | None:
-    """The month ``record``'s trial was registered (months since year 0, as
-    ``nct_number_month``): its first-posted date's, else its NCT number's."""
-    posted = record.first_posted or ""
-    if posted[:4].isdigit():
-        month = int(posted[5:7]) if posted[5:7].isdigit() else 1
-        return 12 * int(posted[:4]) + month - 1
-    return nct_number_month(record.nct_id or "")
+    """The month ``record``'s trial was registered (as ``month_of``): its first-posted date's,
+    else its NCT number's."""
+    found = _registered(record)
+    return None if found is None else found[0]
 
 
 def registration_year(record: TrialRecord) -> tuple[int, str] | None:
     """The year ``record``'s trial was registered and how it was read (``first posted`` or
     ``NCT number``), or None when neither tells."""
-    if record.first_posted and record.first_posted[:4].isdigit():
-        return int(record.first_posted[:4]), FIRST_POSTED
-    year = nct_number_year(record.nct_id or "")
-    return (year, NCT_NUMBER) if year is not None else None
+    found = _registered(record)
+    return None if found is None else (found[0] // 12, found[1])
