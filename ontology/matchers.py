@@ -443,40 +443,37 @@ prefixes of ``_CAR_NUMBER`` ("CAR19/20 engineered T cells", "CART 19/20", "CAR20
 "tanCART19/20", "DuoCAR20.19.22")."""
 
 
+def _cd_numbers(text: str, m: re.Match[str], groups: Iterable[int], lead: int = 0
+                ) -> list[Mention]:
+    """The CD numbers of ``m``'s ``groups`` that matched, each as its curated antigen, when
+    every one is curated; each mention also spans the ``lead`` characters before its number
+    ("CD")."""
+    found = [g for g in groups if m.group(g)]
+    keys = [_cd_key(m.group(g)) for g in found]
+    if not all(keys):
+        return []
+    return [Mention(str(k), m.start(g) - lead, m.end(g), text[m.start(g) - lead:m.end(g)])
+            for g, k in zip(found, keys, strict=True)]
+
+
 def _cd_pair_mentions(text: str) -> list[Mention]:
     """A tandem CAR named by the CD numbers of its antigens: "LV20.19 CAR" (CD20, CD19),
     "CAR20.19.22" (CD20, CD19, CD22)."""
-    out: list[Mention] = []
-    for m in _CD_PAIR.finditer(text):
-        if m.group(1):
-            groups = (1, 2, 3) if m.group(3) else (1, 2)
-        else:
-            groups = (4, 5, 6) if m.group(6) else (4, 5)
-        keys = [_cd_key(m.group(g)) for g in groups]
-        if all(keys):
-            out.extend(Mention(str(k), m.start(g), m.end(g), m.group(g))
-                       for g, k in zip(groups, keys, strict=True))
-    return out
+    return [mention for m in _CD_PAIR.finditer(text)
+            for mention in _cd_numbers(text, m, (1, 2, 3) if m.group(1) else (4, 5, 6))]
 
 
-_RUN_TOGETHER = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z]{1,5}-)?CD(\d{1,3}[a-z]?)CD(\d{1,3}[a-z]?)"
+_RUN_TOGETHER = re.compile(r"CD(?<![A-Za-z0-9]CD)(\d{1,3}[a-z]?)CD(\d{1,3}[a-z]?)"
                            r"(?:CD(\d{1,3}[a-z]?))?(?![A-Za-z0-9])")
-"""CD antigens written run together: "CD19CD22 CAR-T", "P-CD19CD20-ALLO1"."""
-_RUN_TOGETHER_GATE = re.compile(r"CD\d{1,3}[a-z]?CD\d")
+"""CD antigens written run together: "CD19CD22 CAR-T", "P-CD19CD20-ALLO1" (the look-behind
+after the literal "CD", so that a text is scanned for "CD" rather than tried at each
+character)."""
 
 
 def _run_together_mentions(text: str) -> list[Mention]:
-    """Each antigen of CD names run together ("CD19CD22"), when every one is curated."""
-    out: list[Mention] = []
-    if not _RUN_TOGETHER_GATE.search(text):  # (a literal scan: most texts have none)
-        return out
-    for m in _RUN_TOGETHER.finditer(text):
-        groups = [g for g in (1, 2, 3) if m.group(g)]
-        keys = [_cd_key(m.group(g)) for g in groups]
-        if all(keys):  # (the mention spans "CD" and the number)
-            out.extend(Mention(str(k), m.start(g) - 2, m.end(g), "CD" + m.group(g))
-                       for g, k in zip(groups, keys, strict=True))
-    return out
+    """Each antigen of CD names run together ("CD19CD22"), each mention from its "CD"."""
+    return [mention for m in _RUN_TOGETHER.finditer(text)
+            for mention in _cd_numbers(text, m, (1, 2, 3), lead=2)]
 
 
 def _clone_mentions(text: str) -> list[Mention]:
