@@ -308,6 +308,18 @@ _SHARED_HEAD_BEFORE = re.compile(
 and Pancreatic Cancer", "Acute Myeloid or B-Cell Acute Lymphoblastic Leukemia")."""
 
 
+def _shared_head(words: str, disease: str) -> str | None:
+    """The condition that ``words`` name with ``disease``'s last word ("Gastric" with
+    "Pancreatic Cancer": gastric cancer), when the words name none alone and the joined name
+    is one disease read whole and not a broad group ("Relapsed Malignancies")."""
+    if match_condition(words) is not None:
+        return None
+    joined = f"{words.strip()} {disease.split()[-1]}"
+    hit = match_condition(joined)
+    return (hit.key if hit is not None and names_as_a_whole(joined, hit)
+            and hit.key not in BROAD_CONDITIONS else None)
+
+
 def _title_conditions(title: str) -> list[ConditionMatch]:
     """Conditions named in a title, for a record with no conditions field (longest synonyms,
     as written in the title)."""
@@ -327,16 +339,12 @@ def _title_conditions(title: str) -> list[ConditionMatch]:
         before = _SHARED_HEAD_BEFORE.search(title, 0, at.start()) if at else None
         if at and before:  # "Gastric / Esophagogastric Junction Adenocarcinoma": gastric too
             for start in (before.start(1), before.start(2)):  # two words, else one
-                words = title[start:before.end(2)]
-                shared = f"{words} {m.group(0).split()[-1]}"
-                hit = match_condition(shared)
-                if (hit is not None and names_as_a_whole(shared, hit)
-                        and hit.key not in BROAD_CONDITIONS
-                        and match_condition(words) is None):
-                    if hit.key not in seen:
-                        seen.add(hit.key)
+                shared = _shared_head(title[start:before.end(2)], m.group(0))
+                if shared is not None:
+                    if shared not in seen:
+                        seen.add(shared)
                         out.append(ConditionMatch(as_written=title[start:at.end()],
-                                                  term=vocab.conditions()[hit.key]))
+                                                  term=vocab.conditions()[shared]))
                     break
     # (an abbreviation after a number is a unit: "300 MG"; "HCL" a drug's hydrochloride)
     for found in re.finditer(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9-]{1,6}(?![A-Za-z0-9])", title):
@@ -410,17 +418,13 @@ def _named(text: str) -> tuple[list[str], bool]:
             # (not after a comma: "Acute Lymphoblastic Leukemia, Lymphomas" lists two)
             parts[i] = " ".join([*first[:-1], parts[i]])
         elif (len(_COND_NOISE.sub(" ", parts[i - 1]).split()) == 1 < len(second)
-              and match_condition(parts[i - 1]) is None
               and (split[2 * i - 1].strip().lower() in ("&", "and", "or")
-                   or split[2 * i - 1].strip() != split[2 * i - 1] == " / ")):
+                   or split[2 * i - 1].strip() != split[2 * i - 1] == " / ")
+              and _shared_head(parts[i - 1], parts[i]) is not None):
             # "(Advanced) Breast and Ovarian Cancer": the first, a word that names no disease
-            # alone, takes the second's last word (it read as ovarian cancer only) when that
-            # names one disease whole; an unspaced slash binds a name ("T-Cell/Histiocyte")
-            shared = f"{parts[i - 1].strip()} {second[-1]}"
-            found = match_condition(shared)
-            if (found is not None and names_as_a_whole(shared, found)
-                    and found.key not in BROAD_CONDITIONS):
-                parts[i - 1] = shared
+            # alone, takes the second's last word (it read as ovarian cancer only); an
+            # unspaced slash binds a name ("T-Cell/Histiocyte")
+            parts[i - 1] = f"{parts[i - 1].strip()} {second[-1]}"
     parts = [p for p in parts if p.strip()]
     keys = list(dict.fromkeys(k for p in parts if (found := match_condition(p)) is not None
                               for k in [found[0]]))
