@@ -82,12 +82,16 @@ def in_condition(graph: TrialGraph, trial: str, wanted: str | None) -> bool:
                                  for c in _linked(graph, trial, "STUDIES"))
 
 
-def tested_in(graph: TrialGraph, product: str, wanted: str | None) -> bool:
-    """Whether a product is tested in the condition (``TESTED_IN``: its trial's conditions,
-    or in a trial of products of different lineages those of its targets' lineage); always
-    true for ``None``: no filter."""
-    return wanted is None or any(condition_matches(c, wanted)
-                                 for c in _linked(graph, product, "TESTED_IN"))
+def tested_in(graph: TrialGraph, product: str, wanted: str | None,
+              category: str | None = None) -> bool:
+    """Whether a product is tested in a condition that matches ``wanted`` and is of
+    ``category`` (``TESTED_IN``: its trial's conditions, or in a trial of products of
+    different lineages those of its targets' lineage); true when both are None: no filter."""
+    if wanted is None and category is None:
+        return True
+    return any((wanted is None or condition_matches(c, wanted))
+               and (category is None or c.get("category") == category)
+               for c in _linked(graph, product, "TESTED_IN"))
 
 
 def in_slice(tdata: dict[str, Any], pdata: dict[str, Any] | None = None, *,
@@ -161,7 +165,7 @@ def trials_per_target(graph: TrialGraph, *, condition: str | None = None,
         if not in_slice(tdata, pdata, registry=registry, status=status, since=since,
                         until=until, cell_source=cell_source):
             continue
-        if not _tested_in(graph, p, condition, category):
+        if not tested_in(graph, p, condition, category):
             continue
         for x in _targets(graph, p):
             counts[(x["id"], x.get("symbol"))].add(t)
@@ -209,19 +213,8 @@ def dual_target_constructs(graph: TrialGraph, *, condition: str | None = None,
     rows = [[tdata["id"], pdata.get("name"), pdata.get("platform"),
              sorted(x["id"] for x in _targets(graph, p))]
             for t, tdata, p, pdata in _trial_product_pairs(graph)
-            if pdata.get("construct") == "dual" and _tested_in(graph, p, condition, category)]
+            if pdata.get("construct") == "dual" and tested_in(graph, p, condition, category)]
     return sorted(rows, key=lambda r: (r[0], _nulls_last(r[1])))
-
-
-def _tested_in(graph: TrialGraph, product: str, condition: str | None,
-               category: str | None) -> bool:
-    """Whether a product is tested in a condition that matches ``condition`` and is of
-    ``category`` (true when both are None: no filter)."""
-    if condition is None and category is None:
-        return True
-    return any((condition is None or condition_matches(c, condition))
-               and (category is None or c.get("category") == category)
-               for c in _linked(graph, product, "TESTED_IN"))
 
 
 def construct_target_pairs(graph: TrialGraph, *, condition: str | None = None,
@@ -234,7 +227,7 @@ def construct_target_pairs(graph: TrialGraph, *, condition: str | None = None,
     """
     def pairs() -> Iterator[tuple[tuple[str, str], str]]:
         for t, _, p, pdata in _trial_product_pairs(graph):
-            if pdata.get("construct") != "dual" or not _tested_in(graph, p, condition, category):
+            if pdata.get("construct") != "dual" or not tested_in(graph, p, condition, category):
                 continue
             ids = sorted(x["id"] for x in _targets(graph, p))
             for i, a in enumerate(ids):
